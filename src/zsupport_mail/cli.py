@@ -1,0 +1,295 @@
+"""The ``zsupport-mail`` command: argument parsing and dispatch to small command functions.
+
+Exit codes: 0 success, 1 a command-level failure (e.g. no such ticket), 2 bad configuration,
+3 the database schema is behind. Machine output (``--json``, ``ingest``) goes to stdout; logs
+go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from zsupport_mail import __version__
+from zsupport_mail.clock import utc_now
+from zsupport_mail.config import ConfigError, Settings, config_path, load_settings
+from zsupport_mail.db import migrate
+from zsupport_mail.db.models import InboundMessage, OutboundMessage, Ticket
+from zsupport_mail.db.repos import get_ticket, sync_directory
+from zsupport_mail.db.session import make_engine, make_session_factory
+from zsupport_mail.inbox import requeue
+from zsupport_mail.logs import configure_logging
+from zsupport_mail.outbox import deliver_due
+from zsupport_mail.pipeline import Outcome, Pipeline
+from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.views import inbound_view, outbox_view, ticket_detail, ticket_summary
+
+EXIT_FAILURE, EXIT_CONFIG, EXIT_SCHEMA = 1, 2, 3
+log = structlog.get_logger("zsupport_mail.cli")
+
+
+class CommandError(Exception):
+    """A command could not do what was asked; the message is for the user."""
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _open_db(settings: Settings, *, require_schema: bool = True) -> sessionmaker[Session]:
+    engine = make_engine(settings.database.url)
+    if require_schema:
+        migrate.require_current(engine)
+    return make_session_factory(engine)
+
+
+def _pipeline(settings: Settings) -> Pipeline:
+    sessions = _open_db(settings)
+    with sessions.begin() as session:
+        sync_directory(session, settings)
+    return Pipeline(settings=settings, sessions=sessions, renderer=ReplyRenderer(settings),
+                    clock=utc_now, worker="cli")
+
+
+def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
+    summary = {
+        "config": str(settings.source),
+        "database": settings.database.url.split("@")[-1],
+        "smtp": f"{settings.smtp.host}:{settings.smtp.port}",
+        "addresses": list(settings.smtp.addresses),
+        "outbound": settings.outbound.mode,
+        "clients": len(settings.clients),
+        "contacts": sum(len(c.contacts) for c in settings.clients),
+        "staff_addresses": len(settings.staff.addresses),
+        "staff_domains": sorted(settings.staff.domains),
+    }
+    if args.json:
+        _print_json({"ok": True, **summary})
+    else:
+        print(f"{settings.source}: OK")
+        for key, value in summary.items():
+            print(f"  {key}: {value}")
+    return 0
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database.url, args.revision)
+    print(f"database at revision {migrate.current_revision(make_engine(settings.database.url))}")
+    return 0
+
+
+def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
+    current = migrate.current_revision(make_engine(settings.database.url))
+    _print_json({"current": current, "head": migrate.head_revision()})
+    return 0
+
+
+def _read_inputs(paths: Sequence[str]) -> list[tuple[str, bytes | OSError]]:
+    result: list[tuple[str, bytes | OSError]] = []
+    for path in paths:
+        try:
+            result.append((path, sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()))
+        except OSError as exc:
+            result.append((path, exc))
+    return result
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    pipeline = _pipeline(settings)
+    mailbox = args.mailbox or settings.smtp.addresses[0]
+    status = 0
+    for path, content in _read_inputs(args.files):
+        if isinstance(content, OSError):
+            print(json.dumps({"file": path, "message_id": None, "action": "error", "ticket": None,
+                              "reply": None, "reason": f"cannot read: {content.strerror}"}))
+            status = EXIT_FAILURE
+            continue
+        outcome: Outcome = pipeline.ingest(content, source="cli", mailbox=mailbox)
+        print(json.dumps({"file": path, **outcome.as_json()}, ensure_ascii=False), flush=True)
+    return status
+
+
+def cmd_tickets_list(settings: Settings, args: argparse.Namespace) -> int:
+    with _open_db(settings).begin() as session:
+        query = select(Ticket).order_by(Ticket.id)
+        if args.status:
+            query = query.where(Ticket.status == args.status)
+        rows = [ticket_summary(t) for t in session.scalars(query)]
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['number']:<12} {row['status']:<10} {row['client'][:24]:<24} {row['subject']}")
+    return 0
+
+
+def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
+    with _open_db(settings).begin() as session:
+        ticket = get_ticket(session, args.number)
+        if ticket is None:
+            raise CommandError(f"no ticket {args.number}")
+        detail = ticket_detail(ticket)
+    if args.json:
+        _print_json(detail)
+        return 0
+    print(f"{detail['number']}  {detail['subject']}\n  client: {detail['client']}  "
+          f"status: {detail['status']}  authorized: {detail['authorized']}")
+    for message in detail["messages"]:
+        mark = " [internal]" if message["internal"] else ""
+        print(f"\n--- {message['created_at']} {message['direction']}{mark} from {message['from']}")
+        print(f"    {message['subject']}\n")
+        print("    " + message["text"].strip().replace("\n", "\n    "))
+    for charge in detail["charges"]:
+        print(f"\n  charge: {charge['kind']} {charge['amount']} ({charge['state']}): {charge['reason']}")
+    return 0
+
+
+def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:
+    with _open_db(settings).begin() as session:
+        query = select(OutboundMessage, Ticket.number).outerjoin(
+            Ticket, Ticket.id == OutboundMessage.ticket_id
+        ).order_by(OutboundMessage.id)
+        if args.status:
+            query = query.where(OutboundMessage.status == args.status)
+        rows = [outbox_view(row, number) for row, number in session.execute(query)]
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['id']:>6} {row['status']:<7} {row['ticket'] or '-':<12} "
+                  f"{','.join(row['to'])} {row['subject']}")
+    return 0
+
+
+def cmd_outbox_flush(settings: Settings, args: argparse.Namespace) -> int:
+    report = deliver_due(_open_db(settings), settings.outbound, utc_now())
+    _print_json({"sent": report.sent, "deferred": report.deferred, "failed": report.failed})
+    return 0
+
+
+def cmd_messages_list(settings: Settings, args: argparse.Namespace) -> int:
+    with _open_db(settings).begin() as session:
+        query = select(InboundMessage).order_by(InboundMessage.id)
+        if args.status:
+            query = query.where(InboundMessage.status == args.status)
+        rows = [{k: v for k, v in inbound_view(session, row).items() if k != "journey"}
+                for row in session.scalars(query)]
+    _print_json(rows)
+    return 0
+
+
+def cmd_messages_show(settings: Settings, args: argparse.Namespace) -> int:
+    with _open_db(settings).begin() as session:
+        row = session.get(InboundMessage, args.id)
+        if row is None:
+            raise CommandError(f"no inbound message {args.id}")
+        view = inbound_view(session, row)
+    if args.json:
+        _print_json(view)
+        return 0
+    print(f"inbound {view['id']} via {view['source']} to {view['mailbox']}: {view['status']}"
+          f" / {view['action']} {view['ticket'] or ''}\n  reason: {view['reason']}")
+    for event in view["journey"]:
+        print(f"  {event['at']}  {event['step']:<14} {event['outcome']:<14} {event['reason']}")
+    return 0
+
+
+def cmd_messages_reprocess(settings: Settings, args: argparse.Namespace) -> int:
+    pipeline = _pipeline(settings)
+    if not requeue(pipeline.sessions, args.id, utc_now()):
+        raise CommandError(f"no inbound message {args.id}")
+    print(json.dumps(pipeline.process(args.id).as_json(), ensure_ascii=False))
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from zsupport_mail.service import serve  # asyncio and aiosmtpd only when serving
+
+    _open_db(settings)  # refuse early on a database that is behind
+    return serve(settings)
+
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def _add(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, func: Command,
+         help_text: str, *, json_flag: bool = False, status: bool = False) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(func=func)
+    if json_flag:
+        parser.add_argument("--json", action="store_true", help="print JSON (a stable interface)")
+    if status:
+        parser.add_argument("--status", help="only rows in this status")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zsupport-mail", description=__doc__.split("\n")[0])
+    parser.add_argument("--config", help="config file (default: $ZSUPPORT_CONFIG, then "
+                        "/etc/zsupport-mail/config.toml)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add(sub, "serve", cmd_serve, "run the SMTP listener, workers and outbox sender")
+    ingest = _add(sub, "ingest", cmd_ingest, "run raw messages through the pipeline as if they "
+                  "had arrived; prints one JSON object per message")
+    ingest.add_argument("files", nargs="+", metavar="FILE", help="a raw RFC 5322 file, or - for stdin")
+    ingest.add_argument("--mailbox", help="the receiving support address (default: the first "
+                        "of smtp.addresses)")
+    _add(sub, "check-config", cmd_check_config, "validate the config and print a summary",
+         json_flag=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
+    upgrade = _add(db, "upgrade", cmd_db_upgrade, "apply migrations")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    _add(db, "current", cmd_db_current, "print the current and the newest revision")
+
+    tickets = sub.add_parser("tickets", help="tickets").add_subparsers(dest="tickets", required=True)
+    _add(tickets, "list", cmd_tickets_list, "list tickets", json_flag=True, status=True)
+    show = _add(tickets, "show", cmd_tickets_show, "show a ticket with its thread and charges",
+                json_flag=True)
+    show.add_argument("number")
+
+    outbox = sub.add_parser("outbox", help="outgoing mail").add_subparsers(dest="outbox", required=True)
+    _add(outbox, "list", cmd_outbox_list, "list queued, sent and failed mail", json_flag=True,
+         status=True)
+    _add(outbox, "flush", cmd_outbox_flush, "deliver every due mail now")
+
+    messages = sub.add_parser("messages", help="the inbox").add_subparsers(dest="messages", required=True)
+    _add(messages, "list", cmd_messages_list, "list received messages (JSON)", status=True)
+    mshow = _add(messages, "show", cmd_messages_show, "show a message's journey", json_flag=True)
+    mshow.add_argument("id", type=int)
+    again = _add(messages, "reprocess", cmd_messages_reprocess,
+                 "run a stored message through the pipeline again (idempotent)")
+    again.add_argument("id", type=int)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(config_path(args.config))
+    except ConfigError as exc:
+        print("configuration error:\n  " + "\n  ".join(exc.problems), file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.log_level)
+    try:
+        return int(args.func(settings, args))
+    except migrate.SchemaBehindError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_SCHEMA
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

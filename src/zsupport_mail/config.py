@@ -1,0 +1,412 @@
+"""One frozen, typed Settings object, loaded once from TOML and validated before anything runs.
+
+Every error names the file, the dotted key and what was expected, and all errors are collected
+before raising, so an operator fixes a config in one pass instead of one key per restart.
+Unknown keys are errors too: a misspelt key silently falling back to a default is the classic
+way a mail daemon ends up an open relay or writes replies nowhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from zsupport_mail.addresses import AddressError, normalize_address, normalize_domain
+
+DEFAULT_CONFIG_PATH = Path("/etc/zsupport-mail/config.toml")
+CONTACT_ROLES = ("primary", "backup", "other")
+AUTHORIZED_ROLES = frozenset({"primary", "backup"})
+OUTBOUND_MODES = ("maildir", "smtp")
+_HOLIDAY_CODE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+_SUBJECT_TAG_FIELD = "{number}"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` lists every reason, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ContactConfig:
+    """A person at a client, as named in the contract's authorised-contacts list."""
+
+    name: str
+    email: str
+    phone: str | None
+    role: str
+
+    @property
+    def authorized(self) -> bool:
+        """Primary and backup IT contacts may open tickets; anyone else is billable hourly."""
+        return self.role in AUTHORIZED_ROLES
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """A client organisation: its mail domains, calendar and contacts."""
+
+    name: str
+    domains: tuple[str, ...]
+    timezone: str
+    holidays: str | None
+    monthly_fee: Decimal
+    contacts: tuple[ContactConfig, ...]
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    addresses: tuple[str, ...]
+    max_message_bytes: int
+    timeout_seconds: int
+
+
+@dataclass(frozen=True)
+class OutboundSettings:
+    mode: str
+    maildir: Path
+    relay_host: str
+    relay_port: int
+    from_address: str
+    max_queue_hours: int
+    retry_base_seconds: int
+    retry_max_seconds: int
+
+
+@dataclass(frozen=True)
+class TicketSettings:
+    prefix: str
+    number_width: int
+    subject_tag: str
+
+    def format_number(self, ticket_id: int) -> str:
+        """The public ticket number for a database id, e.g. ``ZS-000123``."""
+        return f"{self.prefix}-{ticket_id:0{self.number_width}d}"
+
+    def format_tag(self, number: str) -> str:
+        """The subject tag that carries the number, e.g. ``[Z-Support #ZS-000123]``."""
+        return self.subject_tag.replace(_SUBJECT_TAG_FIELD, number)
+
+
+@dataclass(frozen=True)
+class StaffSettings:
+    addresses: frozenset[str]
+    domains: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ProcessingSettings:
+    max_attempts: int
+    retry_base_seconds: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the daemon needs, validated. Pass it down explicitly; never a global."""
+
+    source: Path | None
+    database: DatabaseSettings
+    smtp: SmtpSettings
+    outbound: OutboundSettings
+    tickets: TicketSettings
+    staff: StaffSettings
+    processing: ProcessingSettings
+    clients: tuple[ClientConfig, ...]
+    templates_dir: Path | None = None
+    log_level: str = "info"
+    own_addresses: frozenset[str] = field(default_factory=frozenset)
+
+
+class _Reader:
+    """Walks one TOML table, recording problems with full dotted keys instead of raising."""
+
+    def __init__(self, table: dict[str, Any], path: str, problems: list[str], where: str) -> None:
+        self._table = table
+        self._path = path
+        self._problems = problems
+        self._where = where
+        self._seen: set[str] = set()
+
+    def _key(self, key: str) -> str:
+        return f"{self._path}.{key}" if self._path else key
+
+    def problem(self, key: str, message: str) -> None:
+        self._problems.append(f"{self._where}: {self._key(key)}: {message}")
+
+    def _get(self, key: str, default: Any, kind: str, check: Callable[[Any], bool]) -> Any:
+        self._seen.add(key)
+        if key not in self._table:
+            if default is _REQUIRED:
+                self.problem(key, f"missing; expected {kind}")
+            return None if default is _REQUIRED else default
+        value = self._table[key]
+        if not check(value):
+            self.problem(key, f"expected {kind}, got {value!r}")
+            return None if default is _REQUIRED else default
+        return value
+
+    def string(self, key: str, default: Any = None, *, choices: tuple[str, ...] = ()) -> Any:
+        kind = f"one of {', '.join(choices)}" if choices else "a string"
+        return self._get(
+            key, default, kind, lambda v: isinstance(v, str) and (not choices or v in choices)
+        )
+
+    def integer(self, key: str, default: Any, low: int, high: int) -> Any:
+        kind = f"an integer from {low} to {high}"
+        ok = lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high  # noqa: E731
+        return self._get(key, default, kind, ok)
+
+    def strings(self, key: str, default: Any = ()) -> tuple[str, ...]:
+        ok = lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v)  # noqa: E731
+        value = self._get(key, default, "a list of strings", ok)
+        return tuple(value or ())
+
+    def number(self, key: str, default: Any) -> Decimal | None:
+        ok = lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 0  # noqa: E731
+        value = self._get(key, default, "a number >= 0", ok)
+        try:
+            return None if value is None else Decimal(str(value))
+        except InvalidOperation:  # pragma: no cover - guarded by the type check
+            return None
+
+    def table(self, key: str) -> _Reader:
+        self._seen.add(key)
+        value = self._table.get(key, {})
+        if not isinstance(value, dict):
+            self.problem(key, f"expected a table, got {value!r}")
+            value = {}
+        return _Reader(value, self._key(key), self._problems, self._where)
+
+    def tables(self, key: str) -> Iterator[_Reader]:
+        self._seen.add(key)
+        value = self._table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.problem(key, "expected an array of tables ([[...]])")
+            return
+        for index, item in enumerate(value):
+            yield _Reader(item, f"{self._key(key)}[{index}]", self._problems, self._where)
+
+    def reject_unknown(self) -> None:
+        for key in sorted(set(self._table) - self._seen):
+            self.problem(key, "unknown key")
+
+
+_REQUIRED = object()
+
+
+def _address(reader: _Reader, key: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalize_address(value)
+    except AddressError as exc:
+        reader.problem(key, f"expected an e-mail address: {exc}")
+        return None
+
+
+def _read_contact(reader: _Reader) -> ContactConfig | None:
+    name = reader.string("name", _REQUIRED)
+    email = _address(reader, "email", reader.string("email", _REQUIRED))
+    phone = reader.string("phone")
+    role = reader.string("role", "other", choices=CONTACT_ROLES)
+    reader.reject_unknown()
+    if name is None or email is None or role is None:
+        return None
+    return ContactConfig(name=name, email=email, phone=phone, role=role)
+
+
+def _read_client(reader: _Reader) -> ClientConfig | None:
+    name = reader.string("name", _REQUIRED)
+    domains = []
+    for domain in reader.strings("domains"):
+        try:
+            domains.append(normalize_domain(domain))
+        except AddressError as exc:
+            reader.problem("domains", f"expected domain names: {exc}")
+    timezone = reader.string("timezone", "UTC")
+    try:
+        ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        reader.problem("timezone", f"expected an IANA time zone like America/Denver, got {timezone!r}")
+    holidays = reader.string("holidays")
+    if holidays is not None and not _HOLIDAY_CODE.match(holidays):
+        reader.problem("holidays", f"expected a code like US or US-CO, got {holidays!r}")
+    fee = reader.number("monthly_fee", 0)
+    contacts = [_read_contact(c) for c in reader.tables("contacts")]
+    reader.reject_unknown()
+    if name is None or fee is None:
+        return None
+    return ClientConfig(
+        name=name,
+        domains=tuple(domains),
+        timezone=timezone or "UTC",
+        holidays=holidays,
+        monthly_fee=fee,
+        contacts=tuple(c for c in contacts if c is not None),
+    )
+
+
+def _check_clients(clients: list[ClientConfig], problems: list[str], where: str) -> None:
+    """Names, domains and contact addresses must each belong to exactly one client."""
+    seen: set[tuple[str, str]] = set()
+    for client in clients:
+        keys = [("name", client.name)]
+        keys += [("domain", domain) for domain in client.domains]
+        keys += [("contact e-mail", contact.email) for contact in client.contacts]
+        for key in keys:
+            if key in seen:
+                problems.append(f"{where}: clients: {key[0]} {key[1]!r} is listed more than once")
+            seen.add(key)
+
+
+def _read_smtp(reader: _Reader) -> SmtpSettings:
+    addresses = [_address(reader, "addresses", a) for a in reader.strings("addresses")]
+    settings = SmtpSettings(
+        host=reader.string("host", "127.0.0.1"),
+        port=reader.integer("port", 8025, 1, 65535),
+        addresses=tuple(a for a in addresses if a),
+        max_message_bytes=reader.integer("max_message_bytes", 35 * 1024 * 1024, 1024, 2**31),
+        timeout_seconds=reader.integer("timeout_seconds", 300, 1, 3600),
+    )
+    if not settings.addresses:
+        reader.problem("addresses", "expected at least one support address")
+    reader.reject_unknown()
+    return settings
+
+
+def _read_outbound(reader: _Reader, smtp: SmtpSettings) -> OutboundSettings:
+    from_address = _address(reader, "from_address", reader.string("from_address"))
+    settings = OutboundSettings(
+        mode=reader.string("mode", "maildir", choices=OUTBOUND_MODES) or "maildir",
+        maildir=Path(reader.string("maildir", "var/outbox")),
+        relay_host=reader.string("relay_host", "127.0.0.1"),
+        relay_port=reader.integer("relay_port", 25, 1, 65535),
+        from_address=from_address or (smtp.addresses[0] if smtp.addresses else ""),
+        max_queue_hours=reader.integer("max_queue_hours", 48, 1, 24 * 30),
+        retry_base_seconds=reader.integer("retry_base_seconds", 60, 1, 86400),
+        retry_max_seconds=reader.integer("retry_max_seconds", 3600, 1, 86400),
+    )
+    reader.reject_unknown()
+    return settings
+
+
+def _read_tickets(reader: _Reader) -> TicketSettings:
+    prefix = reader.string("prefix", "ZS")
+    if prefix is not None and not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", prefix):
+        reader.problem("prefix", f"expected 1-10 capital letters or digits, got {prefix!r}")
+    tag = reader.string("subject_tag", "[Z-Support #{number}]")
+    if tag is not None and _SUBJECT_TAG_FIELD not in tag:
+        reader.problem("subject_tag", f"expected a template containing {_SUBJECT_TAG_FIELD}")
+    settings = TicketSettings(
+        prefix=prefix or "ZS",
+        number_width=reader.integer("number_width", 6, 1, 12),
+        subject_tag=tag or "[Z-Support #{number}]",
+    )
+    reader.reject_unknown()
+    return settings
+
+
+def _read_staff(reader: _Reader) -> StaffSettings:
+    addresses = {_address(reader, "addresses", a) for a in reader.strings("addresses")}
+    domains = set()
+    for domain in reader.strings("domains"):
+        try:
+            domains.add(normalize_domain(domain))
+        except AddressError as exc:
+            reader.problem("domains", f"expected domain names: {exc}")
+    reader.reject_unknown()
+    return StaffSettings(addresses=frozenset(a for a in addresses if a), domains=frozenset(domains))
+
+
+def _read_processing(reader: _Reader) -> ProcessingSettings:
+    settings = ProcessingSettings(
+        max_attempts=reader.integer("max_attempts", 5, 1, 100),
+        retry_base_seconds=reader.integer("retry_base_seconds", 30, 1, 86400),
+    )
+    reader.reject_unknown()
+    return settings
+
+
+def parse_settings(data: dict[str, Any], where: str, source: Path | None = None) -> Settings:
+    """Validate a decoded TOML document into Settings.
+
+    Raises:
+        ConfigError: listing every problem found, each with file and key.
+    """
+    problems: list[str] = []
+    root = _Reader(data, "", problems, where)
+    database = root.table("database")
+    url = os.environ.get("ZSUPPORT_DATABASE_URL") or database.string("url", _REQUIRED)
+    database.reject_unknown()
+    smtp = _read_smtp(root.table("smtp"))
+    outbound = _read_outbound(root.table("outbound"), smtp)
+    tickets = _read_tickets(root.table("tickets"))
+    staff = _read_staff(root.table("staff"))
+    processing = _read_processing(root.table("processing"))
+    templates = root.table("templates")
+    templates_dir = templates.string("directory")
+    templates.reject_unknown()
+    logging = root.table("logging")
+    log_level = logging.string("level", "info", choices=("debug", "info", "warning", "error"))
+    logging.reject_unknown()
+    clients = [c for c in (_read_client(r) for r in root.tables("clients")) if c is not None]
+    root.reject_unknown()
+    _check_clients(clients, problems, where)
+    if templates_dir is not None and not Path(templates_dir).is_dir():
+        problems.append(f"{where}: templates.directory: no such directory {templates_dir!r}")
+    if problems:
+        raise ConfigError(problems)
+    return Settings(
+        source=source,
+        database=DatabaseSettings(url=url),
+        smtp=smtp,
+        outbound=outbound,
+        tickets=tickets,
+        staff=staff,
+        processing=processing,
+        clients=tuple(clients),
+        templates_dir=Path(templates_dir) if templates_dir else None,
+        log_level=log_level or "info",
+        own_addresses=frozenset(smtp.addresses) | {outbound.from_address},
+    )
+
+
+def config_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """The config file to read: --config, else $ZSUPPORT_CONFIG, else the system path."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("ZSUPPORT_CONFIG")
+    return Path(env) if env else DEFAULT_CONFIG_PATH
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate a config file.
+
+    Raises:
+        ConfigError: the file is missing, not TOML, or has invalid values.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file (set --config or ZSUPPORT_CONFIG)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read: {exc}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    return parse_settings(data, str(path), source=path)

@@ -1,0 +1,30 @@
+"""The handler pipeline: named steps run in this declared order for every decided message."""
+
+from __future__ import annotations
+
+from zsupport_mail.handlers.charges import RecordCharges
+from zsupport_mail.handlers.messages import RecordMessage
+from zsupport_mail.handlers.replies import QueueReply
+from zsupport_mail.handlers.tickets import OpenTicket
+from zsupport_mail.handlers.types import (
+    Handler,
+    HandlerContext,
+    HandlingState,
+    StopPipeline,
+)
+from zsupport_mail.message import ParsedMessage
+
+HANDLERS: tuple[Handler, ...] = (OpenTicket(), RecordMessage(), RecordCharges(), QueueReply())
+
+__all__ = ["HANDLERS", "HandlerContext", "HandlingState", "run_handlers"]
+
+
+def run_handlers(msg: ParsedMessage, ctx: HandlerContext) -> HandlingState:
+    """Run every handler in order until one stops the pipeline; real errors propagate."""
+    state = HandlingState()
+    for handler in HANDLERS:
+        try:
+            handler.run(msg, ctx, state)
+        except StopPipeline:
+            break
+    return state

@@ -1,0 +1,40 @@
+"""record_message: store the mail on its ticket, with attachment metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zsupport_mail.db.models import Attachment, TicketMessage
+from zsupport_mail.handlers.types import HandlerContext, HandlingState
+from zsupport_mail.message import ParsedMessage
+
+
+@dataclass(frozen=True)
+class RecordMessage:
+    name: str = "record_message"
+
+    def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        assert state.ticket is not None, "open_ticket runs first"
+        stored = TicketMessage(
+            ticket_id=state.ticket.id,
+            inbound_id=ctx.inbound.id,
+            direction="inbound",
+            internal=False,
+            message_id=msg.message_id,
+            in_reply_to=msg.in_reply_to[0] if msg.in_reply_to else None,
+            references=" ".join(msg.references),
+            from_addr=msg.from_addr,
+            to_addrs=list(msg.to),
+            cc_addrs=list(msg.cc),
+            subject=msg.subject,
+            body_text=msg.text,
+            created_at=ctx.inbound.received_at,
+        )
+        stored.attachments = [
+            Attachment(filename=a.filename, content_type=a.content_type, size=a.size,
+                       sha256=a.sha256)
+            for a in msg.attachments
+        ]
+        ctx.session.add(stored)
+        ctx.session.flush()
+        state.stored = stored

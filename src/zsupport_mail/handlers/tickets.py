@@ -1,0 +1,46 @@
+"""open_ticket: create the ticket a new report needs, or load the one a reply continues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import uuid4
+
+from zsupport_mail.db.models import Ticket
+from zsupport_mail.handlers.types import HandlerContext, HandlingState, StopPipeline
+from zsupport_mail.message import ParsedMessage
+
+OPENING_ACTIONS = frozenset({"created", "unauthorized"})
+
+
+@dataclass(frozen=True)
+class OpenTicket:
+    name: str = "open_ticket"
+
+    def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        disposition = ctx.disposition
+        if disposition.action == "appended" and disposition.ticket is not None:
+            state.ticket = ctx.session.get_one(Ticket, disposition.ticket.id)
+            state.ticket.updated_at = ctx.now
+            ctx.journey.record("ticket", "appended", state.ticket.number)
+            return
+        if disposition.action not in OPENING_ACTIONS:
+            raise StopPipeline(disposition.action)
+        sender = ctx.assessment.context.sender
+        if sender.client is None:  # pragma: no cover - decide() never opens without a client
+            raise StopPipeline("no client")
+        ticket = Ticket(
+            number=f"new-{uuid4().hex[:24]}",  # replaced below, once the id is known
+            client_id=sender.client.id,
+            requester_email=sender.address,
+            requester_contact_id=sender.contact.id if sender.contact else None,
+            authorized=disposition.authorized,
+            status="open",
+            subject=msg.subject or "(no subject)",
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
+        ctx.session.add(ticket)
+        ctx.session.flush()
+        ticket.number = ctx.settings.tickets.format_number(ticket.id)
+        state.ticket = ticket
+        ctx.journey.record("ticket", "created", f"{ticket.number} for {sender.client.name}")

@@ -1,0 +1,50 @@
+"""Contracts of the handler pipeline: the per-message context, mutable state and stop signal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from zsupport_mail.config import Settings
+from zsupport_mail.db.models import InboundMessage, Ticket, TicketMessage
+from zsupport_mail.intake.types import Disposition, IntakeAssessment
+from zsupport_mail.journey import Journey
+from zsupport_mail.message import ParsedMessage
+from zsupport_mail.replies import ReplyRenderer
+
+
+class StopPipeline(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a handler to end the pipeline early for this message; not an error."""
+
+
+@dataclass(frozen=True)
+class HandlerContext:
+    """Everything a handler may use, fixed for the message."""
+
+    session: Session
+    settings: Settings
+    renderer: ReplyRenderer
+    inbound: InboundMessage
+    assessment: IntakeAssessment
+    disposition: Disposition
+    journey: Journey
+    now: datetime
+
+
+@dataclass
+class HandlingState:
+    """What earlier handlers produced for later ones."""
+
+    ticket: Ticket | None = None
+    stored: TicketMessage | None = None
+    reply_queued: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class Handler(Protocol):
+    name: str
+
+    def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None: ...

@@ -1,0 +1,90 @@
+"""The intake rules, one small class each; every hit names what it means.
+
+Order matters only for reading the journey log; decide() looks at all findings at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zsupport_mail.addresses import domain_of
+from zsupport_mail.intake.types import Finding, RuleContext
+from zsupport_mail.message import ParsedMessage
+
+_BULK_PRECEDENCE = frozenset({"bulk", "junk", "list"})
+_SYSTEM_LOCALPARTS = frozenset({"mailer-daemon", "postmaster"})
+_AUTORESPONDER_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress")
+LOOP_HEADER = "X-Zsupport-Loop"
+
+
+@dataclass(frozen=True)
+class OwnMail:
+    """Mail from our own support or sender addresses, or carrying our loop header: a loop."""
+
+    name: str = "own_mail"
+
+    def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        if msg.header(LOOP_HEADER):
+            return Finding(self.name, f"carries our {LOOP_HEADER} header (mail loop)")
+        if ctx.sender.own:
+            return Finding(self.name, f"sent from our own address {ctx.sender.address}")
+        return None
+
+
+@dataclass(frozen=True)
+class AutoSubmitted:
+    """Automatic mail (RFC 3834 and common practice) must never get an automatic reply."""
+
+    name: str = "auto_submitted"
+
+    def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        auto = (msg.first_header("auto-submitted") or "no").strip().lower()
+        if not auto.startswith("no"):
+            return Finding(self.name, f"Auto-Submitted: {auto}")
+        precedence = (msg.first_header("precedence") or "").strip().lower()
+        if precedence in _BULK_PRECEDENCE:
+            return Finding(self.name, f"Precedence: {precedence}")
+        for header in ("list-id", "list-unsubscribe", *_AUTORESPONDER_HEADERS):
+            if msg.header(header):
+                return Finding(self.name, f"has a {header} header")
+        return_paths = [msg.first_header("return-path"), ctx.envelope_from]
+        if any(path is not None and path.strip() in ("", "<>") for path in return_paths):
+            return Finding(self.name, "empty return path (a bounce or notification)")
+        if ctx.sender.address.partition("@")[0] in _SYSTEM_LOCALPARTS:
+            return Finding(self.name, f"sent by {ctx.sender.address}")
+        return None
+
+
+@dataclass(frozen=True)
+class UnknownDomain:
+    """Neither a contact nor a client domain nor staff: we do not know this sender at all."""
+
+    name: str = "unknown_sender"
+
+    def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        sender = ctx.sender
+        if sender.client is None and not sender.staff and not sender.own:
+            return Finding(self.name, f"domain {domain_of(sender.address)} belongs to no client")
+        return None
+
+
+@dataclass(frozen=True)
+class UnauthorizedContact:
+    """A client's person who is not its primary or backup IT contact."""
+
+    name: str = "unauthorized_contact"
+
+    def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        sender = ctx.sender
+        if sender.client is None or sender.staff:
+            return None
+        if sender.contact is None:
+            return Finding(
+                self.name, f"{sender.address} is not a listed contact of {sender.client.name}"
+            )
+        if not sender.contact.authorized:
+            return Finding(
+                self.name,
+                f"{sender.address} is a {sender.contact.role} contact, not primary or backup",
+            )
+        return None

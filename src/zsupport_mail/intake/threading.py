@@ -1,0 +1,54 @@
+"""Which existing ticket a mail belongs to: by the Message-IDs it answers, else by subject tag.
+
+A reference to a Message-ID stored on a ticket is strong evidence. A subject tag is only a
+claim anyone can type, so it is trusted only from a contact of the ticket's client or from staff;
+otherwise a stranger could post into any ticket by guessing its number.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from zsupport_mail.config import TicketSettings
+from zsupport_mail.intake.types import Sender, ThreadMatch, TicketRef
+from zsupport_mail.message import ParsedMessage
+
+
+class TicketLookup(Protocol):
+    def by_message_ids(self, message_ids: tuple[str, ...]) -> TicketRef | None: ...
+
+    def by_number(self, number: str) -> TicketRef | None: ...
+
+
+def subject_tag_pattern(tickets: TicketSettings) -> re.Pattern[str]:
+    """A regex whose group 1 is the ticket number inside the configured subject tag."""
+    before, _, after = tickets.subject_tag.partition("{number}")
+    number = rf"({re.escape(tickets.prefix)}-\d{{1,{tickets.number_width + 6}}})"
+    return re.compile(re.escape(before) + number + re.escape(after), re.IGNORECASE)
+
+
+def tagged_number(subject: str, tickets: TicketSettings) -> str | None:
+    """The ticket number in the subject's tag, upper-cased, or None."""
+    match = subject_tag_pattern(tickets).search(subject)
+    return match.group(1).upper() if match else None
+
+
+def find_thread(
+    msg: ParsedMessage, sender: Sender, lookup: TicketLookup, tickets: TicketSettings
+) -> tuple[ThreadMatch | None, str]:
+    """The ticket msg continues, and a sentence saying how it was (or was not) matched."""
+    if msg.referenced_ids:
+        ticket = lookup.by_message_ids(msg.referenced_ids)
+        if ticket is not None:
+            return ThreadMatch(ticket, "references"), f"references a message of {ticket.number}"
+    number = tagged_number(msg.subject, tickets)
+    if number is None:
+        return None, "no known reference and no ticket tag in the subject"
+    ticket = lookup.by_number(number)
+    if ticket is None:
+        return None, f"subject names {number}, which does not exist"
+    trusted = sender.staff or (sender.client is not None and sender.client.id == ticket.client_id)
+    if not trusted:
+        return None, f"subject names {number}, but the sender is not of that ticket's client"
+    return ThreadMatch(ticket, "subject_tag"), f"subject tag names {ticket.number}"

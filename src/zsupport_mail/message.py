@@ -1,0 +1,150 @@
+"""Parse raw bytes once into a typed ParsedMessage; the only module that imports mail-parser.
+
+Everything after this stage reads ParsedMessage fields and never the MIME tree, so a change of
+parser touches one file. A message that cannot be parsed, or has no usable From address, raises
+MessageParseError with a reason that ends up in quarantine and in the journey log.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email.utils import getaddresses
+from typing import Any
+
+import mailparser
+
+from zsupport_mail.addresses import AddressError, normalize_address, parse_address_list
+from zsupport_mail.textutil import html_to_text
+
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+
+
+class MessageParseError(Exception):
+    """The bytes are not a message we can act on; str(self) is the reason."""
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """What the pipeline needs to know about one mail, decoded and normalised."""
+
+    message_id: str | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    from_addr: str
+    from_name: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    text: str
+    attachments: tuple[AttachmentInfo, ...] = ()
+    headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    defects: tuple[str, ...] = ()
+
+    def header(self, name: str) -> tuple[str, ...]:
+        """All values of a header (case-insensitive name), or an empty tuple."""
+        return self.headers.get(name.lower(), ())
+
+    def first_header(self, name: str) -> str | None:
+        values = self.header(name)
+        return values[0] if values else None
+
+    @property
+    def referenced_ids(self) -> tuple[str, ...]:
+        """Message-IDs this mail answers: In-Reply-To first, then References newest first."""
+        seen: dict[str, None] = dict.fromkeys(self.in_reply_to)
+        seen.update(dict.fromkeys(reversed(self.references)))
+        return tuple(seen)
+
+
+def extract_message_ids(value: str | None) -> tuple[str, ...]:
+    """Every ``<id>`` token of a Message-ID, In-Reply-To or References header."""
+    return tuple(_MESSAGE_ID.findall(value or ""))
+
+
+def _headers(parsed: Any) -> dict[str, tuple[str, ...]]:
+    result: dict[str, list[str]] = {}
+    for name, value in parsed.message.items():
+        result.setdefault(name.lower(), []).append(str(value))
+    return {name: tuple(values) for name, values in result.items()}
+
+
+def _attachment(raw: dict[str, Any]) -> AttachmentInfo:
+    payload = raw.get("payload") or ""
+    try:
+        data = base64.b64decode(payload) if raw.get("binary") else payload.encode("utf-8")
+    except (binascii.Error, ValueError, UnicodeError):
+        data = payload.encode("utf-8", "replace")
+    filename = raw.get("filename") or "unnamed"
+    return AttachmentInfo(
+        filename=str(filename)[:255],
+        content_type=str(raw.get("mail_content_type") or "application/octet-stream")[:255],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _sender(headers: dict[str, tuple[str, ...]]) -> tuple[str, str]:
+    """The From address, or (for mail without one) the Sender/Reply-To address as a fallback."""
+    for name in ("from", "sender"):
+        for display, addr in getaddresses(list(headers.get(name, ()))):
+            try:
+                return display, normalize_address(addr)
+            except AddressError:
+                continue
+    raise MessageParseError("no usable From address")
+
+
+def _body_text(parsed: Any) -> str:
+    plain = "\n".join(part for part in parsed.text_plain if part)
+    if plain.strip():
+        return plain.replace("\r\n", "\n")
+    return html_to_text("\n".join(parsed.text_html))
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse raw RFC 5322 bytes.
+
+    Raises:
+        MessageParseError: the bytes are not a mail, or have no usable From address.
+    """
+    if not raw.strip():
+        raise MessageParseError("empty message")
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+        headers = _headers(parsed)
+        text = _body_text(parsed)
+        attachments = tuple(_attachment(a) for a in parsed.attachments)
+    except MessageParseError:
+        raise
+    except Exception as exc:  # mail-parser raises many types on broken MIME
+        raise MessageParseError(f"unparseable message: {type(exc).__name__}: {exc}") from exc
+    if not headers:
+        raise MessageParseError("no headers")
+    from_name, from_addr = _sender(headers)
+    message_ids = extract_message_ids(parsed.message.get("Message-ID"))
+    return ParsedMessage(
+        message_id=message_ids[0] if message_ids else None,
+        in_reply_to=extract_message_ids(parsed.message.get("In-Reply-To")),
+        references=extract_message_ids(parsed.message.get("References")),
+        from_addr=from_addr,
+        from_name=from_name,
+        to=tuple(a for _, a in parse_address_list(list(headers.get("to", ())))),
+        cc=tuple(a for _, a in parse_address_list(list(headers.get("cc", ())))),
+        subject=" ".join(str(parsed.subject or "").split()),
+        text=text,
+        attachments=attachments,
+        headers=headers,
+        defects=tuple(str(d) for d in parsed.defects),
+    )

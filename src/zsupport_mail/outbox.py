@@ -1,0 +1,168 @@
+"""The outbox: queue rendered mail in the processing transaction, deliver it afterwards.
+
+Delivery writes to a maildir (the embedded default) or hands the mail to an SMTP relay.
+Temporary failures (4xx, connection errors) are retried with capped exponential backoff until
+the row's deadline; permanent failures (5xx) and expired deadlines end as ``failed``, logged.
+A row is marked sent in the same transaction that found it due, after the relay said 250, so a
+crash can at worst resend one mail, never lose one.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from zsupport_mail.config import OutboundSettings
+from zsupport_mail.db.models import OutboundMessage
+
+log = structlog.get_logger("zsupport_mail.outbox")
+
+
+class TemporaryDeliveryError(Exception):
+    """Try again later."""
+
+
+class PermanentDeliveryError(Exception):
+    """Do not try again."""
+
+
+def queue_mail(
+    session: Session,
+    settings: OutboundSettings,
+    message: EmailMessage,
+    *,
+    kind: str,
+    now: datetime,
+    ticket_id: int | None = None,
+    inbound_id: int | None = None,
+) -> OutboundMessage:
+    """Add a mail to the outbox inside the caller's transaction."""
+    row = OutboundMessage(
+        ticket_id=ticket_id, inbound_id=inbound_id, kind=kind, mail_from=settings.from_address,
+        to_addrs=[str(message["To"])], subject=str(message["Subject"]),
+        message_id=str(message["Message-ID"]), raw=message.as_bytes(policy=SMTP),
+        status="queued", attempts=0, next_attempt_at=now,
+        deadline_at=now + timedelta(hours=settings.max_queue_hours), created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def write_maildir(folder: Path, raw: bytes) -> Path:
+    """Deliver into a maildir: write and fsync under tmp/, then rename into new/."""
+    for sub in ("tmp", "new", "cur"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns()}.P{os.getpid()}.{socket.gethostname()}"
+    tmp_path = folder / "tmp" / name
+    with open(tmp_path, "wb") as handle:
+        handle.write(raw)
+        handle.flush()
+        os.fsync(handle.fileno())
+    final = folder / "new" / name
+    os.rename(tmp_path, final)
+    return final
+
+
+def send_smtp(settings: OutboundSettings, row: OutboundMessage, timeout: float = 30.0) -> None:
+    """Hand one mail to the relay.
+
+    Raises:
+        TemporaryDeliveryError: connection trouble or a 4xx answer.
+        PermanentDeliveryError: a 5xx answer for every recipient.
+    """
+    try:
+        with smtplib.SMTP(settings.relay_host, settings.relay_port, timeout=timeout) as client:
+            refused = client.sendmail(row.mail_from, row.to_addrs, row.raw)
+    except smtplib.SMTPResponseException as exc:
+        text = f"{exc.smtp_code} {exc.smtp_error!r}"
+        if 400 <= exc.smtp_code < 500:
+            raise TemporaryDeliveryError(text) from exc
+        raise PermanentDeliveryError(text) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        text = f"recipients refused: {exc.recipients!r}"
+        if any(400 <= code < 500 for code in codes):
+            raise TemporaryDeliveryError(text) from exc
+        raise PermanentDeliveryError(text) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        raise TemporaryDeliveryError(f"{type(exc).__name__}: {exc}") from exc
+    if refused:
+        raise PermanentDeliveryError(f"some recipients refused: {refused!r}")
+
+
+def deliver(settings: OutboundSettings, row: OutboundMessage) -> None:
+    """Deliver one outbox row by the configured mode."""
+    if settings.mode == "maildir":
+        try:
+            write_maildir(settings.maildir, row.raw)
+        except OSError as exc:
+            raise TemporaryDeliveryError(f"maildir: {exc}") from exc
+    else:
+        send_smtp(settings, row)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+
+
+def _backoff(settings: OutboundSettings, attempts: int) -> timedelta:
+    seconds = min(settings.retry_max_seconds, settings.retry_base_seconds * 2 ** (attempts - 1))
+    return timedelta(seconds=seconds)
+
+
+def deliver_one(sessions: sessionmaker[Session], settings: OutboundSettings, now: datetime) -> str | None:
+    """Deliver the oldest due mail; returns its new status, or None when nothing is due."""
+    with sessions.begin() as session:
+        row = session.scalar(
+            select(OutboundMessage)
+            .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now)
+            .order_by(OutboundMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if row is None:
+            return None
+        row.attempts += 1
+        bound = log.bind(outbound_id=row.id, message_id=row.message_id, ticket_id=row.ticket_id)
+        try:
+            deliver(settings, row)
+        except TemporaryDeliveryError as exc:
+            row.last_error = str(exc)
+            if now + _backoff(settings, row.attempts) > row.deadline_at:
+                row.status = "failed"
+                bound.error("delivery_failed", reason=f"gave up at deadline: {exc}")
+            else:
+                row.next_attempt_at = now + _backoff(settings, row.attempts)
+                bound.warning("delivery_deferred", reason=str(exc), retry_at=row.next_attempt_at.isoformat())
+        except PermanentDeliveryError as exc:
+            row.status, row.last_error = "failed", str(exc)
+            bound.error("delivery_failed", reason=str(exc))
+        else:
+            row.status, row.sent_at, row.last_error = "sent", now, None
+            bound.info("delivery_sent", mode=settings.mode)
+        return row.status
+
+
+def deliver_due(sessions: sessionmaker[Session], settings: OutboundSettings, now: datetime, limit: int = 1000) -> DeliveryReport:
+    """Deliver every due mail (up to limit), oldest first."""
+    counts = {"sent": 0, "queued": 0, "failed": 0}
+    for _ in range(limit):
+        status = deliver_one(sessions, settings, now)
+        if status is None:
+            break
+        counts[status] += 1
+    return DeliveryReport(sent=counts["sent"], deferred=counts["queued"], failed=counts["failed"])

@@ -1,0 +1,174 @@
+"""Process one stored message: parse, assess, decide, handle, finish, all in one transaction.
+
+One transaction per message is the point: the ticket, the stored mail, the ledger entry, the
+queued reply, the journey log and the inbox row's outcome commit together or not at all. An
+unexpected exception rolls all of it back and is recorded as a failed attempt (see inbox).
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from zsupport_mail.clock import Clock
+from zsupport_mail.config import Settings
+from zsupport_mail.db.models import InboundMessage, Ticket, TicketMessage
+from zsupport_mail.db.repos import SqlTicketLookup
+from zsupport_mail.handlers import HandlerContext, run_handlers
+from zsupport_mail.inbox import claim, record_failure, store_raw
+from zsupport_mail.intake import assess, decide
+from zsupport_mail.intake.directory import load_directory
+from zsupport_mail.intake.types import Disposition, IntakeAssessment
+from zsupport_mail.journey import Journey
+from zsupport_mail.message import MessageParseError, ParsedMessage, parse_message
+from zsupport_mail.replies import ReplyRenderer
+
+log = structlog.get_logger("zsupport_mail.pipeline")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The public result of one message, as printed by ``ingest`` (a JSON interface)."""
+
+    inbound_id: int
+    message_id: str | None
+    action: str
+    ticket: str | None
+    reply: str | None
+    reason: str
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """What processing needs, built once per process."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    renderer: ReplyRenderer
+    clock: Clock
+    worker: str = "worker"
+
+    def ingest(self, raw: bytes, *, source: str, mailbox: str, envelope_from: str | None = None,
+               envelope_to: tuple[str, ...] = ()) -> Outcome:
+        """Store raw bytes, then process them at once (the `ingest` command's path)."""
+        now = self.clock()
+        stored = store_raw(self.sessions, raw, source=source, mailbox=mailbox, received_at=now,
+                           envelope_from=envelope_from, envelope_to=envelope_to)
+        if stored.duplicate:
+            return self._duplicate_outcome(stored.inbound_id)
+        return self.process(stored.inbound_id)
+
+    def process(self, inbound_id: int) -> Outcome:
+        """Claim and process one stored message, recording a failure instead of raising."""
+        now = self.clock()
+        claimed = claim(self.sessions, self.worker, now, inbound_id=inbound_id)
+        if claimed is None:
+            return self._duplicate_outcome(inbound_id)
+        return self._process_claimed(claimed, now)
+
+    def process_next(self) -> Outcome | None:
+        """Claim and process the next due message, if any."""
+        now = self.clock()
+        claimed = claim(self.sessions, self.worker, now)
+        return None if claimed is None else self._process_claimed(claimed, now)
+
+    def _process_claimed(self, inbound_id: int, now: datetime) -> Outcome:
+        structlog.contextvars.bind_contextvars(inbound_id=inbound_id)
+        try:
+            with self.sessions.begin() as session:
+                return _process_in(session, self.settings, self.renderer, inbound_id, now)
+        except Exception as exc:
+            log.error("message_failed", error=repr(exc), exc_info=True)
+            status = record_failure(
+                self.sessions, inbound_id, "".join(traceback.format_exception_only(exc)).strip(),
+                now=now, max_attempts=self.settings.processing.max_attempts,
+                retry_base_seconds=self.settings.processing.retry_base_seconds,
+            )
+            action = "quarantined" if status == "quarantined" else "failed"
+            return Outcome(inbound_id, None, action, None, None, f"processing failed: {exc!r}")
+        finally:
+            structlog.contextvars.unbind_contextvars("inbound_id")
+
+    def _duplicate_outcome(self, inbound_id: int) -> Outcome:
+        with self.sessions.begin() as session:
+            row = session.get_one(InboundMessage, inbound_id)
+            number = session.scalar(select(Ticket.number).where(Ticket.id == row.ticket_id))
+            return Outcome(inbound_id, row.header_message_id, "duplicate", number, None,
+                           f"already stored as inbound message {inbound_id} ({row.status})")
+
+
+def _finish(row: InboundMessage, disposition: Disposition, ticket: Ticket | None,
+            now: datetime) -> None:
+    row.status = "quarantined" if disposition.action == "quarantined" else "done"
+    row.action, row.reason = disposition.action, disposition.reason
+    row.ticket_id = ticket.id if ticket is not None else None
+    row.processed_at, row.claimed_by, row.claimed_at, row.last_error = now, None, None, None
+
+
+def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_reason: str) -> None:
+    sender = assessment.context.sender
+    who = (f"contact {sender.contact.name} ({sender.contact.role}) of {sender.contact.client.name}"
+           if sender.contact else
+           f"client {sender.client.name} by domain" if sender.client else
+           "staff" if sender.staff else "unknown")
+    journey.record("sender", "recognised" if sender.client or sender.staff else "unknown",
+                   f"{sender.address}: {who}")
+    unauthorized = assessment.hit("unauthorized_contact")
+    journey.record("authorisation", "unauthorized" if unauthorized else "ok",
+                   unauthorized.reason if unauthorized else "")
+    journey.record("thread", "matched" if assessment.context.thread else "new", thread_reason)
+    for finding in assessment.findings:
+        log.info("rule_hit", rule=finding.rule, reason=finding.reason)
+
+
+def _process_in(session: Session, settings: Settings, renderer: ReplyRenderer, inbound_id: int,
+                now: datetime) -> Outcome:
+    row = session.get_one(InboundMessage, inbound_id)
+    journey = Journey(session, inbound_id, now)
+    already = session.scalar(select(TicketMessage).where(TicketMessage.inbound_id == inbound_id))
+    if already is not None:
+        ticket = session.get_one(Ticket, already.ticket_id)
+        disposition = Disposition(row.action or "appended", f"already on {ticket.number}")
+        _finish(row, disposition, ticket, now)
+        journey.record("decision", "duplicate", disposition.reason)
+        return Outcome(inbound_id, row.header_message_id, "duplicate", ticket.number, None,
+                       disposition.reason)
+    try:
+        msg = parse_message(row.raw)
+    except MessageParseError as exc:
+        journey.record("parsed", "failed", str(exc))
+        disposition = Disposition("quarantined", str(exc))
+        _finish(row, disposition, None, now)
+        journey.record("decision", "quarantined", str(exc))
+        return Outcome(inbound_id, row.header_message_id, "quarantined", None, None, str(exc))
+    journey.record("parsed", "ok", f"{len(msg.text)} chars, {len(msg.attachments)} attachments")
+    assessment, thread_reason = assess(
+        msg, settings=settings, directory=load_directory(session, settings),
+        tickets=SqlTicketLookup(session), now=now, envelope_from=row.envelope_from,
+    )
+    _record_assessment(journey, assessment, thread_reason)
+    disposition = decide(assessment)
+    journey.record("decision", disposition.action, disposition.reason)
+    state = run_handlers(msg, HandlerContext(
+        session=session, settings=settings, renderer=renderer, inbound=row,
+        assessment=assessment, disposition=disposition, journey=journey, now=now,
+    ))
+    _finish(row, disposition, state.ticket, now)
+    log.info("message_processed", action=disposition.action, message_id=msg.message_id,
+             ticket=state.ticket.number if state.ticket else None)
+    return _outcome(row, msg, disposition, state.ticket, state.reply_queued)
+
+
+def _outcome(row: InboundMessage, msg: ParsedMessage, disposition: Disposition,
+             ticket: Ticket | None, reply_queued: bool) -> Outcome:
+    return Outcome(row.id, msg.message_id, disposition.action,
+                   ticket.number if ticket else None, "queued" if reply_queued else None,
+                   disposition.reason)

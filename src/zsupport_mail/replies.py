@@ -1,0 +1,94 @@
+"""Render automatic replies from Jinja2 templates and build them as RFC 5322 messages.
+
+The environment is strict (a missing variable is an error, not an empty string) and
+autoescapes HTML templates. Subjects are collapsed to one line before use, so a CR/LF in a
+client's subject can never inject a header into our reply.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from zsupport_mail.addresses import domain_of
+from zsupport_mail.config import Settings
+from zsupport_mail.intake.rules import LOOP_HEADER
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def templates_dir(settings: Settings) -> Path:
+    """The configured template folder, else the packaged one, else the source checkout's."""
+    if settings.templates_dir is not None:
+        return settings.templates_dir
+    for candidate in (_PACKAGE_DIR / "_data" / "templates", _PACKAGE_DIR.parents[1] / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the mail templates folder is missing from this installation")
+
+
+class ReplyRenderer:
+    """Renders ``templates/<name>.txt.j2`` with a context dict."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._env = Environment(
+            loader=FileSystemLoader(templates_dir(settings)),
+            autoescape=select_autoescape(("html",)),
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, name: str, context: dict[str, Any]) -> str:
+        return self._env.get_template(f"{name}.txt.j2").render(**context)
+
+
+def one_line(text: str) -> str:
+    """Collapse all whitespace, CR and LF included, to single spaces."""
+    return " ".join(text.split())
+
+
+def reply_subject(tag: str, original: str) -> str:
+    """``Re: [Z-Support #ZS-000123] original`` without stacking Re:/Fwd: or a second tag."""
+    subject = _REPLY_PREFIX.sub("", one_line(original)).replace(tag, "").strip()
+    return one_line(f"Re: {tag} {subject or '(no subject)'}")
+
+
+def build_reply(
+    settings: Settings,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    answers: tuple[str | None, tuple[str, ...]],
+    now: datetime,
+    automatic: bool = True,
+) -> EmailMessage:
+    """An outbound mail from the support address.
+
+    Args:
+        answers: (Message-ID of the mail answered, its References) for threading.
+        automatic: mark as an automatic reply (RFC 3834) so other robots do not answer it.
+    """
+    message = EmailMessage()
+    sender = settings.outbound.from_address
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = one_line(subject)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(idstring="zsupport", domain=domain_of(sender))
+    parent, references = answers
+    if parent:
+        message["In-Reply-To"] = parent
+        message["References"] = " ".join((*references, parent)[-20:])
+    if automatic:
+        message["Auto-Submitted"] = "auto-replied"
+    message[LOOP_HEADER] = sender
+    message.set_content(body)
+    return message

@@ -1,0 +1,115 @@
+"""The CLI's JSON shapes, built from database rows.
+
+These shapes are a public interface (scripts and monitoring read them): add keys, never rename
+or remove one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zsupport_mail.db.models import Charge, InboundMessage, OutboundMessage, Ticket, TicketMessage
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "client": ticket.client.name,
+        "subject": ticket.subject,
+        "requester": ticket.requester_email,
+        "authorized": ticket.authorized,
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+    }
+
+
+def message_view(message: TicketMessage) -> dict[str, Any]:
+    return {
+        "direction": message.direction,
+        "from": message.from_addr,
+        "to": message.to_addrs,
+        "cc": message.cc_addrs,
+        "subject": message.subject,
+        "message_id": message.message_id,
+        "internal": message.internal,
+        "created_at": iso(message.created_at),
+        "inbound_id": message.inbound_id,
+        "text": message.body_text,
+        "attachments": [
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size,
+             "sha256": a.sha256}
+            for a in message.attachments
+        ],
+    }
+
+
+def charge_view(charge: Charge) -> dict[str, Any]:
+    return {
+        "kind": charge.kind,
+        "amount": money(charge.amount),
+        "reason": charge.reason,
+        "state": charge.state,
+        "created_at": iso(charge.created_at),
+    }
+
+
+def ticket_detail(ticket: Ticket) -> dict[str, Any]:
+    return {
+        **ticket_summary(ticket),
+        "closed_at": iso(ticket.closed_at),
+        "messages": [message_view(m) for m in ticket.messages],
+        "charges": [charge_view(c) for c in ticket.charges],
+    }
+
+
+def outbox_view(row: OutboundMessage, ticket_number: str | None) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "ticket": ticket_number,
+        "kind": row.kind,
+        "to": row.to_addrs,
+        "subject": row.subject,
+        "message_id": row.message_id,
+        "status": row.status,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "created_at": iso(row.created_at),
+        "sent_at": iso(row.sent_at),
+    }
+
+
+def inbound_view(session: Session, row: InboundMessage) -> dict[str, Any]:
+    number = session.scalar(select(Ticket.number).where(Ticket.id == row.ticket_id))
+    return {
+        "id": row.id,
+        "source": row.source,
+        "mailbox": row.mailbox,
+        "envelope_from": row.envelope_from,
+        "message_id": row.header_message_id,
+        "size": row.size,
+        "received_at": iso(row.received_at),
+        "status": row.status,
+        "action": row.action,
+        "reason": row.reason,
+        "ticket": number,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "journey": [
+            {"at": iso(e.at), "step": e.step, "outcome": e.outcome, "reason": e.reason}
+            for e in row.journey
+        ],
+    }
