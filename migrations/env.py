@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from zsupport_mail.db.models import Base, UTCDateTime
 from zsupport_mail.db.session import make_engine
 

@@ -55,8 +55,13 @@ def _pipeline(settings: Settings) -> Pipeline:
     sessions = _open_db(settings)
     with sessions.begin() as session:
         sync_directory(session, settings)
-    return Pipeline(settings=settings, sessions=sessions, renderer=ReplyRenderer(settings),
-                    clock=utc_now, worker="cli")
+    return Pipeline(
+        settings=settings,
+        sessions=sessions,
+        renderer=ReplyRenderer(settings),
+        clock=utc_now,
+        worker="cli",
+    )
 
 
 def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
@@ -96,7 +101,9 @@ def _read_inputs(paths: Sequence[str]) -> list[tuple[str, bytes | OSError]]:
     result: list[tuple[str, bytes | OSError]] = []
     for path in paths:
         try:
-            result.append((path, sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()))
+            result.append(
+                (path, sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes())
+            )
         except OSError as exc:
             result.append((path, exc))
     return result
@@ -108,8 +115,18 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     status = 0
     for path, content in _read_inputs(args.files):
         if isinstance(content, OSError):
-            print(json.dumps({"file": path, "message_id": None, "action": "error", "ticket": None,
-                              "reply": None, "reason": f"cannot read: {content.strerror}"}))
+            print(
+                json.dumps(
+                    {
+                        "file": path,
+                        "message_id": None,
+                        "action": "error",
+                        "ticket": None,
+                        "reply": None,
+                        "reason": f"cannot read: {content.strerror}",
+                    }
+                )
+            )
             status = EXIT_FAILURE
             continue
         outcome: Outcome = pipeline.ingest(content, source="cli", mailbox=mailbox)
@@ -127,7 +144,9 @@ def cmd_tickets_list(settings: Settings, args: argparse.Namespace) -> int:
         _print_json(rows)
     else:
         for row in rows:
-            print(f"{row['number']:<12} {row['status']:<10} {row['client'][:24]:<24} {row['subject']}")
+            print(
+                f"{row['number']:<12} {row['status']:<10} {row['client'][:24]:<24} {row['subject']}"
+            )
     return 0
 
 
@@ -140,23 +159,28 @@ def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(detail)
         return 0
-    print(f"{detail['number']}  {detail['subject']}\n  client: {detail['client']}  "
-          f"status: {detail['status']}  authorized: {detail['authorized']}")
+    print(
+        f"{detail['number']}  {detail['subject']}\n  client: {detail['client']}  "
+        f"status: {detail['status']}  authorized: {detail['authorized']}"
+    )
     for message in detail["messages"]:
         mark = " [internal]" if message["internal"] else ""
         print(f"\n--- {message['created_at']} {message['direction']}{mark} from {message['from']}")
         print(f"    {message['subject']}\n")
         print("    " + message["text"].strip().replace("\n", "\n    "))
     for charge in detail["charges"]:
-        print(f"\n  charge: {charge['kind']} {charge['amount']} ({charge['state']}): {charge['reason']}")
+        amount = charge["amount"] or "hourly"
+        print(f"\n  charge: {charge['kind']} {amount} ({charge['state']}): {charge['reason']}")
     return 0
 
 
 def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:
     with _open_db(settings).begin() as session:
-        query = select(OutboundMessage, Ticket.number).outerjoin(
-            Ticket, Ticket.id == OutboundMessage.ticket_id
-        ).order_by(OutboundMessage.id)
+        query = (
+            select(OutboundMessage, Ticket.number)
+            .outerjoin(Ticket, Ticket.id == OutboundMessage.ticket_id)
+            .order_by(OutboundMessage.id)
+        )
         if args.status:
             query = query.where(OutboundMessage.status == args.status)
         rows = [outbox_view(row, number) for row, number in session.execute(query)]
@@ -164,8 +188,10 @@ def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:
         _print_json(rows)
     else:
         for row in rows:
-            print(f"{row['id']:>6} {row['status']:<7} {row['ticket'] or '-':<12} "
-                  f"{','.join(row['to'])} {row['subject']}")
+            print(
+                f"{row['id']:>6} {row['status']:<7} {row['ticket'] or '-':<12} "
+                f"{','.join(row['to'])} {row['subject']}"
+            )
     return 0
 
 
@@ -180,8 +206,10 @@ def cmd_messages_list(settings: Settings, args: argparse.Namespace) -> int:
         query = select(InboundMessage).order_by(InboundMessage.id)
         if args.status:
             query = query.where(InboundMessage.status == args.status)
-        rows = [{k: v for k, v in inbound_view(session, row).items() if k != "journey"}
-                for row in session.scalars(query)]
+        rows = [
+            {k: v for k, v in inbound_view(session, row).items() if k != "journey"}
+            for row in session.scalars(query)
+        ]
     _print_json(rows)
     return 0
 
@@ -195,8 +223,10 @@ def cmd_messages_show(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(view)
         return 0
-    print(f"inbound {view['id']} via {view['source']} to {view['mailbox']}: {view['status']}"
-          f" / {view['action']} {view['ticket'] or ''}\n  reason: {view['reason']}")
+    print(
+        f"inbound {view['id']} via {view['source']} to {view['mailbox']}: {view['status']}"
+        f" / {view['action']} {view['ticket'] or ''}\n  reason: {view['reason']}"
+    )
     for event in view["journey"]:
         print(f"  {event['at']}  {event['step']:<14} {event['outcome']:<14} {event['reason']}")
     return 0
@@ -220,8 +250,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
-def _add(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, func: Command,
-         help_text: str, *, json_flag: bool = False, status: bool = False) -> argparse.ArgumentParser:
+def _add(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    func: Command,
+    help_text: str,
+    *,
+    json_flag: bool = False,
+    status: bool = False,
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(name, help=help_text, description=help_text)
     parser.set_defaults(func=func)
     if json_flag:
@@ -233,41 +270,77 @@ def _add(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, fu
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zsupport-mail", description=__doc__.split("\n")[0])
-    parser.add_argument("--config", help="config file (default: $ZSUPPORT_CONFIG, then "
-                        "/etc/zsupport-mail/config.toml)")
+    parser.add_argument(
+        "--config",
+        help="config file (default: $ZSUPPORT_CONFIG, then /etc/zsupport-mail/config.toml)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add(sub, "serve", cmd_serve, "run the SMTP listener, workers and outbox sender")
-    ingest = _add(sub, "ingest", cmd_ingest, "run raw messages through the pipeline as if they "
-                  "had arrived; prints one JSON object per message")
-    ingest.add_argument("files", nargs="+", metavar="FILE", help="a raw RFC 5322 file, or - for stdin")
-    ingest.add_argument("--mailbox", help="the receiving support address (default: the first "
-                        "of smtp.addresses)")
-    _add(sub, "check-config", cmd_check_config, "validate the config and print a summary",
-         json_flag=True)
+    ingest = _add(
+        sub,
+        "ingest",
+        cmd_ingest,
+        "run raw messages through the pipeline as if they "
+        "had arrived; prints one JSON object per message",
+    )
+    ingest.add_argument(
+        "files", nargs="+", metavar="FILE", help="a raw RFC 5322 file, or - for stdin"
+    )
+    ingest.add_argument(
+        "--mailbox", help="the receiving support address (default: the first of smtp.addresses)"
+    )
+    _add(
+        sub,
+        "check-config",
+        cmd_check_config,
+        "validate the config and print a summary",
+        json_flag=True,
+    )
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
     upgrade = _add(db, "upgrade", cmd_db_upgrade, "apply migrations")
     upgrade.add_argument("revision", nargs="?", default="head")
     _add(db, "current", cmd_db_current, "print the current and the newest revision")
 
-    tickets = sub.add_parser("tickets", help="tickets").add_subparsers(dest="tickets", required=True)
+    tickets = sub.add_parser("tickets", help="tickets").add_subparsers(
+        dest="tickets", required=True
+    )
     _add(tickets, "list", cmd_tickets_list, "list tickets", json_flag=True, status=True)
-    show = _add(tickets, "show", cmd_tickets_show, "show a ticket with its thread and charges",
-                json_flag=True)
+    show = _add(
+        tickets,
+        "show",
+        cmd_tickets_show,
+        "show a ticket with its thread and charges",
+        json_flag=True,
+    )
     show.add_argument("number")
 
-    outbox = sub.add_parser("outbox", help="outgoing mail").add_subparsers(dest="outbox", required=True)
-    _add(outbox, "list", cmd_outbox_list, "list queued, sent and failed mail", json_flag=True,
-         status=True)
+    outbox = sub.add_parser("outbox", help="outgoing mail").add_subparsers(
+        dest="outbox", required=True
+    )
+    _add(
+        outbox,
+        "list",
+        cmd_outbox_list,
+        "list queued, sent and failed mail",
+        json_flag=True,
+        status=True,
+    )
     _add(outbox, "flush", cmd_outbox_flush, "deliver every due mail now")
 
-    messages = sub.add_parser("messages", help="the inbox").add_subparsers(dest="messages", required=True)
+    messages = sub.add_parser("messages", help="the inbox").add_subparsers(
+        dest="messages", required=True
+    )
     _add(messages, "list", cmd_messages_list, "list received messages (JSON)", status=True)
     mshow = _add(messages, "show", cmd_messages_show, "show a message's journey", json_flag=True)
     mshow.add_argument("id", type=int)
-    again = _add(messages, "reprocess", cmd_messages_reprocess,
-                 "run a stored message through the pipeline again (idempotent)")
+    again = _add(
+        messages,
+        "reprocess",
+        cmd_messages_reprocess,
+        "run a stored message through the pipeline again (idempotent)",
+    )
     again.add_argument("id", type=int)
     return parser
 

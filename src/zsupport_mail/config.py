@@ -75,6 +75,11 @@ class SmtpSettings:
     addresses: tuple[str, ...]
     max_message_bytes: int
     timeout_seconds: int
+    max_sessions: int = 100
+    max_messages_per_connection: int = 100
+    max_recipients: int = 50
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -243,7 +248,9 @@ def _read_client(reader: _Reader) -> ClientConfig | None:
     try:
         ZoneInfo(timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        reader.problem("timezone", f"expected an IANA time zone like America/Denver, got {timezone!r}")
+        reader.problem(
+            "timezone", f"expected an IANA time zone like America/Denver, got {timezone!r}"
+        )
     holidays = reader.string("holidays")
     if holidays is not None and not _HOLIDAY_CODE.match(holidays):
         reader.problem("holidays", f"expected a code like US or US-CO, got {holidays!r}")
@@ -275,6 +282,16 @@ def _check_clients(clients: list[ClientConfig], problems: list[str], where: str)
             seen.add(key)
 
 
+def _existing_file(reader: _Reader, key: str) -> Path | None:
+    value = reader.string(key)
+    if value is None:
+        return None
+    if not Path(value).is_file():
+        reader.problem(key, f"no such file {value!r}")
+        return None
+    return Path(value)
+
+
 def _read_smtp(reader: _Reader) -> SmtpSettings:
     addresses = [_address(reader, "addresses", a) for a in reader.strings("addresses")]
     settings = SmtpSettings(
@@ -283,7 +300,14 @@ def _read_smtp(reader: _Reader) -> SmtpSettings:
         addresses=tuple(a for a in addresses if a),
         max_message_bytes=reader.integer("max_message_bytes", 35 * 1024 * 1024, 1024, 2**31),
         timeout_seconds=reader.integer("timeout_seconds", 300, 1, 3600),
+        max_sessions=reader.integer("max_sessions", 100, 1, 10000),
+        max_messages_per_connection=reader.integer("max_messages_per_connection", 100, 1, 100000),
+        max_recipients=reader.integer("max_recipients", 50, 1, 1000),
+        tls_cert=_existing_file(reader, "tls_cert"),
+        tls_key=_existing_file(reader, "tls_key"),
     )
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        reader.problem("tls_cert", "tls_cert and tls_key must be set together")
     if not settings.addresses:
         reader.problem("addresses", "expected at least one support address")
     reader.reject_unknown()
@@ -352,7 +376,8 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     problems: list[str] = []
     root = _Reader(data, "", problems, where)
     database = root.table("database")
-    url = os.environ.get("ZSUPPORT_DATABASE_URL") or database.string("url", _REQUIRED)
+    url = database.string("url", None if os.environ.get("ZSUPPORT_DATABASE_URL") else _REQUIRED)
+    url = os.environ.get("ZSUPPORT_DATABASE_URL") or url
     database.reject_unknown()
     smtp = _read_smtp(root.table("smtp"))
     outbound = _read_outbound(root.table("outbound"), smtp)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,17 +86,27 @@ def store_raw(
     try:
         with sessions.begin() as session:
             row = InboundMessage(
-                source=source, mailbox=mailbox, envelope_from=envelope_from,
-                envelope_to=list(envelope_to), dedupe_key=key, content_sha256=sha,
-                header_message_id=message_id, raw=raw, size=len(raw), received_at=received_at,
-                status="pending", attempts=0,
+                source=source,
+                mailbox=mailbox,
+                envelope_from=envelope_from,
+                envelope_to=list(envelope_to),
+                dedupe_key=key,
+                content_sha256=sha,
+                header_message_id=message_id,
+                raw=raw,
+                size=len(raw),
+                received_at=received_at,
+                status="pending",
+                attempts=0,
             )
             session.add(row)
             session.flush()
             for step, reason in (("received", f"{source} for {mailbox}"), ("stored", key)):
-                session.add(JourneyEvent(
-                    inbound_id=row.id, at=received_at, step=step, outcome="ok", reason=reason
-                ))
+                session.add(
+                    JourneyEvent(
+                        inbound_id=row.id, at=received_at, step=step, outcome="ok", reason=reason
+                    )
+                )
             return StoreResult(row.id, duplicate=False)
     except IntegrityError:
         # Another session stored the same message between our check and our insert.
@@ -107,10 +117,13 @@ def store_raw(
         return StoreResult(existing, duplicate=True)
 
 
-def _claimable(now: datetime) -> list[object]:
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or claimed by a worker whose lease ran out (it died)."""
     due = or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now)
-    stale = (InboundMessage.status == "processing") & (InboundMessage.claimed_at < now - CLAIM_LEASE)
-    return [or_((InboundMessage.status == "pending") & due, stale)]
+    stale = (InboundMessage.status == "processing") & (
+        InboundMessage.claimed_at < now - CLAIM_LEASE
+    )
+    return or_((InboundMessage.status == "pending") & due, stale)
 
 
 def claim(
@@ -122,7 +135,7 @@ def claim(
     whose worker died is taken over after CLAIM_LEASE.
     """
     with sessions.begin() as session:
-        query = select(InboundMessage).where(*_claimable(now))
+        query = select(InboundMessage).where(_claimable(now))
         if inbound_id is not None:
             query = query.where(InboundMessage.id == inbound_id)
         row = session.scalar(
@@ -159,10 +172,15 @@ def record_failure(
             outcome = "quarantined"
         else:
             row.status = "pending"
-            row.next_attempt_at = now + timedelta(seconds=retry_base_seconds * 2 ** (row.attempts - 1))
+            row.next_attempt_at = now + timedelta(
+                seconds=retry_base_seconds * 2 ** (row.attempts - 1)
+            )
             outcome = "retry"
-        session.add(JourneyEvent(inbound_id=row.id, at=now, step="failed", outcome=outcome,
-                                 reason=error[:2000]))
+        session.add(
+            JourneyEvent(
+                inbound_id=row.id, at=now, step="failed", outcome=outcome, reason=error[:2000]
+            )
+        )
         return row.status
 
 
@@ -183,4 +201,4 @@ def count_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(
         select(InboundMessage.status, func.count()).group_by(InboundMessage.status)
     ).all()
-    return {status: count for status, count in rows}
+    return dict(rows)

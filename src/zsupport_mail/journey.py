@@ -28,7 +28,10 @@ class Journey:
         """Add one step; ``outcome`` is a short word, ``reason`` a sentence for people."""
         self._session.add(
             JourneyEvent(
-                inbound_id=self._inbound_id, at=self._now, step=step, outcome=outcome,
+                inbound_id=self._inbound_id,
+                at=self._now,
+                step=step,
+                outcome=outcome,
                 reason=reason,
             )
         )

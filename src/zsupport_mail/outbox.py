@@ -49,11 +49,19 @@ def queue_mail(
 ) -> OutboundMessage:
     """Add a mail to the outbox inside the caller's transaction."""
     row = OutboundMessage(
-        ticket_id=ticket_id, inbound_id=inbound_id, kind=kind, mail_from=settings.from_address,
-        to_addrs=[str(message["To"])], subject=str(message["Subject"]),
-        message_id=str(message["Message-ID"]), raw=message.as_bytes(policy=SMTP),
-        status="queued", attempts=0, next_attempt_at=now,
-        deadline_at=now + timedelta(hours=settings.max_queue_hours), created_at=now,
+        ticket_id=ticket_id,
+        inbound_id=inbound_id,
+        kind=kind,
+        mail_from=settings.from_address,
+        to_addrs=[str(message["To"])],
+        subject=str(message["Subject"]),
+        message_id=str(message["Message-ID"]),
+        raw=message.as_bytes(policy=SMTP),
+        status="queued",
+        attempts=0,
+        next_attempt_at=now,
+        deadline_at=now + timedelta(hours=settings.max_queue_hours),
+        created_at=now,
     )
     session.add(row)
     return row
@@ -124,7 +132,9 @@ def _backoff(settings: OutboundSettings, attempts: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def deliver_one(sessions: sessionmaker[Session], settings: OutboundSettings, now: datetime) -> str | None:
+def deliver_one(
+    sessions: sessionmaker[Session], settings: OutboundSettings, now: datetime
+) -> str | None:
     """Deliver the oldest due mail; returns its new status, or None when nothing is due."""
     with sessions.begin() as session:
         row = session.scalar(
@@ -147,7 +157,9 @@ def deliver_one(sessions: sessionmaker[Session], settings: OutboundSettings, now
                 bound.error("delivery_failed", reason=f"gave up at deadline: {exc}")
             else:
                 row.next_attempt_at = now + _backoff(settings, row.attempts)
-                bound.warning("delivery_deferred", reason=str(exc), retry_at=row.next_attempt_at.isoformat())
+                bound.warning(
+                    "delivery_deferred", reason=str(exc), retry_at=row.next_attempt_at.isoformat()
+                )
         except PermanentDeliveryError as exc:
             row.status, row.last_error = "failed", str(exc)
             bound.error("delivery_failed", reason=str(exc))
@@ -157,7 +169,9 @@ def deliver_one(sessions: sessionmaker[Session], settings: OutboundSettings, now
         return row.status
 
 
-def deliver_due(sessions: sessionmaker[Session], settings: OutboundSettings, now: datetime, limit: int = 1000) -> DeliveryReport:
+def deliver_due(
+    sessions: sessionmaker[Session], settings: OutboundSettings, now: datetime, limit: int = 1000
+) -> DeliveryReport:
     """Deliver every due mail (up to limit), oldest first."""
     counts = {"sent": 0, "queued": 0, "failed": 0}
     for _ in range(limit):

@@ -56,14 +56,28 @@ class Pipeline:
     clock: Clock
     worker: str = "worker"
 
-    def ingest(self, raw: bytes, *, source: str, mailbox: str, envelope_from: str | None = None,
-               envelope_to: tuple[str, ...] = ()) -> Outcome:
+    def ingest(
+        self,
+        raw: bytes,
+        *,
+        source: str,
+        mailbox: str,
+        envelope_from: str | None = None,
+        envelope_to: tuple[str, ...] = (),
+    ) -> Outcome:
         """Store raw bytes, then process them at once (the `ingest` command's path)."""
         now = self.clock()
-        stored = store_raw(self.sessions, raw, source=source, mailbox=mailbox, received_at=now,
-                           envelope_from=envelope_from, envelope_to=envelope_to)
+        stored = store_raw(
+            self.sessions,
+            raw,
+            source=source,
+            mailbox=mailbox,
+            received_at=now,
+            envelope_from=envelope_from,
+            envelope_to=envelope_to,
+        )
         if stored.duplicate:
-            return self._duplicate_outcome(stored.inbound_id)
+            return self._unclaimed_outcome(stored.inbound_id)
         return self.process(stored.inbound_id)
 
     def process(self, inbound_id: int) -> Outcome:
@@ -71,7 +85,7 @@ class Pipeline:
         now = self.clock()
         claimed = claim(self.sessions, self.worker, now, inbound_id=inbound_id)
         if claimed is None:
-            return self._duplicate_outcome(inbound_id)
+            return self._unclaimed_outcome(inbound_id)
         return self._process_claimed(claimed, now)
 
     def process_next(self) -> Outcome | None:
@@ -88,8 +102,11 @@ class Pipeline:
         except Exception as exc:
             log.error("message_failed", error=repr(exc), exc_info=True)
             status = record_failure(
-                self.sessions, inbound_id, "".join(traceback.format_exception_only(exc)).strip(),
-                now=now, max_attempts=self.settings.processing.max_attempts,
+                self.sessions,
+                inbound_id,
+                "".join(traceback.format_exception_only(exc)).strip(),
+                now=now,
+                max_attempts=self.settings.processing.max_attempts,
                 retry_base_seconds=self.settings.processing.retry_base_seconds,
             )
             action = "quarantined" if status == "quarantined" else "failed"
@@ -97,16 +114,33 @@ class Pipeline:
         finally:
             structlog.contextvars.unbind_contextvars("inbound_id")
 
-    def _duplicate_outcome(self, inbound_id: int) -> Outcome:
+    def _unclaimed_outcome(self, inbound_id: int) -> Outcome:
+        """Outcome for a stored message that is not due: done before, or waiting to retry."""
         with self.sessions.begin() as session:
             row = session.get_one(InboundMessage, inbound_id)
             number = session.scalar(select(Ticket.number).where(Ticket.id == row.ticket_id))
-            return Outcome(inbound_id, row.header_message_id, "duplicate", number, None,
-                           f"already stored as inbound message {inbound_id} ({row.status})")
+            if row.status == "pending" and row.next_attempt_at is not None:
+                return Outcome(
+                    inbound_id,
+                    row.header_message_id,
+                    "deferred",
+                    None,
+                    None,
+                    f"stored; next attempt at {row.next_attempt_at.isoformat()}",
+                )
+            return Outcome(
+                inbound_id,
+                row.header_message_id,
+                "duplicate",
+                number,
+                None,
+                f"already stored as inbound message {inbound_id} ({row.status})",
+            )
 
 
-def _finish(row: InboundMessage, disposition: Disposition, ticket: Ticket | None,
-            now: datetime) -> None:
+def _finish(
+    row: InboundMessage, disposition: Disposition, ticket: Ticket | None, now: datetime
+) -> None:
     row.status = "quarantined" if disposition.action == "quarantined" else "done"
     row.action, row.reason = disposition.action, disposition.reason
     row.ticket_id = ticket.id if ticket is not None else None
@@ -115,22 +149,34 @@ def _finish(row: InboundMessage, disposition: Disposition, ticket: Ticket | None
 
 def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_reason: str) -> None:
     sender = assessment.context.sender
-    who = (f"contact {sender.contact.name} ({sender.contact.role}) of {sender.contact.client.name}"
-           if sender.contact else
-           f"client {sender.client.name} by domain" if sender.client else
-           "staff" if sender.staff else "unknown")
-    journey.record("sender", "recognised" if sender.client or sender.staff else "unknown",
-                   f"{sender.address}: {who}")
+    who = (
+        f"contact {sender.contact.name} ({sender.contact.role}) of {sender.contact.client.name}"
+        if sender.contact
+        else f"client {sender.client.name} by domain"
+        if sender.client
+        else "staff"
+        if sender.staff
+        else "unknown"
+    )
+    journey.record(
+        "sender",
+        "recognised" if sender.client or sender.staff else "unknown",
+        f"{sender.address}: {who}",
+    )
     unauthorized = assessment.hit("unauthorized_contact")
-    journey.record("authorisation", "unauthorized" if unauthorized else "ok",
-                   unauthorized.reason if unauthorized else "")
+    journey.record(
+        "authorisation",
+        "unauthorized" if unauthorized else "ok",
+        unauthorized.reason if unauthorized else "",
+    )
     journey.record("thread", "matched" if assessment.context.thread else "new", thread_reason)
     for finding in assessment.findings:
         log.info("rule_hit", rule=finding.rule, reason=finding.reason)
 
 
-def _process_in(session: Session, settings: Settings, renderer: ReplyRenderer, inbound_id: int,
-                now: datetime) -> Outcome:
+def _process_in(
+    session: Session, settings: Settings, renderer: ReplyRenderer, inbound_id: int, now: datetime
+) -> Outcome:
     row = session.get_one(InboundMessage, inbound_id)
     journey = Journey(session, inbound_id, now)
     already = session.scalar(select(TicketMessage).where(TicketMessage.inbound_id == inbound_id))
@@ -139,8 +185,9 @@ def _process_in(session: Session, settings: Settings, renderer: ReplyRenderer, i
         disposition = Disposition(row.action or "appended", f"already on {ticket.number}")
         _finish(row, disposition, ticket, now)
         journey.record("decision", "duplicate", disposition.reason)
-        return Outcome(inbound_id, row.header_message_id, "duplicate", ticket.number, None,
-                       disposition.reason)
+        return Outcome(
+            inbound_id, row.header_message_id, "duplicate", ticket.number, None, disposition.reason
+        )
     try:
         msg = parse_message(row.raw)
     except MessageParseError as exc:
@@ -151,24 +198,51 @@ def _process_in(session: Session, settings: Settings, renderer: ReplyRenderer, i
         return Outcome(inbound_id, row.header_message_id, "quarantined", None, None, str(exc))
     journey.record("parsed", "ok", f"{len(msg.text)} chars, {len(msg.attachments)} attachments")
     assessment, thread_reason = assess(
-        msg, settings=settings, directory=load_directory(session, settings),
-        tickets=SqlTicketLookup(session), now=now, envelope_from=row.envelope_from,
+        msg,
+        settings=settings,
+        directory=load_directory(session, settings),
+        tickets=SqlTicketLookup(session),
+        now=now,
+        envelope_from=row.envelope_from,
     )
     _record_assessment(journey, assessment, thread_reason)
     disposition = decide(assessment)
     journey.record("decision", disposition.action, disposition.reason)
-    state = run_handlers(msg, HandlerContext(
-        session=session, settings=settings, renderer=renderer, inbound=row,
-        assessment=assessment, disposition=disposition, journey=journey, now=now,
-    ))
+    state = run_handlers(
+        msg,
+        HandlerContext(
+            session=session,
+            settings=settings,
+            renderer=renderer,
+            inbound=row,
+            assessment=assessment,
+            disposition=disposition,
+            journey=journey,
+            now=now,
+        ),
+    )
     _finish(row, disposition, state.ticket, now)
-    log.info("message_processed", action=disposition.action, message_id=msg.message_id,
-             ticket=state.ticket.number if state.ticket else None)
+    log.info(
+        "message_processed",
+        action=disposition.action,
+        message_id=msg.message_id,
+        ticket=state.ticket.number if state.ticket else None,
+    )
     return _outcome(row, msg, disposition, state.ticket, state.reply_queued)
 
 
-def _outcome(row: InboundMessage, msg: ParsedMessage, disposition: Disposition,
-             ticket: Ticket | None, reply_queued: bool) -> Outcome:
-    return Outcome(row.id, msg.message_id, disposition.action,
-                   ticket.number if ticket else None, "queued" if reply_queued else None,
-                   disposition.reason)
+def _outcome(
+    row: InboundMessage,
+    msg: ParsedMessage,
+    disposition: Disposition,
+    ticket: Ticket | None,
+    reply_queued: bool,
+) -> Outcome:
+    return Outcome(
+        row.id,
+        msg.message_id,
+        disposition.action,
+        ticket.number if ticket else None,
+        "queued" if reply_queued else None,
+        disposition.reason,
+    )

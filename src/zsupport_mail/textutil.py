@@ -10,8 +10,25 @@ import re
 from html.parser import HTMLParser
 
 _BLOCK_TAGS = frozenset(
-    {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
-     "pre", "hr", "ul", "ol"}
+    {
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "blockquote",
+        "pre",
+        "hr",
+        "ul",
+        "ol",
+    }
 )
 _SKIP_TAGS = frozenset({"script", "style", "head", "title"})
 

@@ -50,8 +50,12 @@ def message_view(message: TicketMessage) -> dict[str, Any]:
         "inbound_id": message.inbound_id,
         "text": message.body_text,
         "attachments": [
-            {"filename": a.filename, "content_type": a.content_type, "size": a.size,
-             "sha256": a.sha256}
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
             for a in message.attachments
         ],
     }

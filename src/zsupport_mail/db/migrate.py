@@ -23,7 +23,10 @@ class SchemaBehindError(Exception):
 
 def migrations_dir() -> Path:
     """Where the Alembic scripts are: packaged copy first, then the source checkout."""
-    for candidate in (_PACKAGE_DIR / "_data" / "migrations", _PACKAGE_DIR.parents[1] / "migrations"):
+    for candidate in (
+        _PACKAGE_DIR / "_data" / "migrations",
+        _PACKAGE_DIR.parents[1] / "migrations",
+    ):
         if (candidate / "env.py").is_file():
             return candidate
     raise FileNotFoundError("the Alembic migrations folder is missing from this installation")

@@ -29,7 +29,7 @@ class SqlTicketLookup:
             .join(Ticket, Ticket.id == TicketMessage.ticket_id)
             .where(TicketMessage.message_id.in_(message_ids))
         ).all()
-        by_id = {message_id: ticket for message_id, ticket in rows}
+        by_id = dict(rows)
         for message_id in message_ids:
             if message_id in by_id:
                 return ticket_ref(by_id[message_id])

@@ -31,8 +31,9 @@ class RecordMessage:
             created_at=ctx.inbound.received_at,
         )
         stored.attachments = [
-            Attachment(filename=a.filename, content_type=a.content_type, size=a.size,
-                       sha256=a.sha256)
+            Attachment(
+                filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256
+            )
             for a in msg.attachments
         ]
         ctx.session.add(stored)

@@ -21,7 +21,9 @@ def _template_context(msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket) -
         "requester_name": (sender.contact.name if sender.contact else sender.name) or "",
         "requester": sender.address,
         "subject": msg.subject or "(no subject)",
-        "authorized_contacts": [(c.name, c.role) for c in sorted(contacts, key=lambda c: c.role, reverse=True)],
+        "authorized_contacts": [
+            (c.name, c.role) for c in sorted(contacts, key=lambda c: c.role, reverse=True)
+        ],
         "support_address": ctx.settings.smtp.addresses[0],
         "reason": ctx.disposition.reason,
     }
@@ -40,16 +42,37 @@ class QueueReply:
         body = ctx.renderer.render(template, _template_context(msg, ctx, ticket))
         tag = ctx.settings.tickets.format_tag(ticket.number)
         reply = build_reply(
-            ctx.settings, to=msg.from_addr, subject=reply_subject(tag, msg.subject), body=body,
-            answers=(msg.message_id, msg.references), now=ctx.now,
+            ctx.settings,
+            to=msg.from_addr,
+            subject=reply_subject(tag, msg.subject),
+            body=body,
+            answers=(msg.message_id, msg.references),
+            now=ctx.now,
         )
-        row = queue_mail(ctx.session, ctx.settings.outbound, reply, kind=template, now=ctx.now,
-                         ticket_id=ticket.id, inbound_id=ctx.inbound.id)
-        ctx.session.add(TicketMessage(
-            ticket_id=ticket.id, direction="outbound", internal=False, message_id=row.message_id,
-            in_reply_to=msg.message_id, references=" ".join(msg.references),
-            from_addr=row.mail_from, to_addrs=row.to_addrs, cc_addrs=[], subject=row.subject,
-            body_text=body, created_at=ctx.now,
-        ))
+        row = queue_mail(
+            ctx.session,
+            ctx.settings.outbound,
+            reply,
+            kind=template,
+            now=ctx.now,
+            ticket_id=ticket.id,
+            inbound_id=ctx.inbound.id,
+        )
+        ctx.session.add(
+            TicketMessage(
+                ticket_id=ticket.id,
+                direction="outbound",
+                internal=False,
+                message_id=row.message_id,
+                in_reply_to=msg.message_id,
+                references=" ".join(msg.references),
+                from_addr=row.mail_from,
+                to_addrs=row.to_addrs,
+                cc_addrs=[],
+                subject=row.subject,
+                body_text=body,
+                created_at=ctx.now,
+            )
+        )
         state.reply_queued = True
         ctx.journey.record("reply", "queued", f"{template} to {msg.from_addr} as {row.message_id}")

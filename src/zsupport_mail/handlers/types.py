@@ -16,7 +16,7 @@ from zsupport_mail.message import ParsedMessage
 from zsupport_mail.replies import ReplyRenderer
 
 
-class StopPipeline(Exception):  # noqa: N818 - a signal, not an error
+class StopPipeline(Exception):
     """Raised by a handler to end the pipeline early for this message; not an error."""
 
 
@@ -45,6 +45,7 @@ class HandlingState:
 
 
 class Handler(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None: ...

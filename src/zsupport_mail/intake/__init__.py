@@ -42,4 +42,3 @@ def assess(
         if finding is not None:
             assessment.findings.append(finding)
     return assessment, thread_reason
-

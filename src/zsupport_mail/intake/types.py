@@ -77,7 +77,8 @@ class Finding:
 
 
 class Rule(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None: ...
 

@@ -1,0 +1,164 @@
+"""The SMTP edge: receive bytes, commit one inbox row, answer 250. Nothing else.
+
+RCPT is checked against the support addresses (550 5.1.1 otherwise: never an open relay).
+DATA stores the raw bytes off the event loop and answers 250 only after the commit; a storage
+failure answers 451 4.3.0 so the sending MTA keeps the message and retries. Sender
+authorisation is deliberately *not* checked here: refusing at SMTP time leaks the contact list
+and bounces to forged senders; the intake chain decides after acceptance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any, AnyStr
+
+import structlog
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from zsupport_mail.addresses import AddressError, normalize_address
+from zsupport_mail.config import SmtpSettings
+from zsupport_mail.inbox import StoreResult
+
+log = structlog.get_logger("zsupport_mail.edges.smtp")
+
+StoreFunc = Callable[[bytes, str, str | None, tuple[str, ...]], StoreResult]
+
+# aiosmtpd's own wording has no enhanced status codes (RFC 3463); MTAs log these verbatim.
+_TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
+_ENHANCED = {
+    "552 Error: Too much mail data": _TOO_BIG,
+    "552 Error: message size exceeds fixed maximum message size": _TOO_BIG,
+}
+
+
+class SupportSMTP(SMTP):
+    """aiosmtpd's SMTP with enhanced status codes and a concurrent-session limit."""
+
+    def __init__(self, handler: SupportHandler, *, max_sessions: int, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._max_sessions = max_sessions
+        self._counted = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        handler: SupportHandler = self.event_handler
+        if handler.open_sessions >= self._max_sessions:
+            assert isinstance(transport, asyncio.WriteTransport)
+            transport.write(b"421 4.7.0 Too many connections, try again later\r\n")
+            transport.close()
+            log.warning(
+                "session_refused", reason="concurrent session limit", limit=self._max_sessions
+            )
+            return
+        handler.open_sessions += 1
+        self._counted = True
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._counted:
+            self.event_handler.open_sessions -= 1
+            self._counted = False
+            super().connection_lost(error)
+
+    async def push(self, status: AnyStr) -> None:
+        if isinstance(status, str):
+            await super().push(_ENHANCED.get(status, status))
+        else:
+            await super().push(status)
+
+
+class SupportHandler:
+    """aiosmtpd handler hooks for the support addresses."""
+
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        store: StoreFunc,
+        executor: Executor | None,
+        on_stored: Callable[[], None],
+    ) -> None:
+        self._addresses = frozenset(settings.addresses)
+        self._max_recipients = settings.max_recipients
+        self._max_messages = settings.max_messages_per_connection
+        self._store = store
+        self._executor = executor
+        self._on_stored = on_stored
+        self.open_sessions = 0
+        self.accept_times: list[float] = []
+
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        count = getattr(session, "zs_messages", 0)
+        if count >= self._max_messages:
+            return "452 4.5.3 Too many messages in this session, please reconnect"
+        session.zs_messages = count + 1  # type: ignore[attr-defined]
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        try:
+            mailbox = normalize_address(address)
+        except AddressError:
+            mailbox = ""
+        # A source route, percent hack or quoted local part never normalises to one of ours.
+        if mailbox not in self._addresses or "%" in address or address.startswith("@"):
+            log.info("recipient_refused", recipient=address, peer=str(session.peer))
+            return f"550 5.1.1 <{address}>: recipient not served here"
+        if len(envelope.rcpt_tos) >= self._max_recipients:
+            return "452 4.5.3 Too many recipients"
+        if mailbox not in envelope.rcpt_tos:
+            envelope.rcpt_tos.append(mailbox)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        started = time.perf_counter()
+        raw = envelope.original_content or b""
+        loop = asyncio.get_running_loop()
+        try:
+            results = [
+                await loop.run_in_executor(
+                    self._executor,
+                    self._store,
+                    raw,
+                    mailbox,
+                    envelope.mail_from,
+                    tuple(envelope.rcpt_tos),
+                )
+                for mailbox in envelope.rcpt_tos
+            ]
+        except Exception as exc:
+            log.error("message_store_failed", error=repr(exc), peer=str(session.peer))
+            return "451 4.3.0 Temporary storage failure, please try again later"
+        self.accept_times.append(time.perf_counter() - started)
+        del self.accept_times[:-1000]
+        self._on_stored()
+        ids = ",".join(str(r.inbound_id) for r in results)
+        log.info(
+            "message_received",
+            source="smtp",
+            inbound_ids=ids,
+            size=len(raw),
+            duplicate=all(r.duplicate for r in results),
+            mail_from=envelope.mail_from,
+        )
+        return f"250 2.0.0 OK queued as {ids}"
+
+    async def handle_exception(self, error: Exception) -> str:
+        log.error("smtp_session_error", error=repr(error))
+        return "451 4.3.0 Internal error, please try again later"

@@ -1,0 +1,205 @@
+"""``serve``: the SMTP listener, the processing worker and the outbox sender in one asyncio loop.
+
+Database work is synchronous SQLAlchemy, so it runs in a thread pool; the event loop only
+moves bytes and wakes tasks. The worker and the sender are woken by events when there is new
+work, and also re-check on a timer for retries whose time has come. SIGTERM/SIGINT stop
+accepting, let the message in hand finish, and exit 0; anything stored but unprocessed is picked
+up at the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import ssl
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import structlog
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from zsupport_mail.clock import Clock, utc_now
+from zsupport_mail.config import Settings
+from zsupport_mail.db.models import InboundMessage
+from zsupport_mail.db.repos import sync_directory
+from zsupport_mail.db.session import make_engine, make_session_factory
+from zsupport_mail.edges.smtp import SupportHandler, SupportSMTP
+from zsupport_mail.inbox import StoreResult, store_raw
+from zsupport_mail.outbox import deliver_due
+from zsupport_mail.pipeline import Pipeline
+from zsupport_mail.replies import ReplyRenderer
+
+log = structlog.get_logger("zsupport_mail.service")
+RECHECK_SECONDS = 5.0
+
+
+@dataclass
+class Wakeups:
+    """Events that tell the background tasks there is new work."""
+
+    inbox: asyncio.Event = field(default_factory=asyncio.Event)
+    outbox: asyncio.Event = field(default_factory=asyncio.Event)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def _wait(event: asyncio.Event, stopping: asyncio.Event, timeout: float) -> None:
+    """Until event or stopping is set, or timeout passes; then clear event."""
+    waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(stopping.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    event.clear()
+
+
+async def run_worker(
+    pipeline: Pipeline, wake: Wakeups, run: Callable[..., Awaitable[object]]
+) -> None:
+    """Process due inbox messages one at a time until stopping."""
+    while not wake.stopping.is_set():
+        outcome = await run(pipeline.process_next)
+        if outcome is None:
+            await _wait(wake.inbox, wake.stopping, RECHECK_SECONDS)
+        else:
+            wake.outbox.set()
+
+
+async def run_sender(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    wake: Wakeups,
+    run: Callable[..., Awaitable[object]],
+) -> None:
+    """Deliver due outbox mail until stopping."""
+    while not wake.stopping.is_set():
+        await run(deliver_due, sessions, settings.outbound, clock())
+        await _wait(wake.outbox, wake.stopping, RECHECK_SECONDS)
+
+
+def release_own_claims(sessions: sessionmaker[Session], url: str) -> int:
+    """On SQLite (one instance by design) a claim left at start belongs to a dead process."""
+    if not url.startswith("sqlite"):
+        return 0  # several instances may share PostgreSQL: leases expire instead
+    with sessions.begin() as session:
+        result = session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.status == "processing")
+            .values(status="pending", claimed_by=None, claimed_at=None)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext | None:
+    if settings.smtp.tls_cert is None or settings.smtp.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(settings.smtp.tls_cert, settings.smtp.tls_key)
+    return context
+
+
+async def serve_async(
+    settings: Settings, clock: Clock = utc_now, ready: Callable[[int], None] | None = None
+) -> None:
+    """Run until SIGTERM/SIGINT (or wake.stopping)."""
+    loop = asyncio.get_running_loop()
+    engine = make_engine(settings.database.url)
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        sync_directory(session, settings)
+    released = release_own_claims(sessions, settings.database.url)
+    pipeline = Pipeline(
+        settings=settings,
+        sessions=sessions,
+        renderer=ReplyRenderer(settings),
+        clock=clock,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+    )
+    wake = Wakeups()
+    store_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store")
+    work_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="work")
+
+    def store(
+        raw: bytes, mailbox: str, mail_from: str | None, rcpt: tuple[str, ...]
+    ) -> StoreResult:
+        return store_raw(
+            sessions,
+            raw,
+            source="smtp",
+            mailbox=mailbox,
+            received_at=clock(),
+            envelope_from=mail_from,
+            envelope_to=rcpt,
+        )
+
+    def on_stored() -> None:
+        wake.inbox.set()
+
+    async def in_pool(func: Callable[..., object], *args: object) -> object:
+        return await loop.run_in_executor(work_pool, func, *args)
+
+    handler = SupportHandler(settings.smtp, store, store_pool, on_stored)
+    tls = _tls_context(settings)
+    server = await loop.create_server(
+        lambda: SupportSMTP(
+            handler,
+            max_sessions=settings.smtp.max_sessions,
+            data_size_limit=settings.smtp.max_message_bytes,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            timeout=settings.smtp.timeout_seconds,
+            tls_context=tls,
+            hostname=settings.smtp.addresses[0].partition("@")[2],
+        ),
+        host=settings.smtp.host,
+        port=settings.smtp.port,
+        reuse_address=True,
+    )
+    port = server.sockets[0].getsockname()[1]
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, wake.stopping.set)
+    log.info(
+        "serve_started",
+        smtp=f"{settings.smtp.host}:{port}",
+        outbound=settings.outbound.mode,
+        released_claims=released,
+        starttls=tls is not None,
+    )
+    if ready is not None:
+        ready(port)
+    wake.inbox.set()
+    tasks = [
+        asyncio.create_task(run_worker(pipeline, wake, in_pool), name="worker"),
+        asyncio.create_task(run_sender(settings, sessions, clock, wake, in_pool), name="sender"),
+    ]
+    stop_waiter = asyncio.create_task(wake.stopping.wait())
+    await asyncio.wait([*tasks, stop_waiter], return_when=asyncio.FIRST_COMPLETED)
+    wake.stopping.set()
+    log.info("serve_stopping")
+    server.close()
+    await server.wait_closed()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for task, result in zip(tasks, results, strict=True):
+        if isinstance(result, BaseException):
+            log.error("task_failed", task=task.get_name(), error=repr(result))
+    store_pool.shutdown(wait=True)
+    work_pool.shutdown(wait=True)
+    engine.dispose()
+    log.info("serve_stopped")
+    if any(isinstance(r, BaseException) for r in results):
+        raise RuntimeError("a background task failed; see the log")
+
+
+def serve(settings: Settings) -> int:
+    """Blocking entry point for the CLI; returns the exit code."""
+    try:
+        asyncio.run(serve_async(settings))
+    except OSError as exc:
+        log.error("serve_failed", error=str(exc))
+        return 1
+    return 0

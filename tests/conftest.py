@@ -1,0 +1,134 @@
+"""Shared fixtures: a real database per test (SQLite and PostgreSQL), config files, pipelines.
+
+Every storage test takes ``db_url`` and so runs twice: on a fresh SQLite file and on a fresh
+database in the throwaway PostgreSQL cluster the suite starts (or the server named by
+ZSUPPORT_TEST_DATABASE_URL). A PostgreSQL that cannot start fails the tests; it never skips.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.helpers import write_config
+from tests.servers.fixtures import dovecot, pg_cluster, postfix_factory  # noqa: F401
+from tests.servers.postgres import PostgresCluster
+from zsupport_mail.clock import utc_now
+from zsupport_mail.config import Settings, load_settings
+from zsupport_mail.db import migrate
+from zsupport_mail.db.repos import sync_directory
+from zsupport_mail.db.session import make_engine, make_session_factory
+from zsupport_mail.pipeline import Pipeline
+from zsupport_mail.replies import ReplyRenderer
+
+_counter = itertools.count()
+TEMPLATE_DB = "zs_template"
+
+
+class PostgresDatabases:
+    """Creates a fresh database per test: empty, or cloned from a migrated template."""
+
+    def __init__(self, cluster: PostgresCluster | None, external_url: str | None) -> None:
+        self._cluster = cluster
+        self._external = external_url
+        self._template_ready = False
+
+    def _admin_url(self, name: str) -> str:
+        if self._cluster is not None:
+            return self._cluster.url(name)
+        assert self._external is not None
+        return make_url(self._external).set(database=name).render_as_string(hide_password=False)
+
+    def _create(self, name: str, template: str | None) -> None:
+        if self._cluster is not None:
+            self._cluster.create_database(name, template=template)
+            return
+        import psycopg
+
+        admin = make_url(self._external).set(drivername="postgresql")  # type: ignore[arg-type]
+        with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+            suffix = f" TEMPLATE {template}" if template else ""
+            conn.execute(f'CREATE DATABASE "{name}"{suffix}')
+
+    def new(self, *, migrated: bool) -> str:
+        name = f"zs_test_{os.getpid()}_{next(_counter)}"
+        if migrated and not self._template_ready:
+            self._create(TEMPLATE_DB, None)
+            migrate.upgrade(self._admin_url(TEMPLATE_DB))
+            self._template_ready = True
+        self._create(name, TEMPLATE_DB if migrated else None)
+        return self._admin_url(name)
+
+
+@pytest.fixture(scope="session")
+def pg_databases(pg_cluster: PostgresCluster | None) -> PostgresDatabases:  # noqa: F811
+    return PostgresDatabases(pg_cluster, os.environ.get("ZSUPPORT_TEST_DATABASE_URL"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL of an empty database (no migrations applied) on the test's backend."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'zsupport.db'}"
+    return request.getfixturevalue("pg_databases").new(migrated=False)
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL of a database migrated to head, on the test's backend."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'zsupport.db'}"
+        migrate.upgrade(url)
+        return url
+    return request.getfixturevalue("pg_databases").new(migrated=True)
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, db_url: str) -> Callable[..., Settings]:
+    """Build Settings through the real TOML loader; keyword args override config sections."""
+
+    def make(**overrides: Any) -> Settings:
+        path = write_config(
+            tmp_path / f"config-{next(_counter)}.toml", db_url, tmp_path, **overrides
+        )
+        return load_settings(path)
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(settings.database.url)
+    factory = make_session_factory(engine)
+    with factory.begin() as session:
+        sync_directory(session, settings)
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture
+def pipeline(settings: Settings, sessions: sessionmaker[Session]) -> Pipeline:
+    return Pipeline(
+        settings=settings,
+        sessions=sessions,
+        renderer=ReplyRenderer(settings),
+        clock=utc_now,
+        worker="test",
+    )
