@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.config import OutboundSettings
-from zsupport_mail.db.models import OutboundMessage
+from zsupport_mail.db.models import OutboundMessage, TicketMessage
 
 log = structlog.get_logger("zsupport_mail.outbox")
 
@@ -132,6 +132,47 @@ def _backoff(settings: OutboundSettings, attempts: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def _attempt(settings: OutboundSettings, row: OutboundMessage, now: datetime) -> tuple[str, str]:
+    """Try one delivery and update the row; returns (log event, reason)."""
+    try:
+        deliver(settings, row)
+    except TemporaryDeliveryError as exc:
+        row.last_error = str(exc)
+        retry_at = now + _backoff(settings, row.attempts)
+        if retry_at > row.deadline_at:
+            row.status = "failed"
+            return "delivery_failed", f"gave up at the deadline: {exc}"
+        row.next_attempt_at = retry_at
+        return "delivery_deferred", f"{exc}; retry at {retry_at.isoformat()}"
+    except PermanentDeliveryError as exc:
+        row.status, row.last_error = "failed", str(exc)
+        return "delivery_failed", str(exc)
+    row.status, row.sent_at, row.last_error = "sent", now, None
+    return "delivery_sent", settings.mode
+
+
+def _note_failure(session: Session, row: OutboundMessage, reason: str, now: datetime) -> None:
+    """A failed reply is recorded on its ticket as an internal note, so staff see it."""
+    if row.ticket_id is None:
+        return
+    session.add(
+        TicketMessage(
+            ticket_id=row.ticket_id,
+            direction="note",
+            internal=True,
+            message_id=None,
+            in_reply_to=row.message_id,
+            references="",
+            from_addr="zsupport-mail",
+            to_addrs=[],
+            cc_addrs=[],
+            subject=f"Delivery failed: {row.subject}",
+            body_text=f"Could not deliver {row.kind} to {', '.join(row.to_addrs)}: {reason}",
+            created_at=now,
+        )
+    )
+
+
 def deliver_one(
     sessions: sessionmaker[Session], settings: OutboundSettings, now: datetime
 ) -> str | None:
@@ -147,26 +188,22 @@ def deliver_one(
         if row is None:
             return None
         row.attempts += 1
-        bound = log.bind(outbound_id=row.id, message_id=row.message_id, ticket_id=row.ticket_id)
-        try:
-            deliver(settings, row)
-        except TemporaryDeliveryError as exc:
-            row.last_error = str(exc)
-            if now + _backoff(settings, row.attempts) > row.deadline_at:
-                row.status = "failed"
-                bound.error("delivery_failed", reason=f"gave up at deadline: {exc}")
-            else:
-                row.next_attempt_at = now + _backoff(settings, row.attempts)
-                bound.warning(
-                    "delivery_deferred", reason=str(exc), retry_at=row.next_attempt_at.isoformat()
-                )
-        except PermanentDeliveryError as exc:
-            row.status, row.last_error = "failed", str(exc)
-            bound.error("delivery_failed", reason=str(exc))
-        else:
-            row.status, row.sent_at, row.last_error = "sent", now, None
-            bound.info("delivery_sent", mode=settings.mode)
-        return row.status
+        event, reason = _attempt(settings, row, now)
+        if row.status == "failed":
+            _note_failure(session, row, reason, now)
+        status, fields = (
+            row.status,
+            {
+                "outbound_id": row.id,
+                "message_id": row.message_id,
+                "ticket_id": row.ticket_id,
+                "attempts": row.attempts,
+            },
+        )
+    # Logged after the commit, so whoever reads the log finds the row in this state.
+    level = {"delivery_sent": log.info, "delivery_deferred": log.warning}.get(event, log.error)
+    level(event, reason=reason, **fields)
+    return status
 
 
 def deliver_due(
