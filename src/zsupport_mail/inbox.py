@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +23,17 @@ from zsupport_mail.message import extract_message_ids
 
 CLAIM_LEASE = timedelta(minutes=5)
 _MAX_KEY = 600
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """How a message reached us: the edge, the receiving mailbox, when, and its envelope."""
+
+    source: str
+    mailbox: str
+    received_at: datetime
+    envelope_from: str | None = None
+    envelope_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,8 @@ def identity(raw: bytes) -> tuple[str, str, str | None]:
     return key, sha, message_id
 
 
-def _find(session: Session, mailbox: str, key: str) -> int | None:
+def find_stored(session: Session, mailbox: str, key: str) -> int | None:
+    """The id of the inbox row already holding this message for this mailbox, if any."""
     return session.scalar(
         select(InboundMessage.id).where(
             InboundMessage.mailbox == mailbox, InboundMessage.dedupe_key == key
@@ -62,56 +74,70 @@ def _find(session: Session, mailbox: str, key: str) -> int | None:
     )
 
 
-def store_raw(
-    sessions: sessionmaker[Session],
+def add_inbound(
+    session: Session,
     raw: bytes,
+    ident: tuple[str, str, str | None],
+    arrival: Arrival,
     *,
-    source: str,
-    mailbox: str,
-    received_at: datetime,
-    envelope_from: str | None = None,
-    envelope_to: tuple[str, ...] = (),
-) -> StoreResult:
+    claimed_by: str | None = None,
+) -> InboundMessage:
+    """Add an inbox row (pending, or claimed by `claimed_by`) to the caller's transaction."""
+    key, sha, message_id = ident
+    at = arrival.received_at
+    row = InboundMessage(
+        source=arrival.source,
+        mailbox=arrival.mailbox,
+        envelope_from=arrival.envelope_from,
+        envelope_to=list(arrival.envelope_to),
+        dedupe_key=key,
+        content_sha256=sha,
+        header_message_id=message_id,
+        raw=raw,
+        size=len(raw),
+        received_at=at,
+        status="processing" if claimed_by else "pending",
+        attempts=1 if claimed_by else 0,
+        claimed_by=claimed_by,
+        claimed_at=at if claimed_by else None,
+    )
+    session.add(row)
+    session.flush()
+    session.execute(
+        insert(JourneyEvent),
+        [
+            {
+                "inbound_id": row.id,
+                "at": at,
+                "step": "received",
+                "outcome": "ok",
+                "reason": f"{arrival.source} for {arrival.mailbox}",
+            },
+            {"inbound_id": row.id, "at": at, "step": "stored", "outcome": "ok", "reason": key},
+        ],
+    )
+    return row
+
+
+def store_raw(sessions: sessionmaker[Session], raw: bytes, arrival: Arrival) -> StoreResult:
     """Commit raw bytes as a pending inbox row, or recognise a message stored before.
 
     Raises:
         sqlalchemy.exc.OperationalError (and other DB errors): nothing was stored; the edge
         must answer with a temporary failure so the sender retries.
     """
-    key, sha, message_id = identity(raw)
-    with sessions.begin() as session:
-        existing = _find(session, mailbox, key)
-        if existing is not None:
-            return StoreResult(existing, duplicate=True)
+    ident = identity(raw)
     try:
         with sessions.begin() as session:
-            row = InboundMessage(
-                source=source,
-                mailbox=mailbox,
-                envelope_from=envelope_from,
-                envelope_to=list(envelope_to),
-                dedupe_key=key,
-                content_sha256=sha,
-                header_message_id=message_id,
-                raw=raw,
-                size=len(raw),
-                received_at=received_at,
-                status="pending",
-                attempts=0,
-            )
-            session.add(row)
-            session.flush()
-            for step, reason in (("received", f"{source} for {mailbox}"), ("stored", key)):
-                session.add(
-                    JourneyEvent(
-                        inbound_id=row.id, at=received_at, step=step, outcome="ok", reason=reason
-                    )
-                )
+            existing = find_stored(session, arrival.mailbox, ident[0])
+            if existing is not None:
+                return StoreResult(existing, duplicate=True)
+            row = add_inbound(session, raw, ident, arrival)
             return StoreResult(row.id, duplicate=False)
     except IntegrityError:
         # Another session stored the same message between our check and our insert.
         with sessions.begin() as session:
-            existing = _find(session, mailbox, key)
+            existing = find_stored(session, arrival.mailbox, ident[0])
         if existing is None:
             raise
         return StoreResult(existing, duplicate=True)

@@ -1,7 +1,8 @@
 """The journey log: every step of a message's way through the pipeline, with its reason.
 
-Each step is written as a journey_event row in the message's own transaction (so the log and
-the outcome can never disagree) and emitted as one structlog event, ``pipeline_step``.
+Each step is emitted at once as one structlog event, ``pipeline_step``, and written as a
+journey_event row in the message's own transaction (so the log and the outcome can never
+disagree); the rows go in with one multi-row insert when the message is finished.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import structlog
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from zsupport_mail.db.models import JourneyEvent
+from zsupport_mail.db.models import Base
 
 log = structlog.get_logger("zsupport_mail.journey")
+JOURNEY_TABLE = Table("journey_event", Base.metadata)  # the mapped table, for Core inserts
 
 
 class Journey:
@@ -23,16 +26,24 @@ class Journey:
         self._session = session
         self._inbound_id = inbound_id
         self._now = now
+        self._steps: list[dict[str, object]] = []
 
     def record(self, step: str, outcome: str, reason: str = "") -> None:
         """Add one step; ``outcome`` is a short word, ``reason`` a sentence for people."""
-        self._session.add(
-            JourneyEvent(
-                inbound_id=self._inbound_id,
-                at=self._now,
-                step=step,
-                outcome=outcome,
-                reason=reason,
-            )
+        self._steps.append(
+            {
+                "inbound_id": self._inbound_id,
+                "at": self._now,
+                "step": step,
+                "outcome": outcome,
+                "reason": reason,
+            }
         )
         log.info("pipeline_step", step=step, outcome=outcome, reason=reason)
+
+    def save(self) -> None:
+        """Write the recorded steps (call once, before the transaction commits)."""
+        if self._steps:
+            # Core insert on the session's connection: one executemany, no ORM flush.
+            self._session.connection().execute(insert(JOURNEY_TABLE), self._steps)
+            self._steps = []

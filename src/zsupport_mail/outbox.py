@@ -15,8 +15,9 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.policy import SMTP
+from email.header import decode_header, make_header
+from email.message import Message
+from email.policy import compat32
 from pathlib import Path
 
 import structlog
@@ -27,6 +28,7 @@ from zsupport_mail.config import OutboundSettings
 from zsupport_mail.db.models import OutboundMessage, TicketMessage
 
 log = structlog.get_logger("zsupport_mail.outbox")
+_WIRE = compat32.clone(linesep="\r\n")  # SMTP line ends; headers as built by replies.py
 
 
 class TemporaryDeliveryError(Exception):
@@ -40,7 +42,7 @@ class PermanentDeliveryError(Exception):
 def queue_mail(
     session: Session,
     settings: OutboundSettings,
-    message: EmailMessage,
+    message: Message,
     *,
     kind: str,
     now: datetime,
@@ -54,9 +56,9 @@ def queue_mail(
         kind=kind,
         mail_from=settings.from_address,
         to_addrs=[str(message["To"])],
-        subject=str(message["Subject"]),
+        subject=str(make_header(decode_header(str(message["Subject"])))),
         message_id=str(message["Message-ID"]),
-        raw=message.as_bytes(policy=SMTP),
+        raw=message.as_bytes(policy=_WIRE),
         status="queued",
         attempts=0,
         next_attempt_at=now,

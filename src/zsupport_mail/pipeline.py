@@ -13,6 +13,7 @@ from datetime import datetime
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.clock import Clock
@@ -20,9 +21,17 @@ from zsupport_mail.config import Settings
 from zsupport_mail.db.models import InboundMessage, Ticket, TicketMessage
 from zsupport_mail.db.repos import SqlTicketLookup
 from zsupport_mail.handlers import HandlerContext, run_handlers
-from zsupport_mail.inbox import claim, record_failure, store_raw
+from zsupport_mail.inbox import (
+    Arrival,
+    add_inbound,
+    claim,
+    find_stored,
+    identity,
+    record_failure,
+    store_raw,
+)
 from zsupport_mail.intake import assess, decide
-from zsupport_mail.intake.directory import load_directory
+from zsupport_mail.intake.directory import Directory, load_directory
 from zsupport_mail.intake.types import Disposition, IntakeAssessment
 from zsupport_mail.journey import Journey
 from zsupport_mail.message import MessageParseError, ParsedMessage, parse_message
@@ -46,15 +55,32 @@ class Outcome:
         return asdict(self)
 
 
-@dataclass(frozen=True)
 class Pipeline:
-    """What processing needs, built once per process."""
+    """What processing needs, built once per process (the contact directory is cached)."""
 
-    settings: Settings
-    sessions: sessionmaker[Session]
-    renderer: ReplyRenderer
-    clock: Clock
-    worker: str = "worker"
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        renderer: ReplyRenderer,
+        clock: Clock,
+        worker: str = "worker",
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.renderer = renderer
+        self.clock = clock
+        self.worker = worker
+        self._directory: Directory | None = None
+
+    def refresh_directory(self) -> None:
+        """Forget the cached contacts (after the config's clients changed)."""
+        self._directory = None
+
+    def _directory_for(self, session: Session) -> Directory:
+        if self._directory is None:
+            self._directory = load_directory(session, self.settings)
+        return self._directory
 
     def ingest(
         self,
@@ -65,20 +91,34 @@ class Pipeline:
         envelope_from: str | None = None,
         envelope_to: tuple[str, ...] = (),
     ) -> Outcome:
-        """Store raw bytes, then process them at once (the `ingest` command's path)."""
+        """Store and process raw bytes in one transaction (the `ingest` command's path).
+
+        The input is already durable (a file), so storing and processing can commit together;
+        if processing fails, the message is stored on its own and the failure counted, exactly
+        as if it had arrived by SMTP.
+        """
         now = self.clock()
-        stored = store_raw(
-            self.sessions,
-            raw,
-            source=source,
-            mailbox=mailbox,
-            received_at=now,
-            envelope_from=envelope_from,
-            envelope_to=envelope_to,
-        )
-        if stored.duplicate:
-            return self._unclaimed_outcome(stored.inbound_id)
-        return self.process(stored.inbound_id)
+        ident = identity(raw)
+        arrival = Arrival(source, mailbox, now, envelope_from, envelope_to)
+        try:
+            with self.sessions.begin() as session:
+                existing = find_stored(session, mailbox, ident[0])
+                if existing is None:
+                    row = add_inbound(session, raw, ident, arrival, claimed_by=self.worker)
+                    outcome = self._process_row(session, row, now, fresh=True)
+            if existing is None:
+                return _logged(outcome)
+        except IntegrityError:
+            existing = None  # stored concurrently by someone else: report it below
+        except Exception as exc:
+            stored = store_raw(self.sessions, raw, arrival)
+            claim(self.sessions, self.worker, now, inbound_id=stored.inbound_id)
+            return self._failed(stored.inbound_id, exc, now)
+        if existing is None:
+            with self.sessions.begin() as session:
+                existing = find_stored(session, mailbox, ident[0])
+            assert existing is not None, "an IntegrityError means the row exists"
+        return self._unclaimed_outcome(existing)
 
     def process(self, inbound_id: int) -> Outcome:
         """Claim and process one stored message, recording a failure instead of raising."""
@@ -95,24 +135,48 @@ class Pipeline:
         return None if claimed is None else self._process_claimed(claimed, now)
 
     def _process_claimed(self, inbound_id: int, now: datetime) -> Outcome:
-        structlog.contextvars.bind_contextvars(inbound_id=inbound_id)
         try:
             with self.sessions.begin() as session:
-                return _process_in(session, self.settings, self.renderer, inbound_id, now)
+                row = session.get_one(InboundMessage, inbound_id)
+                outcome = self._process_row(session, row, now)
         except Exception as exc:
-            log.error("message_failed", error=repr(exc), exc_info=True)
-            status = record_failure(
-                self.sessions,
-                inbound_id,
-                "".join(traceback.format_exception_only(exc)).strip(),
-                now=now,
-                max_attempts=self.settings.processing.max_attempts,
-                retry_base_seconds=self.settings.processing.retry_base_seconds,
+            return self._failed(inbound_id, exc, now)
+        return _logged(outcome)
+
+    def _process_row(
+        self, session: Session, row: InboundMessage, now: datetime, *, fresh: bool = False
+    ) -> Outcome:
+        structlog.contextvars.bind_contextvars(inbound_id=row.id)
+        try:
+            journey = Journey(session, row.id, now)
+            outcome = _process_in(
+                session,
+                self.settings,
+                self.renderer,
+                self._directory_for(session),
+                row,
+                journey,
+                now,
+                fresh=fresh,
             )
-            action = "quarantined" if status == "quarantined" else "failed"
-            return Outcome(inbound_id, None, action, None, None, f"processing failed: {exc!r}")
+            journey.save()
+            return outcome
         finally:
             structlog.contextvars.unbind_contextvars("inbound_id")
+
+    def _failed(self, inbound_id: int, exc: Exception, now: datetime) -> Outcome:
+        """Count a failed attempt: the message's transaction was rolled back."""
+        log.error("message_failed", inbound_id=inbound_id, error=repr(exc), exc_info=exc)
+        status = record_failure(
+            self.sessions,
+            inbound_id,
+            "".join(traceback.format_exception_only(exc)).strip(),
+            now=now,
+            max_attempts=self.settings.processing.max_attempts,
+            retry_base_seconds=self.settings.processing.retry_base_seconds,
+        )
+        action = "quarantined" if status == "quarantined" else "failed"
+        return Outcome(inbound_id, None, action, None, None, f"processing failed: {exc!r}")
 
     def _unclaimed_outcome(self, inbound_id: int) -> Outcome:
         """Outcome for a stored message that is not due: done before, or waiting to retry."""
@@ -136,6 +200,19 @@ class Pipeline:
                 None,
                 f"already stored as inbound message {inbound_id} ({row.status})",
             )
+
+
+def _logged(outcome: Outcome) -> Outcome:
+    """Log the outcome once its transaction has committed (readers then find it stored)."""
+    log.info(
+        "message_processed",
+        inbound_id=outcome.inbound_id,
+        action=outcome.action,
+        message_id=outcome.message_id,
+        ticket=outcome.ticket,
+        reason=outcome.reason,
+    )
+    return outcome
 
 
 def _finish(
@@ -175,11 +252,23 @@ def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_re
 
 
 def _process_in(
-    session: Session, settings: Settings, renderer: ReplyRenderer, inbound_id: int, now: datetime
+    session: Session,
+    settings: Settings,
+    renderer: ReplyRenderer,
+    directory: Directory,
+    row: InboundMessage,
+    journey: Journey,
+    now: datetime,
+    *,
+    fresh: bool = False,
 ) -> Outcome:
-    row = session.get_one(InboundMessage, inbound_id)
-    journey = Journey(session, inbound_id, now)
-    already = session.scalar(select(TicketMessage).where(TicketMessage.inbound_id == inbound_id))
+    inbound_id = row.id
+    # A reprocessed message may already be on a ticket; a row inserted just now cannot be.
+    already = (
+        None
+        if fresh
+        else session.scalar(select(TicketMessage).where(TicketMessage.inbound_id == inbound_id))
+    )
     if already is not None:
         ticket = session.get_one(Ticket, already.ticket_id)
         disposition = Disposition(row.action or "appended", f"already on {ticket.number}")
@@ -200,7 +289,7 @@ def _process_in(
     assessment, thread_reason = assess(
         msg,
         settings=settings,
-        directory=load_directory(session, settings),
+        directory=directory,
         tickets=SqlTicketLookup(session),
         now=now,
         envelope_from=row.envelope_from,
@@ -222,12 +311,6 @@ def _process_in(
         ),
     )
     _finish(row, disposition, state.ticket, now)
-    log.info(
-        "message_processed",
-        action=disposition.action,
-        message_id=msg.message_id,
-        ticket=state.ticket.number if state.ticket else None,
-    )
     return _outcome(row, msg, disposition, state.ticket, state.reply_queued)
 
 

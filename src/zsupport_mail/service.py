@@ -28,7 +28,7 @@ from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.repos import sync_directory
 from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.edges.smtp import SupportHandler, SupportSMTP
-from zsupport_mail.inbox import StoreResult, store_raw
+from zsupport_mail.inbox import Arrival, StoreResult, store_raw
 from zsupport_mail.outbox import deliver_due
 from zsupport_mail.pipeline import Pipeline
 from zsupport_mail.replies import ReplyRenderer
@@ -127,15 +127,8 @@ async def serve_async(
     def store(
         raw: bytes, mailbox: str, mail_from: str | None, rcpt: tuple[str, ...]
     ) -> StoreResult:
-        return store_raw(
-            sessions,
-            raw,
-            source="smtp",
-            mailbox=mailbox,
-            received_at=clock(),
-            envelope_from=mail_from,
-            envelope_to=rcpt,
-        )
+        arrival = Arrival("smtp", mailbox, clock(), mail_from, rcpt)
+        return store_raw(sessions, raw, arrival)
 
     def on_stored() -> None:
         wake.inbox.set()

@@ -12,6 +12,7 @@ import smtplib
 from tests.acceptance.conftest import db_count
 from tests.daemon import ServeProcess
 from tests.helpers import SUPPORT, make_mail, write_config
+from tests.servers.fixtures import server_dir
 from tests.servers.ports import free_port
 from tests.servers.postgres import PostgresCluster
 from zsupport_mail.db import migrate
@@ -55,7 +56,11 @@ def test_postfix_defers_while_serve_is_down_and_delivers_once_it_is_back(
 
 def test_database_outage_answers_451_and_postfix_retries(postfix_factory, tmp_path):
     """PostgreSQL stops under a running daemon (its own cluster, so other tests are not hit)."""
-    cluster = PostgresCluster(tmp_path / "pg")
+    with server_dir("pg-outage") as pg_dir:  # the postgres account cannot enter tmp_path
+        run_outage(PostgresCluster(pg_dir), postfix_factory, tmp_path)
+
+
+def run_outage(cluster: PostgresCluster, postfix_factory, tmp_path) -> None:
     cluster.start()
     serve = None
     try:

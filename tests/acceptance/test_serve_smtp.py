@@ -17,7 +17,7 @@ from tests.helpers import SUPPORT, make_mail
 from tests.servers.ports import free_port
 from zsupport_mail.db.models import InboundMessage, OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.db.session import make_engine, make_session_factory
-from zsupport_mail.inbox import store_raw
+from zsupport_mail.inbox import Arrival, store_raw
 
 
 def test_smtplib_delivery_makes_ticket_and_reply_reaches_relay(start_serve, relay, db_url):
@@ -186,13 +186,8 @@ def test_stored_but_unprocessed_mail_is_processed_once_at_start(start_serve, db_
     sessions = make_session_factory(engine)
     now = datetime.now(UTC)
     for number in range(5):
-        store_raw(
-            sessions,
-            make_mail(message_id=f"<before-start-{number}@x>"),
-            source="smtp",
-            mailbox=SUPPORT,
-            received_at=now,
-        )
+        raw = make_mail(message_id=f"<before-start-{number}@x>")
+        store_raw(sessions, raw, Arrival("smtp", SUPPORT, now))
     engine.dispose()
 
     serve = start_serve(outbound=relay_mode(relay))

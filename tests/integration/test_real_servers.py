@@ -16,13 +16,18 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from imapclient import IMAPClient
+
+from tests.servers import fixtures
 from tests.servers.dovecot import DovecotServer
+from tests.servers.fixtures import server_dir
 from tests.servers.ports import free_port
 from tests.servers.postgres import PostgresCluster
 
-# pg_cluster, dovecot, postfix_factory. A plugin rather than an import: imported fixtures trip
-# ruff's F811 on every test that takes one as an argument.
-pytest_plugins = ["tests.servers.fixtures"]
+# The fixtures, for runs that do not load tests/conftest.py (--confcutdir). Assigned rather than
+# imported by name: an imported fixture taken as a test argument trips ruff's F811.
+pg_cluster = fixtures.pg_cluster
+dovecot = fixtures.dovecot
+postfix_factory = fixtures.postfix_factory
 
 CUSTOMER = "customer@example.org"
 SUPPORT = "support@example.net"
@@ -60,23 +65,24 @@ def test_postgres_creates_clones_and_drops_databases(pg_cluster):
 
 
 @pytest.mark.postgres
-def test_postgres_restart_keeps_port_and_data(tmp_path_factory):
-    cluster = PostgresCluster(tmp_path_factory.mktemp("pg-restart"))
-    try:
-        cluster.start()
-        port = cluster.port
-        cluster.create_database("survivor")
-        with _connect(cluster, "survivor") as conn:
-            conn.execute("CREATE TABLE t (v text)")
-            conn.execute("INSERT INTO t VALUES ('kept')")
+def test_postgres_restart_keeps_port_and_data():
+    with server_dir("pg-restart") as base_dir:
+        cluster = PostgresCluster(base_dir)
+        try:
+            cluster.start()
+            port = cluster.port
+            cluster.create_database("survivor")
+            with _connect(cluster, "survivor") as conn:
+                conn.execute("CREATE TABLE t (v text)")
+                conn.execute("INSERT INTO t VALUES ('kept')")
 
-        cluster.restart()
+            cluster.restart()
 
-        assert cluster.port == port
-        with _connect(cluster, "survivor") as conn:
-            assert conn.execute("SELECT v FROM t").fetchall() == [("kept",)]
-    finally:
-        cluster.stop()
+            assert cluster.port == port
+            with _connect(cluster, "survivor") as conn:
+                assert conn.execute("SELECT v FROM t").fetchall() == [("kept",)]
+        finally:
+            cluster.stop()
 
 
 # --- Dovecot ----------------------------------------------------------------------------------

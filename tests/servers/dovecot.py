@@ -7,7 +7,7 @@ the `dovecot` account; as an ordinary user everything runs as that user without 
 
 from __future__ import annotations
 
-import contextlib
+import grp
 import os
 import pwd
 import shutil
@@ -20,6 +20,7 @@ from tests.servers.ports import (
     ensure_port_free,
     free_port,
     log_tail,
+    signal_group,
     wait_for_port,
     wait_for_port_free,
 )
@@ -80,7 +81,7 @@ service {service} {{
 
 
 class DovecotServer:
-    """`dovecot -F` with one passwd-file user; the port is picked at the first start and kept."""
+    """`dovecot -F` with one passwd-file user; the port is picked at construction and kept."""
 
     def __init__(self, base_dir: Path, user: str = "support", password: str = "secret") -> None:
         self.base_dir = base_dir
@@ -94,7 +95,7 @@ class DovecotServer:
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start Dovecot and wait until it accepts connections; raise with its log if not."""
+        """Start Dovecot and wait for its IMAP greeting; raise with its log if it does not come."""
         if self._process is not None:
             raise RuntimeError("Dovecot is already running")
         ensure_port_free(self.port)
@@ -108,10 +109,13 @@ class DovecotServer:
                 process_group=0,
             )
         try:
-            wait_for_port(self.host, self.port, timeout=10, process=self._process)
+            wait_for_port(self.host, self.port, timeout=10, process=self._process, greeting=b"* OK")
         except TimeoutError as exc:
             self.stop()
-            raise RuntimeError(f"Dovecot did not start:\n{log_tail(self.log_path)}") from exc
+            raise RuntimeError(
+                f"Dovecot did not start:\n{log_tail(self.base_dir / 'dovecot.stderr')}"
+                f"\n{log_tail(self.log_path)}"
+            ) from exc
 
     def stop(self) -> None:
         """SIGTERM Dovecot's process group, wait for it, then kill whatever is left."""
@@ -119,11 +123,12 @@ class DovecotServer:
         if process is None:
             return
         try:
-            os.killpg(process.pid, signal.SIGTERM)
+            signal_group(process.pid, signal.SIGTERM)
             process.wait(timeout=10)
             wait_for_port_free(self.host, self.port, timeout=10)
         finally:
-            _kill_group(process)
+            signal_group(process.pid, signal.SIGKILL)
+            process.wait()
 
     def restart(self) -> None:
         self.stop()
@@ -150,7 +155,7 @@ class DovecotServer:
             base_dir=self.base_dir,
             instance_name=f"zsupport-test-{self.port}",
             internal_user=mail_account.pw_name,
-            internal_group=mail_account.pw_name,
+            internal_group=grp.getgrgid(mail_account.pw_gid).gr_name,
             login_user=login_user,
             uid=mail_account.pw_uid,
             port=self.port,
@@ -160,10 +165,3 @@ class DovecotServer:
         path = self.base_dir / "dovecot.conf"
         path.write_text(config)
         return path
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL anything still in the process group and reap the leader."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()

@@ -1,20 +1,29 @@
 """pytest fixtures that start the throwaway servers and always stop them.
 
-Import them into a conftest.py (or a test module) to use them:
+Import them into tests/conftest.py (or a test module) to use them:
     from tests.servers.fixtures import dovecot, pg_cluster, postfix_factory  # noqa: F401
 
 pg_cluster is session-scoped (one initdb per run; tests create their own databases on it).
 Set ZSUPPORT_TEST_DATABASE_URL to test against a server you run yourself: pg_cluster then yields
 None and starts nothing, and database fixtures built on it should use that URL instead.
+
+The servers live in their own dirs under the system temp dir, not under tmp_path_factory: as
+root, PostgreSQL and Dovecot run as service accounts that cannot enter pytest's 0700
+/tmp/pytest-of-root, and every pytest session that starts resets that dir to 0700, so opening
+it up would break the servers of any other test run on the machine.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+
 from tests.servers.dovecot import DovecotServer
 from tests.servers.postfix import PostfixRelay
 from tests.servers.postgres import PostgresCluster
@@ -22,41 +31,50 @@ from tests.servers.postgres import PostgresCluster
 DATABASE_URL_ENV = "ZSUPPORT_TEST_DATABASE_URL"
 
 
+@contextlib.contextmanager
+def server_dir(name: str) -> Iterator[Path]:
+    """A fresh temp dir for one server, removed with everything in it afterwards."""
+    path = Path(tempfile.mkdtemp(prefix=f"zsupport-{name}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster | None]:
+def pg_cluster() -> Iterator[PostgresCluster | None]:
     """A PostgreSQL 15 cluster for the whole session, or None when DATABASE_URL_ENV is set."""
     if os.environ.get(DATABASE_URL_ENV):
         yield None
         return
-    cluster = PostgresCluster(tmp_path_factory.mktemp("postgres"))
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
+    with server_dir("postgres") as base_dir:
+        cluster = PostgresCluster(base_dir)
+        try:
+            cluster.start()
+            yield cluster
+        finally:
+            cluster.stop()
 
 
 @pytest.fixture
-def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DovecotServer]:
+def dovecot() -> Iterator[DovecotServer]:
     """A fresh Dovecot with an empty mailbox for one test."""
-    # A short dir name of our own: Dovecot's unix sockets must fit in 108 bytes.
-    server = DovecotServer(tmp_path_factory.mktemp("dovecot"))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    with server_dir("dovecot") as base_dir:
+        server = DovecotServer(base_dir)
+        try:
+            server.start()
+            yield server
+        finally:
+            server.stop()
 
 
 @pytest.fixture
-def postfix_factory(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Callable[[int], PostfixRelay]]:
+def postfix_factory() -> Iterator[Callable[[int], PostfixRelay]]:
     """make(relay_port) starts a Postfix relaying to 127.0.0.1:relay_port; all stop at teardown."""
     with contextlib.ExitStack() as stack:
 
         def make(relay_port: int) -> PostfixRelay:
-            relay = PostfixRelay(tmp_path_factory.mktemp("postfix"), relay_port=relay_port)
+            relay = PostfixRelay(stack.enter_context(server_dir("postfix")), relay_port=relay_port)
             stack.callback(relay.stop)
             relay.start()
             return relay

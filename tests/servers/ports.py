@@ -1,14 +1,16 @@
-"""Loopback ports, file access and logs: what the throwaway servers share.
+"""Loopback ports, file access, process groups and logs: what the throwaway servers share.
 
 Dovecot and Postfix bind with SO_REUSEPORT, so a stale server on the same port would silently
 share connections with a new one: pick a port the kernel says is free and refuse a busy one.
-When running as root the servers drop to service accounts (postgres, dovecot) that must be able
-to reach their files under pytest's temp dir, which pytest creates with mode 0700.
+When running as root the servers drop to service accounts (postgres, dovecot, postfix) that must
+be able to reach their files in a temp dir, which mkdtemp creates with mode 0700.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -42,25 +44,32 @@ def ensure_port_free(port: int, host: str = "127.0.0.1") -> None:
 
 
 def wait_for_port(
-    host: str, port: int, timeout: float, process: subprocess.Popen[bytes] | None = None
+    host: str,
+    port: int,
+    timeout: float,
+    process: subprocess.Popen[bytes] | None = None,
+    greeting: bytes = b"",
 ) -> None:
-    """Wait until host:port accepts a TCP connection, or raise TimeoutError after timeout s.
+    """Wait until host:port accepts a connection and greets with greeting, or raise TimeoutError.
 
-    With process, give up as soon as that server process has exited.
+    A greeting (b"* OK", b"220") shows the server is ready to serve, not just listening. With
+    process, give up as soon as that server process has exited.
     """
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError as exc:
-            if process is not None and process.poll() is not None:
-                raise TimeoutError(
-                    f"the server exited ({process.returncode}) before listening on {host}:{port}"
-                ) from exc
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"nothing accepted connections on {host}:{port}") from exc
-            time.sleep(0.02)
+            with socket.create_connection((host, port), timeout=1) as sock:
+                if not greeting or sock.recv(1024).startswith(greeting):
+                    return
+        except OSError:
+            pass  # not listening yet, or no greeting yet
+        if process is not None and process.poll() is not None:
+            raise TimeoutError(
+                f"the server exited ({process.returncode}) before it was ready on {host}:{port}"
+            )
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{host}:{port} was not ready within {timeout} s")
+        time.sleep(0.02)
 
 
 def wait_for_port_free(host: str, port: int, timeout: float) -> None:
@@ -73,12 +82,18 @@ def wait_for_port_free(host: str, port: int, timeout: float) -> None:
 
 
 def allow_traverse(path: Path) -> None:
-    """Let every account search (not list) path and its parents, so service users reach it."""
-    for directory in (path, *path.parents):
-        mode = directory.stat().st_mode
-        wanted = mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
-        if mode != wanted:
-            os.chmod(directory, stat.S_IMODE(wanted))
+    """Let every account search (not list) path, so service accounts reach their files in it.
+
+    Raise if a parent dir shuts them out, as pytest's /tmp/pytest-of-USER (0700) does: opening
+    that up would not last, since every pytest session that starts resets it to 0700.
+    """
+    for parent in path.parents:
+        if not parent.stat().st_mode & stat.S_IXOTH:
+            raise RuntimeError(
+                f"{parent} is closed to other accounts, so the servers' service accounts cannot "
+                f"reach {path}; use tests.servers.fixtures.server_dir() instead of tmp_path"
+            )
+    path.chmod(stat.S_IMODE(path.stat().st_mode) | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
 def log_tail(path: Path, lines: int = 30) -> str:
@@ -88,3 +103,9 @@ def log_tail(path: Path, lines: int = 30) -> str:
     except FileNotFoundError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
+
+
+def signal_group(pgid: int, signum: signal.Signals) -> None:
+    """Send signum to a process group; a group that is already gone is fine."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)

@@ -6,7 +6,6 @@ generates real DSN bounces when the listener answers 5xx. Postfix needs root to 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ from tests.servers.ports import (
     ensure_port_free,
     free_port,
     log_tail,
+    signal_group,
     wait_for_port,
     wait_for_port_free,
 )
@@ -88,7 +88,7 @@ class PostfixRelay:
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start Postfix and wait until smtpd accepts connections; raise with its log if not."""
+        """Start Postfix and wait for its SMTP greeting; raise with its log if it does not come."""
         if os.geteuid() != 0:
             raise RuntimeError("Postfix needs root to start (run the integration tests as root)")
         if self._process is not None:
@@ -105,7 +105,7 @@ class PostfixRelay:
                 process_group=0,
             )
         try:
-            wait_for_port(self.host, self.port, timeout=30, process=self._process)
+            wait_for_port(self.host, self.port, timeout=30, process=self._process, greeting=b"220")
         except TimeoutError as exc:
             self.stop()
             raise RuntimeError(
@@ -122,16 +122,15 @@ class PostfixRelay:
         process, self._process = self._process, None
         if process is None:
             return
-        groups = [process.pid]
-        master_pid = self._master_pid()
-        if master_pid is not None:
-            groups.append(master_pid)
+        master_pid = self._master_pid()  # None when it failed before writing its pid file
+        groups = [process.pid] if master_pid is None else [master_pid, process.pid]
         try:
-            _signal_groups(groups[-1:], signal.SIGTERM)
+            signal_group(groups[0], signal.SIGTERM)
             process.wait(timeout=15)  # postfix-script returns when the master has exited
             wait_for_port_free(self.host, self.port, timeout=15)
         finally:
-            _signal_groups(groups, signal.SIGKILL)
+            for group in groups:
+                signal_group(group, signal.SIGKILL)
             process.wait()
 
     def flush(self) -> None:
@@ -185,12 +184,6 @@ class PostfixRelay:
 
     def _postqueue(self, *args: str) -> str:
         return _run([POSTQUEUE, "-c", str(self.config_dir), *args])
-
-
-def _signal_groups(groups: list[int], signum: signal.Signals) -> None:
-    for group in groups:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signum)
 
 
 def _run(command: list[str]) -> str:

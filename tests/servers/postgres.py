@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL 15 cluster in a temp dir, listening on a free loopback port.
 
-One cluster serves a whole test session (initdb costs about 1.5 s); tests get their own
-databases with create_database/drop_database. Durability is switched off: the data is thrown
+One cluster serves a whole test session (initdb and start take about a second); tests get their
+own databases with create_database/drop_database. Durability is switched off: the data is thrown
 away anyway. initdb refuses to run as root, so as root every server command runs as the
 `postgres` account.
 """
@@ -15,11 +15,13 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+
 from tests.servers.ports import allow_traverse, ensure_port_free, free_port, log_tail
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SERVICE_ACCOUNT = "postgres"
 SUPERUSER = "postgres"
+INITDB_OPTIONS = ("-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
 
 
 class PostgresCluster:
@@ -94,7 +96,7 @@ class PostgresCluster:
         if result.returncode != 0 and pid_file.exists():
             raise RuntimeError(f"PostgreSQL did not stop:\n{result.stdout}")
 
-    def _execute(self, query: sql.Composable) -> None:
+    def _execute(self, query: sql.Composed) -> None:
         with psycopg.connect(
             host=self.host, port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True
         ) as conn:
@@ -105,19 +107,7 @@ class PostgresCluster:
         if os.geteuid() == 0:
             allow_traverse(self.base_dir)
             shutil.chown(self.base_dir, SERVICE_ACCOUNT, SERVICE_ACCOUNT)
-        result = self._run(
-            "initdb",
-            "-D",
-            str(self.data_dir),
-            "-U",
-            SUPERUSER,
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-        )
+        result = self._run("initdb", "-D", str(self.data_dir), *INITDB_OPTIONS)
         if result.returncode != 0:
             raise RuntimeError(f"initdb failed in {self.data_dir}:\n{result.stdout}")
         settings = {

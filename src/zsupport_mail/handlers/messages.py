@@ -37,5 +37,4 @@ class RecordMessage:
             for a in msg.attachments
         ]
         ctx.session.add(stored)
-        ctx.session.flush()
         state.stored = stored
