@@ -99,12 +99,30 @@ def write_config(path: Path, db_url: str, tmp_path: Path, **overrides: Any) -> P
     return path
 
 
+COMPLETE_REPORT = """Hello,
+
+Since this morning every external call drops after exactly 30 seconds, on all
+phones at the main office. It happens every time, on every outbound call.
+
+Board S/N: 620LQ
+Appliance serial: 6326V
+MX 17.0.10 patch 17161, MXIE 17.0.10-2.40
+Call example: 2026-11-25 10:42, from ext 2045, to +1 303 555 0199
+Our internal ticket: INC0012345
+
+Thanks,
+Dana Smith
+Direct: (303) 555-0142
+"""
+TERSE_REPORT = "Since this morning every external call drops after 30 seconds.\n"
+
+
 def make_mail(
     *,
     sender: str = "Dana Smith <dana@acmedental.example>",
     to: str = SUPPORT,
     subject: str = "Phones drop calls after 30 seconds",
-    body: str = "Since this morning every external call drops after 30 seconds.\n",
+    body: str = COMPLETE_REPORT,
     message_id: str | None = "<report-1@acmedental.example>",
     headers: dict[str, str] | None = None,
 ) -> bytes:

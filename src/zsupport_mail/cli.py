@@ -8,6 +8,7 @@ go to stderr.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ from zsupport_mail import __version__
 from zsupport_mail.clock import utc_now
 from zsupport_mail.config import ConfigError, Settings, config_path, load_settings
 from zsupport_mail.db import migrate
-from zsupport_mail.db.models import InboundMessage, OutboundMessage, Ticket
+from zsupport_mail.db.models import Charge, InboundMessage, OutboundMessage, Ticket
 from zsupport_mail.db.repos import get_ticket, sync_directory
 from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.inbox import requeue
@@ -30,7 +31,13 @@ from zsupport_mail.logs import configure_logging
 from zsupport_mail.outbox import deliver_due
 from zsupport_mail.pipeline import Outcome, Pipeline
 from zsupport_mail.replies import ReplyRenderer
-from zsupport_mail.views import inbound_view, outbox_view, ticket_detail, ticket_summary
+from zsupport_mail.views import (
+    charge_view,
+    inbound_view,
+    outbox_view,
+    ticket_detail,
+    ticket_summary,
+)
 
 EXIT_FAILURE, EXIT_CONFIG, EXIT_SCHEMA = 1, 2, 3
 log = structlog.get_logger("zsupport_mail.cli")
@@ -201,6 +208,52 @@ def cmd_outbox_flush(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _charges(session: Session, state: str | None) -> list[dict[str, Any]]:
+    query = select(Charge).order_by(Charge.id)
+    if state:
+        query = query.where(Charge.state == state)
+    return [charge_view(c) for c in session.scalars(query)]
+
+
+def cmd_charges_list(settings: Settings, args: argparse.Namespace) -> int:
+    with _open_db(settings).begin() as session:
+        rows = _charges(session, args.state)
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            amount = row["amount"] or "hourly"
+            print(
+                f"{row['id']:>5} {row['ticket']:<12} {row['state']:<8} {amount:>8} "
+                f"{row['kind']}: {row['reason']}"
+            )
+    return 0
+
+
+def cmd_charges_export(settings: Settings, args: argparse.Namespace) -> int:
+    with _open_db(settings).begin() as session:
+        rows = _charges(session, args.state)
+    columns = ["id", "ticket", "client", "kind", "amount", "state", "reason", "created_at"]
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return 0
+
+
+def cmd_charges_waive(settings: Settings, args: argparse.Namespace) -> int:
+    with _open_db(settings).begin() as session:
+        charge = session.get(Charge, args.id)
+        if charge is None:
+            raise CommandError(f"no charge {args.id}")
+        if charge.state != "pending":
+            raise CommandError(f"charge {args.id} is {charge.state}, not pending")
+        charge.state = "waived"
+        charge.reason += f" | waived: {args.reason}"
+        view = charge_view(charge)
+    _print_json(view)
+    return 0
+
+
 def cmd_messages_list(settings: Settings, args: argparse.Namespace) -> int:
     with _open_db(settings).begin() as session:
         query = select(InboundMessage).order_by(InboundMessage.id)
@@ -328,6 +381,18 @@ def build_parser() -> argparse.ArgumentParser:
         status=True,
     )
     _add(outbox, "flush", cmd_outbox_flush, "deliver every due mail now")
+
+    charges = sub.add_parser("charges", help="the ledger").add_subparsers(
+        dest="charges", required=True
+    )
+    clist = _add(charges, "list", cmd_charges_list, "list ledger entries", json_flag=True)
+    clist.add_argument("--state", help="only pending, waived or billed entries")
+    export = _add(charges, "export", cmd_charges_export, "write ledger entries as CSV (billing)")
+    export.add_argument("--csv", action="store_true", required=True, help="CSV on stdout")
+    export.add_argument("--state", help="only pending, waived or billed entries")
+    waive = _add(charges, "waive", cmd_charges_waive, "waive a pending charge")
+    waive.add_argument("id", type=int)
+    waive.add_argument("--reason", required=True, help="why (kept in the ledger)")
 
     messages = sub.add_parser("messages", help="the inbox").add_subparsers(
         dest="messages", required=True

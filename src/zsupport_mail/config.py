@@ -8,6 +8,7 @@ way a mail daemon ends up an open relay or writes replies nowhere.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -19,11 +20,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zsupport_mail.addresses import AddressError, normalize_address, normalize_domain
+from zsupport_mail.scoring.score import DEFAULT_REQUIRED
+from zsupport_mail.scoring.types import ITEM_KEYS
 
 DEFAULT_CONFIG_PATH = Path("/etc/zsupport-mail/config.toml")
 CONTACT_ROLES = ("primary", "backup", "other")
 AUTHORIZED_ROLES = frozenset({"primary", "backup"})
 OUTBOUND_MODES = ("maildir", "smtp")
+IMAP_TLS_MODES = ("ssl", "starttls", "none")
 _HOLIDAY_CODE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 _SUBJECT_TAG_FIELD = "{number}"
 
@@ -61,6 +65,14 @@ class ClientConfig:
     holidays: str | None
     monthly_fee: Decimal
     contacts: tuple[ContactConfig, ...]
+    board_serials: tuple[str, ...] = ()
+    appliance_serials: tuple[str, ...] = ()
+
+    def known_serials(self) -> dict[str, str]:
+        """The client's register of serials: serial -> "board" or "appliance"."""
+        register = dict.fromkeys(self.board_serials, "board")
+        register.update(dict.fromkeys(self.appliance_serials, "appliance"))
+        return register
 
 
 @dataclass(frozen=True)
@@ -122,6 +134,40 @@ class ProcessingSettings:
 
 
 @dataclass(frozen=True)
+class ScoringSettings:
+    """The contract's required-information checklist and its surcharge."""
+
+    required: tuple[str, ...]
+    surcharge_amount: Decimal
+    record_counts_as_furnished: bool
+    current_mx_version: str | None
+
+
+@dataclass(frozen=True)
+class ImapMailboxSettings:
+    """One watched IMAP folder ([[imap.mailboxes]]); the password never appears in a repr."""
+
+    host: str
+    port: int
+    tls: str
+    user: str
+    password: str = field(repr=False)
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    poll_seconds: int = 60
+
+    @property
+    def key(self) -> str:
+        """Names the mailbox in the inbox and its saved state: ``imap:user@host:port/FOLDER``."""
+        return f"imap:{self.user}@{self.host}:{self.port}/{self.folder}"
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    mailboxes: tuple[ImapMailboxSettings, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the daemon needs, validated. Pass it down explicitly; never a global."""
 
@@ -133,9 +179,13 @@ class Settings:
     staff: StaffSettings
     processing: ProcessingSettings
     clients: tuple[ClientConfig, ...]
+    scoring: ScoringSettings = field(
+        default_factory=lambda: ScoringSettings(DEFAULT_REQUIRED, Decimal(100), True, None)
+    )
     templates_dir: Path | None = None
     log_level: str = "info"
     own_addresses: frozenset[str] = field(default_factory=frozenset)
+    imap: ImapSettings = field(default_factory=ImapSettings)
 
 
 class _Reader:
@@ -255,6 +305,8 @@ def _read_client(reader: _Reader) -> ClientConfig | None:
     if holidays is not None and not _HOLIDAY_CODE.match(holidays):
         reader.problem("holidays", f"expected a code like US or US-CO, got {holidays!r}")
     fee = reader.number("monthly_fee", 0)
+    board_serials = tuple(v.upper() for v in reader.strings("board_serials"))
+    appliance_serials = tuple(v.upper() for v in reader.strings("appliance_serials"))
     contacts = [_read_contact(c) for c in reader.tables("contacts")]
     reader.reject_unknown()
     if name is None or fee is None:
@@ -266,6 +318,8 @@ def _read_client(reader: _Reader) -> ClientConfig | None:
         holidays=holidays,
         monthly_fee=fee,
         contacts=tuple(c for c in contacts if c is not None),
+        board_serials=board_serials,
+        appliance_serials=appliance_serials,
     )
 
 
@@ -367,6 +421,92 @@ def _read_processing(reader: _Reader) -> ProcessingSettings:
     return settings
 
 
+def _read_scoring(reader: _Reader) -> ScoringSettings:
+    required = reader.strings("required", DEFAULT_REQUIRED)
+    unknown = [key for key in required if key not in ITEM_KEYS]
+    if unknown:
+        reader.problem("required", f"unknown items {unknown}; expected some of {list(ITEM_KEYS)}")
+    amount = reader.number("surcharge_amount", 100)
+    counts = reader._get(
+        "record_counts_as_furnished", True, "true or false", lambda v: isinstance(v, bool)
+    )
+    current = reader.string("current_mx_version")
+    if current is not None and not re.fullmatch(r"\d{1,2}\.\d{1,2}(\.\d{1,3})?", current):
+        reader.problem("current_mx_version", f"expected a version like 17.0.10, got {current!r}")
+    reader.reject_unknown()
+    return ScoringSettings(
+        required=tuple(k for k in required if k in ITEM_KEYS),
+        surcharge_amount=amount if amount is not None else Decimal(100),
+        record_counts_as_furnished=bool(counts),
+        current_mx_version=current,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    """A literal loopback address or the name localhost (RFC 6761); no DNS lookup."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _imap_password(reader: _Reader) -> str | None:
+    """Exactly one of password or password_file; the file's trailing newline is dropped."""
+    password, path = reader.string("password"), reader.string("password_file")
+    if (password is None) == (path is None):
+        reader.problem("password", "expected exactly one of password or password_file")
+        return None
+    if path is None:
+        return str(password)
+    try:
+        secret = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reader.problem("password_file", f"cannot read {path!r}: {exc}")
+        return None
+    if not secret:
+        reader.problem("password_file", f"{path!r} is empty")
+    return secret or None
+
+
+def _read_imap_mailbox(reader: _Reader) -> ImapMailboxSettings | None:
+    host = reader.string("host", _REQUIRED)
+    tls = reader.string("tls", "ssl", choices=IMAP_TLS_MODES)
+    port = reader.integer("port", 993 if tls == "ssl" else 143, 1, 65535)
+    user = reader.string("user", _REQUIRED)
+    password = _imap_password(reader)
+    folder = reader.string("folder", "INBOX")
+    processed = reader.string("processed_folder", "Processed")
+    poll_seconds = reader.integer("poll_seconds", 60, 1, 3600)
+    reader.reject_unknown()
+    for key, value in (("host", host), ("user", user), ("folder", folder)):
+        if value == "":
+            reader.problem(key, "expected a non-empty string")
+    if tls == "none" and host and not _is_loopback(host):
+        reader.problem(
+            "tls", f"none (plaintext) is refused for {host!r}: use ssl or starttls off loopback"
+        )
+    if processed is not None and processed in ("", folder):
+        reader.problem("processed_folder", "expected a folder name other than `folder`")
+    values = (host, tls, port, user, password, folder, processed, poll_seconds)
+    if any(value is None or value == "" for value in values):
+        return None
+    return ImapMailboxSettings(host, port, tls, user, password, folder, processed, poll_seconds)
+
+
+def _read_imap(reader: _Reader) -> ImapSettings:
+    mailboxes = [m for m in map(_read_imap_mailbox, reader.tables("mailboxes")) if m]
+    reader.reject_unknown()
+    keys = [m.key for m in mailboxes]
+    for key in sorted({k for k in keys if keys.count(k) > 1}):
+        reader.problem("mailboxes", f"{key} is listed more than once")
+    for key in keys:
+        if len(key) > 320:  # the inbox's mailbox column
+            reader.problem("mailboxes", f"{key[:60]}...: user, host and folder are too long")
+    return ImapSettings(tuple(mailboxes))
+
+
 def parse_settings(data: dict[str, Any], where: str, source: Path | None = None) -> Settings:
     """Validate a decoded TOML document into Settings.
 
@@ -384,6 +524,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     tickets = _read_tickets(root.table("tickets"))
     staff = _read_staff(root.table("staff"))
     processing = _read_processing(root.table("processing"))
+    scoring = _read_scoring(root.table("scoring"))
     templates = root.table("templates")
     templates_dir = templates.string("directory")
     templates.reject_unknown()
@@ -391,6 +532,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     log_level = logging.string("level", "info", choices=("debug", "info", "warning", "error"))
     logging.reject_unknown()
     clients = [c for c in (_read_client(r) for r in root.tables("clients")) if c is not None]
+    imap = _read_imap(root.table("imap"))
     root.reject_unknown()
     _check_clients(clients, problems, where)
     if templates_dir is not None and not Path(templates_dir).is_dir():
@@ -405,10 +547,12 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         tickets=tickets,
         staff=staff,
         processing=processing,
+        scoring=scoring,
         clients=tuple(clients),
         templates_dir=Path(templates_dir) if templates_dir else None,
         log_level=log_level or "info",
         own_addresses=frozenset(smtp.addresses) | {outbound.from_address},
+        imap=imap,
     )
 
 

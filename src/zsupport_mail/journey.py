@@ -41,6 +41,11 @@ class Journey:
         )
         log.info("pipeline_step", step=step, outcome=outcome, reason=reason)
 
+    @property
+    def steps(self) -> list[str]:
+        """The names of the steps recorded so far (not yet saved)."""
+        return [str(step["step"]) for step in self._steps]
+
     def save(self) -> None:
         """Write the recorded steps (call once, before the transaction commits)."""
         if self._steps:

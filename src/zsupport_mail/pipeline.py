@@ -20,7 +20,7 @@ from zsupport_mail.clock import Clock
 from zsupport_mail.config import Settings
 from zsupport_mail.db.models import InboundMessage, Ticket, TicketMessage
 from zsupport_mail.db.repos import SqlTicketLookup
-from zsupport_mail.handlers import HandlerContext, run_handlers
+from zsupport_mail.handlers import HandlerContext, HandlingState, run_handlers
 from zsupport_mail.inbox import (
     Arrival,
     add_inbound,
@@ -50,6 +50,9 @@ class Outcome:
     ticket: str | None
     reply: str | None
     reason: str
+    missing: list[str] | None = None  # required items not furnished (None: not scored)
+    found: dict[str, list[dict[str, str]]] | None = None  # item -> values with their source
+    score: float | None = None  # share of required items furnished, 0.0 to 1.0
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -311,21 +314,21 @@ def _process_in(
         ),
     )
     _finish(row, disposition, state.ticket, now)
-    return _outcome(row, msg, disposition, state.ticket, state.reply_queued)
+    return _outcome(row, msg, disposition, state)
 
 
 def _outcome(
-    row: InboundMessage,
-    msg: ParsedMessage,
-    disposition: Disposition,
-    ticket: Ticket | None,
-    reply_queued: bool,
+    row: InboundMessage, msg: ParsedMessage, disposition: Disposition, state: HandlingState
 ) -> Outcome:
+    score = state.score
     return Outcome(
         row.id,
         msg.message_id,
         disposition.action,
-        ticket.number if ticket else None,
-        "queued" if reply_queued else None,
+        state.ticket.number if state.ticket else None,
+        "queued" if state.reply_queued else None,
         disposition.reason,
+        missing=score.missing if score else None,
+        found=score.found_json() if score else None,
+        score=score.value if score else None,
     )

@@ -63,6 +63,9 @@ def message_view(message: TicketMessage) -> dict[str, Any]:
 
 def charge_view(charge: Charge) -> dict[str, Any]:
     return {
+        "id": charge.id,
+        "ticket": charge.ticket.number,
+        "client": charge.ticket.client.name,
         "kind": charge.kind,
         "amount": money(charge.amount),
         "reason": charge.reason,
@@ -72,9 +75,13 @@ def charge_view(charge: Charge) -> dict[str, Any]:
 
 
 def ticket_detail(ticket: Ticket) -> dict[str, Any]:
+    intake = ticket.intake or {}
     return {
         **ticket_summary(ticket),
         "closed_at": iso(ticket.closed_at),
+        "intake_complete_at": iso(ticket.intake_complete_at),
+        "intake_found": intake.get("found", {}),
+        "intake_missing": ticket.notified_missing if ticket.status == "awaiting_info" else [],
         "messages": [message_view(m) for m in ticket.messages],
         "charges": [charge_view(c) for c in ticket.charges],
     }

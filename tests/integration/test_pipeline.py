@@ -81,6 +81,7 @@ def test_report_from_authorised_contact_creates_ticket_and_acknowledgement(pipel
         ("thread", "new"),
         ("decision", "created"),
         ("ticket", "created"),
+        ("scoring", "complete"),
         ("reply", "queued"),
     ]
 
@@ -108,7 +109,7 @@ def test_message_without_message_id_is_deduplicated_by_content(pipeline, session
     raw = make_mail(message_id=None)
     assert ingest(pipeline, raw).action == "created"
     assert ingest(pipeline, raw).action == "duplicate"
-    assert ingest(pipeline, raw.replace(b"30 seconds.", b"31 seconds.")).action == "created"
+    assert ingest(pipeline, raw.replace(b"exactly 30", b"exactly 31")).action == "created"
 
 
 def test_unknown_person_at_client_domain_gets_unauthorized_ticket_and_notice(pipeline, sessions):

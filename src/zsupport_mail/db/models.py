@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -173,6 +174,10 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Intake scoring, cumulative over the thread (see scoring/score.py's state_json).
+    intake: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    intake_complete_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_missing: Mapped[list[str] | None] = mapped_column(JSON)
 
     client: Mapped[Client] = relationship()
     messages: Mapped[list[TicketMessage]] = relationship(
@@ -260,3 +265,20 @@ class OutboundMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ImapMailboxState(Base):
+    """Where an IMAP poller got to in one watched folder, so a restart resumes there.
+
+    UIDs are only meaningful together with the folder's UIDVALIDITY: when the server reports a
+    different one, ``last_uid`` is reset and the folder re-scanned (the inbox's dedupe key
+    keeps that from storing anything twice). Both are 32-bit unsigned in IMAP, hence BigInteger.
+    """
+
+    __tablename__ = "imap_mailbox_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(320), unique=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

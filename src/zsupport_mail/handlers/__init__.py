@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zsupport_mail.handlers.charges import RecordCharges
+from zsupport_mail.handlers.intake import ScoreIntake
 from zsupport_mail.handlers.messages import RecordMessage
 from zsupport_mail.handlers.replies import QueueReply
 from zsupport_mail.handlers.tickets import OpenTicket
@@ -14,14 +15,20 @@ from zsupport_mail.handlers.types import (
 )
 from zsupport_mail.message import ParsedMessage
 
-HANDLERS: tuple[Handler, ...] = (OpenTicket(), RecordMessage(), RecordCharges(), QueueReply())
+HANDLERS: tuple[Handler, ...] = (
+    OpenTicket(),
+    RecordMessage(),
+    ScoreIntake(),
+    RecordCharges(),
+    QueueReply(),
+)
 
 __all__ = ["HANDLERS", "HandlerContext", "HandlingState", "run_handlers"]
 
 
 def run_handlers(msg: ParsedMessage, ctx: HandlerContext) -> HandlingState:
     """Run every handler in order until one stops the pipeline; real errors propagate."""
-    state = HandlingState()
+    state = HandlingState(reply=ctx.disposition.reply)
     for handler in HANDLERS:
         try:
             handler.run(msg, ctx, state)

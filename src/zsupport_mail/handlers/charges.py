@@ -1,17 +1,46 @@
 """record_charges: ledger entries the contract attaches to how a ticket was opened.
 
-A report from someone other than the primary or backup IT contact is billable hourly
-(the contract's "Authorized I.T. Contacts" clause); the hours are not known yet, so the entry
-has no amount and stays pending for staff to settle.
+- A first report missing required information carries the contract's surcharge ($100 by
+  default) once per ticket, pending until billed or waived by staff.
+- A report from someone other than the primary or backup IT contact is billable hourly; the
+  hours are not known yet, so that entry has no amount and stays pending for staff to settle.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zsupport_mail.db.models import Charge
+from sqlalchemy import select
+
+from zsupport_mail.db.models import Charge, Ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.message import ParsedMessage
+
+SURCHARGE = "incomplete_report_surcharge"
+BILLABLE = "billable_communication"
+
+
+def _has_charge(ctx: HandlerContext, ticket: Ticket, kind: str) -> bool:
+    return (
+        ctx.session.scalar(
+            select(Charge.id).where(Charge.ticket_id == ticket.id, Charge.kind == kind).limit(1)
+        )
+        is not None
+    )
+
+
+def _add(ctx: HandlerContext, ticket: Ticket, kind: str, amount: object, reason: str) -> None:
+    ctx.session.add(
+        Charge(
+            ticket_id=ticket.id,
+            kind=kind,
+            amount=amount,
+            reason=reason,
+            state="pending",
+            created_at=ctx.now,
+        )
+    )
+    ctx.journey.record("charge", kind, reason)
 
 
 @dataclass(frozen=True)
@@ -19,15 +48,25 @@ class RecordCharges:
     name: str = "record_charges"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
-        if ctx.disposition.action != "unauthorized" or state.ticket is None:
+        ticket = state.ticket
+        if ticket is None:
             return
-        charge = Charge(
-            ticket_id=state.ticket.id,
-            kind="billable_communication",
-            amount=None,
-            reason=f"opened by a non-authorised person: {ctx.disposition.reason}",
-            state="pending",
-            created_at=ctx.now,
-        )
-        ctx.session.add(charge)
-        ctx.journey.record("charge", "billable_communication", charge.reason)
+        if ctx.disposition.action == "unauthorized" and not _has_charge(ctx, ticket, BILLABLE):
+            _add(
+                ctx,
+                ticket,
+                BILLABLE,
+                None,
+                f"opened by a non-authorised person: {ctx.disposition.reason}",
+            )
+        if state.first_contact_incomplete and state.score is not None:
+            if _has_charge(ctx, ticket, SURCHARGE):
+                ctx.journey.record("charge", "not_repeated", "this ticket already has one")
+                return
+            _add(
+                ctx,
+                ticket,
+                SURCHARGE,
+                ctx.settings.scoring.surcharge_amount,
+                "first report lacked required information: " + ", ".join(state.score.missing),
+            )

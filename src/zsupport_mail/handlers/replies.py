@@ -9,9 +9,34 @@ from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.message import ParsedMessage
 from zsupport_mail.outbox import queue_mail
 from zsupport_mail.replies import build_reply, reply_subject
+from zsupport_mail.scoring.summary import captured, missing_items, outdated_version
 
 
-def _template_context(msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket) -> dict[str, object]:
+def _scoring_context(ctx: HandlerContext, state: HandlingState) -> dict[str, object]:
+    score = state.score
+    if score is None:
+        return {
+            "captured": [],
+            "missing_items": [],
+            "outdated_version": None,
+            "first_contact": False,
+            "surcharge": None,
+            "current_version": None,
+        }
+    scoring = ctx.settings.scoring
+    return {
+        "captured": captured(score),
+        "missing_items": missing_items(score),
+        "outdated_version": outdated_version(score, scoring.current_mx_version),
+        "current_version": scoring.current_mx_version,
+        "first_contact": state.first_contact_incomplete,
+        "surcharge": f"${scoring.surcharge_amount:,.2f}",
+    }
+
+
+def _template_context(
+    msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket, state: HandlingState
+) -> dict[str, object]:
     sender = ctx.assessment.context.sender
     contacts = [c for c in ticket.client.contacts if c.active and c.role in ("primary", "backup")]
     return {
@@ -26,6 +51,7 @@ def _template_context(msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket) -
         ],
         "support_address": ctx.settings.smtp.addresses[0],
         "reason": ctx.disposition.reason,
+        **_scoring_context(ctx, state),
     }
 
 
@@ -34,12 +60,13 @@ class QueueReply:
     name: str = "queue_reply"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
-        template = ctx.disposition.reply
+        template = state.reply
         if template is None or state.ticket is None:
-            ctx.journey.record("reply", "none", "this outcome sends no reply")
+            if not any(step == "reply" for step in ctx.journey.steps):
+                ctx.journey.record("reply", "none", "this outcome sends no reply")
             return
         ticket = state.ticket
-        body = ctx.renderer.render(template, _template_context(msg, ctx, ticket))
+        body = ctx.renderer.render(template, _template_context(msg, ctx, ticket, state))
         tag = ctx.settings.tickets.format_tag(ticket.number)
         reply = build_reply(
             ctx.settings,

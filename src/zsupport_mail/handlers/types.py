@@ -14,6 +14,7 @@ from zsupport_mail.intake.types import Disposition, IntakeAssessment
 from zsupport_mail.journey import Journey
 from zsupport_mail.message import ParsedMessage
 from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.scoring import Score
 
 
 class StopPipeline(Exception):
@@ -36,10 +37,17 @@ class HandlerContext:
 
 @dataclass
 class HandlingState:
-    """What earlier handlers produced for later ones."""
+    """What earlier handlers produced for later ones.
 
+    ``reply`` starts as the disposition's reply; the scoring step may change it (a notice
+    instead of an acknowledgement, or no reply when the same notice was already sent).
+    """
+
+    reply: str | None = None
     ticket: Ticket | None = None
     stored: TicketMessage | None = None
+    score: Score | None = None
+    first_contact_incomplete: bool = False
     reply_queued: bool = False
     notes: list[str] = field(default_factory=list)
 

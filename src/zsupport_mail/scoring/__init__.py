@@ -1,0 +1,51 @@
+"""Intake scoring: read a report the way an experienced engineer would and say what is missing.
+
+``EXTRACTORS`` is the reviewed, ordered registry (one extractor per item or linked pair).
+``score_input`` runs them all on one message; ``build_input`` turns a parsed mail and what we
+know of its sender into the pure ScoringInput the extractors read.
+"""
+
+from __future__ import annotations
+
+from zsupport_mail.scoring.extractors.calls import CallExampleExtractor
+from zsupport_mail.scoring.extractors.contact import ContactExtractor
+from zsupport_mail.scoring.extractors.description import DescriptionExtractor
+from zsupport_mail.scoring.extractors.notes import NotesExtractor
+from zsupport_mail.scoring.extractors.serials import SerialExtractor
+from zsupport_mail.scoring.extractors.tickets import InternalTicketExtractor
+from zsupport_mail.scoring.extractors.versions import VersionExtractor
+from zsupport_mail.scoring.score import DEFAULT_REQUIRED, Score, merge
+from zsupport_mail.scoring.spans import find_phones, mask_spans, noise_spans
+from zsupport_mail.scoring.types import ITEM_KEYS, Extractor, ItemResult, Prepared, ScoringInput
+
+EXTRACTORS: tuple[Extractor, ...] = (
+    ContactExtractor(),
+    SerialExtractor(),
+    VersionExtractor(),
+    DescriptionExtractor(),
+    CallExampleExtractor(),
+    InternalTicketExtractor(),
+    NotesExtractor(),
+)
+assert sorted(k for e in EXTRACTORS for k in e.keys) == sorted(ITEM_KEYS)
+
+__all__ = ["DEFAULT_REQUIRED", "EXTRACTORS", "Score", "merge", "prepare", "score_input"]
+
+
+def prepare(item: ScoringInput) -> Prepared:
+    """Do the shared work once: one text, phones found, noise masked."""
+    text = f"{item.subject}\n{item.text}\n{item.signature}"
+    phones = find_phones(text, item.region)
+    return Prepared(item, text, mask_spans(text, noise_spans(text, phones)), tuple(phones))
+
+
+def score_input(
+    item: ScoringInput, required: tuple[str, ...] = DEFAULT_REQUIRED, count_record: bool = True
+) -> Score:
+    """Run every extractor on one message."""
+    prepared = prepare(item)
+    results: dict[str, ItemResult] = {}
+    for extractor in EXTRACTORS:
+        for result in extractor.extract(prepared):
+            results[result.key] = result
+    return Score(results, required, count_record)

@@ -1,0 +1,1 @@
+"""One extractor per checklist item (or per tightly linked pair of items)."""

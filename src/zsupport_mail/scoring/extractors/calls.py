@@ -1,0 +1,210 @@
+"""call_examples: each example needs a date/time, a calling party and a called party.
+
+Date/time candidates are found first by pattern (never by running a date search over the raw
+text, which turns phone numbers into years), then each is parsed with dateutil relative to the
+mail's received time in the client's time zone; "yesterday at 3pm" and "this morning around
+9:15" are resolved the same way. Parties are phone numbers (E.164), extensions and named users;
+"from"/"to"/"called"/"dialed" around them decide which side they are on, else the first is the
+caller. An example missing a part is reported with the part it lacks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as date_parser
+
+from zsupport_mail.scoring.spans import DATE, TIME, PhoneHit
+from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
+
+_EXTENSION = re.compile(
+    r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|extensi[oó]n|poste)\s*#?\s*(\d{2,6})\b"
+    r"|\b(?:user|agent|operator)\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)",
+    re.IGNORECASE,
+)
+_RELATIVE_DAY = re.compile(
+    r"\b(?:yesterday|today|this (?:morning|afternoon|evening)|last night|tonight|gestern|heute"
+    r"|ayer|hoy|hier|aujourd'hui|(?:last |on )?(?:monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday))\b",
+    re.IGNORECASE,
+)
+_CALLER_CUE = re.compile(
+    r"(?:\bfrom|\bcaller|\bcalling(?: number| party)?|\bvon|\bde|\bdesde"
+    r"|\bsource|\bsrc|\boriginating)\W{0,3}$",
+    re.IGNORECASE,
+)
+_CALLED_CUE = re.compile(
+    r"(?:\bto|\bcalled(?: number| party)?|\bdial(?:l)?ed|\bdialing|\brang"
+    r"|\bcalls?|\ban|\ba|\bvers|\bdestination|\bdest|\bdst|\bnach|->|→)"
+    r"\W{0,3}$",
+    re.IGNORECASE,
+)
+_NOT_APPLICABLE = re.compile(
+    r"call examples?\s*(?:\(s\))?\s*[:\-]?\s*(?:n/?a\b|not applicable|none\b|no calls?)"
+    r"|\bno (?:specific )?calls? (?:are |is )?(?:involved|affected|needed)"
+    r"|\bnot call[- ]related\b|\bnothing to do with (?:a )?calls?\b",
+    re.IGNORECASE,
+)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Party:
+    start: int
+    end: int
+    value: str
+
+
+@dataclass(frozen=True)
+class CallExample:
+    when: datetime | None
+    calling: str | None
+    called: str | None
+    source: str
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        parts = (
+            ("date/time", self.when),
+            ("calling number", self.calling),
+            ("called number", self.called),
+        )
+        return tuple(name for name, value in parts if value is None)
+
+    def describe(self) -> str:
+        when = self.when.strftime("%Y-%m-%d %H:%M") if self.when else "?"
+        return f"{when}, from {self.calling or '?'} to {self.called or '?'}"
+
+
+def _relative_base(word: str, received: datetime) -> datetime:
+    lowered = word.lower().replace("last ", "").replace("on ", "")
+    if lowered in ("yesterday", "gestern", "ayer", "hier", "last night"):
+        return received - timedelta(days=1)
+    if lowered in _WEEKDAYS:
+        back = (received.weekday() - _WEEKDAYS.index(lowered)) % 7 or 7
+        return received - timedelta(days=back)
+    return received
+
+
+def parse_when(line: str, received: datetime) -> datetime | None:
+    """The date and time a line names, in the received time's zone; None without a time."""
+    times = list(TIME.finditer(line))
+    if not times:
+        return None
+    base = received
+    date = DATE.search(line)
+    relative = _RELATIVE_DAY.search(line)
+    if relative:
+        base = _relative_base(relative.group(0), received)
+    default = base.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    text = f"{date.group(0)} {times[0].group(0)}" if date else times[0].group(0)
+    text = re.sub(r"(?i)\buhr\b|(?<=\d)h\b", "", text)
+    try:
+        parsed: datetime = date_parser.parse(text, default=default, dayfirst=_day_first(date))
+    except (ValueError, OverflowError):
+        return None
+    return parsed.replace(tzinfo=received.tzinfo)
+
+
+def _day_first(date: re.Match[str] | None) -> bool:
+    """14.03.2026 is European; 03/14/2026 is American."""
+    return bool(date and "." in date.group(0) and "-" not in date.group(0))
+
+
+def _parties(line: str, offset: int, phones: list[PhoneHit]) -> list[Party]:
+    found = [
+        Party(
+            p.start - offset,
+            p.end - offset,
+            p.e164 + (f" ext {p.extension}" if p.extension else ""),
+        )
+        for p in phones
+        if offset <= p.start < offset + len(line)
+    ]
+    for match in _EXTENSION.finditer(line):
+        if any(p.start <= match.start() < p.end for p in found):
+            continue
+        found.append(
+            Party(
+                match.start(),
+                match.end(),
+                f"ext {match.group(1)}" if match.group(1) else match.group(2),
+            )
+        )
+    return sorted(found, key=lambda p: p.start)
+
+
+def _assign(line: str, parties: list[Party]) -> tuple[str | None, str | None]:
+    calling = called = None
+    unassigned = []
+    for party in parties:
+        before = line[max(0, party.start - 22) : party.start]
+        if _CALLER_CUE.search(before) and calling is None:
+            calling = party.value
+        elif _CALLED_CUE.search(before) and called is None:
+            called = party.value
+        else:
+            unassigned.append(party.value)
+    for value in unassigned:
+        if calling is None:
+            calling = value
+        elif called is None and value != calling:
+            called = value
+    return calling, called
+
+
+def find_examples(text: str, phones: list[PhoneHit], received: datetime) -> list[CallExample]:
+    """A call example per line that names a time or a day and at least one party."""
+    examples = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        has_when = TIME.search(line) or DATE.search(line) or _RELATIVE_DAY.search(line)
+        parties = _parties(line, offset, phones) if has_when else []
+        if parties:
+            calling, called = _assign(line, parties)
+            examples.append(
+                CallExample(parse_when(line, received), calling, called, line.strip()[:200])
+            )
+        offset += len(line)
+    return examples
+
+
+def examples_of(prepared: Prepared) -> list[CallExample]:
+    """The call examples of a prepared message, found once and shared between extractors."""
+    cached = prepared.shared.get("call_examples")
+    if cached is None:
+        item = prepared.item
+        received = item.received_at.astimezone(ZoneInfo(item.timezone))
+        cached = find_examples(prepared.text, list(prepared.phones), received)
+        prepared.shared["call_examples"] = cached
+    return cached  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class CallExampleExtractor:
+    keys: tuple[str, ...] = ("call_examples",)
+
+    def extract(self, prepared: Prepared) -> list[ItemResult]:
+        not_applicable = _NOT_APPLICABLE.search(prepared.text)
+        examples = examples_of(prepared)
+        complete = [e for e in examples if not e.missing]
+        if complete:
+            evidence = tuple(Evidence(e.describe(), e.source) for e in complete)
+            return [ItemResult("call_examples", evidence)]
+        if not_applicable:
+            return [ItemResult("call_examples", (), not_applicable=True)]
+        if examples:
+            partial = examples[0]
+            return [
+                ItemResult(
+                    "call_examples",
+                    (),
+                    missing_parts=tuple(
+                        f"{p} (in: {partial.source[:80]})" for p in partial.missing
+                    ),
+                )
+            ]
+        return [ItemResult("call_examples", ())]

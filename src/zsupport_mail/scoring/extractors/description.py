@@ -1,0 +1,109 @@
+"""description and reproducible: is there a real account of the problem, and does it recur?
+
+A detailed description is prose about the problem beyond a greeting, a signature and form
+lines: at least MIN_WORDS words. Reproducibility must be stated: yes, no or sometimes; negated
+forms ("cannot reproduce") are checked before the positive ones they contain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from zsupport_mail.scoring.text import parse_form
+from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
+
+MIN_WORDS = 12
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon)|guten tag|hallo|hola|bonjour|"
+    r"thanks?|thank you|regards|best|cheers|danke|gracias|merci|mit freundlichen)\b.*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_NO = re.compile(
+    r"\b(?:can(?:no|')t|could(?:n't| not)|unable to|not able to|am not able to|cannot)\s+"
+    r"(?:be\s+)?(?:reproduc|replicat|recreat)\w*|\bnot\s+reproduc\w*|\bnon-?reproducible\b"
+    r"|\b(?:happened|occurred) (?:only )?once\b|\bonly (?:happened )?once\b|\bone-?(?:time|off)\b"
+    r"|\bnicht reproduzierbar\b|\bno (?:se )?(?:puede|podemos) reproducir\b"
+    r"|\bpas reproductible\b|\breproducible\s*[:=]\s*no\b",
+    re.IGNORECASE,
+)
+_SOMETIMES = re.compile(
+    r"\b(?:intermittent(?:ly)?|sometimes|occasionally|sporadic(?:ally)?|randomly|at random"
+    r"|from time to time|now and then|some of the (?:calls|time)|\d+\s*(?:in|out of|of)\s*\d+"
+    r"\s*calls?|not (?:every|all) (?:time|calls)|manchmal|sporadisch|gelegentlich|a veces"
+    r"|parfois|de temps en temps)\b|\breproducible\s*[:=]\s*(?:sometimes|intermittent)",
+    re.IGNORECASE,
+)
+_YES = re.compile(
+    r"\b(?:(?:can|could|able to|we|i)\s+(?:easily\s+|always\s+)?reproduc\w*|reproducible"
+    r"|reproduces|every (?:single )?time|each time|always|consistently|100\s*%|all calls"
+    r"|every call|reproduzierbar|jedes mal|immer|siempre|cada vez|à chaque fois|toujours)\b",
+    re.IGNORECASE,
+)
+_FORM_ANSWER = {
+    "yes": "yes",
+    "y": "yes",
+    "ja": "yes",
+    "sí": "yes",
+    "si": "yes",
+    "oui": "yes",
+    "no": "no",
+    "n": "no",
+    "nein": "no",
+    "non": "no",
+    "sometimes": "sometimes",
+    "intermittent": "sometimes",
+    "manchmal": "sometimes",
+}
+
+
+def prose(text: str) -> str:
+    """Text without greetings, sign-offs and our form's lines."""
+    form_lines = {f"{v}" for values in parse_form(text).values() for v in values}
+    lines = [
+        line
+        for line in text.splitlines()
+        if not _GREETING.match(line) and not any(v in line for v in form_lines)
+    ]
+    return "\n".join(lines)
+
+
+def reproducibility(text: str) -> tuple[str, str] | None:
+    """("yes"|"no"|"sometimes", the words that said so), or None when not stated."""
+    for answer, pattern in (("no", _NO), ("sometimes", _SOMETIMES), ("yes", _YES)):
+        match = pattern.search(text)
+        if match:
+            return answer, match.group(0)
+    return None
+
+
+@dataclass(frozen=True)
+class DescriptionExtractor:
+    keys: tuple[str, ...] = ("description", "reproducible")
+
+    def extract(self, prepared: Prepared) -> list[ItemResult]:
+        item = prepared.item
+        body = prose(item.text)
+        words = _WORD.findall(body) + _WORD.findall(" ".join(item.form.get("description", [])))
+        description: tuple[Evidence, ...] = ()
+        if len(words) >= MIN_WORDS:
+            first = next(
+                (line.strip() for line in body.splitlines() if len(line.split()) > 3),
+                " ".join(words[:12]),
+            )
+            description = (Evidence(f"{len(words)} words", first[:160]),)
+        reproducible: tuple[Evidence, ...] = ()
+        for value in item.form.get("reproducible", []):
+            answer = (
+                _FORM_ANSWER.get(value.strip().lower().rstrip("."))
+                or (reproducibility(value) or (None, ""))[0]
+            )
+            if answer:
+                reproducible = (Evidence(answer, value, "form"),)
+                break
+        if not reproducible:
+            found = reproducibility(f"{item.subject}\n{item.text}")
+            if found:
+                reproducible = (Evidence(found[0], found[1]),)
+        return [ItemResult("description", description), ItemResult("reproducible", reproducible)]

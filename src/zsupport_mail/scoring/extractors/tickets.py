@@ -1,0 +1,69 @@
+"""internal_ticket: the client's own ticket number, never our ``[Z-Support #ZS-...]`` tag.
+
+Either a well-known helpdesk prefix (INC0012345, RITM..., HD-2026-0042) or a value after a
+ticket/case/reference label. Searched in masked text, so a date or phone number after "ref" is
+never taken for a ticket number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from zsupport_mail.scoring.spans import MASK
+from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
+
+_PREFIXED = re.compile(
+    r"\b(?:INC|REQ|RITM|SCTASK|CHG|PRB|CS|CASE|HD|TKT|SR|IR|WO|ITS|SD)[-_ ]?\d{2,4}(?:[-_]\d{2,8})?"
+    r"(?:\d{2,8})?\b"
+)
+_LABELLED = re.compile(
+    r"(?:\b(?:our|internal|my|client|customer|local|own)\s+(?:help\s*desk\s+|it\s+)?"
+    r"(?:ticket|case|incident|reference|ref\.?|request)|\binternal\s+(?:ticket|ref)\w*"
+    r"|\bref(?:erence)?\b\.?|\bticket|\bcase|\bincident|\bvorgang(?:snummer)?"
+    r"|\bn(?:ú|u)mero de ticket|\bticketnummer)"
+    r"\s*(?:number|no\.?|nr\.?|num\.?|id|#)?\s*(?:is|:|=|-)?\s*#?\s*"
+    r"([A-Z0-9][A-Z0-9_-]{1,24})",
+    re.IGNORECASE,
+)
+_OURS = re.compile(r"^ZS-\d+$", re.IGNORECASE)
+
+
+def find_tickets(masked: str, our_prefix: str = "ZS") -> list[tuple[str, int, int]]:
+    """(ticket number, start, end) of each client ticket number in masked text."""
+    found: dict[str, tuple[str, int, int]] = {}
+    for match in _PREFIXED.finditer(masked):
+        found.setdefault(match.group(0).upper(), (match.group(0), *match.span()))
+    for match in _LABELLED.finditer(masked):
+        value = match.group(1).rstrip("-_")
+        if (
+            MASK in value
+            or not any(ch.isdigit() for ch in value)
+            or value.upper().startswith(f"{our_prefix}-")
+            or _OURS.match(value)
+        ):
+            continue
+        found.setdefault(value.upper(), (value, *match.span(1)))
+    return [v for v in found.values() if not v[0].upper().startswith(f"{our_prefix}-")]
+
+
+@dataclass(frozen=True)
+class InternalTicketExtractor:
+    keys: tuple[str, ...] = ("internal_ticket",)
+
+    def extract(self, prepared: Prepared) -> list[ItemResult]:
+        evidence = [
+            Evidence(v.lstrip("#").strip(), v, "form")
+            for v in prepared.item.form.get("internal_ticket", [])
+        ]
+        # Our own subject tag must not count: search the text without the subject line.
+        body_start = len(prepared.item.subject) + 1
+        for value, start, end in find_tickets(prepared.masked[body_start:]):
+            if value.upper() not in {e.value.upper() for e in evidence}:
+                source = prepared.text[body_start + start : body_start + end]
+                evidence.append(Evidence(value, source))
+        subject_hits = find_tickets(prepared.masked[:body_start])
+        for value, _, _ in subject_hits:
+            if value.upper() not in {e.value.upper() for e in evidence}:
+                evidence.append(Evidence(value, prepared.item.subject, "subject"))
+        return [ItemResult("internal_ticket", tuple(evidence))]

@@ -1,0 +1,76 @@
+"""software_version: a version counts only next to a product word (MX, MXIE, MX Administrator,
+MX-Report, ZAC, MX Mobile...), so a bare ``17.0`` or an IP address is never a version."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
+
+_PRODUCTS = {
+    "mxie": "MXIE",
+    "mx-ie": "MXIE",
+    "mx ie": "MXIE",
+    "mx-administrator": "MX-Administrator",
+    "mx administrator": "MX-Administrator",
+    "mxadmin": "MX-Administrator",
+    "mx admin": "MX-Administrator",
+    "mx-report": "MX-Report",
+    "mx report": "MX-Report",
+    "zac": "ZAC",
+    "mx mobile": "MX Mobile",
+    "mx-mobile": "MX Mobile",
+    "zultys mx": "MX",
+    "mx": "MX",
+    "mxvirtual": "MX",
+    "mx-virtual": "MX",
+}
+_PRODUCT = "|".join(sorted((re.escape(p) for p in _PRODUCTS), key=len, reverse=True))
+_VERSION = re.compile(
+    rf"\b({_PRODUCT})(?:[ \t]*(?:-?(?:se|e|\d{{2,3}})(?:[ \t]*ii)?))?"
+    r"(?:[ \t]+(?:system|software|server|client|firmware|is|on|running|at|now|currently)){0,3}"
+    r"[ \t]*(?:version|vers\.?|ver\.?|release|rel\.?|build|v)?[ \t]*[:=]?[ \t]*"
+    r"v?(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:-\d{1,3}(?:\.\d{1,3})*)?)"
+    r"(?:[ \t]*,?[ \t]*(?:patch|p|build|sp)[ \t]*#?[ \t]*(\d{1,6}))?",
+    re.IGNORECASE,
+)
+_FORM_VERSION = re.compile(r"v?(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:-\d{1,3}(?:\.\d{1,3})*)?)")
+
+
+def normalise(product: str, version: str, patch: str | None) -> str:
+    name = _PRODUCTS.get(" ".join(product.lower().split()), product)
+    return f"{name} {version}" + (f" patch {patch}" if patch else "")
+
+
+def find_versions(text: str) -> list[tuple[str, str]]:
+    """(normalised "PRODUCT VERSION [patch N]", the text it came from) in order."""
+    return [
+        (normalise(m.group(1), m.group(2), m.group(3)), m.group(0).strip())
+        for m in _VERSION.finditer(text)
+    ]
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """A sortable key of the dotted number, e.g. "17.0.10" -> (17, 0, 10)."""
+    number = _FORM_VERSION.search(version)
+    if number is None:
+        return ()
+    return tuple(int(part) for part in re.split(r"[.-]", number.group(1)))
+
+
+@dataclass(frozen=True)
+class VersionExtractor:
+    keys: tuple[str, ...] = ("software_version",)
+
+    def extract(self, prepared: Prepared) -> list[ItemResult]:
+        evidence: list[Evidence] = []
+        for value in prepared.item.form.get("software_version", []):
+            found = find_versions(value) or [
+                (f"MX {m.group(1)}", value) for m in [_FORM_VERSION.search(value)] if m
+            ]
+            evidence.extend(Evidence(v, value, "form") for v, _ in found)
+        for version, source in find_versions(prepared.text):
+            if version not in {e.value for e in evidence}:
+                evidence.append(Evidence(version, source))
+        return [ItemResult("software_version", tuple(evidence))]

@@ -1,0 +1,107 @@
+"""Find the things that look like numbers but are not serials: phones, IPs, MACs, dates, times.
+
+They are found first and masked (replaced by a filler of the same length) before serials and
+ticket numbers are searched, so a phone number, an IP address or a date can never be read as a
+serial. Phone candidates are found with a cheap regex and then checked with ``phonenumbers``
+(Google's libphonenumber), which knows every country's numbering plan; running its full-text
+matcher over every mail was several times slower for the same hits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+MASK = "\x00"
+
+_PHONE_CANDIDATE = re.compile(
+    r"(?<![\w.:/@-])(?:\+|00)?\(?\d[\d \t().\-]{5,20}\d"
+    r"(?:\s*(?:x|ext\.?|extension|durchwahl|poste)\s*\d{1,6})?(?![\w/@]|\.\d|:\d)",
+    re.IGNORECASE,
+)
+_DIAL_OUT = re.compile(r"^9[ .\-]+(?=1[ .\-(]*\d{3})")  # PBX "9" for an outside line
+_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|durchwahl|poste)\s*(\d{1,6})$", re.IGNORECASE)
+_IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])")
+_MAC = re.compile(
+    r"(?<![0-9A-Fa-f:-])(?:[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
+    r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:-])"
+)
+_MONTHS = (
+    r"(?:jan(?:uary|uar)?|feb(?:ruary|ruar)?|mar(?:ch)?|mär(?:z)?|apr(?:il)?|may|mai|june?|juni"
+    r"|july?|juli|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|okt(?:ober)?|nov(?:ember)?"
+    r"|dec(?:ember)?|dez(?:ember)?)\.?"
+)
+DATE = re.compile(
+    r"(?<![\w.])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?![\d.])"
+    rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+{_MONTHS}(?:\s+\d{{4}})?)(?![\w])",
+    re.IGNORECASE,
+)
+TIME = re.compile(
+    r"(?<![\w:.])(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[ap]\.?m\.?|uhr|h))?|\d{1,2}\s*(?:[ap]\.?m\.?))"
+    r"(?![\w:])",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class PhoneHit:
+    start: int
+    end: int
+    raw: str
+    e164: str
+    extension: str | None
+
+
+def _normalise_candidate(raw: str) -> str:
+    text = _DIAL_OUT.sub("", raw.strip())
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    return text
+
+
+def find_phones(text: str, region: str) -> list[PhoneHit]:
+    """Phone numbers in text, as E.164, with any extension; dial-out prefixes handled."""
+    hits = []
+    for match in _PHONE_CANDIDATE.finditer(text):
+        raw = match.group(0)
+        digits = sum(ch.isdigit() for ch in raw)
+        if digits < 7 or DATE.fullmatch(raw.strip()) or _IP.fullmatch(raw.strip()):
+            continue
+        extension_match = _EXTENSION.search(raw)
+        number_text = raw[: extension_match.start()] if extension_match else raw
+        try:
+            number = phonenumbers.parse(_normalise_candidate(number_text), region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_possible_number(number):
+            continue
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        hits.append(
+            PhoneHit(
+                match.start(),
+                match.end(),
+                raw,
+                e164,
+                extension_match.group(1) if extension_match else None,
+            )
+        )
+    return hits
+
+
+def mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """Replace each span by MASK characters of the same length (offsets stay valid)."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = MASK * (end - start)
+    return "".join(chars)
+
+
+def noise_spans(text: str, phones: list[PhoneHit]) -> list[tuple[int, int]]:
+    """Spans of phones, IPs, MACs, dates and times: never serials or ticket numbers."""
+    spans = [(p.start, p.end) for p in phones]
+    for pattern in (_IP, _MAC, DATE, TIME):
+        spans.extend(m.span() for m in pattern.finditer(text))
+    return spans

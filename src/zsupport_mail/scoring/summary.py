@@ -1,0 +1,68 @@
+"""What the replies say about a score: what we captured, what is missing, the form to fill in.
+
+Kept apart from the templates so the wording of each item is decided in one place, and from the
+extractors so a reply never re-reads the mail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zsupport_mail.scoring.extractors.versions import version_key
+from zsupport_mail.scoring.score import Score
+from zsupport_mail.scoring.text import FORM_LABELS
+from zsupport_mail.scoring.types import ITEM_LABELS
+
+_CAPTURED = (
+    "board_serial",
+    "appliance_serial",
+    "software_version",
+    "call_examples",
+    "internal_ticket",
+    "reproducible",
+)
+_FORM_EXAMPLE = {
+    "call_examples": "YYYY-MM-DD HH:MM, from <number/extension/user>, to <number/extension/user>",
+    "reproducible": "yes / no / sometimes",
+}
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    key: str
+    label: str
+    missing_parts: tuple[str, ...]
+    form_line: str
+
+
+def captured(score: Score) -> list[tuple[str, str]]:
+    """(label, value) of what we read, so the client can spot a misreading."""
+    rows = []
+    for key in _CAPTURED:
+        for evidence in score.results[key].evidence[:3]:
+            rows.append((ITEM_LABELS[key].split(" (")[0].split("?")[0], evidence.value))
+    return rows
+
+
+def missing_items(score: Score) -> list[MissingItem]:
+    """Every missing required item, with its partial parts and its fill-in form line."""
+    partial = score.partial
+    return [
+        MissingItem(
+            key,
+            ITEM_LABELS[key],
+            tuple(partial.get(key, ())),
+            f"{FORM_LABELS[key][0].capitalize()}: {_FORM_EXAMPLE.get(key, '...')}",
+        )
+        for key in score.missing
+    ]
+
+
+def outdated_version(score: Score, current: str | None) -> str | None:
+    """The reported MX version when it is older than the current release, else None."""
+    if current is None:
+        return None
+    for evidence in score.results["software_version"].evidence:
+        if evidence.value.startswith("MX ") and version_key(evidence.value) < version_key(current):
+            return evidence.value
+    return None

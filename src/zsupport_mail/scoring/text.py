@@ -1,0 +1,110 @@
+"""What the sender actually wrote: their reply without quoted history, their signature apart,
+forwarded reports kept, and the lines of our fill-in form recognised with certainty.
+
+Quote and signature splitting uses ``mail-parser-reply`` (maintained, multi-language headers
+for Outlook, Gmail, Apple Mail, Thunderbird in en/de/fr/es/...): the hand-written version of
+this is the part of every helpdesk that keeps growing regexes. A forwarded report (a client's
+IT contact forwarding an end user's mail) is the report, so its text is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from mailparser_reply import EmailReplyParser
+
+from zsupport_mail.scoring.types import ITEM_KEYS
+
+_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
+_FORWARD_MARKER = re.compile(
+    r"^[ \t>]*(?:-{3,}\s*(?:Forwarded message|Weitergeleitete Nachricht|Message transféré|"
+    r"Mensaje reenviado|Original Message|Ursprüngliche Nachricht)\s*-*|Begin forwarded message:)"
+    r"[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|rv)\s*:", re.IGNORECASE)
+
+FORM_LABELS: dict[str, tuple[str, ...]] = {
+    "company": ("company", "company name", "firma", "empresa", "société"),
+    "contact_name": ("contact name", "contact", "name"),
+    "contact_email": ("contact e-mail", "contact email", "e-mail", "email"),
+    "contact_phone": ("contact phone", "contact phone number", "phone", "telephone"),
+    "board_serial": ("board serial", "board serial number", "board s/n", "board sn"),
+    "appliance_serial": (
+        "appliance serial",
+        "appliance serial number",
+        "appliance s/n",
+        "appliance sn",
+        "chassis serial",
+    ),
+    "software_version": ("software version", "mx version", "version"),
+    "description": ("description", "problem description", "detailed description"),
+    "reproducible": ("reproducible", "can the issue be reproduced", "reproduce"),
+    "call_examples": ("call example", "call examples", "call example(s)"),
+    "internal_ticket": (
+        "internal ticket",
+        "internal ticket number",
+        "your internal ticket number",
+        "ticket number",
+        "our ticket",
+    ),
+    "notes": ("notes", "note"),
+    "call_logs": ("call logs", "call log"),
+}
+_LABEL_TO_KEY = {label: key for key, labels in FORM_LABELS.items() for label in labels}
+_FORM_LINE = re.compile(
+    r"^[ \t]*(?:[-*•][ \t]*)?("
+    + "|".join(sorted((re.escape(k) for k in _LABEL_TO_KEY), key=len, reverse=True))
+    + r")[ \t]*:[ \t]*(\S.*?)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PLACEHOLDERS = frozenset({"...", "…", "?", "-", "_", "__", "___"})
+assert set(FORM_LABELS) <= set(ITEM_KEYS)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> EmailReplyParser:
+    return EmailReplyParser(languages=_LANGUAGES)
+
+
+def split_reply(text: str) -> tuple[str, str]:
+    """(the sender's newest text, its signature): quoted history of others removed."""
+    try:
+        replies = _parser().read(text=text).replies
+    except Exception:  # a reply parser must never cost us the message
+        return text, ""
+    if not replies:
+        return text, ""
+    newest = replies[0]
+    return newest.body or "", newest.signatures or ""
+
+
+def forwarded_part(text: str, subject: str) -> str:
+    """The forwarded report inside a forward, or "" when this is not a forward."""
+    match = _FORWARD_MARKER.search(text)
+    if match is None:
+        return ""
+    is_forward = "forward" in match.group(0).lower() or _FORWARD_SUBJECT.match(subject)
+    if not is_forward and "weitergeleitet" not in match.group(0).lower():
+        return ""
+    return "\n".join(line.lstrip("> ") for line in text[match.end() :].splitlines())
+
+
+def own_text(text: str, subject: str) -> tuple[str, str]:
+    """The text to score and the sender's signature."""
+    body, signature = split_reply(text)
+    forwarded = forwarded_part(text, subject)
+    if forwarded and forwarded not in body:
+        body = f"{body}\n\n{forwarded}"
+    return body, signature
+
+
+def parse_form(text: str) -> dict[str, list[str]]:
+    """Values of our form's lines (``Board serial: 620LQ``), by item key; placeholders skipped."""
+    found: dict[str, list[str]] = {}
+    for label, value in _FORM_LINE.findall(text):
+        if value.strip() in _PLACEHOLDERS:
+            continue
+        found.setdefault(_LABEL_TO_KEY[label.lower()], []).append(value.strip())
+    return found

@@ -1,0 +1,113 @@
+"""The scoring contracts: what an extractor reads, what it returns, and the score.
+
+Extractors are pure functions of a ScoringInput: no database, no clock (the received time is
+in the input), so the labelled test set can run them by the thousand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from zsupport_mail.scoring.spans import PhoneHit
+
+ITEM_KEYS: tuple[str, ...] = (
+    "company",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "board_serial",
+    "appliance_serial",
+    "software_version",
+    "description",
+    "reproducible",
+    "call_examples",
+    "internal_ticket",
+    "notes",
+    "call_logs",
+)
+ITEM_LABELS: dict[str, str] = {
+    "company": "Company name",
+    "contact_name": "Contact name",
+    "contact_email": "Contact e-mail address",
+    "contact_phone": "Contact phone number",
+    "board_serial": "Board serial number",
+    "appliance_serial": "Appliance serial number",
+    "software_version": "Software version (MX and/or client applications)",
+    "description": "Detailed description of the problem",
+    "reproducible": "Can the issue be reproduced? (yes / no / sometimes)",
+    "call_examples": "Call example(s): date/time, calling number/extension/user, called "
+    "number/extension/user",
+    "internal_ticket": "Your internal ticket number",
+    "notes": "Notes, numbers, routes related to the problem",
+    "call_logs": "Call logs (if applicable)",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One value found, with the text it came from (so a client can spot a misreading)."""
+
+    value: str
+    source: str
+    origin: str = "text"  # "text", "form", "record", "attachment", "subject"
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What one extractor found for one checklist item."""
+
+    key: str
+    evidence: tuple[Evidence, ...] = ()
+    missing_parts: tuple[str, ...] = ()  # for partial items, e.g. a call example without a time
+    not_applicable: bool = False
+
+    @property
+    def found(self) -> bool:
+        return bool(self.evidence) or self.not_applicable
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    """What we already hold about the sender (counts as furnished when configured)."""
+
+    company: str | None = None
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    """Everything an extractor may read about one message."""
+
+    subject: str
+    text: str  # the sender's own words: quotes of others removed, forwarded reports kept
+    signature: str  # the sender's signature block, if one was told apart
+    attachments: tuple[tuple[str, str], ...]  # (filename, content type)
+    sender_address: str
+    received_at: datetime
+    timezone: str
+    region: str  # ISO country for phone numbers, e.g. "US"
+    record: ContactRecord = field(default_factory=ContactRecord)
+    form: dict[str, list[str]] = field(default_factory=dict)  # our fill-in form's lines, by item
+    known_serials: dict[str, str] = field(default_factory=dict)  # serial -> "board"/"appliance"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A ScoringInput with the work every extractor shares done once."""
+
+    item: ScoringInput
+    text: str  # subject + own text + signature, one string
+    masked: str  # text with phones, IPs, MACs, dates and times masked out
+    phones: tuple[PhoneHit, ...]
+    shared: dict[str, object] = field(default_factory=dict, compare=False)  # extractors' cache
+
+
+class Extractor(Protocol):
+    @property
+    def keys(self) -> tuple[str, ...]: ...
+
+    def extract(self, prepared: Prepared) -> list[ItemResult]: ...
