@@ -300,6 +300,37 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return serve(settings)
 
 
+def cmd_imap_check(settings: Settings, args: argparse.Namespace) -> int:
+    from zsupport_mail.edges.imap_client import describe  # imapclient only when asked
+
+    if not settings.imap.mailboxes:
+        raise CommandError("no [[imap.mailboxes]] in the config")
+    reports = [describe(mailbox) for mailbox in settings.imap.mailboxes]
+    if args.json:
+        _print_json(reports)
+    else:
+        for report in reports:
+            _print_imap_report(report)
+    return 0 if all(report["ok"] for report in reports) else EXIT_FAILURE
+
+
+def _print_imap_report(report: dict[str, Any]) -> None:
+    print(f"{report['mailbox']}: {'OK' if report['ok'] else 'FAILED'}")
+    if report["error"]:
+        print(f"  error: {report['error']}")
+    if not report["login"]:
+        return
+    waiting = f"{report['messages']} waiting" if report["folder_exists"] else "missing"
+    processed = "exists" if report["processed_folder_exists"] else "missing (serve creates it)"
+    print(f"  folder {report['folder']}: {waiting}")
+    print(f"  processed folder {report['processed_folder']}: {processed}")
+    print(f"  IDLE: {_yes(report['idle'])}, MOVE: {_yes(report['move'])}")
+
+
+def _yes(flag: object) -> str:
+    return "supported" if flag else "not supported"
+
+
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
@@ -407,6 +438,16 @@ def build_parser() -> argparse.ArgumentParser:
         "run a stored message through the pipeline again (idempotent)",
     )
     again.add_argument("id", type=int)
+
+    imap = sub.add_parser("imap", help="IMAP mailboxes").add_subparsers(dest="imap", required=True)
+    _add(
+        imap,
+        "check",
+        cmd_imap_check,
+        "log in to every configured mailbox and report its folders, IDLE support and waiting "
+        "mail; exits 1 if any mailbox fails",
+        json_flag=True,
+    )
     return parser
 
 
@@ -427,6 +468,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -489,8 +489,8 @@ def _read_imap_mailbox(reader: _Reader) -> ImapMailboxSettings | None:
         )
     if processed is not None and processed in ("", folder):
         reader.problem("processed_folder", "expected a folder name other than `folder`")
-    values = (host, tls, port, user, password, folder, processed, poll_seconds)
-    if any(value is None or value == "" for value in values):
+    values = (host, tls, port, user, folder, processed, poll_seconds)
+    if password is None or any(value is None or value == "" for value in values):
         return None
     return ImapMailboxSettings(host, port, tls, user, password, folder, processed, poll_seconds)
 

@@ -4,12 +4,14 @@ Database work is synchronous SQLAlchemy, so it runs in a thread pool; the event 
 moves bytes and wakes tasks. The worker and the sender are woken by events when there is new
 work, and also re-check on a timer for retries whose time has come. SIGTERM/SIGINT stop
 accepting, let the message in hand finish, and exit 0; anything stored but unprocessed is picked
-up at the next start.
+up at the next start. IMAP pollers (edges/imap.py) are synchronous and run in threads of their
+own; they wake the worker through the loop, and stop before the worker does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -27,6 +29,7 @@ from zsupport_mail.config import Settings
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.repos import sync_directory
 from zsupport_mail.db.session import make_engine, make_session_factory
+from zsupport_mail.edges.imap import ImapPollers
 from zsupport_mail.edges.smtp import SupportHandler, SupportSMTP
 from zsupport_mail.inbox import Arrival, StoreResult, store_raw
 from zsupport_mail.outbox import deliver_due
@@ -103,6 +106,18 @@ def _tls_context(settings: Settings) -> ssl.SSLContext | None:
     return context
 
 
+def _from_thread(
+    loop: asyncio.AbstractEventLoop, callback: Callable[[], None]
+) -> Callable[[], None]:
+    """A callable for another thread (an IMAP poller) that runs callback on the event loop."""
+
+    def call() -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed under a poller that hung
+            loop.call_soon_threadsafe(callback)
+
+    return call
+
+
 async def serve_async(
     settings: Settings, clock: Clock = utc_now, ready: Callable[[int], None] | None = None
 ) -> None:
@@ -156,9 +171,14 @@ async def serve_async(
     port = server.sockets[0].getsockname()[1]
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, wake.stopping.set)
+    # After the listener, so a poller never stores mail a failed start would leave unprocessed.
+    pollers = ImapPollers.start(
+        settings.imap.mailboxes, sessions, _from_thread(loop, wake.inbox.set), clock
+    )
     log.info(
         "serve_started",
         smtp=f"{settings.smtp.host}:{port}",
+        imap=[m.key for m in settings.imap.mailboxes],
         outbound=settings.outbound.mode,
         released_claims=released,
         starttls=tls is not None,
@@ -176,6 +196,7 @@ async def serve_async(
     log.info("serve_stopping")
     server.close()
     await server.wait_closed()
+    await loop.run_in_executor(None, pollers.stop)  # each finishes the message in hand
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for task, result in zip(tasks, results, strict=True):
         if isinstance(result, BaseException):

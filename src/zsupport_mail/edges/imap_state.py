@@ -59,9 +59,7 @@ def save_bookmark(
         _save(sessions, mailbox, bookmark, now)  # another poller inserted the row first
 
 
-def _save(
-    sessions: sessionmaker[Session], mailbox: str, bookmark: Bookmark, now: datetime
-) -> None:
+def _save(sessions: sessionmaker[Session], mailbox: str, bookmark: Bookmark, now: datetime) -> None:
     with sessions.begin() as session:
         row = session.scalar(
             select(ImapMailboxState).where(ImapMailboxState.mailbox == mailbox).with_for_update()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from zsupport_mail.scoring.extractors.versions import version_key
 from zsupport_mail.scoring.score import Score
-from zsupport_mail.scoring.text import FORM_LABELS
+from zsupport_mail.scoring.text import FORM_EXAMPLES, FORM_LABELS
 from zsupport_mail.scoring.types import ITEM_LABELS
 
 _CAPTURED = (
@@ -21,10 +21,6 @@ _CAPTURED = (
     "internal_ticket",
     "reproducible",
 )
-_FORM_EXAMPLE = {
-    "call_examples": "YYYY-MM-DD HH:MM, from <number/extension/user>, to <number/extension/user>",
-    "reproducible": "yes / no / sometimes",
-}
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ def missing_items(score: Score) -> list[MissingItem]:
             key,
             ITEM_LABELS[key],
             tuple(partial.get(key, ())),
-            f"{FORM_LABELS[key][0].capitalize()}: {_FORM_EXAMPLE.get(key, '...')}",
+            f"{FORM_LABELS[key][0].capitalize()}: {FORM_EXAMPLES.get(key, '...')}",
         )
         for key in score.missing
     ]

@@ -59,7 +59,11 @@ _FORM_LINE = re.compile(
     + r")[ \t]*:[ \t]*(\S.*?)[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_PLACEHOLDERS = frozenset({"...", "…", "?", "-", "_", "__", "___"})
+FORM_EXAMPLES = {  # what our notice prints after a label; coming back unchanged means no answer
+    "call_examples": "YYYY-MM-DD HH:MM, from <number/extension/user>, to <number/extension/user>",
+    "reproducible": "yes / no / sometimes",
+}
+_PLACEHOLDERS = frozenset({"...", "…", "?", "-", "_", "__", "___", *FORM_EXAMPLES.values()})
 assert set(FORM_LABELS) <= set(ITEM_KEYS)
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from zsupport_mail.scoring.extractors.calls import examples_of
+from zsupport_mail.scoring.spans import find_phones
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
 _PHONE_CUE = re.compile(
@@ -55,7 +56,8 @@ def call_parties(prepared: Prepared) -> set[str]:
 def _phone_evidence(prepared: Prepared) -> list[Evidence]:
     item = prepared.item
     signature_start = prepared.text.rfind(item.signature) if item.signature else -1
-    evidence = [Evidence(v, v, "form") for v in item.form.get("contact_phone", [])]
+    evidence = [Evidence(hit.e164, value, "form") for value in item.form.get("contact_phone", [])
+                for hit in find_phones(value, item.region)[:1]]
     party_numbers = call_parties(prepared)
     for phone in prepared.phones:
         if phone.e164 in party_numbers:

@@ -16,7 +16,11 @@ from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
 _LABEL = re.compile(
     r"(?:serial\s*(?:number|no\.?|nr\.?|#)?|s/n|\bsn\b|seriennummer|serien-?nr\.?"
-    r"|n(?:ú|u)mero de serie|num(?:é|e)ro de s(?:é|e)rie)\s*(?:is|:|#|=|-)?\s*(?:is\s*)?[:#]?\s*",
+    r"|n(?:ú|u)mero de serie|num(?:é|e)ro de s(?:é|e)rie)"
+    # "serial number of the motherboard is", "Seriennummer Platine:", "S/N (board):"
+    r"(?:\s+(?:of|for|on|der|des|del|de)\s+(?:the\s+|our\s+|my\s+)?[\w-]+(?:\s+[\w-]+)?"
+    r"|\s*\(?(?:board|appliance|chassis|unit|platine|gerät|main\s*board|motherboard)\)?)?"
+    r"\s*(?:is|:|#|=|-)?\s*(?:is\s*)?[:#]?\s*",
     re.IGNORECASE,
 )
 _VALUE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,19}(?![\w])", re.IGNORECASE)
@@ -64,7 +68,7 @@ def find_serials(masked: str) -> list[_Serial]:
         if not any(ch.isdigit() for ch in raw) or _MODEL.match(raw) or len(raw) < 4:
             continue
         line_start, _ = _line_bounds(masked, label.start())
-        role = _role(masked[line_start:], label.start() - line_start, value.end() - line_start)
+        role = _role(masked[line_start:], value.start() - line_start, value.end() - line_start)
         found.append(_Serial(raw, label.start(), value.end(), role))
     return found
 

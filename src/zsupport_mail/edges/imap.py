@@ -1,0 +1,310 @@
+r"""The IMAP edge: watch a folder, commit each new message to the inbox, then flag and move it.
+
+One poller per ``[[imap.mailboxes]]`` entry, each in its own thread because imapclient is
+synchronous. A session: connect (TLS, login), create the processed folder if missing, select
+the watched folder, check its UIDVALIDITY against the saved bookmark, then repeat: store every
+message above the bookmark's UID, flag \Seen and move what was stored, save the bookmark, wait
+in IDLE (renewed well before RFC 2177's 29 minutes) or sleep ``poll_seconds`` without IDLE.
+The order store -> move -> bookmark makes a crash anywhere safe: a message not yet moved is
+fetched again and recognised by the inbox's dedupe key, so it never makes a second ticket.
+Failures (server gone, wrong password, database down) are logged once per attempt and retried
+with capped exponential backoff; a stop event ends the thread within about a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from zsupport_mail.clock import Clock, utc_now
+from zsupport_mail.config import ImapMailboxSettings
+from zsupport_mail.edges import imap_client
+from zsupport_mail.edges.imap_batch import FETCH_ERROR, new_uids, plan_batches, store_fetched
+from zsupport_mail.edges.imap_client import FolderMissing, TlsError
+from zsupport_mail.edges.imap_state import Bookmark, load_bookmark, resume_from, save_bookmark
+from zsupport_mail.inbox import Arrival, StoreResult, store_raw
+
+log = structlog.get_logger("zsupport_mail.edges.imap")
+
+StoreRaw = Callable[[sessionmaker[Session], bytes, Arrival], StoreResult]
+
+
+class ConnectionLost(Exception):
+    """The server ended the session (BYE) or the socket closed."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The poller's clocks and limits; tests shorten them, the daemon uses the defaults."""
+
+    idle_renew_seconds: float = 25 * 60  # RFC 2177: servers may drop IDLE after 29 minutes
+    idle_check_seconds: float = 1.0  # how soon a stop request is noticed while idling
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 300.0
+    io_timeout_seconds: float = imap_client.IO_TIMEOUT_SECONDS
+    batch_bytes: int = 32 * 1024 * 1024
+    batch_count: int = 100
+
+
+class Backoff:
+    """Capped exponential delays: base, 2*base, 4*base ... cap; reset after a good session."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.base, self.cap, self.failures = base, cap, 0
+
+    def next_delay(self) -> float:
+        self.failures += 1
+        return float(min(self.cap, self.base * 2 ** min(self.failures - 1, 30)))
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+# Why a session ended, as a log event and its level; the first matching class wins.
+_FAILURES: tuple[tuple[Any, str, str], ...] = (
+    (LoginError, "imap_login_failed", "error"),
+    (TlsError, "imap_tls_failed", "error"),
+    (FolderMissing, "imap_folder_missing", "error"),
+    (SQLAlchemyError, "imap_store_failed", "warning"),
+    ((OSError, ConnectionLost, IMAPClient.AbortError), "imap_connection_failed", "warning"),
+    (IMAPClient.Error, "imap_server_error", "warning"),
+)
+
+
+def failure_event(exc: BaseException) -> tuple[str, str]:
+    """The log event and level naming why a session ended."""
+    found = (f[1:] for f in _FAILURES if isinstance(exc, f[0]))
+    return next(found, ("imap_poller_error", "error"))
+
+
+def _announced_new_mail(client: Any) -> bool:
+    """Take the EXISTS announcements imaplib has kept from earlier command responses.
+
+    The server reports mail that arrived during a command at that command's end; imapclient
+    leaves such untagged responses in imaplib's store, and the server will not repeat them in
+    IDLE. Without this check a message arriving during the last SEARCH waits for the next one.
+    """
+    untagged = getattr(getattr(client, "_imap", None), "untagged_responses", {})
+    return untagged.pop("EXISTS", None) is not None
+
+
+def _new_mail(responses: Sequence[tuple[Any, ...]]) -> bool:
+    if any(r and r[0] == b"BYE" for r in responses):
+        raise ConnectionLost("the server said BYE")
+    return any(len(r) >= 2 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+
+
+class ImapPoller:
+    """Watches one mailbox until `stop` is set; run() is the thread's target and never raises."""
+
+    def __init__(
+        self,
+        mailbox: ImapMailboxSettings,
+        sessions: sessionmaker[Session],
+        on_stored: Callable[[], None],
+        stop: threading.Event,
+        *,
+        clock: Clock = utc_now,
+        timing: Timing | None = None,
+        store: StoreRaw = store_raw,
+    ) -> None:
+        self.mailbox = mailbox
+        self._sessions = sessions
+        self._on_stored = on_stored
+        self._stop = stop
+        self._clock = clock
+        self.timing = timing or Timing()
+        self._store = store
+        self._backoff = Backoff(self.timing.backoff_base_seconds, self.timing.backoff_cap_seconds)
+        self._bookmark = Bookmark(0, 0)
+
+    def run(self) -> None:
+        structlog.contextvars.bind_contextvars(imap_mailbox=self.mailbox.key)
+        while not self._stop.is_set():
+            try:
+                self._session()
+            except Exception as exc:
+                self._retry_later(exc)
+        log.info("imap_poller_stopped")
+
+    def _retry_later(self, exc: Exception) -> None:
+        delay = self._backoff.next_delay()
+        event, level = failure_event(exc)
+        getattr(log, level)(
+            event,
+            error=str(exc) or repr(exc),
+            failures=self._backoff.failures,
+            retry_in=delay,
+            exc_info=exc if event == "imap_poller_error" else None,
+        )
+        if not self._stop.wait(delay):
+            log.info("imap_reconnect", attempt=self._backoff.failures + 1)
+
+    def _session(self) -> None:
+        client = imap_client.connect(self.mailbox, self.timing.io_timeout_seconds)
+        try:
+            self._open(client)
+            idle = bool(client.has_capability("IDLE"))
+            while not self._stop.is_set():
+                self._drain(client)
+                if idle:
+                    self._wait_idle(client)
+                else:
+                    self._wait_poll(client)
+        finally:
+            imap_client.close(client)
+
+    def _open(self, client: Any) -> None:
+        box = self.mailbox
+        if imap_client.ensure_folder(client, box.processed_folder):
+            log.info("imap_folder_created", folder=box.processed_folder)
+        if not client.folder_exists(box.folder):
+            raise FolderMissing(f"folder {box.folder!r} does not exist")
+        selected = client.select_folder(box.folder)
+        self._resume(int(selected[b"UIDVALIDITY"]))
+        log.info(
+            "imap_connected",
+            folder=box.folder,
+            idle=bool(client.has_capability("IDLE")),
+            move=bool(client.has_capability("MOVE")),
+            uidvalidity=self._bookmark.uidvalidity,
+            last_uid=self._bookmark.last_uid,
+            messages=int(selected.get(b"EXISTS", 0)),
+            attempt=self._backoff.failures + 1,
+        )
+        self._backoff.reset()
+
+    def _resume(self, uidvalidity: int) -> None:
+        saved = load_bookmark(self._sessions, self.mailbox.key)
+        self._bookmark, changed = resume_from(saved, uidvalidity)
+        if changed and saved is not None:
+            log.warning(
+                "imap_uidvalidity_changed",
+                old=saved.uidvalidity,
+                new=uidvalidity,
+                rescan_from=1,
+            )
+            save_bookmark(self._sessions, self.mailbox.key, self._bookmark, self._clock())
+
+    def _drain(self, client: Any) -> None:
+        """Take new messages until a search finds none and nothing new was announced."""
+        while not self._stop.is_set():
+            _announced_new_mail(client)
+            last = self._bookmark.last_uid
+            uids = new_uids(client.search(["UID", f"{last + 1}:*"]), last)
+            if uids:
+                self._take(client, uids)
+            elif not _announced_new_mail(client):
+                return
+
+    def _take(self, client: Any, uids: list[int]) -> None:
+        sizes = client.fetch(uids, ["RFC822.SIZE"])
+        present = {uid: int(sizes[uid].get(b"RFC822.SIZE", 0)) for uid in uids if uid in sizes}
+        timing = self.timing
+        for batch in plan_batches(present, timing.batch_bytes, timing.batch_count):
+            self._take_batch(client, batch)
+            if self._stop.is_set():
+                return  # the rest stays in the folder for the next start
+        self._advance(uids[-1])  # what is left was expunged meanwhile
+
+    def _take_batch(self, client: Any, batch: list[int]) -> None:
+        fetched = self._fetch(client, batch)
+        result = store_fetched(batch, fetched, self._store_one, self._clock())
+        if result.fresh:
+            self._on_stored()
+        if result.stored:
+            imap_client.move_messages(client, result.stored, self.mailbox.processed_folder)
+            log.info("imap_messages_moved", count=len(result.stored), skipped=len(result.skipped))
+        self._advance(batch[-1])
+
+    def _fetch(self, client: Any, uids: list[int]) -> dict[int, Any]:
+        """FETCH bodies; if the server refuses the batch, fetch one by one to isolate the bad."""
+        try:
+            return dict(client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"]))
+        except IMAPClient.AbortError:
+            raise
+        except IMAPClient.Error as exc:
+            if len(uids) == 1:
+                return {uids[0]: {FETCH_ERROR: str(exc)}}  # present, without a body
+        fetched: dict[int, Any] = {}
+        for uid in uids:
+            fetched.update(self._fetch(client, [uid]))
+        return fetched
+
+    def _store_one(self, raw: bytes, received_at: datetime) -> StoreResult:
+        arrival = Arrival("imap", self.mailbox.key, received_at, None, ())
+        return self._store(self._sessions, raw, arrival)
+
+    def _advance(self, uid: int) -> None:
+        if uid <= self._bookmark.last_uid:
+            return
+        self._bookmark = Bookmark(self._bookmark.uidvalidity, uid)
+        save_bookmark(self._sessions, self.mailbox.key, self._bookmark, self._clock())
+
+    def _wait_idle(self, client: Any) -> None:
+        """IDLE until new mail, the renewal time or a stop request; then leave IDLE."""
+        client.idle()
+        started = time.monotonic()
+        check = self.timing.idle_check_seconds
+        while not self._stop.is_set():
+            if time.monotonic() - started >= self.timing.idle_renew_seconds:
+                break
+            asked = time.monotonic()
+            responses = client.idle_check(timeout=check)
+            if _new_mail(responses):
+                break
+            if not responses and time.monotonic() - asked < check / 2:
+                break  # readable but no line: the socket closed; DONE will tell
+        client.idle_done()
+
+    def _wait_poll(self, client: Any) -> None:
+        """Without IDLE: sleep poll_seconds, then NOOP so the server reports changes."""
+        if not self._stop.wait(self.mailbox.poll_seconds):
+            client.noop()
+
+
+class ImapPollers:
+    """The pollers of every configured mailbox, each in a daemon thread, with one stop event."""
+
+    def __init__(self, pollers: list[ImapPoller], stop: threading.Event) -> None:
+        self.pollers = pollers
+        self._stop = stop
+        self._threads = [
+            threading.Thread(target=p.run, name=f"imap-{i}", daemon=True)
+            for i, p in enumerate(pollers)
+        ]
+
+    @classmethod
+    def start(
+        cls,
+        mailboxes: Sequence[ImapMailboxSettings],
+        sessions: sessionmaker[Session],
+        on_stored: Callable[[], None],
+        clock: Clock = utc_now,
+    ) -> ImapPollers:
+        """Start one poller thread per mailbox (none for an empty list)."""
+        stop = threading.Event()
+        pollers = [ImapPoller(m, sessions, on_stored, stop, clock=clock) for m in mailboxes]
+        group = cls(pollers, stop)
+        for thread in group._threads:
+            thread.start()
+        return group
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask every poller to stop and wait for them (a message in hand is finished first)."""
+        self._stop.set()
+        deadline = time.monotonic() + timeout
+        for thread, poller in zip(self._threads, self.pollers, strict=True):
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                log.error("imap_poller_stuck", imap_mailbox=poller.mailbox.key)

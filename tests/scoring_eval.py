@@ -1,0 +1,135 @@
+"""Precision and recall of the scoring extractors on the labelled set in tests/fixtures/scoring.
+
+Used by the test that holds the quality targets and by ``bench/scoring_quality.py``, which prints
+the table published in docs/SCORING.md. Labels describe what the mail itself furnishes, so the
+extractors run without the contact record here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from zsupport_mail.message import parse_message
+from zsupport_mail.scoring import Score, score_input
+from zsupport_mail.scoring.build import build_input
+from zsupport_mail.scoring.types import ITEM_KEYS, ContactRecord
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scoring"
+CLIENTS = {
+    "acmedental.example": ("America/Denver", "US-CO"),
+    "globex.example": ("America/Chicago", "US"),
+    "mueller-logistik.example": ("Europe/Berlin", "DE-BY"),
+}
+BOOLEAN_ITEMS = ("company", "contact_name", "contact_email", "description", "notes", "call_logs")
+LIST_ITEMS = ("board_serial", "appliance_serial", "software_version", "internal_ticket",
+              "contact_phone")
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+def score_file(path: Path, client_name: str = "") -> Score:
+    """Score one labelled mail as the daemon would, without the contact record."""
+    msg = parse_message(path.read_bytes())
+    timezone, holidays = CLIENTS.get(msg.from_addr.rpartition("@")[2], ("UTC", "US"))
+    date = msg.first_header("date")
+    received = parsedate_to_datetime(date).astimezone(UTC) if date else None
+    assert received is not None, f"{path.name} needs a Date header"
+    item = build_input(msg, received_at=received, timezone=timezone, holidays=holidays,
+                       record=ContactRecord(company=client_name or None))
+    return score_input(item, count_record=False)
+
+
+def _text_values(score: Score, key: str) -> list[str]:
+    return [e.value for e in score.results[key].evidence if e.origin != "record"]
+
+
+def _normal(value: str) -> str:
+    return " ".join(value.upper().replace("#", "").split())
+
+
+def _party(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip().lower().replace("extension", "ext").replace("ext.", "ext")
+    return " ".join(text.split())
+
+
+def _examples(score: Score) -> set[tuple[str | None, str | None, str | None]]:
+    found = set()
+    for evidence in score.results["call_examples"].evidence:
+        when, _, parties = evidence.value.partition(", from ")
+        calling, _, called = parties.partition(" to ")
+        found.add((when.replace(" ", "T"), _party(calling), _party(called)))
+    return found
+
+
+def _compare_sets(tally: Tally, name: str, predicted: set[Any], expected: set[Any]) -> None:
+    tally.tp += len(predicted & expected)
+    tally.fp += len(predicted - expected)
+    tally.fn += len(expected - predicted)
+    if predicted != expected:
+        tally.errors.append(f"{name}: got {sorted(map(str, predicted))}, "
+                            f"want {sorted(map(str, expected))}")
+
+
+def evaluate(label: dict[str, Any], score: Score, tallies: dict[str, Tally]) -> None:
+    """Add one labelled message's comparisons to the per-item tallies."""
+    expected, name = label["expected"], label["file"]
+    for key in BOOLEAN_ITEMS:
+        _compare_sets(tallies[key], name, {True} if _text_values(score, key) else set(),
+                      {True} if expected[key] else set())
+    for key in LIST_ITEMS:
+        _compare_sets(tallies[key], name, {_normal(v) for v in _text_values(score, key)},
+                      {_normal(v) for v in expected[key]})
+    repro = _text_values(score, "reproducible")
+    _compare_sets(tallies["reproducible"], name, set(repro[:1]),
+                  {expected["reproducible"]} if expected["reproducible"] else set())
+    calls = expected["call_examples"]
+    want = {(e["datetime"], _party(e["calling"]), _party(e["called"]))
+            for e in calls["examples"] if e["datetime"] and e["calling"] and e["called"]}
+    got = _examples(score)
+    if calls["not_applicable"]:
+        want.add(("n/a", None, None))
+    if score.results["call_examples"].not_applicable:
+        got.add(("n/a", None, None))
+    _compare_sets(tallies["call_examples"], name, got, want)
+
+
+def run() -> dict[str, Tally]:
+    """Tallies per item over the whole labelled set."""
+    labels = json.loads((FIXTURES / "labels.json").read_text(encoding="utf-8"))
+    tallies = {key: Tally() for key in ITEM_KEYS}
+    companies = {"acmedental.example": "Acme Dental", "globex.example": "Globex",
+                 "mueller-logistik.example": "Müller Logistik GmbH"}
+    for label in labels:
+        domain = label["from"].rpartition("@")[2].rstrip(">")
+        score = score_file(FIXTURES / label["file"], companies.get(domain, ""))
+        evaluate(label, score, tallies)
+    return tallies
+
+
+def table(tallies: dict[str, Tally]) -> str:
+    """A Markdown table of precision and recall per item."""
+    rows = ["| item | precision | recall | TP | FP | FN |", "| --- | --- | --- | --- | --- | --- |"]
+    for key, t in tallies.items():
+        rows.append(f"| `{key}` | {t.precision:.3f} | {t.recall:.3f} | {t.tp} | {t.fp} | {t.fn} |")
+    return "\n".join(rows)
