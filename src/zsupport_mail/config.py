@@ -111,6 +111,7 @@ class TicketSettings:
     prefix: str
     number_width: int
     subject_tag: str
+    reopen_days: int = 14
 
     def format_number(self, ticket_id: int) -> str:
         """The public ticket number for a database id, e.g. ``ZS-000123``."""
@@ -131,6 +132,14 @@ class StaffSettings:
 class ProcessingSettings:
     max_attempts: int
     retry_base_seconds: int
+
+
+@dataclass(frozen=True)
+class SafetySettings:
+    """Loop and forgery protection."""
+
+    secret: str | None  # signs our Message-IDs (HMAC); $ZSUPPORT_SECRET overrides
+    max_auto_replies_per_day: int  # automatic replies per sender address per 24 hours
 
 
 @dataclass(frozen=True)
@@ -182,6 +191,7 @@ class Settings:
     scoring: ScoringSettings = field(
         default_factory=lambda: ScoringSettings(DEFAULT_REQUIRED, Decimal(100), True, None)
     )
+    safety: SafetySettings = field(default_factory=lambda: SafetySettings(None, 10))
     templates_dir: Path | None = None
     log_level: str = "info"
     own_addresses: frozenset[str] = field(default_factory=frozenset)
@@ -395,6 +405,7 @@ def _read_tickets(reader: _Reader) -> TicketSettings:
         prefix=prefix or "ZS",
         number_width=reader.integer("number_width", 6, 1, 12),
         subject_tag=tag or "[Z-Support #{number}]",
+        reopen_days=reader.integer("reopen_days", 14, 0, 3650),
     )
     reader.reject_unknown()
     return settings
@@ -416,6 +427,18 @@ def _read_processing(reader: _Reader) -> ProcessingSettings:
     settings = ProcessingSettings(
         max_attempts=reader.integer("max_attempts", 5, 1, 100),
         retry_base_seconds=reader.integer("retry_base_seconds", 30, 1, 86400),
+    )
+    reader.reject_unknown()
+    return settings
+
+
+def _read_safety(reader: _Reader) -> SafetySettings:
+    secret = os.environ.get("ZSUPPORT_SECRET") or reader.string("secret")
+    if secret is not None and len(secret) < 16:
+        reader.problem("secret", "expected at least 16 characters")
+    settings = SafetySettings(
+        secret=secret,
+        max_auto_replies_per_day=reader.integer("max_auto_replies_per_day", 10, 1, 10000),
     )
     reader.reject_unknown()
     return settings
@@ -525,6 +548,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     staff = _read_staff(root.table("staff"))
     processing = _read_processing(root.table("processing"))
     scoring = _read_scoring(root.table("scoring"))
+    safety = _read_safety(root.table("safety"))
     templates = root.table("templates")
     templates_dir = templates.string("directory")
     templates.reject_unknown()
@@ -548,6 +572,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         staff=staff,
         processing=processing,
         scoring=scoring,
+        safety=safety,
         clients=tuple(clients),
         templates_dir=Path(templates_dir) if templates_dir else None,
         log_level=log_level or "info",

@@ -24,6 +24,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from zsupport_mail.addresses import parse_address_list
 from zsupport_mail.config import OutboundSettings
 from zsupport_mail.db.models import OutboundMessage, TicketMessage
 
@@ -48,14 +49,18 @@ def queue_mail(
     now: datetime,
     ticket_id: int | None = None,
     inbound_id: int | None = None,
+    automatic: bool = True,
 ) -> OutboundMessage:
     """Add a mail to the outbox inside the caller's transaction."""
+    to_addrs = [a for _, a in parse_address_list([str(message["To"])])]
     row = OutboundMessage(
         ticket_id=ticket_id,
         inbound_id=inbound_id,
         kind=kind,
         mail_from=settings.from_address,
-        to_addrs=[str(message["To"])],
+        to_addrs=to_addrs,
+        recipient=to_addrs[0] if to_addrs else "",
+        automatic=automatic,
         subject=str(make_header(decode_header(str(message["Subject"])))),
         message_id=str(message["Message-ID"]),
         raw=message.as_bytes(policy=_WIRE),

@@ -7,8 +7,11 @@ client's subject can never inject a header into our reply.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
-from datetime import datetime
+import secrets
+from datetime import UTC, datetime
 from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
@@ -85,6 +88,8 @@ def build_reply(
     answers: tuple[str | None, tuple[str, ...]],
     now: datetime,
     automatic: bool = True,
+    message_id: str | None = None,
+    thread_index: str | None = None,
 ) -> Message:
     """An outbound mail from the support address.
 
@@ -95,6 +100,8 @@ def build_reply(
     Args:
         answers: (Message-ID of the mail answered, its References) for threading.
         automatic: mark as an automatic reply (RFC 3834) so other robots do not answer it.
+        message_id: our (signed) Message-ID; a random one when None.
+        thread_index: the answered mail's Thread-Index, echoed and extended for Outlook.
     """
     message = _text_part(body)
     sender = settings.outbound.from_address
@@ -102,12 +109,39 @@ def build_reply(
     message["To"] = to
     message["Subject"] = _header(one_line(subject))  # type: ignore[assignment]
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(idstring="zsupport", domain=domain_of(sender))
+    message["Message-ID"] = message_id or make_msgid(idstring="zsupport", domain=domain_of(sender))
     parent, references = answers
     if parent:
         message["In-Reply-To"] = parent
         message["References"] = " ".join((*references, parent)[-20:])
     if automatic:
         message["Auto-Submitted"] = "auto-replied"
+    extended = extend_thread_index(thread_index, now) if thread_index else None
+    if extended:
+        message["Thread-Index"] = extended
     message[LOOP_HEADER] = sender
     return message
+
+
+_FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+
+
+def extend_thread_index(value: str, now: datetime) -> str | None:
+    """Outlook's Thread-Index (MS-OXOMSG PidTagConversationIndex) with one child block added.
+
+    The 22-byte header (reserved byte, top 40 bits of a FILETIME, a GUID) stays, so Outlook
+    keeps the conversation; the 5-byte child block encodes the time since the header.
+    Returns None for a value that is not a conversation index.
+    """
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) < 22 or (len(raw) - 22) % 5:
+        return None
+    header_time = int.from_bytes(raw[1:6], "big") << 24
+    now_time = int((now - _FILETIME_EPOCH).total_seconds() * 10_000_000)
+    delta = max(0, now_time - header_time)
+    code, shift = (0, 18) if delta < 1 << 49 else (1, 23)
+    block = (code << 31 | (delta >> shift) & 0x7FFFFFFF) << 8 | secrets.randbelow(256)
+    return base64.b64encode(raw + block.to_bytes(5, "big")).decode("ascii")

@@ -1,8 +1,11 @@
 """A throwaway Dovecot IMAP server in a temp dir, on a free loopback port.
 
 The config reads nothing from /etc/dovecot. Plaintext login is allowed (ssl = no) because it
-only listens on 127.0.0.1. Dovecot will not store mail as uid 0, so as root the mail belongs to
-the `dovecot` account; as an ordinary user everything runs as that user without chroots.
+only listens on 127.0.0.1; given a certificate and key it also offers STARTTLS on the IMAP port
+and implicit TLS on a second port (`tls_port`), and `extra_config` is appended verbatim (e.g. an
+`imap_capability` line to play a server without IDLE or MOVE). Dovecot will not store mail as
+uid 0, so as root the mail belongs to the `dovecot` account; as an ordinary user everything
+runs as that user without chroots.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ instance_name = {instance_name}
 log_path = {base_dir}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = {ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
@@ -68,7 +71,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    port = {tls_port}
   }}
 }}
 """
@@ -83,8 +86,19 @@ service {service} {{
 class DovecotServer:
     """`dovecot -F` with one passwd-file user; the port is picked at construction and kept."""
 
-    def __init__(self, base_dir: Path, user: str = "support", password: str = "secret") -> None:
+    def __init__(
+        self,
+        base_dir: Path,
+        user: str = "support",
+        password: str = "secret",
+        *,
+        tls_files: tuple[Path, Path] | None = None,
+        extra_config: str = "",
+    ) -> None:
         self.base_dir = base_dir
+        self.tls_files = tls_files  # (certificate chain, key), PEM
+        self.tls_port = free_port() if tls_files else 0
+        self.extra_config = extra_config
         self.user = user
         self.password = password
         self.host = "127.0.0.1"
@@ -99,6 +113,8 @@ class DovecotServer:
         if self._process is not None:
             raise RuntimeError("Dovecot is already running")
         ensure_port_free(self.port)
+        if self.tls_port:
+            ensure_port_free(self.tls_port)
         config = self._write_config()
         with (self.base_dir / "dovecot.stderr").open("ab") as stderr:
             self._process = subprocess.Popen(
@@ -159,7 +175,12 @@ class DovecotServer:
             login_user=login_user,
             uid=mail_account.pw_uid,
             port=self.port,
+            ssl="yes" if self.tls_files else "no",
+            tls_port=self.tls_port,
         )
+        if self.tls_files:
+            config += f"ssl_cert = <{self.tls_files[0]}\nssl_key = <{self.tls_files[1]}\n"
+        config += self.extra_config
         if os.geteuid() != 0:
             config += "".join(NO_CHROOT.format(service=name) for name in CHROOTED_SERVICES)
         path = self.base_dir / "dovecot.conf"

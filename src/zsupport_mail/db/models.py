@@ -100,6 +100,8 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    bounces: Mapped[int] = mapped_column(Integer, default=0)  # permanent delivery failures
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship(back_populates="contacts")
 
@@ -178,6 +180,16 @@ class Ticket(Base):
     intake: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     intake_complete_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notified_missing: Mapped[list[str] | None] = mapped_column(JSON)
+    # Working the ticket (staff commands, threading).
+    critical: Mapped[bool] = mapped_column(Boolean, default=False)
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    rma_state: Mapped[str | None] = mapped_column(String(24))
+    rma_tracking: Mapped[str | None] = mapped_column(String(64))
+    cc_reminder_sent: Mapped[bool] = mapped_column(Boolean, default=False)
 
     client: Mapped[Client] = relationship()
     messages: Mapped[list[TicketMessage]] = relationship(
@@ -234,6 +246,7 @@ class Charge(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     reason: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -253,6 +266,8 @@ class OutboundMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
+    automatic: Mapped[bool] = mapped_column(Boolean, default=True)
+    recipient: Mapped[str] = mapped_column(String(320), index=True)  # first To, for rate limits
     mail_from: Mapped[str] = mapped_column(String(320))
     to_addrs: Mapped[list[str]] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(Text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.config import Settings
@@ -11,7 +11,7 @@ from zsupport_mail.intake.types import TicketRef
 
 
 def ticket_ref(ticket: Ticket) -> TicketRef:
-    return TicketRef(ticket.id, ticket.number, ticket.client_id, ticket.status)
+    return TicketRef(ticket.id, ticket.number, ticket.client_id, ticket.status, ticket.closed_at)
 
 
 class SqlTicketLookup:
@@ -34,6 +34,22 @@ class SqlTicketLookup:
             if message_id in by_id:
                 return ticket_ref(by_id[message_id])
         return None
+
+    def referencing(self, message_id: str) -> TicketRef | None:
+        """The ticket holding a message that answers message_id (it arrived before it)."""
+        ticket = self._session.scalar(
+            select(Ticket)
+            .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
+            .where(
+                or_(
+                    TicketMessage.in_reply_to == message_id,
+                    TicketMessage.references.contains(message_id, autoescape=True),
+                )
+            )
+            .order_by(TicketMessage.id)
+            .limit(1)
+        )
+        return ticket_ref(ticket) if ticket is not None else None
 
     def by_number(self, number: str) -> TicketRef | None:
         ticket = self._session.scalar(select(Ticket).where(Ticket.number == number))

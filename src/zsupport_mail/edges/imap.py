@@ -30,17 +30,13 @@ from zsupport_mail.clock import Clock, utc_now
 from zsupport_mail.config import ImapMailboxSettings
 from zsupport_mail.edges import imap_client
 from zsupport_mail.edges.imap_batch import FETCH_ERROR, new_uids, plan_batches, store_fetched
-from zsupport_mail.edges.imap_client import FolderMissing, TlsError
+from zsupport_mail.edges.imap_client import ConnectionLost, FolderMissing, TlsError
 from zsupport_mail.edges.imap_state import Bookmark, load_bookmark, resume_from, save_bookmark
 from zsupport_mail.inbox import Arrival, StoreResult, store_raw
 
 log = structlog.get_logger("zsupport_mail.edges.imap")
 
 StoreRaw = Callable[[sessionmaker[Session], bytes, Arrival], StoreResult]
-
-
-class ConnectionLost(Exception):
-    """The server ended the session (BYE) or the socket closed."""
 
 
 @dataclass(frozen=True)
@@ -85,23 +81,6 @@ def failure_event(exc: BaseException) -> tuple[str, str]:
     """The log event and level naming why a session ended."""
     found = (f[1:] for f in _FAILURES if isinstance(exc, f[0]))
     return next(found, ("imap_poller_error", "error"))
-
-
-def _announced_new_mail(client: Any) -> bool:
-    """Take the EXISTS announcements imaplib has kept from earlier command responses.
-
-    The server reports mail that arrived during a command at that command's end; imapclient
-    leaves such untagged responses in imaplib's store, and the server will not repeat them in
-    IDLE. Without this check a message arriving during the last SEARCH waits for the next one.
-    """
-    untagged = getattr(getattr(client, "_imap", None), "untagged_responses", {})
-    return untagged.pop("EXISTS", None) is not None
-
-
-def _new_mail(responses: Sequence[tuple[Any, ...]]) -> bool:
-    if any(r and r[0] == b"BYE" for r in responses):
-        raise ConnectionLost("the server said BYE")
-    return any(len(r) >= 2 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
 
 
 class ImapPoller:
@@ -199,12 +178,12 @@ class ImapPoller:
     def _drain(self, client: Any) -> None:
         """Take new messages until a search finds none and nothing new was announced."""
         while not self._stop.is_set():
-            _announced_new_mail(client)
+            imap_client.announced_new_mail(client)
             last = self._bookmark.last_uid
             uids = new_uids(client.search(["UID", f"{last + 1}:*"]), last)
             if uids:
                 self._take(client, uids)
-            elif not _announced_new_mail(client):
+            elif not imap_client.announced_new_mail(client):
                 return
 
     def _take(self, client: Any, uids: list[int]) -> None:
@@ -258,10 +237,11 @@ class ImapPoller:
         check = self.timing.idle_check_seconds
         while not self._stop.is_set():
             if time.monotonic() - started >= self.timing.idle_renew_seconds:
+                log.debug("imap_idle_renewed")
                 break
             asked = time.monotonic()
             responses = client.idle_check(timeout=check)
-            if _new_mail(responses):
+            if imap_client.new_mail_in(responses):
                 break
             if not responses and time.monotonic() - asked < check / 2:
                 break  # readable but no line: the socket closed; DONE will tell

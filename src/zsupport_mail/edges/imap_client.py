@@ -3,13 +3,15 @@
 TLS uses ``ssl.create_default_context()`` (certificate and host name checked against the system
 trust store) and never falls back to plaintext: with ``starttls`` a server that does not offer
 STARTTLS, or a failed handshake, ends the attempt before the password is sent. ``tls = "none"``
-is only accepted by the config for loopback hosts. ``describe`` is what ``imap check`` prints.
+is only accepted by the config for loopback hosts. The module also reads what the server
+announces (new mail, BYE), and ``describe`` is what ``imap check`` prints.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ssl
+from collections.abc import Sequence
 from typing import Any
 
 from imapclient import SEEN, IMAPClient
@@ -26,6 +28,10 @@ class TlsError(Exception):
 
 class FolderMissing(Exception):
     """The watched folder does not exist on the server."""
+
+
+class ConnectionLost(Exception):
+    """The server ended the session (BYE) or the socket closed."""
 
 
 def connect(mailbox: ImapMailboxSettings, timeout: float = IO_TIMEOUT_SECONDS) -> Any:
@@ -107,6 +113,28 @@ def move_messages(client: Any, uids: list[int], folder: str) -> None:
         client.uid_expunge(uids)
     else:
         client.expunge()
+
+
+def announced_new_mail(client: Any) -> bool:
+    """Take the EXISTS announcements imaplib has kept from earlier command responses.
+
+    The server reports mail that arrived during a command at that command's end; imapclient
+    leaves such untagged responses in imaplib's store, and the server will not repeat them in
+    IDLE. Without this check a message arriving during the last SEARCH waits for the next one.
+    """
+    untagged = getattr(getattr(client, "_imap", None), "untagged_responses", {})
+    return untagged.pop("EXISTS", None) is not None
+
+
+def new_mail_in(responses: Sequence[tuple[Any, ...]]) -> bool:
+    """Whether IDLE responses announce new mail ("* OK Still here" keepalives do not).
+
+    Raises:
+        ConnectionLost: the server said BYE (shutting down, or the folder was deleted).
+    """
+    if any(r and r[0] == b"BYE" for r in responses):
+        raise ConnectionLost("the server said BYE")
+    return any(len(r) >= 2 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
 
 
 def describe(mailbox: ImapMailboxSettings) -> dict[str, Any]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from zsupport_mail.handlers.charges import RecordCharges
+from zsupport_mail.handlers.followups import RecordTracking, RemindNoCc
 from zsupport_mail.handlers.intake import ScoreIntake
 from zsupport_mail.handlers.messages import RecordMessage
 from zsupport_mail.handlers.replies import QueueReply
+from zsupport_mail.handlers.staff import ApplyCommands, RelayReply
 from zsupport_mail.handlers.tickets import OpenTicket
 from zsupport_mail.handlers.types import (
     Handler,
@@ -18,9 +20,13 @@ from zsupport_mail.message import ParsedMessage
 HANDLERS: tuple[Handler, ...] = (
     OpenTicket(),
     RecordMessage(),
+    ApplyCommands(),
     ScoreIntake(),
+    RecordTracking(),
+    RemindNoCc(),
     RecordCharges(),
     QueueReply(),
+    RelayReply(),
 )
 
 __all__ = ["HANDLERS", "HandlerContext", "HandlingState", "run_handlers"]

@@ -7,6 +7,15 @@ from dataclasses import dataclass
 from zsupport_mail.db.models import Attachment, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.message import ParsedMessage
+from zsupport_mail.scoring.text import split_reply
+
+
+def _stored_text(msg: ParsedMessage, ctx: HandlerContext) -> str:
+    """Replies are stored without the quoted history (the raw message keeps everything)."""
+    if ctx.disposition.action != "appended":
+        return msg.text
+    own, _ = split_reply(msg.text)
+    return own or msg.text
 
 
 @dataclass(frozen=True)
@@ -27,7 +36,7 @@ class RecordMessage:
             to_addrs=list(msg.to),
             cc_addrs=list(msg.cc),
             subject=msg.subject,
-            body_text=msg.text,
+            body_text=_stored_text(msg, ctx),
             created_at=ctx.inbound.received_at,
         )
         stored.attachments = [

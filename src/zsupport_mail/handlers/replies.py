@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from zsupport_mail.db.models import Ticket, TicketMessage
+from sqlalchemy import func, select
+
+from zsupport_mail.db.models import OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.message import ParsedMessage
 from zsupport_mail.outbox import queue_mail
 from zsupport_mail.replies import build_reply, reply_subject
 from zsupport_mail.scoring.summary import captured, missing_items, outdated_version
+from zsupport_mail.tokens import make_message_id
 
 
 def _scoring_context(ctx: HandlerContext, state: HandlingState) -> dict[str, object]:
@@ -51,23 +55,36 @@ def _template_context(
         ],
         "support_address": ctx.settings.smtp.addresses[0],
         "reason": ctx.disposition.reason,
+        "cc_reminder": state.cc_reminder,
         **_scoring_context(ctx, state),
     }
 
 
 @dataclass(frozen=True)
 class QueueReply:
+    """The automatic reply a disposition (or the scoring step) chose, within the rate limit."""
+
     name: str = "queue_reply"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
-        template = state.reply
+        template = state.reply or ("cc_reminder" if state.cc_reminder else None)
         if template is None or state.ticket is None:
             if not any(step == "reply" for step in ctx.journey.steps):
                 ctx.journey.record("reply", "none", "this outcome sends no reply")
             return
+        if _over_rate_limit(ctx, msg.from_addr):
+            ctx.journey.record(
+                "reply",
+                "suppressed",
+                f"more than "
+                f"{ctx.settings.safety.max_auto_replies_per_day} automatic "
+                f"replies to {msg.from_addr} in 24 hours (loop protection)",
+            )
+            return
         ticket = state.ticket
         body = ctx.renderer.render(template, _template_context(msg, ctx, ticket, state))
         tag = ctx.settings.tickets.format_tag(ticket.number)
+        domain = ctx.settings.outbound.from_address.rpartition("@")[2]
         reply = build_reply(
             ctx.settings,
             to=msg.from_addr,
@@ -75,6 +92,8 @@ class QueueReply:
             body=body,
             answers=(msg.message_id, msg.references),
             now=ctx.now,
+            message_id=make_message_id(ticket.number, domain, ctx.settings.safety.secret),
+            thread_index=msg.first_header("thread-index"),
         )
         row = queue_mail(
             ctx.session,
@@ -103,3 +122,17 @@ class QueueReply:
         )
         state.reply_queued = True
         ctx.journey.record("reply", "queued", f"{template} to {msg.from_addr} as {row.message_id}")
+
+
+def _over_rate_limit(ctx: HandlerContext, address: str) -> bool:
+    """At most N automatic replies per address per 24 hours, whatever the mail says."""
+    sent = ctx.session.scalar(
+        select(func.count())
+        .select_from(OutboundMessage)
+        .where(
+            OutboundMessage.recipient == address,
+            OutboundMessage.automatic.is_(True),
+            OutboundMessage.created_at > ctx.now - timedelta(hours=24),
+        )
+    )
+    return (sent or 0) >= ctx.settings.safety.max_auto_replies_per_day

@@ -19,9 +19,15 @@ class OpenTicket:
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
         disposition = ctx.disposition
         if disposition.action == "appended" and disposition.ticket is not None:
-            state.ticket = ctx.session.get_one(Ticket, disposition.ticket.id)
-            state.ticket.updated_at = ctx.now
-            ctx.journey.record("ticket", "appended", state.ticket.number)
+            state.ticket = ticket = ctx.session.get_one(Ticket, disposition.ticket.id)
+            ticket.updated_at = ctx.now
+            ctx.journey.record("ticket", "appended", ticket.number)
+            sender = ctx.assessment.context.sender
+            automatic = ctx.assessment.hit("auto_submitted") is not None
+            if ticket.status in ("closed", "pending") and not sender.staff and not automatic:
+                # Any client mail clears a pending countdown; within reopen_days it reopens.
+                ctx.journey.record("ticket", "reopened", f"client mail while {ticket.status}")
+                ticket.status, ticket.closed_at, ticket.pending_since = "open", None, None
             return
         if disposition.action not in OPENING_ACTIONS:
             raise StopPipeline(disposition.action)
@@ -39,6 +45,8 @@ class OpenTicket:
             created_at=ctx.now,
             updated_at=ctx.now,
         )
+        if disposition.linked is not None:
+            ticket.linked_ticket_id = disposition.linked.id
         ctx.session.add(ticket)
         ctx.session.flush()
         ticket.number = ctx.settings.tickets.format_number(ticket.id)

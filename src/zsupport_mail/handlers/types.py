@@ -48,6 +48,10 @@ class HandlingState:
     stored: TicketMessage | None = None
     score: Score | None = None
     first_contact_incomplete: bool = False
+    staff_error: tuple[str, ...] = ()  # unknown staff commands: tell the staff member
+    relay_text: str | None = None  # a staff reply's text to relay to the client
+    rma_started: bool = False
+    cc_reminder: bool = False  # the client copied a staff member: remind once per ticket
     reply_queued: bool = False
     notes: list[str] = field(default_factory=list)
 

@@ -32,7 +32,9 @@ def assess(
 ) -> tuple[IntakeAssessment, str]:
     """Run recognition, threading and every rule; returns the assessment and the thread reason."""
     sender = recognise_sender(msg, directory)
-    thread, thread_reason = find_thread(msg, sender, tickets, settings.tickets)
+    thread, thread_reason = find_thread(
+        msg, sender, tickets, settings.tickets, settings.safety.secret
+    )
     ctx = RuleContext(
         settings=settings, sender=sender, thread=thread, now=now, envelope_from=envelope_from
     )

@@ -4,12 +4,24 @@ The precedence, highest first: a loop is dropped; mail on an existing ticket is 
 (automatic mail without a reply); other automatic mail is ignored; unknown senders are
 quarantined without a reply (answering strangers is backscatter); a client's non-authorised
 person gets a ticket marked unauthorised and a notice; an authorised contact gets a ticket and an
-acknowledgement.
+acknowledgement. A client's mail on a ticket closed longer than ``tickets.reopen_days`` ago
+opens a new ticket linked to the old one; sooner, it reopens the old one (see open_ticket).
 """
 
 from __future__ import annotations
 
-from zsupport_mail.intake.types import Disposition, IntakeAssessment
+from datetime import timedelta
+
+from zsupport_mail.intake.types import Disposition, IntakeAssessment, RuleContext, TicketRef
+
+
+def _closed_too_long(ctx: RuleContext) -> TicketRef | None:
+    """The thread's ticket when it was closed longer ago than tickets.reopen_days."""
+    ticket = ctx.thread.ticket if ctx.thread else None
+    if ticket is None or ticket.status != "closed" or ticket.closed_at is None:
+        return None
+    limit = timedelta(days=ctx.settings.tickets.reopen_days)
+    return ticket if ctx.now - ticket.closed_at > limit and not ctx.sender.staff else None
 
 
 def decide(assessment: IntakeAssessment) -> Disposition:
@@ -19,6 +31,12 @@ def decide(assessment: IntakeAssessment) -> Disposition:
     if loop is not None:
         return Disposition("ignored", loop.reason)
     automatic = assessment.hit("auto_submitted")
+    old = _closed_too_long(ctx)
+    if old is not None and automatic is None and assessment.hit("unknown_sender") is None:
+        days = (ctx.now - old.closed_at).days if old.closed_at else 0
+        return _new_ticket(
+            assessment, f"follows up {old.number}, closed {days} days ago", linked=old
+        )
     if ctx.thread is not None:
         reason = f"appended to {ctx.thread.ticket.number}: {ctx.thread.by}"
         if automatic is not None:
@@ -31,9 +49,22 @@ def decide(assessment: IntakeAssessment) -> Disposition:
         return Disposition("quarantined", unknown.reason)
     if ctx.sender.staff:
         return Disposition("ignored", "staff mail that continues no ticket")
+    return _new_ticket(assessment, "")
+
+
+def _new_ticket(
+    assessment: IntakeAssessment, note: str, linked: TicketRef | None = None
+) -> Disposition:
+    suffix = f"; {note}" if note else ""
     unauthorized = assessment.hit("unauthorized_contact")
     if unauthorized is not None:
-        return Disposition("unauthorized", unauthorized.reason, reply="unauthorized")
+        return Disposition(
+            "unauthorized", unauthorized.reason + suffix, reply="unauthorized", linked=linked
+        )
     return Disposition(
-        "created", "report from an authorised contact", reply="acknowledgement", authorized=True
+        "created",
+        "report from an authorised contact" + suffix,
+        reply="acknowledgement",
+        authorized=True,
+        linked=linked,
     )

@@ -1,8 +1,11 @@
-"""Which existing ticket a mail belongs to: by the Message-IDs it answers, else by subject tag.
+"""Which existing ticket a mail belongs to, strongest evidence first.
 
-A reference to a Message-ID stored on a ticket is strong evidence. A subject tag is only a
-claim anyone can type, so it is trusted only from a contact of the ticket's client or from staff;
-otherwise a stranger could post into any ticket by guessing its number.
+1. A reference to one of our signed Message-IDs (tokens.py): proof, even if the subject was
+   rewritten. 2. A reference to any Message-ID stored on a ticket. 3. A mail that an earlier,
+   already stored reply referenced (two MTAs raced and the reply came first): it joins the
+   reply's ticket, so arrival order never decides where a message lands. 4. The subject tag:
+   only a claim anyone can type, so trusted only from a contact of the ticket's client or from
+   staff; otherwise a stranger could post into any ticket by guessing its number.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ from typing import Protocol
 from zsupport_mail.config import TicketSettings
 from zsupport_mail.intake.types import Sender, ThreadMatch, TicketRef
 from zsupport_mail.message import ParsedMessage
+from zsupport_mail.tokens import ticket_of
 
 
 class TicketLookup(Protocol):
     def by_message_ids(self, message_ids: tuple[str, ...]) -> TicketRef | None: ...
 
     def by_number(self, number: str) -> TicketRef | None: ...
+
+    def referencing(self, message_id: str) -> TicketRef | None: ...
 
 
 def subject_tag_pattern(tickets: TicketSettings) -> re.Pattern[str]:
@@ -34,14 +40,37 @@ def tagged_number(subject: str, tickets: TicketSettings) -> str | None:
     return match.group(1).upper() if match else None
 
 
+def _signed(msg: ParsedMessage, lookup: TicketLookup, secret: str | None) -> TicketRef | None:
+    for message_id in msg.referenced_ids:
+        number = ticket_of(message_id, secret)
+        if number is not None:
+            return lookup.by_number(number)
+    return None
+
+
 def find_thread(
-    msg: ParsedMessage, sender: Sender, lookup: TicketLookup, tickets: TicketSettings
+    msg: ParsedMessage,
+    sender: Sender,
+    lookup: TicketLookup,
+    tickets: TicketSettings,
+    secret: str | None = None,
 ) -> tuple[ThreadMatch | None, str]:
     """The ticket msg continues, and a sentence saying how it was (or was not) matched."""
+    ticket = _signed(msg, lookup, secret)
+    if ticket is not None:
+        return ThreadMatch(
+            ticket, "signed_reference"
+        ), f"answers our signed mail on {ticket.number}"
     if msg.referenced_ids:
         ticket = lookup.by_message_ids(msg.referenced_ids)
         if ticket is not None:
             return ThreadMatch(ticket, "references"), f"references a message of {ticket.number}"
+    if msg.message_id:
+        ticket = lookup.referencing(msg.message_id)
+        if ticket is not None:
+            return ThreadMatch(ticket, "referenced_by"), (
+                f"a reply to it, which arrived first, is on {ticket.number}"
+            )
     number = tagged_number(msg.subject, tickets)
     if number is None:
         return None, "no known reference and no ticket tag in the subject"

@@ -39,6 +39,7 @@ class TicketRef:
     number: str
     client_id: int
     status: str
+    closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -107,3 +108,4 @@ class Disposition:
     reply: str | None = None
     ticket: TicketRef | None = None
     authorized: bool = False
+    linked: TicketRef | None = None  # a closed ticket this new one follows up

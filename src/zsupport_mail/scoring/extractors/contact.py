@@ -56,8 +56,11 @@ def call_parties(prepared: Prepared) -> set[str]:
 def _phone_evidence(prepared: Prepared) -> list[Evidence]:
     item = prepared.item
     signature_start = prepared.text.rfind(item.signature) if item.signature else -1
-    evidence = [Evidence(hit.e164, value, "form") for value in item.form.get("contact_phone", [])
-                for hit in find_phones(value, item.region)[:1]]
+    evidence = [
+        Evidence(hit.e164, value, "form")
+        for value in item.form.get("contact_phone", [])
+        for hit in find_phones(value, item.region)[:1]
+    ]
     party_numbers = call_parties(prepared)
     for phone in prepared.phones:
         if phone.e164 in party_numbers:

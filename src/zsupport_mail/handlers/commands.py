@@ -1,0 +1,81 @@
+"""Staff commands: ``#word args`` lines at the top of a staff reply, removed before relaying.
+
+Parsing is pure; applying them is the apply_commands handler. Only the leading block counts, so
+a ``#`` later in the text (a channel, a ticket number) is never a command.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+VALID = {
+    "status": "#status open|pending|restored|closed",
+    "critical": "#critical",
+    "note": "#note (the whole mail becomes an internal note, not sent to the client)",
+    "waive": "#waive (waive the ticket's pending surcharge)",
+    "ntf": "#ntf (no trouble found: the time is billable)",
+    "time": "#time 1.5h (labour; outside business hours billed at 1.5x)",
+    "assign": "#assign NAME",
+    "rma": "#rma (start the return process: test as directed, then send the tracking number)",
+    "credit-requested": "#credit-requested (the client asked in writing for an SLA credit)",
+}
+STATUSES = ("open", "pending", "restored", "closed")
+_LINE = re.compile(r"^#([a-z][a-z-]*)\b[ \t]*(.*?)[ \t]*$", re.IGNORECASE)
+_HOURS = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:h|hrs?|hours?)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argument: str
+
+
+@dataclass(frozen=True)
+class ParsedCommands:
+    commands: tuple[Command, ...]
+    unknown: tuple[str, ...]  # lines that looked like commands but are not valid ones
+    text: str  # the reply without the command block
+
+
+def parse_commands(text: str) -> ParsedCommands:
+    """Split the leading command block off a staff reply."""
+    commands, unknown = [], []
+    lines = text.splitlines()
+    index = 0
+    for index, line in enumerate(lines):  # noqa: B007 - index is used after the loop
+        if not line.strip():
+            continue
+        match = _LINE.match(line.strip())
+        if match is None:
+            break
+        name, argument = match.group(1).lower(), match.group(2)
+        if name in VALID and _valid_argument(name, argument):
+            commands.append(Command(name, argument))
+        else:
+            unknown.append(line.strip())
+    else:
+        index = len(lines)
+    return ParsedCommands(tuple(commands), tuple(unknown), "\n".join(lines[index:]).strip())
+
+
+def hours(argument: str) -> Decimal | None:
+    """``1.5h`` -> Decimal("1.5"); None when it is not a number of hours."""
+    match = _HOURS.match(argument.strip())
+    if match is None:
+        return None
+    try:
+        return Decimal(match.group(1).replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the regex admits only numbers
+        return None
+
+
+def _valid_argument(name: str, argument: str) -> bool:
+    if name == "status":
+        return argument.lower() in STATUSES
+    if name == "time":
+        return hours(argument) is not None
+    if name == "assign":
+        return bool(argument)
+    return not argument

@@ -1,0 +1,71 @@
+"""record_tracking and remind_no_cc: what a client's mail tells us beyond the report itself.
+
+- RMA: after staff start the return process (#rma), the client's reply with the return
+  shipment's tracking number (UPS, FedEx, USPS, DHL or "tracking number: X") is recorded.
+- The contract asks clients not to copy individual staff; a client mail that does is handled
+  normally and the reply reminds them, politely and at most once per ticket.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from zsupport_mail.addresses import domain_of
+from zsupport_mail.handlers.types import HandlerContext, HandlingState
+from zsupport_mail.message import ParsedMessage
+
+_TRACKING = re.compile(
+    r"\b(1Z[0-9A-Z]{16})\b|\b(9[0-9]{21})\b|\b([0-9]{12}|[0-9]{15})\b"
+    r"|tracking\s*(?:number|no\.?|#|id)?\s*(?:is|:)?\s*#?\s*([A-Z0-9]{8,30})\b",
+    re.IGNORECASE,
+)
+
+
+def tracking_number(text: str) -> str | None:
+    """The first parcel tracking number in text, or None."""
+    match = _TRACKING.search(text)
+    return next(group for group in match.groups() if group) if match else None
+
+
+def _is_client(ctx: HandlerContext, state: HandlingState) -> bool:
+    sender = ctx.assessment.context.sender
+    return (
+        state.ticket is not None
+        and not sender.staff
+        and sender.client is not None
+        and ctx.assessment.hit("auto_submitted") is None
+    )
+
+
+@dataclass(frozen=True)
+class RecordTracking:
+    name: str = "record_tracking"
+
+    def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        ticket = state.ticket
+        if ticket is None or ticket.rma_state != "testing" or not _is_client(ctx, state):
+            return
+        number = tracking_number(msg.text)
+        if number is not None:
+            ticket.rma_tracking, ticket.rma_state = number, "returned"
+            ctx.journey.record("rma", "tracking", number)
+
+
+@dataclass(frozen=True)
+class RemindNoCc:
+    name: str = "remind_no_cc"
+
+    def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        ticket = state.ticket
+        if ticket is None or ticket.cc_reminder_sent or not _is_client(ctx, state):
+            return
+        staff, own = ctx.settings.staff, ctx.settings.own_addresses
+        copied = [
+            a
+            for a in (*msg.to, *msg.cc)
+            if a not in own and (a in staff.addresses or domain_of(a) in staff.domains)
+        ]
+        if copied:
+            ticket.cc_reminder_sent = state.cc_reminder = True
+            ctx.journey.record("cc", "staff_copied", ", ".join(copied))

@@ -1,0 +1,224 @@
+"""apply_commands and relay_reply: staff work a ticket by replying to it by e-mail.
+
+A staff reply on a ticket is stored, its leading ``#commands`` applied and removed, and the rest
+relayed to the client from the support address (the staff member's own address never reaches
+the client), threaded so the client's mail program shows one conversation. ``#note`` keeps the
+whole mail internal. A mail with an unknown command is not relayed at all: the staff member
+gets the list of valid commands and the client sees nothing. The first relayed staff reply is
+the ticket's first response (the SLA clock's "status advice").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from zsupport_mail.db.models import Charge, Ticket, TicketMessage
+from zsupport_mail.handlers.commands import Command, hours, parse_commands
+from zsupport_mail.handlers.types import HandlerContext, HandlingState
+from zsupport_mail.message import ParsedMessage
+from zsupport_mail.outbox import queue_mail
+from zsupport_mail.replies import build_reply, reply_subject
+from zsupport_mail.scoring.text import split_reply
+from zsupport_mail.tokens import make_message_id
+
+
+def _is_staff_reply(ctx: HandlerContext, state: HandlingState) -> bool:
+    return (
+        ctx.disposition.action == "appended"
+        and state.ticket is not None
+        and ctx.assessment.context.sender.staff
+    )
+
+
+def _charge(ctx: HandlerContext, ticket: Ticket, kind: str, reason: str, **values: object) -> None:
+    ctx.session.add(
+        Charge(
+            ticket_id=ticket.id,
+            kind=kind,
+            reason=reason,
+            state="pending",
+            created_at=ctx.now,
+            **values,
+        )
+    )
+
+
+def _set_status(ctx: HandlerContext, ticket: Ticket, status: str) -> None:
+    ticket.status = status
+    ticket.pending_since = ctx.now if status == "pending" else None
+    ticket.closed_at = ctx.now if status == "closed" else None
+    if status == "restored":
+        ticket.restored_at = ctx.now
+
+
+def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) -> None:
+    """One command's effect on the ticket and the ledger."""
+    name, argument = command.name, command.argument
+    if name == "status":
+        _set_status(ctx, ticket, argument.lower())
+    elif name == "critical":
+        ticket.critical = True
+    elif name == "assign":
+        ticket.assignee = argument
+    elif name == "waive":
+        for charge in ctx.session.scalars(
+            select(Charge).where(
+                Charge.ticket_id == ticket.id,
+                Charge.state == "pending",
+                Charge.kind == "incomplete_report_surcharge",
+            )
+        ):
+            charge.state, charge.reason = "waived", f"{charge.reason} | waived by {staff}"
+    elif name == "ntf":
+        _charge(ctx, ticket, "no_trouble_found", f"no trouble found ({staff}): time is billable")
+    elif name == "time":
+        _charge(ctx, ticket, "labour", f"{argument} by {staff}", hours=hours(argument))
+    elif name == "rma":
+        ticket.rma_state = "testing"
+    elif name == "credit-requested":
+        _charge(ctx, ticket, "sla_credit_requested", f"written credit request noted by {staff}")
+
+
+@dataclass(frozen=True)
+class ApplyCommands:
+    name: str = "apply_commands"
+
+    def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        if not _is_staff_reply(ctx, state):
+            if msg.text.lstrip().startswith("#") and state.ticket is not None:
+                ctx.journey.record("commands", "ignored", "commands from a non-staff sender")
+            return
+        assert state.ticket is not None, "open_ticket ran"
+        assert state.stored is not None, "record_message ran"
+        own, _ = split_reply(msg.text)
+        parsed = parse_commands(own)
+        state.reply = None  # staff mail never gets an automatic reply
+        if parsed.unknown:
+            state.stored.internal = True
+            state.staff_error = parsed.unknown
+            ctx.journey.record("commands", "rejected", "unknown: " + "; ".join(parsed.unknown))
+            return
+        for command in parsed.commands:
+            _apply(ctx, state.ticket, command, msg.from_addr)
+        names = ", ".join(f"#{c.name} {c.argument}".strip() for c in parsed.commands) or "none"
+        ctx.journey.record("commands", "applied", names)
+        state.stored.body_text = parsed.text
+        note = any(c.name == "note" for c in parsed.commands)
+        state.stored.internal = note
+        state.relay_text = None if note or not parsed.text else parsed.text
+        state.rma_started = any(c.name == "rma" for c in parsed.commands)
+
+
+def client_addresses(ctx: HandlerContext, ticket: Ticket) -> list[str]:
+    """Everyone on the client's side who wrote on the ticket, the requester first."""
+    rows = ctx.session.scalars(
+        select(TicketMessage.from_addr).where(
+            TicketMessage.ticket_id == ticket.id, TicketMessage.direction == "inbound"
+        )
+    )
+    directory_staff = ctx.settings.staff
+    seen = dict.fromkeys([ticket.requester_email])
+    for address in rows:
+        domain = address.rpartition("@")[2]
+        if address not in directory_staff.addresses and domain not in directory_staff.domains:
+            seen.setdefault(address)
+    return list(seen)
+
+
+def _last_client_message(ctx: HandlerContext, ticket: Ticket) -> TicketMessage | None:
+    return ctx.session.scalar(
+        select(TicketMessage)
+        .where(
+            TicketMessage.ticket_id == ticket.id,
+            TicketMessage.direction == "inbound",
+            TicketMessage.from_addr == ticket.requester_email,
+        )
+        .order_by(TicketMessage.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class RelayReply:
+    name: str = "relay_reply"
+
+    def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        ticket = state.ticket
+        if ticket is None:
+            return
+        if state.staff_error:
+            _queue_command_help(msg, ctx, ticket, state)
+            return
+        if state.relay_text is None:
+            return
+        body = state.relay_text
+        if state.rma_started:
+            body += "\n\n" + ctx.renderer.render("rma", {"number": ticket.number})
+        parent = _last_client_message(ctx, ticket)
+        answers = (parent.message_id, tuple(parent.references.split())) if parent else (None, ())
+        to = client_addresses(ctx, ticket)
+        tag = ctx.settings.tickets.format_tag(ticket.number)
+        reply = build_reply(
+            ctx.settings,
+            to=", ".join(to),
+            subject=reply_subject(tag, ticket.subject),
+            body=body,
+            answers=answers,
+            now=ctx.now,
+            automatic=False,
+            message_id=_message_id(ctx, ticket),
+            thread_index=msg.first_header("thread-index"),
+        )
+        row = queue_mail(
+            ctx.session,
+            ctx.settings.outbound,
+            reply,
+            kind="staff_reply",
+            now=ctx.now,
+            ticket_id=ticket.id,
+            inbound_id=ctx.inbound.id,
+            automatic=False,
+        )
+        if ticket.first_response_at is None:
+            ticket.first_response_at = ctx.now
+        state.reply_queued = True
+        ctx.journey.record(
+            "reply", "relayed", f"staff reply to {', '.join(to)} as {row.message_id}"
+        )
+
+
+def _message_id(ctx: HandlerContext, ticket: Ticket) -> str:
+    domain = ctx.settings.outbound.from_address.rpartition("@")[2]
+    return make_message_id(ticket.number, domain, ctx.settings.safety.secret)
+
+
+def _queue_command_help(
+    msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket, state: HandlingState
+) -> None:
+    """Tell the staff member which commands exist; nothing goes to the client."""
+    body = ctx.renderer.render(
+        "staff_commands", {"number": ticket.number, "unknown": state.staff_error}
+    )
+    tag = ctx.settings.tickets.format_tag(ticket.number)
+    reply = build_reply(
+        ctx.settings,
+        to=msg.from_addr,
+        subject=reply_subject(tag, msg.subject),
+        body=body,
+        answers=(msg.message_id, msg.references),
+        now=ctx.now,
+        message_id=_message_id(ctx, ticket),
+    )
+    queue_mail(
+        ctx.session,
+        ctx.settings.outbound,
+        reply,
+        kind="staff_commands",
+        now=ctx.now,
+        ticket_id=ticket.id,
+        inbound_id=ctx.inbound.id,
+    )
+    state.reply_queued = True
+    ctx.journey.record("reply", "queued", f"list of valid commands to {msg.from_addr}")
