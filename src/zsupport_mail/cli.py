@@ -82,6 +82,7 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         "contacts": sum(len(c.contacts) for c in settings.clients),
         "staff_addresses": len(settings.staff.addresses),
         "staff_domains": sorted(settings.staff.domains),
+        "imap_mailboxes": [mailbox.key for mailbox in settings.imap.mailboxes],
     }
     if args.json:
         _print_json({"ok": True, **summary})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 from email.utils import getaddresses
@@ -18,9 +19,13 @@ from typing import Any
 import mailparser
 
 from zsupport_mail.addresses import AddressError, normalize_address, parse_address_list
+from zsupport_mail.bounces import DeliveryReport, delivery_report
 from zsupport_mail.textutil import html_to_text
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# mail-parser logs every MIME type it does not decode at WARNING on the root logger's
+# last-resort handler; that is noise on the CLI's stderr, not an event worth keeping.
+logging.getLogger("mailparser").setLevel(logging.ERROR)
 
 
 class MessageParseError(Exception):
@@ -51,6 +56,7 @@ class ParsedMessage:
     attachments: tuple[AttachmentInfo, ...] = ()
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     defects: tuple[str, ...] = ()
+    delivery_report: DeliveryReport | None = None  # set when this mail is a bounce
 
     def header(self, name: str) -> tuple[str, ...]:
         """All values of a header (case-insensitive name), or an empty tuple."""
@@ -65,6 +71,8 @@ class ParsedMessage:
         """Message-IDs this mail answers: In-Reply-To first, then References newest first."""
         seen: dict[str, None] = dict.fromkeys(self.in_reply_to)
         seen.update(dict.fromkeys(reversed(self.references)))
+        if self.delivery_report is not None:  # a bounce answers the mail it returns
+            seen.update(dict.fromkeys(self.delivery_report.original_ids))
         return tuple(seen)
 
 
@@ -133,6 +141,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if not headers:
         raise MessageParseError("no headers")
     from_name, from_addr = _sender(headers)
+    subject = " ".join(str(parsed.subject or "").split())
     message_ids = extract_message_ids(parsed.message.get("Message-ID"))
     return ParsedMessage(
         message_id=message_ids[0] if message_ids else None,
@@ -142,9 +151,10 @@ def parse_message(raw: bytes) -> ParsedMessage:
         from_name=from_name,
         to=tuple(a for _, a in parse_address_list(list(headers.get("to", ())))),
         cc=tuple(a for _, a in parse_address_list(list(headers.get("cc", ())))),
-        subject=" ".join(str(parsed.subject or "").split()),
+        subject=subject,
         text=text,
         attachments=attachments,
         headers=headers,
         defects=tuple(str(d) for d in parsed.defects),
+        delivery_report=delivery_report(parsed.message, from_addr, subject),
     )

@@ -182,7 +182,7 @@ class ImapPoller:
             last = self._bookmark.last_uid
             uids = new_uids(client.search(["UID", f"{last + 1}:*"]), last)
             if uids:
-                self._take(client, uids)
+                self._take(client, uids[: self.timing.batch_count * 10])  # bounded FETCH lists
             elif not imap_client.announced_new_mail(client):
                 return
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from zsupport_mail.handlers.bounces import RecordBounce
 from zsupport_mail.handlers.charges import RecordCharges
 from zsupport_mail.handlers.followups import RecordTracking, RemindNoCc
 from zsupport_mail.handlers.intake import ScoreIntake
@@ -20,6 +21,7 @@ from zsupport_mail.message import ParsedMessage
 HANDLERS: tuple[Handler, ...] = (
     OpenTicket(),
     RecordMessage(),
+    RecordBounce(),
     ApplyCommands(),
     ScoreIntake(),
     RecordTracking(),

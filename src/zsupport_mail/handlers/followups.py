@@ -34,7 +34,7 @@ def _is_client(ctx: HandlerContext, state: HandlingState) -> bool:
         state.ticket is not None
         and not sender.staff
         and sender.client is not None
-        and ctx.assessment.hit("auto_submitted") is None
+        and ctx.assessment.automatic is None
     )
 
 

@@ -57,7 +57,7 @@ def _is_client_follow_up(ctx: HandlerContext, ticket: Ticket) -> bool:
     return (
         ctx.disposition.action == "appended"
         and ticket.status == AWAITING_INFO
-        and ctx.assessment.hit("auto_submitted") is None
+        and ctx.assessment.automatic is None
         and not sender.staff
         and sender.client is not None
         and sender.client.id == ticket.client_id

@@ -23,7 +23,7 @@ class OpenTicket:
             ticket.updated_at = ctx.now
             ctx.journey.record("ticket", "appended", ticket.number)
             sender = ctx.assessment.context.sender
-            automatic = ctx.assessment.hit("auto_submitted") is not None
+            automatic = ctx.assessment.automatic is not None
             if ticket.status in ("closed", "pending") and not sender.staff and not automatic:
                 # Any client mail clears a pending countdown; within reopen_days it reopens.
                 ctx.journey.record("ticket", "reopened", f"client mail while {ticket.status}")

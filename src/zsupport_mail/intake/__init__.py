@@ -10,13 +10,25 @@ from datetime import datetime
 from zsupport_mail.config import Settings
 from zsupport_mail.intake.decide import decide
 from zsupport_mail.intake.directory import Directory
-from zsupport_mail.intake.rules import AutoSubmitted, OwnMail, UnauthorizedContact, UnknownDomain
+from zsupport_mail.intake.rules import (
+    AutoSubmitted,
+    DeliveryFailure,
+    OwnMail,
+    UnauthorizedContact,
+    UnknownDomain,
+)
 from zsupport_mail.intake.sender import recognise_sender
 from zsupport_mail.intake.threading import TicketLookup, find_thread
 from zsupport_mail.intake.types import IntakeAssessment, Rule, RuleContext
 from zsupport_mail.message import ParsedMessage
 
-RULES: tuple[Rule, ...] = (OwnMail(), AutoSubmitted(), UnknownDomain(), UnauthorizedContact())
+RULES: tuple[Rule, ...] = (
+    OwnMail(),
+    AutoSubmitted(),
+    DeliveryFailure(),
+    UnknownDomain(),
+    UnauthorizedContact(),
+)
 
 __all__ = ["RULES", "assess", "decide"]
 

@@ -30,7 +30,7 @@ def decide(assessment: IntakeAssessment) -> Disposition:
     loop = assessment.hit("own_mail")
     if loop is not None:
         return Disposition("ignored", loop.reason)
-    automatic = assessment.hit("auto_submitted")
+    automatic = assessment.automatic
     old = _closed_too_long(ctx)
     if old is not None and automatic is None and assessment.hit("unknown_sender") is None:
         days = (ctx.now - old.closed_at).days if old.closed_at else 0

@@ -5,6 +5,7 @@ Order matters only for reading the journey log; decide() looks at all findings a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from zsupport_mail.addresses import domain_of
@@ -14,6 +15,13 @@ from zsupport_mail.message import ParsedMessage
 _BULK_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 _SYSTEM_LOCALPARTS = frozenset({"mailer-daemon", "postmaster"})
 _AUTORESPONDER_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress")
+# Auto-responders that set no header at all still say so in the subject.
+_AUTOREPLY_SUBJECT = re.compile(
+    r"^(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|abwesenheit"
+    r"|r[ée]ponse automatique|respuesta autom[áa]tica|vacation|on leave)\b"
+    r"|awaits moderator approval",
+    re.IGNORECASE,
+)
 LOOP_HEADER = "X-Zsupport-Loop"
 
 
@@ -47,6 +55,8 @@ class AutoSubmitted:
         for header in ("list-id", "list-unsubscribe", *_AUTORESPONDER_HEADERS):
             if msg.header(header):
                 return Finding(self.name, f"has a {header} header")
+        if _AUTOREPLY_SUBJECT.search(msg.subject):
+            return Finding(self.name, f"auto-reply subject: {msg.subject[:60]}")
         return_paths = [msg.first_header("return-path"), ctx.envelope_from]
         if any(path is not None and path.strip() in ("", "<>") for path in return_paths):
             return Finding(self.name, "empty return path (a bounce or notification)")
@@ -88,3 +98,18 @@ class UnauthorizedContact:
                 f"{sender.address} is a {sender.contact.role} contact, not primary or backup",
             )
         return None
+
+
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """A delivery status notification (bounce): stored on the ticket it reports, never answered."""
+
+    name: str = "delivery_report"
+
+    def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        report = msg.delivery_report
+        if report is None:
+            return None
+        failed = ", ".join(report.failed) or "unknown recipients"
+        kind = "permanent" if report.permanent else "delivery"
+        return Finding(self.name, f"{kind} failure report for {failed}")

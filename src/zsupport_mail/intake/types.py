@@ -94,6 +94,11 @@ class IntakeAssessment:
     def hit(self, rule: str) -> Finding | None:
         return next((f for f in self.findings if f.rule == rule), None)
 
+    @property
+    def automatic(self) -> Finding | None:
+        """Mail a robot sent (auto-reply, list, bounce): stored, never answered."""
+        return self.hit("auto_submitted") or self.hit("delivery_report")
+
 
 @dataclass(frozen=True)
 class Disposition:

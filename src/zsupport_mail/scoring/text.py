@@ -72,16 +72,39 @@ def _parser() -> EmailReplyParser:
     return EmailReplyParser(languages=_LANGUAGES)
 
 
+_ATTRIBUTION_PART = re.compile(r"<\s*$|@|\d{1,4}[./:-]\d{1,2}")
+
+
+def drop_quoted(text: str) -> str:
+    """Remove ``>``-quoted lines and the attribution line ending in ":" just above them.
+
+    A backstop for clients and languages the reply parser does not know (a Russian Android
+    header, Thunderbird's quote-first layout): quoted text is never the sender's own words.
+    """
+    lines = text.splitlines()
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith(">"):
+            continue
+        following = next((n for n in lines[index + 1 :] if n.strip()), "")
+        if line.rstrip().endswith(":") and following.lstrip().startswith(">"):
+            while kept and _ATTRIBUTION_PART.search(kept[-1]):
+                kept.pop()  # a wrapped attribution line ("On 02.04.2012 ... <\nbob@x> wrote:")
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
 def split_reply(text: str) -> tuple[str, str]:
     """(the sender's newest text, its signature): quoted history of others removed."""
     try:
         replies = _parser().read(text=text).replies
     except Exception:  # a reply parser must never cost us the message
-        return text, ""
+        return drop_quoted(text), ""
     if not replies:
-        return text, ""
+        return drop_quoted(text), ""
     newest = replies[0]
-    return newest.body or "", newest.signatures or ""
+    return drop_quoted(newest.body or ""), newest.signatures or ""
 
 
 def forwarded_part(text: str, subject: str) -> str:
