@@ -26,8 +26,13 @@ CLIENTS = {
     "mueller-logistik.example": ("Europe/Berlin", "DE-BY"),
 }
 BOOLEAN_ITEMS = ("company", "contact_name", "contact_email", "description", "notes", "call_logs")
-LIST_ITEMS = ("board_serial", "appliance_serial", "software_version", "internal_ticket",
-              "contact_phone")
+LIST_ITEMS = (
+    "board_serial",
+    "appliance_serial",
+    "software_version",
+    "internal_ticket",
+    "contact_phone",
+)
 
 
 @dataclass
@@ -53,8 +58,13 @@ def score_file(path: Path, client_name: str = "") -> Score:
     date = msg.first_header("date")
     received = parsedate_to_datetime(date).astimezone(UTC) if date else None
     assert received is not None, f"{path.name} needs a Date header"
-    item = build_input(msg, received_at=received, timezone=timezone, holidays=holidays,
-                       record=ContactRecord(company=client_name or None))
+    item = build_input(
+        msg,
+        received_at=received,
+        timezone=timezone,
+        holidays=holidays,
+        record=ContactRecord(company=client_name or None),
+    )
     return score_input(item, count_record=False)
 
 
@@ -87,25 +97,41 @@ def _compare_sets(tally: Tally, name: str, predicted: set[Any], expected: set[An
     tally.fp += len(predicted - expected)
     tally.fn += len(expected - predicted)
     if predicted != expected:
-        tally.errors.append(f"{name}: got {sorted(map(str, predicted))}, "
-                            f"want {sorted(map(str, expected))}")
+        tally.errors.append(
+            f"{name}: got {sorted(map(str, predicted))}, want {sorted(map(str, expected))}"
+        )
 
 
 def evaluate(label: dict[str, Any], score: Score, tallies: dict[str, Tally]) -> None:
     """Add one labelled message's comparisons to the per-item tallies."""
     expected, name = label["expected"], label["file"]
     for key in BOOLEAN_ITEMS:
-        _compare_sets(tallies[key], name, {True} if _text_values(score, key) else set(),
-                      {True} if expected[key] else set())
+        _compare_sets(
+            tallies[key],
+            name,
+            {True} if _text_values(score, key) else set(),
+            {True} if expected[key] else set(),
+        )
     for key in LIST_ITEMS:
-        _compare_sets(tallies[key], name, {_normal(v) for v in _text_values(score, key)},
-                      {_normal(v) for v in expected[key]})
+        _compare_sets(
+            tallies[key],
+            name,
+            {_normal(v) for v in _text_values(score, key)},
+            {_normal(v) for v in expected[key]},
+        )
     repro = _text_values(score, "reproducible")
-    _compare_sets(tallies["reproducible"], name, set(repro[:1]),
-                  {expected["reproducible"]} if expected["reproducible"] else set())
+    _compare_sets(
+        tallies["reproducible"],
+        name,
+        set(repro[:1]),
+        {expected["reproducible"]} if expected["reproducible"] else set(),
+    )
     calls = expected["call_examples"]
-    want = {(e["datetime"], _party(e["calling"]), _party(e["called"]))
-            for e in calls["examples"] if e["datetime"] and e["calling"] and e["called"]}
+    want = {
+        (e["datetime"], _party(e["calling"]), _party(e["called"]))
+        for e in calls["examples"]
+        if e["datetime"] and e["calling"] and e["called"]
+    }
     got = _examples(score)
     if calls["not_applicable"]:
         want.add(("n/a", None, None))
@@ -114,15 +140,18 @@ def evaluate(label: dict[str, Any], score: Score, tallies: dict[str, Tally]) -> 
     _compare_sets(tallies["call_examples"], name, got, want)
 
 
-def run() -> dict[str, Tally]:
-    """Tallies per item over the whole labelled set."""
-    labels = json.loads((FIXTURES / "labels.json").read_text(encoding="utf-8"))
+def run(folder: Path = FIXTURES) -> dict[str, Tally]:
+    """Tallies per item over a whole labelled set."""
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
     tallies = {key: Tally() for key in ITEM_KEYS}
-    companies = {"acmedental.example": "Acme Dental", "globex.example": "Globex",
-                 "mueller-logistik.example": "Müller Logistik GmbH"}
+    companies = {
+        "acmedental.example": "Acme Dental",
+        "globex.example": "Globex",
+        "mueller-logistik.example": "Müller Logistik GmbH",
+    }
     for label in labels:
         domain = label["from"].rpartition("@")[2].rstrip(">")
-        score = score_file(FIXTURES / label["file"], companies.get(domain, ""))
+        score = score_file(folder / label["file"], companies.get(domain, ""))
         evaluate(label, score, tallies)
     return tallies
 

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from email.message import Message
 from email.utils import getaddresses
 from typing import Any
 
@@ -116,9 +117,41 @@ def _sender(headers: dict[str, tuple[str, ...]]) -> tuple[str, str]:
 
 def _body_text(parsed: Any) -> str:
     plain = "\n".join(part for part in parsed.text_plain if part)
-    if plain.strip():
-        return plain.replace("\r\n", "\n")
-    return html_to_text("\n".join(parsed.text_html))
+    text = (
+        plain.replace("\r\n", "\n") if plain.strip() else html_to_text("\n".join(parsed.text_html))
+    )
+    attached = _attached_messages_text(parsed.message)
+    return f"{text}\n\n{attached}" if attached else text
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    text = payload.decode(part.get_content_charset() or "utf-8", "replace")
+    return html_to_text(text) if part.get_content_type() == "text/html" else text
+
+
+def _attached_messages_text(message: Message) -> str:
+    """The text of messages attached as message/rfc822 (a forwarded report), marked as such.
+
+    mail-parser lists them as attachments; a client forwarding an end user's report this way
+    has furnished what that report says.
+    """
+    texts = []
+    for part in message.walk():
+        if part.get_content_type() != "message/rfc822":
+            continue
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if not isinstance(inner, Message):
+            continue
+        bodies = [p for p in inner.walk() if p.get_content_type() in ("text/plain", "text/html")]
+        plain = [p for p in bodies if p.get_content_type() == "text/plain"] or bodies[:1]
+        header = f"From: {inner.get('From', '')}\nSubject: {inner.get('Subject', '')}"
+        text = "\n".join(_part_text(p) for p in plain).replace("\r\n", "\n")
+        texts.append(f"---------- Forwarded message ----------\n{header}\n\n{text}")
+    return "\n\n".join(texts)
 
 
 def parse_message(raw: bytes) -> ParsedMessage:

@@ -14,14 +14,32 @@ from zsupport_mail.scoring.types import ContactRecord, ScoringInput
 RECEIVED = datetime(2026, 3, 16, 17, 0, tzinfo=UTC)  # Monday 11:00 in Denver
 
 
-def score(text: str, *, subject: str = "Phones", signature: str = "", record=None,
-          attachments=(), known=None, region="US", timezone="America/Denver"):
-    body, sig = own_text(text, subject)
-    item = ScoringInput(subject=subject, text=body, signature=signature or sig,
-                        attachments=attachments, sender_address="dana@acmedental.example",
-                        received_at=RECEIVED, timezone=timezone, region=region,
-                        record=record or ContactRecord(), form=parse_form(body),
-                        known_serials=known or {})
+def score(
+    text: str,
+    *,
+    subject: str = "Phones",
+    signature: str = "",
+    record=None,
+    attachments=(),
+    known=None,
+    region="US",
+    timezone="America/Denver",
+):
+    body, sig, forwarded = own_text(text, subject)
+    item = ScoringInput(
+        subject=subject,
+        text=body,
+        signature=signature or sig,
+        forwarded=forwarded,
+        attachments=attachments,
+        sender_address="dana@acmedental.example",
+        received_at=RECEIVED,
+        timezone=timezone,
+        region=region,
+        record=record or ContactRecord(),
+        form=parse_form(body + forwarded),
+        known_serials=known or {},
+    )
     return score_input(item, count_record=True)
 
 
@@ -69,8 +87,10 @@ def test_register_of_known_serials_gives_the_role():
     ("text", "expected"),
     [
         ("We run MX 17.0.10 patch 17161.", ["MX 17.0.10 patch 17161"]),
-        ("MX version 16.04 patch 16109 and MXIE 17.0.10-2.40", ["MX 16.04 patch 16109",
-                                                                "MXIE 17.0.10-2.40"]),
+        (
+            "MX version 16.04 patch 16109 and MXIE 17.0.10-2.40",
+            ["MX 16.04 patch 16109", "MXIE 17.0.10-2.40"],
+        ),
         ("MX-Administrator 17.0.10 crashes", ["MX-Administrator 17.0.10"]),
         ("ZAC 16.0.4 on Windows", ["ZAC 16.0.4"]),
         ("It started after 17.0.10 went in", []),
@@ -149,23 +169,29 @@ def test_our_own_subject_tag_is_not_the_clients_ticket():
 
 
 def test_quoted_history_of_others_does_not_count():
-    text = ("Thanks, see above.\n\nOn Mon, Mar 16, 2026 at 9:00 AM Bob <bob@x.example> wrote:\n"
-            "> Board S/N 999ZZ\n> MX 16.04 patch 16109\n")
+    text = (
+        "Thanks, see above.\n\nOn Mon, Mar 16, 2026 at 9:00 AM Bob <bob@x.example> wrote:\n"
+        "> Board S/N 999ZZ\n> MX 16.04 patch 16109\n"
+    )
     result = score(text)
     assert values(result, "board_serial") == []
     assert values(result, "software_version") == []
 
 
 def test_forwarded_report_counts():
-    text = ("FYI, see below.\n\n---------- Forwarded message ---------\nFrom: User <u@x>\n"
-            "Subject: phones\n\nAppliance serial 6326V, MX 17.0.10 patch 17161\n")
+    text = (
+        "FYI, see below.\n\n---------- Forwarded message ---------\nFrom: User <u@x>\n"
+        "Subject: phones\n\nAppliance serial 6326V, MX 17.0.10 patch 17161\n"
+    )
     result = score(text, subject="Fwd: phones")
     assert values(result, "appliance_serial") == ["6326V"]
 
 
 def test_contact_phone_is_the_senders_not_a_call_party():
-    text = ("On 03/14/2026 at 10:42 ext 2045 called 303-555-0199.\n\nDana Smith\n"
-            "Phone: (303) 555-0142\n")
+    text = (
+        "On 03/14/2026 at 10:42 ext 2045 called 303-555-0199.\n\nDana Smith\n"
+        "Phone: (303) 555-0142\n"
+    )
     assert values(score(text), "contact_phone") == ["+13035550142"]
 
 
@@ -175,9 +201,11 @@ def test_record_values_are_marked_as_such():
 
 
 def test_call_log_attachment_and_pasted_lines():
-    pasted = ("2026-03-14 10:42:13, 2045, 3035550199, 00:00:31, DROPPED\n"
-              "2026-03-14 10:47:02, 2045, 3035550188, 00:00:30, DROPPED\n")
-    assert values(score(pasted), "call_logs") == ["2 pasted call-log lines"]
+    pasted = (
+        "2026-03-14 10:42:13, 2045, 3035550199, 00:00:31, DROPPED\n"
+        "2026-03-14 10:47:02, 2045, 3035550188, 00:00:30, DROPPED\n"
+    )
+    assert values(score(pasted), "call_logs") == ["3 pasted call-log lines"]
     attached = score("see attached", attachments=(("cdr_march.csv", "text/csv"),))
     assert values(attached, "call_logs") == ["cdr_march.csv"]
 

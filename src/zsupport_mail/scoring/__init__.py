@@ -34,7 +34,7 @@ __all__ = ["DEFAULT_REQUIRED", "EXTRACTORS", "Score", "merge", "prepare", "score
 
 def prepare(item: ScoringInput) -> Prepared:
     """Do the shared work once: one text, phones found, noise masked."""
-    text = f"{item.subject}\n{item.text}\n{item.signature}"
+    text = f"{item.subject}\n{item.text}\n{item.signature}\n{item.forwarded}"
     phones = find_phones(text, item.region)
     return Prepared(item, text, mask_spans(text, noise_spans(text, phones)), tuple(phones))
 

@@ -24,17 +24,18 @@ def build_input(
     known_serials: dict[str, str] | None = None,
 ) -> ScoringInput:
     """The scoring view of one mail: own text, signature, form lines, attachment names."""
-    text, signature = own_text(msg.text, msg.subject)
+    text, signature, forwarded = own_text(msg.text, msg.subject)
     return ScoringInput(
         subject=msg.subject,
         text=text,
         signature=signature,
+        forwarded=forwarded,
         attachments=tuple((a.filename, a.content_type) for a in msg.attachments),
         sender_address=msg.from_addr,
         received_at=received_at,
         timezone=timezone,
         region=region_of(holidays),
         record=record,
-        form=parse_form(text),
+        form=parse_form(f"{text}\n{forwarded}"),
         known_serials=known_serials or {},
     )

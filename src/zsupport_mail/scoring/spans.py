@@ -17,30 +17,33 @@ import phonenumbers
 MASK = "\x00"
 
 _PHONE_CANDIDATE = re.compile(
-    r"(?<![\w.:/@-])(?:\+|00)?\(?\d[\d \t().\-]{5,20}\d"
+    r"(?<![\w.:/@-])(?:\+|00)?\(?\d(?:[\d().\-]|[ ](?=[\d(])){5,20}\d"  # single spaces only
     r"(?:\s*(?:x|ext\.?|extension|durchwahl|poste)\s*\d{1,6})?(?![\w/@]|\.\d|:\d)",
     re.IGNORECASE,
 )
 _DIAL_OUT = re.compile(r"^9[ .\-]+(?=1[ .\-(]*\d{3})")  # PBX "9" for an outside line
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|durchwahl|poste)\s*(\d{1,6})$", re.IGNORECASE)
-_IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])")
-_MAC = re.compile(
+IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])")
+MAC = re.compile(
     r"(?<![0-9A-Fa-f:-])(?:[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
     r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:-])"
 )
 _MONTHS = (
-    r"(?:jan(?:uary|uar)?|feb(?:ruary|ruar)?|mar(?:ch)?|mär(?:z)?|apr(?:il)?|may|mai|june?|juni"
-    r"|july?|juli|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|okt(?:ober)?|nov(?:ember)?"
-    r"|dec(?:ember)?|dez(?:ember)?)\.?"
+    r"(?:jan(?:uary|uar)?|janvier|enero|feb(?:ruary|ruar)?|février|fevrier|febrero"
+    r"|mar(?:ch|s|zo)?|mär(?:z)?|apr(?:il)?|avril|abril|may|mai|mayo|june?|juni|juin|junio"
+    r"|july?|juli|juillet|julio|aug(?:ust)?|août|aout|agosto|sep(?:t(?:ember)?)?|septembre"
+    r"|septiembre|oct(?:ober)?|okt(?:ober)?|octobre|octubre|nov(?:ember)?|novembre|noviembre"
+    r"|dec(?:ember)?|dez(?:ember)?|décembre|decembre|diciembre)\.?"
 )
 DATE = re.compile(
     r"(?<![\w.])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?![\d.])"
     rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+{_MONTHS}(?:\s+\d{{4}})?)(?![\w])",
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?{_MONTHS}(?:\s+(?:de\s+)?\d{{4}})?)(?![\w])",
     re.IGNORECASE,
 )
 TIME = re.compile(
-    r"(?<![\w:.])(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[ap]\.?m\.?|uhr|h))?|\d{1,2}\s*(?:[ap]\.?m\.?))"
+    r"(?<![\w:.])(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[ap]\.?m\.?|uhr|h))?|\d{1,2}\s*(?:[ap]\.?m\.?)"
+    r"|\d{1,2}h\d{2})"
     r"(?![\w:])",
     re.IGNORECASE,
 )
@@ -59,6 +62,8 @@ def _normalise_candidate(raw: str) -> str:
     text = _DIAL_OUT.sub("", raw.strip())
     if text.startswith("00"):
         text = "+" + text[2:]
+    elif len(text) == 12 and text.isdigit() and text.startswith("91"):
+        text = text[1:]  # "913035550199" in a call log: the outside-line 9, then 1 + 10 digits
     return text
 
 
@@ -68,7 +73,7 @@ def find_phones(text: str, region: str) -> list[PhoneHit]:
     for match in _PHONE_CANDIDATE.finditer(text):
         raw = match.group(0)
         digits = sum(ch.isdigit() for ch in raw)
-        if digits < 7 or DATE.fullmatch(raw.strip()) or _IP.fullmatch(raw.strip()):
+        if digits < 7 or DATE.fullmatch(raw.strip()) or IP.fullmatch(raw.strip()):
             continue
         extension_match = _EXTENSION.search(raw)
         number_text = raw[: extension_match.start()] if extension_match else raw
@@ -102,6 +107,6 @@ def mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
 def noise_spans(text: str, phones: list[PhoneHit]) -> list[tuple[int, int]]:
     """Spans of phones, IPs, MACs, dates and times: never serials or ticket numbers."""
     spans = [(p.start, p.end) for p in phones]
-    for pattern in (_IP, _MAC, DATE, TIME):
+    for pattern in (IP, MAC, DATE, TIME):
         spans.extend(m.span() for m in pattern.finditer(text))
     return spans

@@ -97,6 +97,9 @@ def drop_quoted(text: str) -> str:
 
 def split_reply(text: str) -> tuple[str, str]:
     """(the sender's newest text, its signature): quoted history of others removed."""
+    outlook = _OUTLOOK_HEADER.search(text)
+    if outlook is not None:  # HTML replies quote without ">": cut at the quoted header
+        text = text[: outlook.start()]
     try:
         replies = _parser().read(text=text).replies
     except Exception:  # a reply parser must never cost us the message
@@ -118,13 +121,20 @@ def forwarded_part(text: str, subject: str) -> str:
     return "\n".join(line.lstrip("> ") for line in text[match.end() :].splitlines())
 
 
-def own_text(text: str, subject: str) -> tuple[str, str]:
-    """The text to score and the sender's signature."""
-    body, signature = split_reply(text)
+def own_text(text: str, subject: str) -> tuple[str, str, str]:
+    """(the sender's own words, their signature, a forwarded report inside the mail)."""
     forwarded = forwarded_part(text, subject)
-    if forwarded and forwarded not in body:
-        body = f"{body}\n\n{forwarded}"
-    return body, signature
+    marker = _FORWARD_MARKER.search(text) if forwarded else None
+    own = text[: marker.start()] if marker else text
+    body, signature = split_reply(own)
+    return body, signature, forwarded
+
+
+_OUTLOOK_HEADER = re.compile(  # an Outlook/HTML reply's quoted header block starts here
+    r"^[ \t]*\**(?:From|Von|De|Da|Van)\**:[ \t]*\S.*\n(?:[ \t]*\n)?"
+    r"[ \t]*\**(?:Sent|Gesendet|Enviado|Envoy[ée]|Inviato|Verzonden|Date|Datum)\**:",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def parse_form(text: str) -> dict[str, list[str]]:

@@ -91,6 +91,7 @@ class ScoringInput:
     timezone: str
     region: str  # ISO country for phone numbers, e.g. "US"
     record: ContactRecord = field(default_factory=ContactRecord)
+    forwarded: str = ""  # a report forwarded inside the mail: its facts count, its sender's not
     form: dict[str, list[str]] = field(default_factory=dict)  # our fill-in form's lines, by item
     known_serials: dict[str, str] = field(default_factory=dict)  # serial -> "board"/"appliance"
 

@@ -43,11 +43,25 @@ _CALLED_CUE = re.compile(
     re.IGNORECASE,
 )
 _NOT_APPLICABLE = re.compile(
-    r"call examples?\s*(?:\(s\))?\s*[:\-]?\s*(?:n/?a\b|not applicable|none\b|no calls?)"
+    r"call[ -]?examples?\s*(?:\(s\))?\s*(?:[:\-]\s*|(?:are|is|do|does)\s+)?"
+    r"(?:n/?a\b|not applicable|none\b|no calls?|(?:don['\u2019]?t|do not|does not) apply"
+    r"|not relevant)"
     r"|\bno (?:specific )?calls? (?:are |is )?(?:involved|affected|needed)"
-    r"|\bnot call[- ]related\b|\bnothing to do with (?:a )?calls?\b",
+    r"|\bnot call[- ]related\b|\bnothing to do with (?:a )?calls?\b"
+    r"|anrufbeispiele?\s*[:\-]?\s*(?:entf(?:ä|ae)llt|keine|n/?a|nicht zutreffend)"
+    r"|\bkeine anrufe betroffen\b|ejemplos? de llamadas?\s*[:\-]?\s*(?:no aplica|n/?a)"
+    r"|exemples? d['\u2019]appels?\s*[:\-]?\s*(?:sans objet|non applicable|n/?a)",
     re.IGNORECASE,
 )
+_PARAGRAPH = re.compile(r"(?:[^\n]*\S[^\n]*(?:\n|$))+")
+_SENTENCE_END = re.compile(  # not after Mr./Mrs./Dr./St./e.g.: those are not sentence ends
+    r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!e\.g\.)(?<!i\.e\.)"
+    r"(?<=[.!?;])\s+(?=[A-Z0-9\"(])"
+)
+_DIGIT = re.compile(r"\d")
+_ITEM_START = re.compile(r"^\s*(?:[-*\u2022]\s|\d{1,2}[.)]\s|[A-Za-zÀ-ÿ][\w /()-]{1,30}:\s)")
+_COLUMNS = re.compile(r"\t|[,;|]|\S {2,}\S")
+_BARE_EXTENSION = re.compile(r"(?<![\w:.+/-])\d{2,5}(?![\w:./-])")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -95,13 +109,18 @@ def parse_when(line: str, received: datetime) -> datetime | None:
     if not times:
         return None
     base = received
-    date = DATE.search(line)
+    dates = [d for d in DATE.finditer(line) if d.start() < times[0].start()] or list(
+        DATE.finditer(line)
+    )
+    date = dates[-1] if dates else None  # the date nearest before the time
     relative = _RELATIVE_DAY.search(line)
     if relative:
         base = _relative_base(relative.group(0), received)
     default = base.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     text = f"{date.group(0)} {times[0].group(0)}" if date else times[0].group(0)
     text = re.sub(r"(?i)\buhr\b|(?<=\d)h\b", "", text)
+    text = re.sub(r"(?<=\d)h(?=\d{2})", ":", text)  # French 14h20
+    text = _english_months(text)
     try:
         parsed: datetime = date_parser.parse(text, default=default, dayfirst=_day_first(date))
     except (ValueError, OverflowError):
@@ -109,12 +128,62 @@ def parse_when(line: str, received: datetime) -> datetime | None:
     return parsed.replace(tzinfo=received.tzinfo)
 
 
+_MONTH_NAMES = {
+    "janvier": "jan",
+    "enero": "jan",
+    "januar": "jan",
+    "février": "feb",
+    "fevrier": "feb",
+    "febrero": "feb",
+    "februar": "feb",
+    "mars": "mar",
+    "marzo": "mar",
+    "märz": "mar",
+    "mär": "mar",
+    "avril": "apr",
+    "abril": "apr",
+    "mai": "may",
+    "mayo": "may",
+    "juin": "jun",
+    "junio": "jun",
+    "juni": "jun",
+    "juillet": "jul",
+    "julio": "jul",
+    "juli": "jul",
+    "août": "aug",
+    "aout": "aug",
+    "agosto": "aug",
+    "septembre": "sep",
+    "septiembre": "sep",
+    "octobre": "oct",
+    "octubre": "oct",
+    "oktober": "oct",
+    "okt": "oct",
+    "novembre": "nov",
+    "noviembre": "nov",
+    "décembre": "dec",
+    "decembre": "dec",
+    "diciembre": "dec",
+    "dezember": "dec",
+    "dez": "dec",
+}
+_MONTH_WORD = re.compile(
+    r"\b(" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE
+)
+
+
+def _english_months(text: str) -> str:
+    """dateutil reads English month names only: "11 mars 2026" -> "11 mar 2026"."""
+    text = re.sub(r"(?i)\bde\b\s+", "", text)  # "3 de marzo de 2026"
+    return _MONTH_WORD.sub(lambda m: _MONTH_NAMES[m.group(1).lower()], text)
+
+
 def _day_first(date: re.Match[str] | None) -> bool:
     """14.03.2026 is European; 03/14/2026 is American."""
     return bool(date and "." in date.group(0) and "-" not in date.group(0))
 
 
-def _parties(line: str, offset: int, phones: list[PhoneHit]) -> list[Party]:
+def _parties(segment: str, offset: int, phones: list[PhoneHit], table_row: bool) -> list[Party]:
     found = [
         Party(
             p.start - offset,
@@ -122,11 +191,13 @@ def _parties(line: str, offset: int, phones: list[PhoneHit]) -> list[Party]:
             p.e164 + (f" ext {p.extension}" if p.extension else ""),
         )
         for p in phones
-        if offset <= p.start < offset + len(line)
+        if offset <= p.start < offset + len(segment)
     ]
-    for match in _EXTENSION.finditer(line):
-        if any(p.start <= match.start() < p.end for p in found):
-            continue
+    phone_spans = [(p.start, p.end) for p in found]
+    for match in _EXTENSION.finditer(segment):
+        digits = match.start(1) if match.group(1) else match.start()
+        if any(start <= digits < end for start, end in phone_spans):
+            continue  # "Durchwahl 089 5550 1250" is a phone number, not extension 089
         found.append(
             Party(
                 match.start(),
@@ -134,6 +205,16 @@ def _parties(line: str, offset: int, phones: list[PhoneHit]) -> list[Party]:
                 f"ext {match.group(1)}" if match.group(1) else match.group(2),
             )
         )
+    if table_row:  # a call-detail row: bare 2-5 digit columns are extensions
+        busy = (
+            phone_spans
+            + [m.span() for m in TIME.finditer(segment)]
+            + [m.span() for m in DATE.finditer(segment)]
+            + [(p.start, p.end) for p in found]
+        )
+        for match in _BARE_EXTENSION.finditer(segment):
+            if not any(start <= match.start() < end for start, end in busy):
+                found.append(Party(match.start(), match.end(), f"ext {match.group(0)}"))
     return sorted(found, key=lambda p: p.start)
 
 
@@ -156,19 +237,48 @@ def _assign(line: str, parties: list[Party]) -> tuple[str | None, str | None]:
     return calling, called
 
 
+def _is_table(lines: list[str]) -> bool:
+    """Pasted call-detail rows: several lines, each with a date or time and columns."""
+    rows = [
+        line for line in lines if (TIME.search(line) or DATE.search(line)) and _COLUMNS.search(line)
+    ]
+    return len(rows) >= 2
+
+
+def segments(text: str) -> list[tuple[int, str, bool]]:
+    """(offset, text, is_table_row) of each sentence; wrapped lines are rejoined into their
+    sentence, while the rows of a pasted call log stay one example each."""
+    found = []
+    for paragraph in _PARAGRAPH.finditer(text):
+        lines = paragraph.group(0).splitlines(keepends=True)
+        table = _is_table(lines)
+        offset = paragraph.start()
+        if table:
+            for line in lines:
+                found.append((offset, line, True))
+                offset += len(line)
+            continue
+        body = paragraph.group(0)
+        start = 0
+        for boundary in _SENTENCE_END.finditer(body):
+            found.append((offset + start, body[start : boundary.start()], False))
+            start = boundary.end()
+        found.append((offset + start, body[start:], False))
+    return found
+
+
 def find_examples(text: str, phones: list[PhoneHit], received: datetime) -> list[CallExample]:
-    """A call example per line that names a time or a day and at least one party."""
+    """A call example per sentence (or log row) that names a time or day and a party."""
     examples = []
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        has_when = TIME.search(line) or DATE.search(line) or _RELATIVE_DAY.search(line)
-        parties = _parties(line, offset, phones) if has_when else []
+    for offset, segment, table_row in segments(text):
+        if not _DIGIT.search(segment):
+            continue  # every party (a number or an extension) has digits
+        has_when = TIME.search(segment) or DATE.search(segment) or _RELATIVE_DAY.search(segment)
+        parties = _parties(segment, offset, phones, table_row) if has_when else []
         if parties:
-            calling, called = _assign(line, parties)
-            examples.append(
-                CallExample(parse_when(line, received), calling, called, line.strip()[:200])
-            )
-        offset += len(line)
+            calling, called = _assign(segment, parties)
+            source = " ".join(segment.split())[:200]
+            examples.append(CallExample(parse_when(segment, received), calling, called, source))
     return examples
 
 

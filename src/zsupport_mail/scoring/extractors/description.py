@@ -24,21 +24,30 @@ _NO = re.compile(
     r"\b(?:can(?:no|')t|could(?:n't| not)|unable to|not able to|am not able to|cannot)\s+"
     r"(?:be\s+)?(?:reproduc|replicat|recreat)\w*|\bnot\s+reproduc\w*|\bnon-?reproducible\b"
     r"|\b(?:happened|occurred) (?:only )?once\b|\bonly (?:happened )?once\b|\bone-?(?:time|off)\b"
-    r"|\bnicht reproduzierbar\b|\bno (?:se )?(?:puede|podemos) reproducir\b"
-    r"|\bpas reproductible\b|\breproducible\s*[:=]\s*no\b",
+    r"|\bnot (?:happened|occurred) (?:again|since)\b|\bhas(?:n't| not) (?:happened|recurred)\b"
+    r"|\bnicht reproduzierbar\b|\b(?:bisher|nur) einmal\b|\bno (?:se )?(?:puede|podemos) "
+    r"reproducir\b|\bpas reproductible\b|\breproducible\s*[:=]\s*no\b",
     re.IGNORECASE,
 )
 _SOMETIMES = re.compile(
-    r"\b(?:intermittent(?:ly)?|sometimes|occasionally|sporadic(?:ally)?|randomly|at random"
-    r"|from time to time|now and then|some of the (?:calls|time)|\d+\s*(?:in|out of|of)\s*\d+"
-    r"\s*calls?|not (?:every|all) (?:time|calls)|manchmal|sporadisch|gelegentlich|a veces"
-    r"|parfois|de temps en temps)\b|\breproducible\s*[:=]\s*(?:sometimes|intermittent)",
+    r"\b(?:intermittent(?:ly)?|sometimes|occasionally|sporadic(?:ally)?|random(?:ly)?|at random"
+    r"|from time to time|now and then|comes and goes|not always|not (?:every|all) (?:time|calls?)"
+    r"|some of the (?:calls|time)|a few times|several times|a lot|every few \w+"
+    r"|\d+\s*(?:in|out of|of)\s*\d+\s*calls?|(?:one|two|three|\d+) (?:\w+ )?(?:in|out of) "
+    r"(?:ten|five|four|three|\d+)|\d+ or \d+ (?:calls|times)|(?:maybe|about|roughly) half"
+    r"|(?:twice|three times|\d+ times) (?:in|a|per)|not all (?:\w+ )?(?:calls|users)"
+    r"|manchmal|sporadisch|gelegentlich|unregelmäßig|ab und zu|a veces|de vez en cuando"
+    r"|parfois|de temps en temps|un appel sur \w+)\b"
+    r"|\breproducible\s*[:=]\s*(?:sometimes|intermittent)",
     re.IGNORECASE,
 )
 _YES = re.compile(
     r"\b(?:(?:can|could|able to|we|i)\s+(?:easily\s+|always\s+)?reproduc\w*|reproducible"
-    r"|reproduces|every (?:single )?time|each time|always|consistently|100\s*%|all calls"
-    r"|every call|reproduzierbar|jedes mal|immer|siempre|cada vez|à chaque fois|toujours)\b",
+    r"|reproduces|every (?:single )?time|each time|consistently|100\s*%"
+    r"|(?:happens|occurs|fails|failing|broken)\s+(?:on|for|with|at|in)\s+(?:each|every|all)\b"
+    r"|every (?:single )?(?:attempt|login|test call|call attempt)s?\b"
+    r"|reproduzierbar|jedes mal|bei jedem (?:anruf|versuch)|siempre|cada vez|à chaque fois"
+    r"|toujours)\b",
     re.IGNORECASE,
 )
 _FORM_ANSWER = {
@@ -84,7 +93,7 @@ class DescriptionExtractor:
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
         item = prepared.item
-        body = prose(item.text)
+        body = prose(f"{item.text}\n{item.forwarded}")
         words = _WORD.findall(body) + _WORD.findall(" ".join(item.form.get("description", [])))
         description: tuple[Evidence, ...] = ()
         if len(words) >= MIN_WORDS:
@@ -103,7 +112,7 @@ class DescriptionExtractor:
                 reproducible = (Evidence(answer, value, "form"),)
                 break
         if not reproducible:
-            found = reproducibility(f"{item.subject}\n{item.text}")
+            found = reproducibility(f"{item.subject}\n{item.text}\n{item.forwarded}")
             if found:
                 reproducible = (Evidence(found[0], found[1]),)
         return [ItemResult("description", description), ItemResult("reproducible", reproducible)]

@@ -14,16 +14,30 @@ from dataclasses import dataclass
 
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
+_ROLE_WORDS = (
+    r"main\s*board|motherboard|mainboard|board|platine|cpu\s*card|appliance|chassis"
+    r"|unit|box|gerät|geraet|server|system"
+)
 _LABEL = re.compile(
-    r"(?:serial\s*(?:number|no\.?|nr\.?|#)?|s/n|\bsn\b|seriennummer|serien-?nr\.?"
+    r"(?:serial\s*(?:numbers?|no\.?|nr\.?|#)?|s/n|\bsn\b|seriennummer|serien-?nr\.?"
     r"|n(?:ú|u)mero de serie|num(?:é|e)ro de s(?:é|e)rie)"
     # "serial number of the motherboard is", "Seriennummer Platine:", "S/N (board):"
-    r"(?:\s+(?:of|for|on|der|des|del|de)\s+(?:the\s+|our\s+|my\s+)?[\w-]+(?:\s+[\w-]+)?"
-    r"|\s*\(?(?:board|appliance|chassis|unit|platine|gerät|main\s*board|motherboard)\)?)?"
-    r"\s*(?:is|:|#|=|-)?\s*(?:is\s*)?[:#]?\s*",
+    r"(?:[ \t]+(?:of|for|on|der|des|del|de)[ \t]+(?:the[ \t]+|our[ \t]+|my[ \t]+)?[\w-]+"
+    r"(?:[ \t]+[\w-]+)?"
+    rf"|[ \t]*\(?(?:{_ROLE_WORDS})\)?)?"
+    r"[ \t]*(?:is|:|#|=|-)?[ \t]*(?:is[ \t]*)?[:#]?[ \t]*",
     re.IGNORECASE,
 )
 _VALUE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,19}(?![\w])", re.IGNORECASE)
+_LONE_VALUE = re.compile(r"\n[ \t]*\n?[ \t]*([A-Z0-9][A-Z0-9-]{2,19})[ \t]*(?:\n|$)", re.I)
+# "board 620LQ", "appliance: 6326V", "620LQ board / 6326V appliance": a role word right next to
+# a token with both letters and digits (an extension or a year has no letters).
+_ADJACENT = re.compile(
+    rf"\b(?P<role1>{_ROLE_WORDS})[ \t]*[:=]?[ \t]*"
+    r"(?P<value1>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12})\b"
+    rf"|\b(?P<value2>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{{4,12}})[ \t]+\(?(?P<role2>{_ROLE_WORDS})\b",
+    re.IGNORECASE,
+)
 _BOARD = re.compile(r"\b(?:main\s*board|motherboard|mainboard|board|platine|cpu\s*card)\b", re.I)
 _APPLIANCE = re.compile(r"\b(?:appliance|chassis|unit|box|gerät|geraet|server|system)\b", re.I)
 _MODEL = re.compile(r"^(?:MX-?(?:SE|E|\d{2,3})|MXVIRTUAL|MX)(?:-?II)?$", re.IGNORECASE)
@@ -38,38 +52,60 @@ class _Serial:
     role: str | None
 
 
-def _role(text: str, start: int, end: int) -> str | None:
-    """The role word nearest to the serial, looking a little before and after it."""
-    before = text[max(0, start - _WINDOW) : start]
-    after = text[end : end + 24]
+def role_of(word: str) -> str:
+    return "board" if _BOARD.fullmatch(word.strip()) else "appliance"
+
+
+def _role(line: str, start: int, end: int) -> str | None:
+    """The role word nearest to the value on its own line (before it counts more)."""
+    before = line[max(0, start - _WINDOW) : start]
+    after = line[end : end + 24]
     candidates = []
     for role, pattern in (("board", _BOARD), ("appliance", _APPLIANCE)):
-        for match in pattern.finditer(before):
-            candidates.append((start - match.end(), role))
-        for match in pattern.finditer(after):
-            candidates.append((match.start() + 8, role))  # after the value: weaker
+        candidates += [(len(before) - m.end(), role) for m in pattern.finditer(before)]
+        candidates += [(m.start() + 8, role) for m in pattern.finditer(after)]
     return min(candidates)[1] if candidates else None
 
 
-def _line_bounds(text: str, position: int) -> tuple[int, int]:
-    start = text.rfind("\n", 0, position) + 1
-    end = text.find("\n", position)
-    return start, len(text) if end == -1 else end
+def _line_of(text: str, start: int, end: int) -> tuple[int, str]:
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", end)
+    return first, text[first : len(text) if last == -1 else last]
 
 
-def find_serials(masked: str) -> list[_Serial]:
-    """Labelled serial values (with a guessed role) in masked text."""
+def _acceptable(raw: str) -> bool:
+    return len(raw) >= 4 and any(ch.isdigit() for ch in raw) and not _MODEL.match(raw)
+
+
+def _labelled(masked: str) -> list[_Serial]:
     found = []
     for label in _LABEL.finditer(masked):
         value = _VALUE.match(masked, label.end())
-        if value is None:
+        if value is None:  # an HTML table: the value alone on the next line
+            value = _LONE_VALUE.match(masked, label.end())
+            span = value.span(1) if value else None
+        else:
+            span = value.span()
+        if span is None:
             continue
-        raw = value.group(0).strip("-").upper()
-        if not any(ch.isdigit() for ch in raw) or _MODEL.match(raw) or len(raw) < 4:
+        raw = masked[span[0] : span[1]].strip("-").upper()
+        if not _acceptable(raw):
             continue
-        line_start, _ = _line_bounds(masked, label.start())
-        role = _role(masked[line_start:], value.start() - line_start, value.end() - line_start)
-        found.append(_Serial(raw, label.start(), value.end(), role))
+        first, line = _line_of(masked, label.start(), label.end())
+        role = _role(line, min(span[0], first + len(line)) - first, label.end() - first)
+        found.append(_Serial(raw, label.start(), span[1], role))
+    return found
+
+
+def find_serials(masked: str) -> list[_Serial]:
+    """Serial values with their guessed role: after a label, or right beside a role word."""
+    found = _labelled(masked)
+    taken = {(s.value, s.role) for s in found}
+    for match in _ADJACENT.finditer(masked):
+        raw = (match.group("value1") or match.group("value2")).upper()
+        role = role_of(match.group("role1") or match.group("role2"))
+        if _acceptable(raw) and (raw, role) not in taken and all(s.value != raw for s in found):
+            found.append(_Serial(raw, match.start(), match.end(), role))
     return found
 
 

@@ -22,7 +22,7 @@ _LABELLED = re.compile(
     r"(?:ticket|case|incident|reference|ref\.?|request)|\binternal\s+(?:ticket|ref)\w*"
     r"|\bref(?:erence)?\b\.?|\bticket|\bcase|\bincident|\bvorgang(?:snummer)?"
     r"|\bn(?:ú|u)mero de ticket|\bticketnummer)"
-    r"\s*(?:number|no\.?|nr\.?|num\.?|id|#)?\s*(?:is|:|=|-)?\s*#?\s*"
+    r"\s*(?:number|nummer|no\.?|nr\.?|num\.?|id|#)?\s*(?:is|:|=|-)?\s*#?\s*"
     r"([A-Z0-9][A-Z0-9_-]{1,24})",
     re.IGNORECASE,
 )
