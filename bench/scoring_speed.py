@@ -3,7 +3,7 @@
 Parsing is done before timing (it is measured by bench/pipeline.py); this times what scoring
 adds: quote splitting, masking, every extractor. The baseline in the same run is the cost of
 splitting the quotes alone, the one third-party step every message pays.
-Usage: python bench/scoring_speed.py [--count 1000]
+Usage: python bench/scoring_speed.py
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.corpus import main as corpus_main  # noqa: E402
-from zsupport_mail.message import parse_message  # noqa: E402
-from zsupport_mail.scoring import score_input  # noqa: E402
-from zsupport_mail.scoring.build import build_input  # noqa: E402
-from zsupport_mail.scoring.text import split_reply  # noqa: E402
-from zsupport_mail.scoring.types import ContactRecord  # noqa: E402
+from bench.corpus import main as corpus_main
+from zsupport_mail.message import parse_message
+from zsupport_mail.scoring import score_input
+from zsupport_mail.scoring.build import build_input
+from zsupport_mail.scoring.text import split_reply
+from zsupport_mail.scoring.types import ContactRecord
 
 RECEIVED = datetime(2025, 4, 1, 15, 0, tzinfo=UTC)
 
@@ -47,13 +47,18 @@ def rate(func, items: list, repeat: int = 3) -> float:
 
 
 def score_one(msg) -> None:
-    item = build_input(msg, received_at=RECEIVED, timezone="America/Denver", holidays="US-CO",
-                       record=ContactRecord(company="Acme Dental"))
+    item = build_input(
+        msg,
+        received_at=RECEIVED,
+        timezone="America/Denver",
+        holidays="US-CO",
+        record=ContactRecord(company="Acme Dental"),
+    )
     score_input(item)
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = argparse.ArgumentParser(description=__doc__).parse_args(argv)
+    argparse.ArgumentParser(description=__doc__).parse_args(argv)  # --help only
     messages = typical_messages(1000)
     size = sum(len(m.text) for m in messages) / len(messages)
     result = {
