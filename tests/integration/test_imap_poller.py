@@ -36,7 +36,8 @@ from zsupport_mail.clock import utc_now
 from zsupport_mail.config import ImapMailboxSettings
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.session import make_engine, make_session_factory
-from zsupport_mail.edges.imap import ImapPoller, Timing
+from zsupport_mail.edges import imap_client
+from zsupport_mail.edges.imap import ImapPoller, Timing, wait_in_idle
 from zsupport_mail.edges.imap_client import announced_new_mail
 from zsupport_mail.edges.imap_state import Bookmark, load_bookmark, save_bookmark
 from zsupport_mail.inbox import Arrival, StoreResult, store_raw
@@ -127,6 +128,28 @@ def test_mail_announced_during_a_command_is_not_lost_before_idle(dovecot):
         watcher.search(["UID", "1:*"])  # Dovecot announces the new mail at this command's end
         assert announced_new_mail(watcher)
         assert not announced_new_mail(watcher)  # taken once
+
+
+@pytest.mark.parametrize("tls", ["none", "ssl"])
+def test_mail_pending_when_idle_starts_ends_the_wait_at_once(
+    tls, authority, dovecot_factory, monkeypatch
+):
+    """Dovecot announces it in the packet of "+ idling", where idle_check cannot see it."""
+    _, ca_file, files = authority
+    server = dovecot_factory(tls_files=files)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    port = server.tls_port if tls == "ssl" else server.port
+    client = imap_client.connect(settings_for(server, tls=tls, port=port))
+    try:
+        client.select_folder("INBOX")
+        append_mail(server, *reports(1))  # after this session's last command
+        started = time.monotonic()
+        wait_in_idle(client, threading.Event(), Timing(idle_renew_seconds=60))
+        assert time.monotonic() - started < 5
+        assert not imap_client.has_buffered_input(client)
+        assert client.search(["UID", "1:*"]) == [1]
+    finally:
+        imap_client.close(client)
 
 
 def test_stores_then_flags_and_moves_then_resumes_after_a_restart(dovecot, sessions, start_poller):

@@ -231,26 +231,37 @@ class ImapPoller:
         save_bookmark(self._sessions, self.mailbox.key, self._bookmark, self._clock())
 
     def _wait_idle(self, client: Any) -> None:
-        """IDLE until new mail, the renewal time or a stop request; then leave IDLE."""
-        client.idle()
-        started = time.monotonic()
-        check = self.timing.idle_check_seconds
-        while not self._stop.is_set():
-            if time.monotonic() - started >= self.timing.idle_renew_seconds:
-                log.debug("imap_idle_renewed")
-                break
-            asked = time.monotonic()
-            responses = client.idle_check(timeout=check)
-            if imap_client.new_mail_in(responses):
-                break
-            if not responses and time.monotonic() - asked < check / 2:
-                break  # readable but no line: the socket closed; DONE will tell
-        client.idle_done()
+        wait_in_idle(client, self._stop, self.timing)
 
     def _wait_poll(self, client: Any) -> None:
         """Without IDLE: sleep poll_seconds, then NOOP so the server reports changes."""
         if not self._stop.wait(self.mailbox.poll_seconds):
             client.noop()
+
+
+def wait_in_idle(client: Any, stop: threading.Event, timing: Timing) -> None:
+    """IDLE until new mail, the renewal time or a stop request; then leave IDLE (DONE)."""
+    client.idle()
+    # Mail that arrived since the last SEARCH is announced right after "+ idling", often in
+    # the same packet, which imaplib then holds where idle_check's poll() cannot see it.
+    if not imap_client.has_buffered_input(client):
+        _idle_until_news(client, stop, timing)
+    client.idle_done()
+
+
+def _idle_until_news(client: Any, stop: threading.Event, timing: Timing) -> None:
+    started = time.monotonic()
+    check = timing.idle_check_seconds
+    while not stop.is_set():
+        if time.monotonic() - started >= timing.idle_renew_seconds:
+            log.debug("imap_idle_renewed")
+            return
+        asked = time.monotonic()
+        responses = client.idle_check(timeout=check)
+        if imap_client.new_mail_in(responses):
+            return
+        if not responses and time.monotonic() - asked < check / 2:
+            return  # readable but no line: the socket closed; DONE will tell
 
 
 class ImapPollers:

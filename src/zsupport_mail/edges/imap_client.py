@@ -140,6 +140,27 @@ def announced_new_mail(client: Any) -> bool:
     return untagged.pop("EXISTS", None) is not None
 
 
+def has_buffered_input(client: Any) -> bool:
+    """Whether imaplib already holds server data that poll() on the socket cannot see.
+
+    imaplib reads through a buffered file: lines that came in the same packet as the one it
+    asked for wait in that buffer, and imapclient's idle_check (which polls the socket) would
+    not report them until the next event, up to the IDLE renewal 25 minutes later.
+    """
+    reader: Any = getattr(getattr(client, "_imap", None), "file", None)
+    if not hasattr(reader, "peek"):
+        return False
+    sock = client.socket()
+    timeout = sock.gettimeout()
+    sock.setblocking(False)  # peek on an empty buffer reads the socket: must not block
+    try:
+        return bool(reader.peek(1))
+    except (BlockingIOError, ssl.SSLWantReadError):
+        return False
+    finally:
+        sock.settimeout(timeout)
+
+
 def new_mail_in(responses: Sequence[tuple[Any, ...]]) -> bool:
     """Whether IDLE responses announce new mail ("* OK Still here" keepalives do not).
 
