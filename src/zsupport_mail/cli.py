@@ -12,6 +12,7 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +256,39 @@ def cmd_charges_waive(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sla_due(settings: Settings, args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from zsupport_mail.sla import BusinessCalendar, response_deadline, restoration_deadline
+
+    client = next((c for c in settings.clients if c.name == args.client), None)
+    if client is None:
+        raise CommandError(f"no client {args.client!r} in {settings.source}")
+    try:
+        received = datetime.fromisoformat(args.received)
+    except ValueError:
+        raise CommandError(f"--received: expected ISO-8601, got {args.received!r}") from None
+    zone = ZoneInfo(client.timezone)
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=zone)  # a wall-clock time in the client's zone
+    calendar = BusinessCalendar.create(client.timezone, client.holidays)
+    response = response_deadline(calendar, received)
+    restoration = restoration_deadline(calendar, received) if args.critical else None
+    _print_json(
+        {
+            "client": client.name,
+            "timezone": client.timezone,
+            "received": received.astimezone(zone).isoformat(),
+            "in_business_hours": calendar.is_business_time(received),
+            "response_due": response.due.astimezone(zone).isoformat(),
+            "restoration_due": restoration.due.astimezone(zone).isoformat()
+            if restoration
+            else None,
+        }
+    )
+    return 0
+
+
 def cmd_messages_list(settings: Settings, args: argparse.Namespace) -> int:
     with _open_db(settings).begin() as session:
         query = select(InboundMessage).order_by(InboundMessage.id)
@@ -425,6 +459,22 @@ def build_parser() -> argparse.ArgumentParser:
     waive = _add(charges, "waive", cmd_charges_waive, "waive a pending charge")
     waive.add_argument("id", type=int)
     waive.add_argument("--reason", required=True, help="why (kept in the ledger)")
+
+    sla = sub.add_parser("sla", help="SLA clocks").add_subparsers(dest="sla", required=True)
+    due = _add(
+        sla,
+        "due",
+        cmd_sla_due,
+        "the response and restoration due times of a report "
+        "received at a given time, on the client's business calendar (JSON)",
+    )
+    due.add_argument("--client", required=True, help="a client name from the config")
+    due.add_argument(
+        "--received",
+        required=True,
+        help="ISO-8601; without an offset it is the client's local time",
+    )
+    due.add_argument("--critical", action="store_true", help="also the restoration due time")
 
     messages = sub.add_parser("messages", help="the inbox").add_subparsers(
         dest="messages", required=True
