@@ -58,21 +58,23 @@ _RETURNED_PARTS = frozenset({"message/rfc822", "text/rfc822-headers", "message/d
 _MAX_SCAN_BYTES = 256 * 1024  # the detectors cost ~25 ms a message: only likely bounces
 
 
-def _looks_like_bounce(message: Message, sender: str, subject: str) -> bool:
+def _looks_like_bounce(message: Message, sender: str, subject: str, size: int) -> bool:
     if message.get_content_type() == "multipart/report":
         return True
     if _SYSTEM_SENDERS.match(sender) or _SUBJECT.search(subject):
         return True
     return (
         message.is_multipart()
-        and len(message.as_bytes()) < _MAX_SCAN_BYTES
+        and size < _MAX_SCAN_BYTES
         and any(part.get_content_type() in _RETURNED_PARTS for part in message.walk())
     )
 
 
-def delivery_report(message: Message, sender: str, subject: str) -> DeliveryReport | None:
-    """The bounce this message reports, or None when it is not a bounce."""
-    if not _looks_like_bounce(message, sender, subject):
+def delivery_report(
+    message: Message, sender: str, subject: str, size: int
+) -> DeliveryReport | None:
+    """The bounce this message reports (size: the raw message's bytes), or None."""
+    if not _looks_like_bounce(message, sender, subject, size):
         return None
     try:
         permanent, temporary = all_failures(message)

@@ -189,5 +189,5 @@ def parse_message(raw: bytes) -> ParsedMessage:
         attachments=attachments,
         headers=headers,
         defects=tuple(str(d) for d in parsed.defects),
-        delivery_report=delivery_report(parsed.message, from_addr, subject),
+        delivery_report=delivery_report(parsed.message, from_addr, subject, len(raw)),
     )

@@ -44,3 +44,26 @@ def test_require_current_names_the_fix(empty_db_url):
     migrate.upgrade(empty_db_url)
     migrate.require_current(engine)  # no error once at head
     engine.dispose()
+
+
+def test_out_of_order_lookup_uses_its_index(tmp_path):
+    """The "a reply to it arrived first" lookup runs once per message: it must not scan."""
+    from sqlalchemy import select, text
+
+    from zsupport_mail.db.models import MessageReference, Ticket
+
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    query = (
+        select(Ticket.id)
+        .join(MessageReference, MessageReference.ticket_id == Ticket.id)
+        .where(MessageReference.referenced_id == "<x@y>")
+    )
+    with engine.connect() as connection:
+        compiled = query.compile(connection, compile_kwargs={"literal_binds": True})
+        plan = " ".join(
+            str(row) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+        )
+    engine.dispose()
+    assert "ix_message_reference_referenced_id" in plan

@@ -222,6 +222,20 @@ class TicketMessage(Base):
     attachments: Mapped[list[Attachment]] = relationship(back_populates="message")
 
 
+class MessageReference(Base):
+    """A Message-ID that a stored mail answers (In-Reply-To, References, a bounce's original).
+
+    Indexed, so "which ticket already holds a reply to this message?" (mail arriving out of
+    order) is one index lookup instead of a scan of every stored References header.
+    """
+
+    __tablename__ = "message_reference"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    referenced_id: Mapped[str] = mapped_column(String(998), index=True)
+
+
 class Attachment(Base):
     """Metadata of an attachment; the bytes stay in the raw message."""
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.config import Settings
-from zsupport_mail.db.models import Client, ClientDomain, Contact, Ticket, TicketMessage
+from zsupport_mail.db.models import (
+    Client,
+    ClientDomain,
+    Contact,
+    MessageReference,
+    Ticket,
+    TicketMessage,
+)
 from zsupport_mail.intake.types import TicketRef
 
 
@@ -39,14 +46,9 @@ class SqlTicketLookup:
         """The ticket holding a message that answers message_id (it arrived before it)."""
         ticket = self._session.scalar(
             select(Ticket)
-            .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
-            .where(
-                or_(
-                    TicketMessage.in_reply_to == message_id,
-                    TicketMessage.references.contains(message_id, autoescape=True),
-                )
-            )
-            .order_by(TicketMessage.id)
+            .join(MessageReference, MessageReference.ticket_id == Ticket.id)
+            .where(MessageReference.referenced_id == message_id)
+            .order_by(MessageReference.id)
             .limit(1)
         )
         return ticket_ref(ticket) if ticket is not None else None

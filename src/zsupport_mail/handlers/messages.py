@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zsupport_mail.db.models import Attachment, TicketMessage
+from sqlalchemy import insert
+
+from zsupport_mail.db.models import Attachment, MessageReference, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.message import ParsedMessage
 from zsupport_mail.scoring.text import split_reply
@@ -46,4 +48,10 @@ class RecordMessage:
             for a in msg.attachments
         ]
         ctx.session.add(stored)
+        if msg.referenced_ids:  # indexed, for mail that arrives before what it answers
+            rows = [
+                {"ticket_id": state.ticket.id, "referenced_id": ref[:998]}
+                for ref in msg.referenced_ids
+            ]
+            ctx.session.execute(insert(MessageReference), rows)
         state.stored = stored
