@@ -21,6 +21,7 @@ from zsupport_mail.config import Settings
 from zsupport_mail.db.models import InboundMessage, Ticket, TicketMessage
 from zsupport_mail.db.repos import SqlTicketLookup
 from zsupport_mail.handlers import HandlerContext, HandlingState, run_handlers
+from zsupport_mail.handlers.intake import score_before_writing
 from zsupport_mail.inbox import (
     Arrival,
     add_inbound,
@@ -311,6 +312,7 @@ def _process_in(
             disposition=disposition,
             journey=journey,
             now=now,
+            own_score=score_before_writing(msg, settings, assessment, disposition, row.received_at),
         ),
     )
     _finish(row, disposition, state.ticket, now)

@@ -10,46 +10,66 @@ same notice is never sent twice. Automatic mail is never scored or answered.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from zsupport_mail.db.models import Contact, Ticket
+from zsupport_mail.config import Settings
+from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
+from zsupport_mail.intake.types import Disposition, IntakeAssessment
 from zsupport_mail.message import ParsedMessage
 from zsupport_mail.scoring import Score, merge, score_input
 from zsupport_mail.scoring.build import build_input
 from zsupport_mail.scoring.types import ContactRecord
 
 AWAITING_INFO = "awaiting_info"
+OPENING = frozenset({"created", "unauthorized"})
 
 
-def _record(ctx: HandlerContext, ticket: Ticket) -> ContactRecord:
-    contact = ctx.assessment.context.sender.contact
-    row = ctx.session.get(Contact, contact.id) if contact else None
-    return ContactRecord(
-        company=ticket.client.name,
-        name=row.name if row else None,
-        email=row.email if row else None,
-        phone=row.phone if row else None,
+def score_before_writing(
+    msg: ParsedMessage,
+    settings: Settings,
+    assessment: IntakeAssessment,
+    disposition: Disposition,
+    received_at: datetime,
+) -> Score | None:
+    """This message's own score, when it will be needed; None otherwise.
+
+    Computed from the settings alone, before the message's transaction writes anything, so
+    the database's write lock is never held while the extractors run.
+    """
+    sender = assessment.context.sender
+    thread = disposition.ticket
+    follow_up = (
+        disposition.action == "appended"
+        and thread is not None
+        and thread.status == AWAITING_INFO
+        and assessment.automatic is None
+        and not sender.staff
+        and sender.client is not None
+        and sender.client.id == thread.client_id
     )
-
-
-def _known_serials(ctx: HandlerContext, ticket: Ticket) -> dict[str, str]:
-    client = next((c for c in ctx.settings.clients if c.name == ticket.client.name), None)
-    return client.known_serials() if client else {}
-
-
-def score_message(msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket) -> Score:
-    """This message's score merged into what the ticket's thread already furnished."""
-    scoring = ctx.settings.scoring
+    if sender.client is None or not (follow_up or disposition.action in OPENING):
+        return None
+    client = next((c for c in settings.clients if c.name == sender.client.name), None)
+    if client is None:
+        return None
+    contact = next((c for c in client.contacts if c.email == sender.address), None)
+    record = ContactRecord(
+        company=client.name,
+        name=contact.name if contact else None,
+        email=contact.email if contact else None,
+        phone=contact.phone if contact else None,
+    )
     item = build_input(
         msg,
-        received_at=ctx.inbound.received_at,
-        timezone=ticket.client.timezone,
-        holidays=ticket.client.holidays,
-        record=_record(ctx, ticket),
-        known_serials=_known_serials(ctx, ticket),
+        received_at=received_at,
+        timezone=client.timezone,
+        holidays=client.holidays,
+        record=record,
+        known_serials=client.known_serials(),
     )
-    own = score_input(item, scoring.required, scoring.record_counts_as_furnished)
-    return merge(ticket.intake, own)
+    scoring = settings.scoring
+    return score_input(item, scoring.required, scoring.record_counts_as_furnished)
 
 
 def _is_client_follow_up(ctx: HandlerContext, ticket: Ticket) -> bool:
@@ -75,7 +95,9 @@ class ScoreIntake:
             action in ("created", "unauthorized") or _is_client_follow_up(ctx, ticket)
         ):
             return
-        score = score_message(msg, ctx, ticket)
+        if ctx.own_score is None:
+            return
+        score = merge(ticket.intake, ctx.own_score)
         ticket.intake, state.score = score.state_json(), score
         missing = ", ".join(score.missing) or "nothing"
         ctx.journey.record(

@@ -33,6 +33,7 @@ class HandlerContext:
     disposition: Disposition
     journey: Journey
     now: datetime
+    own_score: Score | None = None  # this message's score, computed before any write
 
 
 @dataclass
