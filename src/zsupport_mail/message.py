@@ -120,8 +120,13 @@ def _body_text(parsed: Any) -> str:
     text = (
         plain.replace("\r\n", "\n") if plain.strip() else html_to_text("\n".join(parsed.text_html))
     )
-    attached = _attached_messages_text(parsed.message)
-    return f"{text}\n\n{attached}" if attached else text
+    for inner, block in _attached_messages(parsed.message):
+        # mail-parser already put the attached message's text into text_plain, where it
+        # would read as the sender's own words: move it under a forwarded-message marker.
+        if inner.strip():
+            text = text.replace(inner.strip(), "").rstrip()
+        text = f"{text}\n\n{block}"
+    return text
 
 
 def _part_text(part: Message) -> str:
@@ -132,11 +137,11 @@ def _part_text(part: Message) -> str:
     return html_to_text(text) if part.get_content_type() == "text/html" else text
 
 
-def _attached_messages_text(message: Message) -> str:
-    """The text of messages attached as message/rfc822 (a forwarded report), marked as such.
+def _attached_messages(message: Message) -> list[tuple[str, str]]:
+    """(text, marked block) of each message attached as message/rfc822 (a forwarded report).
 
-    mail-parser lists them as attachments; a client forwarding an end user's report this way
-    has furnished what that report says.
+    A client forwarding an end user's report this way has furnished what that report says,
+    but not as their own words.
     """
     texts = []
     for part in message.walk():
@@ -150,8 +155,8 @@ def _attached_messages_text(message: Message) -> str:
         plain = [p for p in bodies if p.get_content_type() == "text/plain"] or bodies[:1]
         header = f"From: {inner.get('From', '')}\nSubject: {inner.get('Subject', '')}"
         text = "\n".join(_part_text(p) for p in plain).replace("\r\n", "\n")
-        texts.append(f"---------- Forwarded message ----------\n{header}\n\n{text}")
-    return "\n\n".join(texts)
+        texts.append((text, f"---------- Forwarded message ----------\n{header}\n\n{text}"))
+    return texts
 
 
 def parse_message(raw: bytes) -> ParsedMessage:

@@ -152,7 +152,7 @@ def _contact_phones(prepared: Prepared) -> list[Evidence]:
     ]
     parties = call_parties(prepared)
     for phone in prepared.phones:
-        before = prepared.text[max(0, phone.start - 24) : phone.start]
+        before = prepared.text[max(0, phone.start - 40) : phone.start]
         in_block = phone.start < own_end and any(phone.start >= start for start in starts)
         if phone.start >= own_end or phone.e164 in parties or _FAX.search(before):
             continue

@@ -20,6 +20,7 @@ from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
 _THING = (
     r"(?:routes?|routing|trunks?|carrier|hunt ?group|acd(?: group)?|queue|warteschlange"
+    r"|gruppe|grupo|groupe"
     r"|paging(?: zone| group)?|park(?:ing)?(?: orbit)?|orbit|zone|schedule|zeitplan"
     r"|auto ?attendant|ivr|dial ?(?:plan|pattern)|feature code|vlan|subnet"
     r"|dids?(?: range| block)?|durchwahlblock|rufnummernblock)"
@@ -33,7 +34,8 @@ _NOTE_WORDS = re.compile(  # a named or numbered thing: "trunk Lumen-1", "the "N
 )
 _NOTES_LINE = re.compile(r"^[ \t]*notes?[ \t]*:[ \t]*(?P<value>.*\S)?", re.IGNORECASE | re.M)
 _EXTENSION = re.compile(
-    r"\b(?:ext\.?|extension|nebenstelle|durchwahl|poste)\s*#?\s*(\d{2,6})\b", re.IGNORECASE
+    r"\b(?:ext\.?|extension|extensi[oó]n|nebenstelle|durchwahl|poste|interno)\s*#?\s*(\d{2,6})\b",
+    re.IGNORECASE,
 )
 _LOG_FILE = re.compile(r"\.(?:csv|txt|xlsx?|tsv)$", re.IGNORECASE)
 _LOG_NAME = re.compile(r"call|cdr|anruf|verbindung", re.IGNORECASE)
