@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -29,12 +30,22 @@ def _has_charge(ctx: HandlerContext, ticket: Ticket, kind: str) -> bool:
     )
 
 
-def _add(ctx: HandlerContext, ticket: Ticket, kind: str, amount: object, reason: str) -> None:
+def add_charge(
+    ctx: HandlerContext,
+    ticket: Ticket,
+    kind: str,
+    reason: str,
+    *,
+    amount: Decimal | None = None,
+    hours: Decimal | None = None,
+) -> None:
+    """A pending ledger entry on the ticket, noted in the journey log."""
     ctx.session.add(
         Charge(
             ticket_id=ticket.id,
             kind=kind,
             amount=amount,
+            hours=hours,
             reason=reason,
             state="pending",
             created_at=ctx.now,
@@ -52,21 +63,20 @@ class RecordCharges:
         if ticket is None:
             return
         if ctx.disposition.action == "unauthorized" and not _has_charge(ctx, ticket, BILLABLE):
-            _add(
+            add_charge(
                 ctx,
                 ticket,
                 BILLABLE,
-                None,
                 f"opened by a non-authorised person: {ctx.disposition.reason}",
             )
         if state.first_contact_incomplete and state.score is not None:
             if _has_charge(ctx, ticket, SURCHARGE):
                 ctx.journey.record("charge", "not_repeated", "this ticket already has one")
                 return
-            _add(
+            add_charge(
                 ctx,
                 ticket,
                 SURCHARGE,
-                ctx.settings.scoring.surcharge_amount,
                 "first report lacked required information: " + ", ".join(state.score.missing),
+                amount=ctx.settings.scoring.surcharge_amount,
             )

@@ -7,13 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from zsupport_mail.db.models import OutboundMessage, Ticket, TicketMessage
+from zsupport_mail.db.models import OutboundMessage, Ticket
+from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.message import ParsedMessage
-from zsupport_mail.outbox import queue_mail
-from zsupport_mail.replies import build_reply, reply_subject
 from zsupport_mail.scoring.summary import captured, missing_items, outdated_version
-from zsupport_mail.tokens import make_message_id
 
 
 def _scoring_context(ctx: HandlerContext, state: HandlingState) -> dict[str, object]:
@@ -83,42 +81,17 @@ class QueueReply:
             return
         ticket = state.ticket
         body = ctx.renderer.render(template, _template_context(msg, ctx, ticket, state))
-        tag = ctx.settings.tickets.format_tag(ticket.number)
-        domain = ctx.settings.outbound.from_address.rpartition("@")[2]
-        reply = build_reply(
-            ctx.settings,
-            to=msg.from_addr,
-            subject=reply_subject(tag, msg.subject),
-            body=body,
-            answers=(msg.message_id, msg.references),
-            now=ctx.now,
-            message_id=make_message_id(ticket.number, domain, ctx.settings.safety.secret),
-            thread_index=msg.first_header("thread-index"),
-        )
-        row = queue_mail(
-            ctx.session,
-            ctx.settings.outbound,
-            reply,
-            kind=template,
-            now=ctx.now,
-            ticket_id=ticket.id,
-            inbound_id=ctx.inbound.id,
-        )
-        ctx.session.add(
-            TicketMessage(
-                ticket_id=ticket.id,
-                direction="outbound",
-                internal=False,
-                message_id=row.message_id,
-                in_reply_to=msg.message_id,
-                references=" ".join(msg.references),
-                from_addr=row.mail_from,
-                to_addrs=row.to_addrs,
-                cc_addrs=[],
-                subject=row.subject,
-                body_text=body,
-                created_at=ctx.now,
-            )
+        row = send_on_ticket(
+            ctx,
+            ticket,
+            Outgoing(
+                to=[msg.from_addr],
+                subject=msg.subject,
+                body=body,
+                answers=(msg.message_id, msg.references),
+                kind=template,
+                thread_index=msg.first_header("thread-index"),
+            ),
         )
         state.reply_queued = True
         ctx.journey.record("reply", "queued", f"{template} to {msg.from_addr} as {row.message_id}")

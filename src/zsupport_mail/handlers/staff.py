@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from zsupport_mail.db.models import Charge, Ticket, TicketMessage
+from zsupport_mail.handlers.charges import add_charge
 from zsupport_mail.handlers.commands import Command, hours, parse_commands
+from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.message import ParsedMessage
-from zsupport_mail.outbox import queue_mail
-from zsupport_mail.replies import build_reply, reply_subject
 from zsupport_mail.scoring.text import split_reply
-from zsupport_mail.tokens import make_message_id
 
 
 def _is_staff_reply(ctx: HandlerContext, state: HandlingState) -> bool:
@@ -29,19 +28,6 @@ def _is_staff_reply(ctx: HandlerContext, state: HandlingState) -> bool:
         ctx.disposition.action == "appended"
         and state.ticket is not None
         and ctx.assessment.context.sender.staff
-    )
-
-
-def _charge(ctx: HandlerContext, ticket: Ticket, kind: str, reason: str, **values: object) -> None:
-    ctx.session.add(
-        Charge(
-            ticket_id=ticket.id,
-            kind=kind,
-            reason=reason,
-            state="pending",
-            created_at=ctx.now,
-            **values,
-        )
     )
 
 
@@ -72,13 +58,13 @@ def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) ->
         ):
             charge.state, charge.reason = "waived", f"{charge.reason} | waived by {staff}"
     elif name == "ntf":
-        _charge(ctx, ticket, "no_trouble_found", f"no trouble found ({staff}): time is billable")
+        add_charge(ctx, ticket, "no_trouble_found", f"no trouble found ({staff}): time is billable")
     elif name == "time":
-        _charge(ctx, ticket, "labour", f"{argument} by {staff}", hours=hours(argument))
+        add_charge(ctx, ticket, "labour", f"{argument} by {staff}", hours=hours(argument))
     elif name == "rma":
         ticket.rma_state = "testing"
     elif name == "credit-requested":
-        _charge(ctx, ticket, "sla_credit_requested", f"written credit request noted by {staff}")
+        add_charge(ctx, ticket, "sla_credit_requested", f"written credit request noted by {staff}")
 
 
 @dataclass(frozen=True)
@@ -159,27 +145,18 @@ class RelayReply:
         parent = _last_client_message(ctx, ticket)
         answers = (parent.message_id, tuple(parent.references.split())) if parent else (None, ())
         to = client_addresses(ctx, ticket)
-        tag = ctx.settings.tickets.format_tag(ticket.number)
-        reply = build_reply(
-            ctx.settings,
-            to=", ".join(to),
-            subject=reply_subject(tag, ticket.subject),
-            body=body,
-            answers=answers,
-            now=ctx.now,
-            automatic=False,
-            message_id=_message_id(ctx, ticket),
-            thread_index=msg.first_header("thread-index"),
-        )
-        row = queue_mail(
-            ctx.session,
-            ctx.settings.outbound,
-            reply,
-            kind="staff_reply",
-            now=ctx.now,
-            ticket_id=ticket.id,
-            inbound_id=ctx.inbound.id,
-            automatic=False,
+        row = send_on_ticket(
+            ctx,
+            ticket,
+            Outgoing(
+                to=to,
+                subject=ticket.subject,
+                body=body,
+                answers=answers,
+                kind="staff_reply",
+                automatic=False,
+                thread_index=msg.first_header("thread-index"),
+            ),
         )
         if ticket.first_response_at is None:
             ticket.first_response_at = ctx.now
@@ -189,11 +166,6 @@ class RelayReply:
         )
 
 
-def _message_id(ctx: HandlerContext, ticket: Ticket) -> str:
-    domain = ctx.settings.outbound.from_address.rpartition("@")[2]
-    return make_message_id(ticket.number, domain, ctx.settings.safety.secret)
-
-
 def _queue_command_help(
     msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket, state: HandlingState
 ) -> None:
@@ -201,24 +173,17 @@ def _queue_command_help(
     body = ctx.renderer.render(
         "staff_commands", {"number": ticket.number, "unknown": state.staff_error}
     )
-    tag = ctx.settings.tickets.format_tag(ticket.number)
-    reply = build_reply(
-        ctx.settings,
-        to=msg.from_addr,
-        subject=reply_subject(tag, msg.subject),
-        body=body,
-        answers=(msg.message_id, msg.references),
-        now=ctx.now,
-        message_id=_message_id(ctx, ticket),
-    )
-    queue_mail(
-        ctx.session,
-        ctx.settings.outbound,
-        reply,
-        kind="staff_commands",
-        now=ctx.now,
-        ticket_id=ticket.id,
-        inbound_id=ctx.inbound.id,
+    send_on_ticket(
+        ctx,
+        ticket,
+        Outgoing(
+            to=[msg.from_addr],
+            subject=msg.subject,
+            body=body,
+            answers=(msg.message_id, msg.references),
+            kind="staff_commands",
+        ),
+        record=False,
     )
     state.reply_queued = True
     ctx.journey.record("reply", "queued", f"list of valid commands to {msg.from_addr}")

@@ -1,0 +1,75 @@
+"""One way to send mail on a ticket: signed Message-ID, subject tag, outbox, thread record.
+
+Every reply, notice, relayed staff answer and command help goes through send_on_ticket, so
+they all thread the same way and can all be found again by the Message-ID they carry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zsupport_mail.db.models import OutboundMessage, Ticket, TicketMessage
+from zsupport_mail.handlers.types import HandlerContext
+from zsupport_mail.outbox import queue_mail
+from zsupport_mail.replies import build_reply, reply_subject
+from zsupport_mail.tokens import make_message_id
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A mail to send on a ticket."""
+
+    to: list[str]
+    subject: str  # the subject answered; the ticket tag and "Re:" are added
+    body: str
+    answers: tuple[str | None, tuple[str, ...]]  # (Message-ID answered, its References)
+    kind: str  # the outbox kind, e.g. "acknowledgement", "staff_reply"
+    automatic: bool = True  # an automatic reply (Auto-Submitted, counted by the rate limit)
+    thread_index: str | None = None  # Outlook's Thread-Index of the mail answered
+
+
+def send_on_ticket(
+    ctx: HandlerContext, ticket: Ticket, mail: Outgoing, *, record: bool = True
+) -> OutboundMessage:
+    """Queue mail in the outbox; with record, also store it on the ticket's thread."""
+    domain = ctx.settings.outbound.from_address.rpartition("@")[2]
+    message = build_reply(
+        ctx.settings,
+        to=", ".join(mail.to),
+        subject=reply_subject(ctx.settings.tickets.format_tag(ticket.number), mail.subject),
+        body=mail.body,
+        answers=mail.answers,
+        now=ctx.now,
+        automatic=mail.automatic,
+        message_id=make_message_id(ticket.number, domain, ctx.settings.safety.secret),
+        thread_index=mail.thread_index,
+    )
+    row = queue_mail(
+        ctx.session,
+        ctx.settings.outbound,
+        message,
+        kind=mail.kind,
+        now=ctx.now,
+        ticket_id=ticket.id,
+        inbound_id=ctx.inbound.id,
+        automatic=mail.automatic,
+    )
+    if record:
+        parent, references = mail.answers
+        ctx.session.add(
+            TicketMessage(
+                ticket_id=ticket.id,
+                direction="outbound",
+                internal=False,
+                message_id=row.message_id,
+                in_reply_to=parent,
+                references=" ".join(references),
+                from_addr=row.mail_from,
+                to_addrs=row.to_addrs,
+                cc_addrs=[],
+                subject=row.subject,
+                body_text=mail.body,
+                created_at=ctx.now,
+            )
+        )
+    return row
