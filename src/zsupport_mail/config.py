@@ -135,6 +135,13 @@ class ProcessingSettings:
 
 
 @dataclass(frozen=True)
+class SlaSettings:
+    """When the contract's clocks start: "complete" (proper notification) or "first_receipt"."""
+
+    clock_start: str = "complete"
+
+
+@dataclass(frozen=True)
 class SafetySettings:
     """Loop and forgery protection."""
 
@@ -177,6 +184,18 @@ class ImapSettings:
 
 
 @dataclass(frozen=True)
+class MonitoringSettings:
+    """The HTTP endpoint for /healthz and /metrics; port 0 (the default) turns it off."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.port != 0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the daemon needs, validated. Pass it down explicitly; never a global."""
 
@@ -192,10 +211,12 @@ class Settings:
         default_factory=lambda: ScoringSettings(DEFAULT_REQUIRED, Decimal(100), True, None)
     )
     safety: SafetySettings = field(default_factory=lambda: SafetySettings(None, 10))
+    sla: SlaSettings = field(default_factory=SlaSettings)
     templates_dir: Path | None = None
     log_level: str = "info"
     own_addresses: frozenset[str] = field(default_factory=frozenset)
     imap: ImapSettings = field(default_factory=ImapSettings)
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
 
 
 class _Reader:
@@ -530,6 +551,17 @@ def _read_imap(reader: _Reader) -> ImapSettings:
     return ImapSettings(tuple(mailboxes))
 
 
+def _read_monitoring(reader: _Reader) -> MonitoringSettings:
+    host = reader.string("host", "127.0.0.1")
+    if host == "":
+        reader.problem("host", "expected an address to listen on")
+    settings = MonitoringSettings(
+        host=host or "127.0.0.1", port=reader.integer("port", 0, 0, 65535) or 0
+    )
+    reader.reject_unknown()
+    return settings
+
+
 def parse_settings(data: dict[str, Any], where: str, source: Path | None = None) -> Settings:
     """Validate a decoded TOML document into Settings.
 
@@ -549,6 +581,14 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     processing = _read_processing(root.table("processing"))
     scoring = _read_scoring(root.table("scoring"))
     safety = _read_safety(root.table("safety"))
+    sla_table = root.table("sla")
+    sla = SlaSettings(
+        clock_start=sla_table.string(
+            "clock_start", "complete", choices=("complete", "first_receipt")
+        )
+        or "complete"
+    )
+    sla_table.reject_unknown()
     templates = root.table("templates")
     templates_dir = templates.string("directory")
     templates.reject_unknown()
@@ -557,6 +597,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     logging.reject_unknown()
     clients = [c for c in (_read_client(r) for r in root.tables("clients")) if c is not None]
     imap = _read_imap(root.table("imap"))
+    monitoring = _read_monitoring(root.table("monitoring"))
     root.reject_unknown()
     _check_clients(clients, problems, where)
     if templates_dir is not None and not Path(templates_dir).is_dir():
@@ -573,11 +614,13 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         processing=processing,
         scoring=scoring,
         safety=safety,
+        sla=sla,
         clients=tuple(clients),
         templates_dir=Path(templates_dir) if templates_dir else None,
         log_level=log_level or "info",
         own_addresses=frozenset(smtp.addresses) | {outbound.from_address},
         imap=imap,
+        monitoring=monitoring,
     )
 
 

@@ -89,7 +89,8 @@ def test_tickets_outbox_and_messages_json(config, tmp_path):
     assert sent["status"] == "sent"
 
     journey = json.loads(run(config, "messages", "show", "1", "--json").stdout)
-    assert [e["step"] for e in journey["journey"]][-3:] == ["ticket", "scoring", "reply"]
+    steps = [e["step"] for e in journey["journey"]]
+    assert steps[-5:] == ["ticket", "scoring", "sla", "sla", "reply"]
     text = run(config, "messages", "show", "1").stdout.decode()
     assert "authorisation" in text
     assert "ZS-000001" in text

@@ -82,6 +82,8 @@ def test_report_from_authorised_contact_creates_ticket_and_acknowledgement(pipel
         ("decision", "created"),
         ("ticket", "created"),
         ("scoring", "complete"),
+        ("sla", "started"),
+        ("sla", "due"),
         ("reply", "queued"),
     ]
 

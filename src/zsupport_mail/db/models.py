@@ -190,6 +190,13 @@ class Ticket(Base):
     rma_state: Mapped[str | None] = mapped_column(String(24))
     rma_tracking: Mapped[str | None] = mapped_column(String(64))
     cc_reminder_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SLA clocks (sla/): when proper notification was received, the due times, and the
+    # intervals spent waiting on the client (added back to restoration).
+    sla_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    restoration_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending_log: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    affected_portion: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
 
     client: Mapped[Client] = relationship()
     messages: Mapped[list[TicketMessage]] = relationship(

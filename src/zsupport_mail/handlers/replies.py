@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -36,6 +37,14 @@ def _scoring_context(ctx: HandlerContext, state: HandlingState) -> dict[str, obj
     }
 
 
+def _local(instant: datetime | None, timezone: str) -> str | None:
+    """An instant as the client reads it: "Fri 27 Nov 2026 09:00 MST (America/Denver)"."""
+    if instant is None:
+        return None
+    local = instant.astimezone(ZoneInfo(timezone))
+    return f"{local:%a %d %b %Y %H:%M} {local.tzname()} ({timezone})"
+
+
 def _template_context(
     msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket, state: HandlingState
 ) -> dict[str, object]:
@@ -54,6 +63,7 @@ def _template_context(
         "support_address": ctx.settings.smtp.addresses[0],
         "reason": ctx.disposition.reason,
         "cc_reminder": state.cc_reminder,
+        "response_due": _local(ticket.response_due_at, ticket.client.timezone),
         **_scoring_context(ctx, state),
     }
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from zsupport_mail.db.models import Charge, Ticket, TicketMessage
 from zsupport_mail.handlers.charges import add_charge
+from zsupport_mail.handlers.clocks import close_pending
 from zsupport_mail.handlers.commands import Command, hours, parse_commands
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
@@ -32,8 +33,11 @@ def _is_staff_reply(ctx: HandlerContext, state: HandlingState) -> bool:
 
 
 def _set_status(ctx: HandlerContext, ticket: Ticket, status: str) -> None:
+    if status != "pending":
+        close_pending(ticket, ctx.now)
+    elif ticket.pending_since is None:
+        ticket.pending_since = ctx.now
     ticket.status = status
-    ticket.pending_since = ctx.now if status == "pending" else None
     ticket.closed_at = ctx.now if status == "closed" else None
     if status == "restored":
         ticket.restored_at = ctx.now

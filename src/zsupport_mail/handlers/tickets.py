@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import uuid4
 
 from zsupport_mail.db.models import Ticket
+from zsupport_mail.handlers.clocks import close_pending
 from zsupport_mail.handlers.types import HandlerContext, HandlingState, StopPipeline
 from zsupport_mail.message import ParsedMessage
 
@@ -27,7 +28,8 @@ class OpenTicket:
             if ticket.status in ("closed", "pending") and not sender.staff and not automatic:
                 # Any client mail clears a pending countdown; within reopen_days it reopens.
                 ctx.journey.record("ticket", "reopened", f"client mail while {ticket.status}")
-                ticket.status, ticket.closed_at, ticket.pending_since = "open", None, None
+                close_pending(ticket, ctx.now)
+                ticket.status, ticket.closed_at = "open", None
             return
         if disposition.action not in OPENING_ACTIONS:
             raise StopPipeline(disposition.action)

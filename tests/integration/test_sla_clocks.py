@@ -1,0 +1,110 @@
+"""SLA due times kept on tickets by the pipeline, on the client's business calendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.policy import default
+
+from sqlalchemy import select
+
+from tests.helpers import SUPPORT, TERSE_REPORT, ManualClock, make_mail
+from zsupport_mail.db.models import OutboundMessage, Ticket
+from zsupport_mail.pipeline import Pipeline
+from zsupport_mail.replies import ReplyRenderer
+
+WED_4PM_DENVER = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)  # the day before Thanksgiving
+STAFF = "Tom Tech <tom@zsupport.example>"
+
+
+def pipeline_at(make_settings, sessions, clock, **overrides) -> Pipeline:
+    settings = make_settings(**overrides)
+    return Pipeline(
+        settings=settings, sessions=sessions, renderer=ReplyRenderer(settings), clock=clock
+    )
+
+
+def ingest(pipeline, raw):
+    return pipeline.ingest(raw, source="test", mailbox=SUPPORT)
+
+
+def ticket(sessions) -> Ticket:
+    with sessions.begin() as session:
+        return session.scalars(select(Ticket)).one()
+
+
+def test_complete_report_starts_the_clock_and_the_ack_names_the_due_time(make_settings, sessions):
+    pipeline = pipeline_at(make_settings, sessions, ManualClock(WED_4PM_DENVER))
+    ingest(pipeline, make_mail())
+
+    current = ticket(sessions)
+    assert current.sla_started_at == WED_4PM_DENVER
+    # 16:00-17:00 Wednesday, Thursday is Thanksgiving, 08:00-09:00 Friday.
+    assert current.response_due_at == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+    assert current.restoration_due_at is None  # not critical
+    with sessions.begin() as session:
+        ack = session.scalars(select(OutboundMessage)).one()
+    body = message_from_bytes(ack.raw, policy=default).get_content()
+    assert "Fri 27 Nov 2026 09:00 MST (America/Denver)" in body
+
+
+def test_clock_starts_when_the_intake_becomes_complete(make_settings, sessions):
+    clock = ManualClock(WED_4PM_DENVER)
+    pipeline = pipeline_at(make_settings, sessions, clock)
+    ingest(pipeline, make_mail(body=TERSE_REPORT))
+    assert ticket(sessions).sla_started_at is None
+
+    clock.advance(days=5)  # Monday 30 Nov, 16:00 in Denver
+    form = (
+        "Board serial: 620LQ\nAppliance serial: 6326V\nSoftware version: MX 17.0.10 patch "
+        "17161\nReproducible: yes\nCall example: 2026-11-25 10:42, from ext 2045, to "
+        "+1 303 555 0199\nInternal ticket: INC0012345\n\nEvery external call drops after "
+        "thirty seconds on all lines since the morning.\n"
+    )
+    ingest(
+        pipeline,
+        make_mail(subject="Re: [Z-Support #ZS-000001] x", body=form, message_id="<complete@x>"),
+    )
+    current = ticket(sessions)
+    assert current.sla_started_at == clock.now
+    assert current.response_due_at == datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # Tue 09:00
+
+
+def test_first_receipt_mode(make_settings, sessions):
+    pipeline = pipeline_at(
+        make_settings, sessions, ManualClock(WED_4PM_DENVER), sla={"clock_start": "first_receipt"}
+    )
+    ingest(pipeline, make_mail(body=TERSE_REPORT))
+    assert ticket(sessions).sla_started_at == WED_4PM_DENVER
+
+
+def test_critical_restoration_adds_back_time_waiting_on_the_client(make_settings, sessions):
+    start = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # Tuesday 10:00 in Denver
+    clock = ManualClock(start)
+    pipeline = pipeline_at(make_settings, sessions, clock)
+    ingest(pipeline, make_mail())
+    ingest(
+        pipeline,
+        make_mail(
+            sender=STAFF,
+            subject="Re: [Z-Support #ZS-000001] x",
+            body="#critical\n#status pending\nPlease power-cycle the unit.",
+            message_id="<staff-1@zsupport.example>",
+        ),
+    )
+    assert ticket(sessions).restoration_due_at == start + timedelta(hours=4)
+
+    clock.advance(hours=1, minutes=30)
+    ingest(
+        pipeline,
+        make_mail(
+            subject="Re: [Z-Support #ZS-000001] x",
+            body="Done, no change.",
+            message_id="<client-2@x>",
+        ),
+    )
+    current = ticket(sessions)
+    assert current.status == "open"
+    assert current.pending_log
+    assert len(current.pending_log) == 1
+    assert current.restoration_due_at == start + timedelta(hours=5, minutes=30)
