@@ -31,6 +31,7 @@ from zsupport_mail.inbox import requeue
 from zsupport_mail.logs import configure_logging
 from zsupport_mail.outbox import deliver_due
 from zsupport_mail.pipeline import Outcome, Pipeline
+from zsupport_mail.queue_status import read_queue_status
 from zsupport_mail.replies import ReplyRenderer
 from zsupport_mail.views import (
     charge_view,
@@ -103,6 +104,39 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
     current = migrate.current_revision(make_engine(settings.database.url))
     _print_json({"current": current, "head": migrate.head_revision()})
+    return 0
+
+
+def cmd_db_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Exit 0 when the schema is current, 3 (SchemaBehindError, via main) when it is behind."""
+    engine = make_engine(settings.database.url)
+    try:
+        migrate.require_current(engine)
+        print(f"database at revision {migrate.current_revision(engine)} (current)")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    with _open_db(settings).begin() as session:
+        report = read_queue_status(session, utc_now()).as_json()
+    if args.json:
+        _print_json(report)
+        return 0
+    for queue in ("inbox", "outbox"):
+        counts = report[queue]
+        assert isinstance(counts, dict)
+        listed = ", ".join(f"{k} {v}" for k, v in counts.items()) or "empty"
+        print(f"{queue}: {listed}")
+    print(f"quarantined: {report['quarantined']}")
+    print(f"outbox stuck: {'yes' if report['outbox_stuck'] else 'no'}")
+    last = report["last_received"]
+    assert isinstance(last, dict)
+    for source, at in last.items():
+        print(f"last received via {source}: {at}")
+    if not last:
+        print("last received: never")
     return 0
 
 
@@ -421,6 +455,14 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = _add(db, "upgrade", cmd_db_upgrade, "apply migrations")
     upgrade.add_argument("revision", nargs="?", default="head")
     _add(db, "current", cmd_db_current, "print the current and the newest revision")
+    _add(db, "check", cmd_db_check, "exit 0 if the schema is current, 3 if it is behind")
+    _add(
+        sub,
+        "status",
+        cmd_status,
+        "queue counts by status, quarantined mail and the last mail received per source",
+        json_flag=True,
+    )
 
     tickets = sub.add_parser("tickets", help="tickets").add_subparsers(
         dest="tickets", required=True

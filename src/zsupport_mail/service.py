@@ -6,6 +6,11 @@ work, and also re-check on a timer for retries whose time has come. SIGTERM/SIGI
 accepting, let the message in hand finish, and exit 0; anything stored but unprocessed is picked
 up at the next start. IMAP pollers (edges/imap.py) are synchronous and run in threads of their
 own; they wake the worker through the loop, and stop before the worker does.
+
+Under systemd it speaks sd_notify (notify.py): READY once the listeners are up, WATCHDOG pings
+from the loop itself (a stuck loop stops pinging and gets restarted), STATUS with the queue
+depths, STOPPING on SIGTERM. SIGHUP reloads the directory sections of the config (reload.py)
+between two messages. ``[monitoring]`` adds /healthz and /metrics (monitoring.py).
 """
 
 from __future__ import annotations
@@ -31,9 +36,15 @@ from zsupport_mail.db.repos import sync_directory
 from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.edges.imap import ImapPollers
 from zsupport_mail.edges.smtp import SupportHandler, SupportSMTP
+from zsupport_mail.heartbeat import run_status, run_watchdog
 from zsupport_mail.inbox import Arrival, StoreResult, store_raw
+from zsupport_mail.metrics import Metrics
+from zsupport_mail.monitoring import Monitor
+from zsupport_mail.notify import Notifier
 from zsupport_mail.outbox import deliver_due
-from zsupport_mail.pipeline import Pipeline
+from zsupport_mail.pipeline import Outcome, Pipeline
+from zsupport_mail.queue_status import QueueStatus, read_queue_status
+from zsupport_mail.reload import SettingsHolder, reload_settings
 from zsupport_mail.replies import ReplyRenderer
 
 log = structlog.get_logger("zsupport_mail.service")
@@ -47,6 +58,12 @@ class Wakeups:
     inbox: asyncio.Event = field(default_factory=asyncio.Event)
     outbox: asyncio.Event = field(default_factory=asyncio.Event)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    reload: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def request_reload(self) -> None:
+        """SIGHUP: the worker reloads before its next message (and wakes up to do so)."""
+        self.reload.set()
+        self.inbox.set()
 
 
 async def _wait(event: asyncio.Event, stopping: asyncio.Event, timeout: float) -> None:
@@ -61,15 +78,26 @@ async def _wait(event: asyncio.Event, stopping: asyncio.Event, timeout: float) -
 
 
 async def run_worker(
-    pipeline: Pipeline, wake: Wakeups, run: Callable[..., Awaitable[object]]
+    pipeline: Pipeline,
+    wake: Wakeups,
+    run: Callable[..., Awaitable[object]],
+    *,
+    metrics: Metrics | None = None,
+    reload: Callable[[], object] | None = None,
 ) -> None:
-    """Process due inbox messages one at a time until stopping."""
+    """Process due inbox messages one at a time until stopping; reload between two when asked."""
     while not wake.stopping.is_set():
+        if wake.reload.is_set():
+            wake.reload.clear()
+            if reload is not None:
+                await run(reload)
         outcome = await run(pipeline.process_next)
         if outcome is None:
             await _wait(wake.inbox, wake.stopping, RECHECK_SECONDS)
-        else:
-            wake.outbox.set()
+            continue
+        wake.outbox.set()
+        if metrics is not None and isinstance(outcome, Outcome):
+            metrics.count_outcome(outcome.action)
 
 
 async def run_sender(
@@ -118,11 +146,27 @@ def _from_thread(
     return call
 
 
+async def _start_monitoring(
+    settings: Settings, monitor: Monitor
+) -> tuple[asyncio.Server | None, str | None]:
+    if not settings.monitoring.enabled:
+        return None, None
+    server = await monitor.start(settings.monitoring.host, settings.monitoring.port)
+    host, port = server.sockets[0].getsockname()[:2]
+    return server, f"{host}:{port}"
+
+
 async def serve_async(
-    settings: Settings, clock: Clock = utc_now, ready: Callable[[int], None] | None = None
+    settings: Settings,
+    clock: Clock = utc_now,
+    ready: Callable[[int], None] | None = None,
+    notifier: Notifier | None = None,
 ) -> None:
     """Run until SIGTERM/SIGINT (or wake.stopping)."""
     loop = asyncio.get_running_loop()
+    notifier = notifier or Notifier.from_env()
+    holder = SettingsHolder(settings)
+    metrics = Metrics()
     engine = make_engine(settings.database.url)
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
@@ -146,7 +190,20 @@ async def serve_async(
         return store_raw(sessions, raw, arrival)
 
     def on_stored() -> None:
+        metrics.received.labels(source="smtp").inc()
+        if handler.accept_times:  # appended just before this callback, for this message
+            metrics.time_to_250.observe(handler.accept_times[-1])
         wake.inbox.set()
+
+    def on_imap_received(count: int) -> None:
+        metrics.received.labels(source="imap").inc(count)  # thread-safe
+
+    def read_status() -> QueueStatus:
+        with sessions.begin() as session:
+            return read_queue_status(session, clock())
+
+    async def read_queues() -> QueueStatus:
+        return await loop.run_in_executor(None, read_status)
 
     async def in_pool(func: Callable[..., object], *args: object) -> object:
         return await loop.run_in_executor(work_pool, func, *args)
@@ -169,11 +226,18 @@ async def serve_async(
         reuse_address=True,
     )
     port = server.sockets[0].getsockname()[1]
+    monitor = Monitor(metrics, read_queues, server.is_serving)
+    http, http_address = await _start_monitoring(settings, monitor)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, wake.stopping.set)
+    loop.add_signal_handler(signal.SIGHUP, wake.request_reload)
     # After the listener, so a poller never stores mail a failed start would leave unprocessed.
     pollers = ImapPollers.start(
-        settings.imap.mailboxes, sessions, _from_thread(loop, wake.inbox.set), clock
+        settings.imap.mailboxes,
+        sessions,
+        _from_thread(loop, wake.inbox.set),
+        clock,
+        on_received=on_imap_received,
     )
     log.info(
         "serve_started",
@@ -182,20 +246,42 @@ async def serve_async(
         outbound=settings.outbound.mode,
         released_claims=released,
         starttls=tls is not None,
+        monitoring=http_address,
+        sd_notify=notifier.enabled,
+        watchdog_seconds=notifier.watchdog_interval,
     )
+    notifier.send(READY=1, STATUS="serving", MAINPID=os.getpid())
     if ready is not None:
         ready(port)
     wake.inbox.set()
+
+    def reload() -> bool:
+        return reload_settings(holder, pipeline, sessions)
+
     tasks = [
-        asyncio.create_task(run_worker(pipeline, wake, in_pool), name="worker"),
+        asyncio.create_task(
+            run_worker(pipeline, wake, in_pool, metrics=metrics, reload=reload), name="worker"
+        ),
         asyncio.create_task(run_sender(settings, sessions, clock, wake, in_pool), name="sender"),
     ]
+    # The watchdog returns at once when systemd set none: only the workers' end stops serve.
     stop_waiter = asyncio.create_task(wake.stopping.wait())
-    await asyncio.wait([*tasks, stop_waiter], return_when=asyncio.FIRST_COMPLETED)
+    tasks += [
+        asyncio.create_task(run_watchdog(notifier, wake.stopping), name="watchdog"),
+        asyncio.create_task(
+            run_status(notifier, metrics, read_queues, wake.stopping), name="status"
+        ),
+    ]
+    await asyncio.wait([*tasks[:2], stop_waiter], return_when=asyncio.FIRST_COMPLETED)
     wake.stopping.set()
+    notifier.send(STOPPING=1, STATUS="stopping: finishing the message in hand")
     log.info("serve_stopping")
+    loop.remove_signal_handler(signal.SIGHUP)
     server.close()
     await server.wait_closed()
+    if http is not None:
+        http.close()
+        await http.wait_closed()
     await loop.run_in_executor(None, pollers.stop)  # each finishes the message in hand
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for task, result in zip(tasks, results, strict=True):

@@ -22,13 +22,13 @@ def relay():
 def start_serve(tmp_path, db_url):
     started: list[ServeProcess] = []
 
-    def start(**overrides) -> ServeProcess:
+    def start(env: dict[str, str] | None = None, **overrides) -> ServeProcess:
         overrides.setdefault("smtp", {})
         overrides["smtp"] = {"port": free_port(), **overrides["smtp"]}
         config = write_config(
             tmp_path / f"serve-{len(started)}.toml", db_url, tmp_path, **overrides
         )
-        process = ServeProcess(config)
+        process = ServeProcess(config, env=env)
         started.append(process)
         process.port = overrides["smtp"]["port"]
         return process.start()

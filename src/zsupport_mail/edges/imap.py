@@ -96,8 +96,10 @@ class ImapPoller:
         clock: Clock = utc_now,
         timing: Timing | None = None,
         store: StoreRaw = store_raw,
+        on_received: Callable[[int], None] | None = None,
     ) -> None:
         self.mailbox = mailbox
+        self._on_received = on_received  # how many new messages a batch stored (metrics)
         self._sessions = sessions
         self._on_stored = on_stored
         self._stop = stop
@@ -200,6 +202,8 @@ class ImapPoller:
         fetched = self._fetch(client, batch)
         result = store_fetched(batch, fetched, self._store_one, self._clock())
         if result.fresh:
+            if self._on_received is not None:
+                self._on_received(result.fresh)
             self._on_stored()
         if result.stored:
             imap_client.move_messages(client, result.stored, self.mailbox.processed_folder)
@@ -282,10 +286,14 @@ class ImapPollers:
         sessions: sessionmaker[Session],
         on_stored: Callable[[], None],
         clock: Clock = utc_now,
+        on_received: Callable[[int], None] | None = None,
     ) -> ImapPollers:
         """Start one poller thread per mailbox (none for an empty list)."""
         stop = threading.Event()
-        pollers = [ImapPoller(m, sessions, on_stored, stop, clock=clock) for m in mailboxes]
+        pollers = [
+            ImapPoller(m, sessions, on_stored, stop, clock=clock, on_received=on_received)
+            for m in mailboxes
+        ]
         group = cls(pollers, stop)
         for thread in group._threads:
             thread.start()
