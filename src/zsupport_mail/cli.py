@@ -12,21 +12,22 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from zsupport_mail import __version__
 from zsupport_mail.clock import utc_now
+from zsupport_mail.commands.common import CommandError, open_db, print_json
+from zsupport_mail.commands.sla import cmd_credits, cmd_sla_due, cmd_sla_report
 from zsupport_mail.config import ConfigError, Settings, config_path, load_settings
 from zsupport_mail.db import migrate
 from zsupport_mail.db.models import Charge, InboundMessage, OutboundMessage, Ticket
 from zsupport_mail.db.repos import get_ticket, sync_directory
-from zsupport_mail.db.session import make_engine, make_session_factory
+from zsupport_mail.db.session import make_engine
 from zsupport_mail.inbox import requeue
 from zsupport_mail.logs import configure_logging
 from zsupport_mail.outbox import deliver_due
@@ -45,23 +46,8 @@ EXIT_FAILURE, EXIT_CONFIG, EXIT_SCHEMA = 1, 2, 3
 log = structlog.get_logger("zsupport_mail.cli")
 
 
-class CommandError(Exception):
-    """A command could not do what was asked; the message is for the user."""
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
-
-
-def _open_db(settings: Settings, *, require_schema: bool = True) -> sessionmaker[Session]:
-    engine = make_engine(settings.database.url)
-    if require_schema:
-        migrate.require_current(engine)
-    return make_session_factory(engine)
-
-
 def _pipeline(settings: Settings) -> Pipeline:
-    sessions = _open_db(settings)
+    sessions = open_db(settings)
     with sessions.begin() as session:
         sync_directory(session, settings)
     return Pipeline(
@@ -87,7 +73,7 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         "imap_mailboxes": [mailbox.key for mailbox in settings.imap.mailboxes],
     }
     if args.json:
-        _print_json({"ok": True, **summary})
+        print_json({"ok": True, **summary})
     else:
         print(f"{settings.source}: OK")
         for key, value in summary.items():
@@ -103,7 +89,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
     current = migrate.current_revision(make_engine(settings.database.url))
-    _print_json({"current": current, "head": migrate.head_revision()})
+    print_json({"current": current, "head": migrate.head_revision()})
     return 0
 
 
@@ -119,10 +105,10 @@ def cmd_db_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    with _open_db(settings).begin() as session:
+    with open_db(settings).begin() as session:
         report = read_queue_status(session, utc_now()).as_json()
     if args.json:
-        _print_json(report)
+        print_json(report)
         return 0
     for queue in ("inbox", "outbox"):
         counts = report[queue]
@@ -178,13 +164,13 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_tickets_list(settings: Settings, args: argparse.Namespace) -> int:
-    with _open_db(settings).begin() as session:
+    with open_db(settings).begin() as session:
         query = select(Ticket).order_by(Ticket.id)
         if args.status:
             query = query.where(Ticket.status == args.status)
         rows = [ticket_summary(t) for t in session.scalars(query)]
     if args.json:
-        _print_json(rows)
+        print_json(rows)
     else:
         for row in rows:
             print(
@@ -194,13 +180,13 @@ def cmd_tickets_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
-    with _open_db(settings).begin() as session:
+    with open_db(settings).begin() as session:
         ticket = get_ticket(session, args.number)
         if ticket is None:
             raise CommandError(f"no ticket {args.number}")
         detail = ticket_detail(ticket)
     if args.json:
-        _print_json(detail)
+        print_json(detail)
         return 0
     print(
         f"{detail['number']}  {detail['subject']}\n  client: {detail['client']}  "
@@ -218,7 +204,7 @@ def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:
-    with _open_db(settings).begin() as session:
+    with open_db(settings).begin() as session:
         query = (
             select(OutboundMessage, Ticket.number)
             .outerjoin(Ticket, Ticket.id == OutboundMessage.ticket_id)
@@ -228,7 +214,7 @@ def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:
             query = query.where(OutboundMessage.status == args.status)
         rows = [outbox_view(row, number) for row, number in session.execute(query)]
     if args.json:
-        _print_json(rows)
+        print_json(rows)
     else:
         for row in rows:
             print(
@@ -239,8 +225,8 @@ def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_flush(settings: Settings, args: argparse.Namespace) -> int:
-    report = deliver_due(_open_db(settings), settings.outbound, utc_now())
-    _print_json({"sent": report.sent, "deferred": report.deferred, "failed": report.failed})
+    report = deliver_due(open_db(settings), settings.outbound, utc_now())
+    print_json({"sent": report.sent, "deferred": report.deferred, "failed": report.failed})
     return 0
 
 
@@ -252,10 +238,10 @@ def _charges(session: Session, state: str | None) -> list[dict[str, Any]]:
 
 
 def cmd_charges_list(settings: Settings, args: argparse.Namespace) -> int:
-    with _open_db(settings).begin() as session:
+    with open_db(settings).begin() as session:
         rows = _charges(session, args.state)
     if args.json:
-        _print_json(rows)
+        print_json(rows)
     else:
         for row in rows:
             amount = row["amount"] or "hourly"
@@ -267,7 +253,7 @@ def cmd_charges_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_charges_export(settings: Settings, args: argparse.Namespace) -> int:
-    with _open_db(settings).begin() as session:
+    with open_db(settings).begin() as session:
         rows = _charges(session, args.state)
     columns = ["id", "ticket", "client", "kind", "amount", "state", "reason", "created_at"]
     writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
@@ -277,7 +263,7 @@ def cmd_charges_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_charges_waive(settings: Settings, args: argparse.Namespace) -> int:
-    with _open_db(settings).begin() as session:
+    with open_db(settings).begin() as session:
         charge = session.get(Charge, args.id)
         if charge is None:
             raise CommandError(f"no charge {args.id}")
@@ -286,45 +272,12 @@ def cmd_charges_waive(settings: Settings, args: argparse.Namespace) -> int:
         charge.state = "waived"
         charge.reason += f" | waived: {args.reason}"
         view = charge_view(charge)
-    _print_json(view)
-    return 0
-
-
-def cmd_sla_due(settings: Settings, args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo
-
-    from zsupport_mail.sla import BusinessCalendar, response_deadline, restoration_deadline
-
-    client = next((c for c in settings.clients if c.name == args.client), None)
-    if client is None:
-        raise CommandError(f"no client {args.client!r} in {settings.source}")
-    try:
-        received = datetime.fromisoformat(args.received)
-    except ValueError:
-        raise CommandError(f"--received: expected ISO-8601, got {args.received!r}") from None
-    zone = ZoneInfo(client.timezone)
-    if received.tzinfo is None:
-        received = received.replace(tzinfo=zone)  # a wall-clock time in the client's zone
-    calendar = BusinessCalendar.create(client.timezone, client.holidays)
-    response = response_deadline(calendar, received)
-    restoration = restoration_deadline(calendar, received) if args.critical else None
-    _print_json(
-        {
-            "client": client.name,
-            "timezone": client.timezone,
-            "received": received.astimezone(zone).isoformat(),
-            "in_business_hours": calendar.is_business_time(received),
-            "response_due": response.due.astimezone(zone).isoformat(),
-            "restoration_due": restoration.due.astimezone(zone).isoformat()
-            if restoration
-            else None,
-        }
-    )
+    print_json(view)
     return 0
 
 
 def cmd_messages_list(settings: Settings, args: argparse.Namespace) -> int:
-    with _open_db(settings).begin() as session:
+    with open_db(settings).begin() as session:
         query = select(InboundMessage).order_by(InboundMessage.id)
         if args.status:
             query = query.where(InboundMessage.status == args.status)
@@ -332,18 +285,18 @@ def cmd_messages_list(settings: Settings, args: argparse.Namespace) -> int:
             {k: v for k, v in inbound_view(session, row).items() if k != "journey"}
             for row in session.scalars(query)
         ]
-    _print_json(rows)
+    print_json(rows)
     return 0
 
 
 def cmd_messages_show(settings: Settings, args: argparse.Namespace) -> int:
-    with _open_db(settings).begin() as session:
+    with open_db(settings).begin() as session:
         row = session.get(InboundMessage, args.id)
         if row is None:
             raise CommandError(f"no inbound message {args.id}")
         view = inbound_view(session, row)
     if args.json:
-        _print_json(view)
+        print_json(view)
         return 0
     print(
         f"inbound {view['id']} via {view['source']} to {view['mailbox']}: {view['status']}"
@@ -365,7 +318,7 @@ def cmd_messages_reprocess(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from zsupport_mail.service import serve  # asyncio and aiosmtpd only when serving
 
-    _open_db(settings)  # refuse early on a database that is behind
+    open_db(settings)  # refuse early on a database that is behind
     return serve(settings)
 
 
@@ -376,7 +329,7 @@ def cmd_imap_check(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError("no [[imap.mailboxes]] in the config")
     reports = [describe(mailbox) for mailbox in settings.imap.mailboxes]
     if args.json:
-        _print_json(reports)
+        print_json(reports)
     else:
         for report in reports:
             _print_imap_report(report)
@@ -503,6 +456,23 @@ def build_parser() -> argparse.ArgumentParser:
     waive.add_argument("--reason", required=True, help="why (kept in the ledger)")
 
     sla = sub.add_parser("sla", help="SLA clocks").add_subparsers(dest="sla", required=True)
+    report = _add(
+        sla,
+        "report",
+        cmd_sla_report,
+        "per client: tickets, responses and restorations met or missed, median times",
+        json_flag=True,
+    )
+    report.add_argument("--month", help="YYYY-MM (default: this month)")
+    credit = _add(
+        sub,
+        "credits",
+        cmd_credits,
+        "missed restorations of a client in a month, hours past due and the credit",
+        json_flag=True,
+    )
+    credit.add_argument("--client", required=True, help="a client name from the config")
+    credit.add_argument("--month", help="YYYY-MM (default: this month)")
     due = _add(
         sla,
         "due",

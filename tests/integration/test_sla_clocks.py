@@ -108,3 +108,60 @@ def test_critical_restoration_adds_back_time_waiting_on_the_client(make_settings
     assert current.pending_log
     assert len(current.pending_log) == 1
     assert current.restoration_due_at == start + timedelta(hours=5, minutes=30)
+
+
+def test_sla_report_and_credits_from_the_cli(make_settings, sessions, tmp_path, db_url):
+    import json
+    import subprocess
+    import sys
+
+    from tests.helpers import write_config
+
+    start = datetime(2026, 11, 10, 17, 0, tzinfo=UTC)  # Tuesday 10:00 in Denver
+    clock = ManualClock(start)
+    pipeline = pipeline_at(make_settings, sessions, clock)
+    ingest(pipeline, make_mail())
+    clock.advance(minutes=30)
+    ingest(
+        pipeline,
+        make_mail(
+            sender=STAFF,
+            subject="Re: [Z-Support #ZS-000001] x",
+            body="#critical\nLooking at the trunk now.",
+            message_id="<s-1@zsupport.example>",
+        ),
+    )
+    clock.advance(hours=9, minutes=30)  # restored 10 h after the start: 6 h past due
+    ingest(
+        pipeline,
+        make_mail(
+            sender=STAFF,
+            subject="Re: [Z-Support #ZS-000001] x",
+            body="#status restored\n#credit-requested\nFixed.",
+            message_id="<s-2@zsupport.example>",
+        ),
+    )
+    config = write_config(tmp_path / "cli.toml", db_url, tmp_path)
+
+    def run(*args):
+        result = subprocess.run(
+            [sys.executable, "-m", "zsupport_mail", "--config", str(config), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    [row] = run("sla", "report", "--month", "2026-11", "--json")["clients"]
+    assert (row["tickets"], row["responses_met"], row["restorations_missed"]) == (1, 1, 1)
+    assert row["median_response_hours"] == 0.5
+    report = run("credits", "--client", "Acme Dental", "--month", "2026-11", "--json")
+    [credit] = report["credits"]
+    # monthly fee 450 x portion 1.0 x 6 h / 720 h in November
+    assert (credit["hours_past_due"], credit["amount"], credit["requested"]) == (
+        "6.00",
+        "3.75",
+        True,
+    )
+    assert report["total"] == "3.75"

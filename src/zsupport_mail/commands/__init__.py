@@ -1,0 +1,1 @@
+"""CLI command implementations, grouped by subject; cli.py parses arguments and dispatches."""
