@@ -23,6 +23,7 @@ def upgrade() -> None:
         for column in _COLUMNS:
             batch_op.add_column(sa.Column(column, sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("pending_log", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("sla_alerts", sa.JSON(), nullable=True))
         batch_op.add_column(
             sa.Column("affected_portion", sa.Numeric(precision=4, scale=3), nullable=True)
         )
@@ -31,6 +32,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.drop_column("affected_portion")
+        batch_op.drop_column("sla_alerts")
         batch_op.drop_column("pending_log")
         for column in reversed(_COLUMNS):
             batch_op.drop_column(column)

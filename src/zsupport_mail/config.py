@@ -139,6 +139,7 @@ class SlaSettings:
     """When the contract's clocks start: "complete" (proper notification) or "first_receipt"."""
 
     clock_start: str = "complete"
+    tick_seconds: int = 60  # how often serve checks warnings, breaches and auto-close
 
 
 @dataclass(frozen=True)
@@ -586,7 +587,8 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         clock_start=sla_table.string(
             "clock_start", "complete", choices=("complete", "first_receipt")
         )
-        or "complete"
+        or "complete",
+        tick_seconds=sla_table.integer("tick_seconds", 60, 1, 3600) or 60,
     )
     sla_table.reject_unknown()
     templates = root.table("templates")

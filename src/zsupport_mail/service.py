@@ -29,7 +29,7 @@ import structlog
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from zsupport_mail.clock import Clock, utc_now
+from zsupport_mail.clock import Clock, clock_from_env, utc_now
 from zsupport_mail.config import Settings
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.repos import sync_directory
@@ -38,6 +38,7 @@ from zsupport_mail.edges.imap import ImapPollers
 from zsupport_mail.edges.smtp import SupportHandler, SupportSMTP
 from zsupport_mail.heartbeat import run_status, run_watchdog
 from zsupport_mail.inbox import Arrival, StoreResult, store_raw
+from zsupport_mail.jobs import sla_tick
 from zsupport_mail.metrics import Metrics
 from zsupport_mail.monitoring import Monitor
 from zsupport_mail.notify import Notifier
@@ -98,6 +99,22 @@ async def run_worker(
         wake.outbox.set()
         if metrics is not None and isinstance(outcome, Outcome):
             metrics.count_outcome(outcome.action)
+
+
+async def run_scheduler(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    renderer: ReplyRenderer,
+    clock: Clock,
+    wake: Wakeups,
+    run: Callable[..., Awaitable[object]],
+) -> None:
+    """The SLA tick (jobs.sla_tick) every sla.tick_seconds until stopping."""
+    never = asyncio.Event()
+    while not wake.stopping.is_set():
+        if await run(sla_tick, sessions, settings, renderer, clock()):
+            wake.outbox.set()
+        await _wait(never, wake.stopping, settings.sla.tick_seconds)
 
 
 async def run_sender(
@@ -263,6 +280,10 @@ async def serve_async(
             run_worker(pipeline, wake, in_pool, metrics=metrics, reload=reload), name="worker"
         ),
         asyncio.create_task(run_sender(settings, sessions, clock, wake, in_pool), name="sender"),
+        asyncio.create_task(
+            run_scheduler(settings, sessions, pipeline.renderer, clock, wake, in_pool),
+            name="scheduler",
+        ),
     ]
     # The watchdog returns at once when systemd set none: only the workers' end stops serve.
     stop_waiter = asyncio.create_task(wake.stopping.wait())
@@ -272,7 +293,7 @@ async def serve_async(
             run_status(notifier, metrics, read_queues, wake.stopping), name="status"
         ),
     ]
-    await asyncio.wait([*tasks[:2], stop_waiter], return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait([*tasks[:3], stop_waiter], return_when=asyncio.FIRST_COMPLETED)
     wake.stopping.set()
     notifier.send(STOPPING=1, STATUS="stopping: finishing the message in hand")
     log.info("serve_stopping")
@@ -298,7 +319,7 @@ async def serve_async(
 def serve(settings: Settings) -> int:
     """Blocking entry point for the CLI; returns the exit code."""
     try:
-        asyncio.run(serve_async(settings))
+        asyncio.run(serve_async(settings, clock=clock_from_env()))
     except OSError as exc:
         log.error("serve_failed", error=str(exc))
         return 1

@@ -168,3 +168,26 @@ def test_status_and_db_check(tmp_path, db_url):
     result = run_cli(behind, "db", "check")
     assert result.returncode == 3
     assert "run `zsupport-mail db upgrade` first" in result.stderr
+
+
+def test_scheduler_warns_and_records_a_breach_on_a_running_serve(start_serve, tmp_path):
+    """serve's SLA scheduler on a clock the test moves ($ZSUPPORT_CLOCK_FILE)."""
+    import smtplib
+
+    from tests.helpers import SUPPORT, make_mail
+
+    clock_file = tmp_path / "now"
+    clock_file.write_text("2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
+    serve = start_serve(
+        sla={"tick_seconds": 1},
+        staff={"addresses": ["boss@staffmail.example"]},
+        env={"ZSUPPORT_CLOCK_FILE": str(clock_file)},
+    )
+    with smtplib.SMTP("127.0.0.1", serve.port) as client:
+        client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
+    serve.wait_for("message_processed")
+    clock_file.write_text("2026-11-24T19:30:00+00:00")  # 2.5 h later: past the 2 h response
+    [breach] = serve.wait_for("sla_breach", timeout=30)
+    assert (breach["ticket"], breach["target"]) == ("ZS-000001", "response")
+    warnings = serve.wait_for("sla_warning", count=2, timeout=30)
+    assert {w["threshold"] for w in warnings} == {"75", "90"}

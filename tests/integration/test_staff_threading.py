@@ -130,7 +130,9 @@ def test_waive_time_and_ntf_reach_the_ledger(make_settings, sessions):
     with sessions.begin() as session:
         charges = {c.kind: c for c in session.scalars(select(Charge))}
     assert charges["incomplete_report_surcharge"].state == "waived"
-    assert charges["labour"].hours == 1.5
+    # The test clock reads Thanksgiving 2026: a holiday, so the hours are overtime.
+    assert charges["labour_overtime"].hours == 1.5
+    assert "1.5x" in charges["labour_overtime"].reason
     assert "no_trouble_found" in charges
     assert the_ticket(sessions).critical is True
 
@@ -316,3 +318,15 @@ def test_rate_limit_window_is_24_hours(make_settings, sessions):
     ingest(pipeline, make_mail(message_id="<w-3@x>", subject="three"))
     assert len(outbox(sessions)) == 2
     assert timedelta(hours=24) < clock.now - outbox(sessions)[0].created_at
+
+
+def test_time_inside_business_hours_is_plain_labour(make_settings, sessions):
+    from datetime import UTC, datetime
+
+    clock = ManualClock(datetime(2026, 11, 24, 17, 0, tzinfo=UTC))  # Tuesday 10:00 Denver
+    pipeline = make_pipeline(make_settings, sessions, clock)
+    ingest(pipeline, make_mail())
+    ingest(pipeline, staff_reply("#time 2h\nDone."))
+    with sessions.begin() as session:
+        [charge] = session.scalars(select(Charge))
+    assert (charge.kind, charge.hours) == ("labour", 2)

@@ -197,6 +197,7 @@ class Ticket(Base):
     restoration_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pending_log: Mapped[list[list[str]] | None] = mapped_column(JSON)
     affected_portion: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
+    sla_alerts: Mapped[list[str] | None] = mapped_column(JSON)  # warnings/breaches sent, once
 
     client: Mapped[Client] = relationship()
     messages: Mapped[list[TicketMessage]] = relationship(

@@ -34,7 +34,7 @@ def close_pending(ticket: Ticket, now: datetime) -> None:
         ticket.pending_log, ticket.pending_since = log, None
 
 
-def _pending(ticket: Ticket) -> list[tuple[datetime, datetime]]:
+def pending_intervals(ticket: Ticket) -> list[tuple[datetime, datetime]]:
     return [
         (datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in ticket.pending_log or []
     ]
@@ -47,7 +47,7 @@ def recompute(ticket: Ticket) -> None:
     calendar = calendar_for(ticket.client.timezone, ticket.client.holidays)
     ticket.response_due_at = response_deadline(calendar, ticket.sla_started_at).due
     ticket.restoration_due_at = (
-        restoration_deadline(calendar, ticket.sla_started_at, _pending(ticket)).due
+        restoration_deadline(calendar, ticket.sla_started_at, pending_intervals(ticket)).due
         if ticket.critical
         else None
     )

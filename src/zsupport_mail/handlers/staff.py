@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from zsupport_mail.db.models import Charge, Ticket, TicketMessage
 from zsupport_mail.handlers.charges import add_charge
-from zsupport_mail.handlers.clocks import close_pending
+from zsupport_mail.handlers.clocks import calendar_for, close_pending
 from zsupport_mail.handlers.commands import Command, hours, parse_commands
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
@@ -43,6 +43,24 @@ def _set_status(ctx: HandlerContext, ticket: Ticket, status: str) -> None:
         ticket.restored_at = ctx.now
 
 
+OVERTIME_RATE = "1.5x"
+
+
+def _labour(ctx: HandlerContext, ticket: Ticket, argument: str, staff: str) -> None:
+    """#time: labour outside the client's business hours is overtime, billed at 1.5x."""
+    calendar = calendar_for(ticket.client.timezone, ticket.client.holidays)
+    if calendar.is_business_time(ctx.inbound.received_at):
+        add_charge(ctx, ticket, "labour", f"{argument} by {staff}", hours=hours(argument))
+    else:
+        add_charge(
+            ctx,
+            ticket,
+            "labour_overtime",
+            f"{argument} by {staff}, outside business hours: billed at {OVERTIME_RATE}",
+            hours=hours(argument),
+        )
+
+
 def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) -> None:
     """One command's effect on the ticket and the ledger."""
     name, argument = command.name, command.argument
@@ -64,7 +82,7 @@ def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) ->
     elif name == "ntf":
         add_charge(ctx, ticket, "no_trouble_found", f"no trouble found ({staff}): time is billable")
     elif name == "time":
-        add_charge(ctx, ticket, "labour", f"{argument} by {staff}", hours=hours(argument))
+        _labour(ctx, ticket, argument, staff)
     elif name == "rma":
         ticket.rma_state = "testing"
     elif name == "credit-requested":
