@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from zsupport_mail import __version__
 from zsupport_mail.clock import utc_now
 from zsupport_mail.commands.common import CommandError, open_db, print_json
+from zsupport_mail.commands.outage import cmd_outage_announce
 from zsupport_mail.commands.sla import cmd_credits, cmd_sla_due, cmd_sla_report
 from zsupport_mail.config import ConfigError, Settings, config_path, load_settings
 from zsupport_mail.db import migrate
@@ -464,6 +465,27 @@ def build_parser() -> argparse.ArgumentParser:
         json_flag=True,
     )
     report.add_argument("--month", help="YYYY-MM (default: this month)")
+    outage = sub.add_parser("outage", help="planned outages").add_subparsers(
+        dest="outage", required=True
+    )
+    announce = _add(
+        outage,
+        "announce",
+        cmd_outage_announce,
+        "mail a client's authorised "
+        "contacts about an outage; refused with less than 3 business days' notice",
+    )
+    announce.add_argument("--client", required=True, help="a client name from the config")
+    announce.add_argument(
+        "--start", required=True, help="ISO-8601 (client's local time if no offset)"
+    )
+    announce.add_argument("--end", required=True, help="ISO-8601")
+    announce.add_argument("--reason", required=True, help="what will be done")
+    announce.add_argument(
+        "--emergency",
+        action="store_true",
+        help="send even with less than three business days' notice",
+    )
     credit = _add(
         sub,
         "credits",
