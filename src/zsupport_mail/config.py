@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,9 @@ class ClientConfig:
     contacts: tuple[ContactConfig, ...]
     board_serials: tuple[str, ...] = ()
     appliance_serials: tuple[str, ...] = ()
+    business_hours: tuple[tuple[int, str | None], ...] = ()  # (weekday 0-6, "HH:MM-HH:MM"|None)
+    closed_days: tuple[str, ...] = ()  # ISO dates closed on top of the public holidays
+    working_holidays: tuple[str, ...] = ()  # ISO dates of public holidays this client works
 
     def known_serials(self) -> dict[str, str]:
         """The client's register of serials: serial -> "board" or "appliance"."""
@@ -318,6 +322,36 @@ def _read_contact(reader: _Reader) -> ContactConfig | None:
     return ContactConfig(name=name, email=email, phone=phone, role=role)
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
+
+
+def _business_hours(reader: _Reader) -> tuple[tuple[int, str | None], ...]:
+    """``{mon = "08:00-17:00", sat = "09:00-12:00", fri = "closed"}``: changes to Mon-Fri 8-17."""
+    table = reader.table("business_hours")
+    found = []
+    for index, day in enumerate(_WEEKDAYS):
+        value = table.string(day)
+        if value is None:
+            continue
+        if value != "closed" and not _WINDOW.match(value):
+            table.problem(day, f'expected "HH:MM-HH:MM" or "closed", got {value!r}')
+            continue
+        found.append((index, None if value == "closed" else value))
+    table.reject_unknown()
+    return tuple(found)
+
+
+def _dates(reader: _Reader, key: str) -> tuple[str, ...]:
+    values = reader.strings(key)
+    for value in values:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            reader.problem(key, f"expected ISO dates like 2026-10-12, got {value!r}")
+    return values
+
+
 def _read_client(reader: _Reader) -> ClientConfig | None:
     name = reader.string("name", _REQUIRED)
     domains = []
@@ -337,6 +371,9 @@ def _read_client(reader: _Reader) -> ClientConfig | None:
     if holidays is not None and not _HOLIDAY_CODE.match(holidays):
         reader.problem("holidays", f"expected a code like US or US-CO, got {holidays!r}")
     fee = reader.number("monthly_fee", 0)
+    business_hours = _business_hours(reader)
+    closed_days = _dates(reader, "closed_days")
+    working_holidays = _dates(reader, "working_holidays")
     board_serials = tuple(v.upper() for v in reader.strings("board_serials"))
     appliance_serials = tuple(v.upper() for v in reader.strings("appliance_serials"))
     contacts = [_read_contact(c) for c in reader.tables("contacts")]
@@ -352,6 +389,9 @@ def _read_client(reader: _Reader) -> ClientConfig | None:
         contacts=tuple(c for c in contacts if c is not None),
         board_serials=board_serials,
         appliance_serials=appliance_serials,
+        business_hours=business_hours,
+        closed_days=closed_days,
+        working_holidays=working_holidays,
     )
 
 

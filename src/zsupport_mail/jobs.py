@@ -39,11 +39,11 @@ class Alert:
     at: datetime
 
 
-def _deadlines(ticket: Ticket) -> list[tuple[str, Deadline, datetime | None]]:
+def _deadlines(settings: Settings, ticket: Ticket) -> list[tuple[str, Deadline, datetime | None]]:
     """(target name, its deadline with warning instants, when it was met or None)."""
     if ticket.sla_started_at is None:
         return []
-    calendar = calendar_for(ticket.client.timezone, ticket.client.holidays)
+    calendar = calendar_for(settings, ticket.client.name)
     found = [
         ("response", response_deadline(calendar, ticket.sla_started_at), ticket.first_response_at)
     ]
@@ -58,12 +58,12 @@ def _deadlines(ticket: Ticket) -> list[tuple[str, Deadline, datetime | None]]:
     return found
 
 
-def _due_alerts(ticket: Ticket, now: datetime) -> list[tuple[str, datetime]]:
+def _due_alerts(settings: Settings, ticket: Ticket, now: datetime) -> list[tuple[str, datetime]]:
     """Warnings and breaches whose instant has come and that were not sent before."""
     sent = set(ticket.sla_alerts or [])
     found = []
     fractions = DEFAULT_POLICY.warning_fractions
-    for name, target, met in _deadlines(ticket):
+    for name, target, met in _deadlines(settings, ticket):
         if met is not None:
             continue
         marks = [
@@ -119,7 +119,7 @@ def _warn(
     session: Session, settings: Settings, renderer: ReplyRenderer, ticket: Ticket, now: datetime
 ) -> list[Alert]:
     alerts = []
-    for key, at in _due_alerts(ticket, now):
+    for key, at in _due_alerts(settings, ticket, now):
         _remember(ticket, key)
         kind, _, level = key.partition(":")
         _mail(
@@ -145,7 +145,7 @@ def _auto_close(
 ) -> list[Alert]:
     if ticket.status != "pending" or ticket.pending_since is None:
         return []
-    calendar = calendar_for(ticket.client.timezone, ticket.client.holidays)
+    calendar = calendar_for(settings, ticket.client.name)
     schedule = auto_close_schedule(calendar, ticket.pending_since)
     sent = set(ticket.sla_alerts or [])
     if now >= schedule.close_at:

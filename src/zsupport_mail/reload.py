@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.config import ConfigError, Settings, load_settings
 from zsupport_mail.db.repos import sync_directory
+from zsupport_mail.handlers.clocks import recompute_open
 from zsupport_mail.pipeline import Pipeline
 
 log = structlog.get_logger("zsupport_mail.reload")
@@ -64,6 +65,7 @@ def reload_settings(
     try:
         with sessions.begin() as session:
             sync_directory(session, merged)
+            recompute_open(session, merged)  # a client's calendar may have changed
     except Exception as exc:  # e.g. the database is briefly unreachable: keep the old lists
         log.error("config_reload_failed", config=str(source), problems=[repr(exc)])
         return False

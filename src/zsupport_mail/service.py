@@ -102,17 +102,21 @@ async def run_worker(
 
 
 async def run_scheduler(
-    settings: Settings,
+    pipeline: Pipeline,
     sessions: sessionmaker[Session],
-    renderer: ReplyRenderer,
     clock: Clock,
     wake: Wakeups,
     run: Callable[..., Awaitable[object]],
 ) -> None:
-    """The SLA tick (jobs.sla_tick) every sla.tick_seconds until stopping."""
+    """The SLA tick (jobs.sla_tick) every sla.tick_seconds until stopping.
+
+    Reads the pipeline's settings on every tick, so a SIGHUP reload of the clients (and their
+    calendars) applies to the next tick.
+    """
     never = asyncio.Event()
     while not wake.stopping.is_set():
-        if await run(sla_tick, sessions, settings, renderer, clock()):
+        settings = pipeline.settings
+        if await run(sla_tick, sessions, settings, pipeline.renderer, clock()):
             wake.outbox.set()
         await _wait(never, wake.stopping, settings.sla.tick_seconds)
 
@@ -281,7 +285,7 @@ async def serve_async(
         ),
         asyncio.create_task(run_sender(settings, sessions, clock, wake, in_pool), name="sender"),
         asyncio.create_task(
-            run_scheduler(settings, sessions, pipeline.renderer, clock, wake, in_pool),
+            run_scheduler(pipeline, sessions, clock, wake, in_pool),
             name="scheduler",
         ),
     ]

@@ -191,3 +191,29 @@ def test_scheduler_warns_and_records_a_breach_on_a_running_serve(start_serve, tm
     assert (breach["ticket"], breach["target"]) == ("ZS-000001", "response")
     warnings = serve.wait_for("sla_warning", count=2, timeout=30)
     assert {w["threshold"] for w in warnings} == {"75", "90"}
+
+
+def test_scheduler_auto_closes_a_ticket_waiting_on_the_client(start_serve, tmp_path):
+    import smtplib
+
+    from tests.helpers import SUPPORT, make_mail
+
+    clock_file = tmp_path / "now"
+    clock_file.write_text("2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
+    serve = start_serve(sla={"tick_seconds": 1}, env={"ZSUPPORT_CLOCK_FILE": str(clock_file)})
+    with smtplib.SMTP("127.0.0.1", serve.port) as client:
+        client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
+        client.sendmail(
+            "tom@zsupport.example",
+            [SUPPORT],
+            make_mail(
+                sender="Tom Tech <tom@zsupport.example>",
+                subject="Re: [Z-Support #ZS-000001] x",
+                body="#status pending\nPlease reboot the unit and tell us.",
+                message_id="<pending@zsupport.example>",
+            ),
+        )
+    serve.wait_for("message_processed", count=2)
+    clock_file.write_text("2026-12-04T17:00:00+00:00")  # well past 48 business hours
+    [closed] = serve.wait_for("ticket_auto_closed", timeout=30)
+    assert closed["ticket"] == "ZS-000001"

@@ -165,3 +165,33 @@ def test_sla_report_and_credits_from_the_cli(make_settings, sessions, tmp_path, 
         True,
     )
     assert report["total"] == "3.75"
+
+
+def test_a_client_that_works_thanksgiving_gets_an_earlier_due_time(make_settings, sessions):
+    from tests.helpers import BASE_CONFIG
+
+    acme = {
+        **BASE_CONFIG["clients"][0],
+        "working_holidays": ["2026-11-26"],
+        "business_hours": {"fri": "closed"},
+    }
+    clients = [acme, BASE_CONFIG["clients"][1]]
+    pipeline = pipeline_at(make_settings, sessions, ManualClock(WED_4PM_DENVER), clients=clients)
+    ingest(pipeline, make_mail())
+    # 1 h on Wednesday, then Thursday 08:00-09:00: Thanksgiving is a working day here.
+    assert ticket(sessions).response_due_at == datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+
+
+def test_staff_set_the_affected_portion(make_settings, sessions):
+    pipeline = pipeline_at(make_settings, sessions, ManualClock(WED_4PM_DENVER))
+    ingest(pipeline, make_mail())
+    ingest(
+        pipeline,
+        make_mail(
+            sender=STAFF,
+            subject="Re: [Z-Support #ZS-000001] x",
+            body="#affected 0.25\n#critical\nOne site down.",
+            message_id="<aff@zsupport.example>",
+        ),
+    )
+    assert str(ticket(sessions).affected_portion) == "0.250"

@@ -128,3 +128,19 @@ def test_check_config_prints_a_summary():
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout
     assert "clients: 1" in result.stdout
+
+
+def test_client_calendar_keys_are_validated(tmp_path):
+    clients = [
+        {
+            "name": "A",
+            "domains": ["a.example"],
+            "business_hours": {"sat": "9-12", "funday": "08:00-10:00"},
+            "closed_days": ["2026-13-01"],
+            "working_holidays": ["2026-10-12"],
+        }
+    ]
+    found = problems(write(tmp_path, clients=clients))
+    assert any('clients[0].business_hours.sat: expected "HH:MM-HH:MM"' in p for p in found)
+    assert any("clients[0].business_hours.funday: unknown key" in p for p in found)
+    assert any("clients[0].closed_days: expected ISO dates" in p for p in found)

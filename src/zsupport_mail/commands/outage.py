@@ -36,7 +36,7 @@ def cmd_outage_announce(settings: Settings, args: argparse.Namespace) -> int:
     start, end = _instant(args.start, zone, "--start"), _instant(args.end, zone, "--end")
     if end <= start:
         raise CommandError("--end must be after --start")
-    calendar = calendar_for(client.timezone, client.holidays)
+    calendar = calendar_for(settings, client.name)
     now = utc_now()
     deadline = outage_notice_deadline(calendar, start)
     in_time = outage_notice_complies(calendar, start, now)

@@ -11,19 +11,60 @@ the scheduler read them instead of recomputing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zsupport_mail.config import Settings
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.message import ParsedMessage
 from zsupport_mail.sla import BusinessCalendar, response_deadline, restoration_deadline
 
 
+def calendar_for(settings: Settings, client_name: str) -> BusinessCalendar:
+    """A client's business calendar from the config (its zone, holidays, own hours and days)."""
+    client = next((c for c in settings.clients if c.name == client_name), None)
+    if client is None:  # a client no longer in the config: the contract's default week
+        return _calendar("UTC", None, (), (), ())
+    return _calendar(
+        client.timezone,
+        client.holidays,
+        client.business_hours,
+        client.closed_days,
+        client.working_holidays,
+    )
+
+
 @lru_cache(maxsize=64)
-def calendar_for(timezone: str, holidays: str | None) -> BusinessCalendar:
-    """A client's business calendar (cached: building one reads the holiday tables)."""
-    return BusinessCalendar.create(timezone, holidays)
+def _calendar(
+    timezone: str,
+    holidays: str | None,
+    hours: tuple[tuple[int, str | None], ...],
+    closed: tuple[str, ...],
+    worked: tuple[str, ...],
+) -> BusinessCalendar:
+    """Cached: building a calendar reads the holiday tables."""
+    return BusinessCalendar.create(
+        timezone,
+        holidays,
+        hours={day: _window(value) for day, value in hours},
+        add=[date.fromisoformat(d) for d in closed],
+        remove=[date.fromisoformat(d) for d in worked],
+    )
+
+
+def _window(value: str | None) -> tuple[time, time] | None:
+    if value is None:
+        return None
+    opening, closing = value.split("-")
+    return time.fromisoformat(opening), _closing(closing)
+
+
+def _closing(value: str) -> time:
+    return time.max if value == "24:00" else time.fromisoformat(value)
 
 
 def close_pending(ticket: Ticket, now: datetime) -> None:
@@ -40,17 +81,32 @@ def pending_intervals(ticket: Ticket) -> list[tuple[datetime, datetime]]:
     ]
 
 
-def recompute(ticket: Ticket) -> None:
+def recompute(settings: Settings, ticket: Ticket) -> None:
     """Set the ticket's due times from its start, criticality and pending intervals."""
     if ticket.sla_started_at is None:
         return
-    calendar = calendar_for(ticket.client.timezone, ticket.client.holidays)
+    calendar = calendar_for(settings, ticket.client.name)
     ticket.response_due_at = response_deadline(calendar, ticket.sla_started_at).due
     ticket.restoration_due_at = (
         restoration_deadline(calendar, ticket.sla_started_at, pending_intervals(ticket)).due
         if ticket.critical
         else None
     )
+
+
+def recompute_open(session: Session, settings: Settings) -> int:
+    """Recompute the due times of every ticket still running (after a calendar change)."""
+    tickets = session.scalars(
+        select(Ticket).where(
+            Ticket.status.in_(("open", "awaiting_info", "pending")),
+            Ticket.sla_started_at.is_not(None),
+        )
+    )
+    count = 0
+    for ticket in tickets:
+        recompute(settings, ticket)
+        count += 1
+    return count
 
 
 @dataclass(frozen=True)
@@ -68,7 +124,7 @@ class UpdateClocks:
             ticket.sla_started_at = start
             ctx.journey.record("sla", "started", start.isoformat())
         before = (ticket.response_due_at, ticket.restoration_due_at)
-        recompute(ticket)
+        recompute(ctx.settings, ticket)
         if (ticket.response_due_at, ticket.restoration_due_at) != before:
             ctx.journey.record(
                 "sla",

@@ -20,6 +20,7 @@ VALID = {
     "assign": "#assign NAME",
     "rma": "#rma (start the return process: test as directed, then send the tracking number)",
     "credit-requested": "#credit-requested (the client asked in writing for an SLA credit)",
+    "affected": "#affected 0.5 (the portion of the system affected, for restoration credits)",
 }
 STATUSES = ("open", "pending", "restored", "closed")
 _LINE = re.compile(r"^#([a-z][a-z-]*)\b[ \t]*(.*?)[ \t]*$", re.IGNORECASE)
@@ -71,6 +72,15 @@ def hours(argument: str) -> Decimal | None:
         return None
 
 
+def portion(argument: str) -> Decimal | None:
+    """``0.5`` -> Decimal("0.5"): a share of the system, above 0 and at most 1."""
+    try:
+        value = Decimal(argument.strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    return value if 0 < value <= 1 else None
+
+
 def _valid_argument(name: str, argument: str) -> bool:
     if name == "status":
         return argument.lower() in STATUSES
@@ -78,4 +88,6 @@ def _valid_argument(name: str, argument: str) -> bool:
         return hours(argument) is not None
     if name == "assign":
         return bool(argument)
+    if name == "affected":
+        return portion(argument) is not None
     return not argument

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from zsupport_mail.db.models import Charge, Ticket, TicketMessage
 from zsupport_mail.handlers.charges import add_charge
 from zsupport_mail.handlers.clocks import calendar_for, close_pending
-from zsupport_mail.handlers.commands import Command, hours, parse_commands
+from zsupport_mail.handlers.commands import Command, hours, parse_commands, portion
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.message import ParsedMessage
@@ -48,7 +48,7 @@ OVERTIME_RATE = "1.5x"
 
 def _labour(ctx: HandlerContext, ticket: Ticket, argument: str, staff: str) -> None:
     """#time: labour outside the client's business hours is overtime, billed at 1.5x."""
-    calendar = calendar_for(ticket.client.timezone, ticket.client.holidays)
+    calendar = calendar_for(ctx.settings, ticket.client.name)
     if calendar.is_business_time(ctx.inbound.received_at):
         add_charge(ctx, ticket, "labour", f"{argument} by {staff}", hours=hours(argument))
     else:
@@ -83,6 +83,8 @@ def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) ->
         add_charge(ctx, ticket, "no_trouble_found", f"no trouble found ({staff}): time is billable")
     elif name == "time":
         _labour(ctx, ticket, argument, staff)
+    elif name == "affected":
+        ticket.affected_portion = portion(argument)
     elif name == "rma":
         ticket.rma_state = "testing"
     elif name == "credit-requested":
