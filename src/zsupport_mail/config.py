@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from zsupport_mail.addresses import AddressError, normalize_address, normalize_domain
 from zsupport_mail.scoring.score import DEFAULT_REQUIRED
 from zsupport_mail.scoring.types import ITEM_KEYS
+from zsupport_mail.sla.clocks import Measure, SlaPolicy
 
 DEFAULT_CONFIG_PATH = Path("/etc/zsupport-mail/config.toml")
 CONTACT_ROLES = ("primary", "backup", "other")
@@ -144,6 +145,17 @@ class SlaSettings:
 
     clock_start: str = "complete"
     tick_seconds: int = 60  # how often serve checks warnings, breaches and auto-close
+    restoration_measure: str = "elapsed"  # the contract's plain "Hours"; or "business"
+    reminder_hours: int = 24  # business hours waiting on the client before a reminder
+    auto_close_hours: int = 48  # business hours waiting on the client before closing
+
+    def policy(self) -> SlaPolicy:
+        """The contract's numbers with this configuration's choices."""
+        return SlaPolicy(
+            restoration_measure=Measure(self.restoration_measure),
+            reminder_after=timedelta(hours=self.reminder_hours),
+            auto_close_after=timedelta(hours=self.auto_close_hours),
+        )
 
 
 @dataclass(frozen=True)
@@ -629,7 +641,15 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         )
         or "complete",
         tick_seconds=sla_table.integer("tick_seconds", 60, 1, 3600) or 60,
+        restoration_measure=sla_table.string(
+            "restoration_measure", "elapsed", choices=("elapsed", "business")
+        )
+        or "elapsed",
+        reminder_hours=sla_table.integer("reminder_hours", 24, 1, 1000) or 24,
+        auto_close_hours=sla_table.integer("auto_close_hours", 48, 2, 2000) or 48,
     )
+    if sla.reminder_hours >= sla.auto_close_hours:
+        sla_table.problem("reminder_hours", "expected fewer hours than sla.auto_close_hours")
     sla_table.reject_unknown()
     templates = root.table("templates")
     templates_dir = templates.string("directory")

@@ -26,7 +26,6 @@ from zsupport_mail.sla import (
     response_deadline,
     restoration_deadline,
 )
-from zsupport_mail.sla.clocks import DEFAULT_POLICY
 
 log = structlog.get_logger("zsupport_mail.jobs")
 OPEN_STATES = ("open", "awaiting_info", "pending")
@@ -44,14 +43,21 @@ def _deadlines(settings: Settings, ticket: Ticket) -> list[tuple[str, Deadline, 
     if ticket.sla_started_at is None:
         return []
     calendar = calendar_for(settings, ticket.client.name)
+    policy = settings.sla.policy()
     found = [
-        ("response", response_deadline(calendar, ticket.sla_started_at), ticket.first_response_at)
+        (
+            "response",
+            response_deadline(calendar, ticket.sla_started_at, policy),
+            ticket.first_response_at,
+        )
     ]
     if ticket.critical:
         found.append(
             (
                 "restoration",
-                restoration_deadline(calendar, ticket.sla_started_at, pending_intervals(ticket)),
+                restoration_deadline(
+                    calendar, ticket.sla_started_at, pending_intervals(ticket), policy
+                ),
                 ticket.restored_at,
             )
         )
@@ -62,7 +68,7 @@ def _due_alerts(settings: Settings, ticket: Ticket, now: datetime) -> list[tuple
     """Warnings and breaches whose instant has come and that were not sent before."""
     sent = set(ticket.sla_alerts or [])
     found = []
-    fractions = DEFAULT_POLICY.warning_fractions
+    fractions = settings.sla.policy().warning_fractions
     for name, target, met in _deadlines(settings, ticket):
         if met is not None:
             continue
@@ -146,7 +152,7 @@ def _auto_close(
     if ticket.status != "pending" or ticket.pending_since is None:
         return []
     calendar = calendar_for(settings, ticket.client.name)
-    schedule = auto_close_schedule(calendar, ticket.pending_since)
+    schedule = auto_close_schedule(calendar, ticket.pending_since, settings.sla.policy())
     sent = set(ticket.sla_alerts or [])
     if now >= schedule.close_at:
         close_pending(ticket, now)

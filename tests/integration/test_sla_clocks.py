@@ -195,3 +195,20 @@ def test_staff_set_the_affected_portion(make_settings, sessions):
         ),
     )
     assert str(ticket(sessions).affected_portion) == "0.250"
+
+
+def test_restoration_can_be_measured_in_business_hours(make_settings, sessions):
+    clock = ManualClock(WED_4PM_DENVER)
+    pipeline = pipeline_at(make_settings, sessions, clock, sla={"restoration_measure": "business"})
+    ingest(pipeline, make_mail())
+    ingest(
+        pipeline,
+        make_mail(
+            sender=STAFF,
+            subject="Re: [Z-Support #ZS-000001] x",
+            body="#critical\nOn it.",
+            message_id="<c@zsupport.example>",
+        ),
+    )
+    # 4 business hours from Wed 16:00: 1 h Wednesday, Thanksgiving, 3 h Friday -> Fri 11:00.
+    assert ticket(sessions).restoration_due_at == datetime(2026, 11, 27, 18, 0, tzinfo=UTC)

@@ -15,7 +15,8 @@ from zsupport_mail.clock import utc_now
 from zsupport_mail.commands.common import CommandError, open_db, print_json
 from zsupport_mail.config import ClientConfig, Settings
 from zsupport_mail.db.models import Charge, Ticket
-from zsupport_mail.sla import BusinessCalendar, response_deadline, restoration_deadline
+from zsupport_mail.handlers.clocks import calendar_for
+from zsupport_mail.sla import response_deadline, restoration_deadline
 from zsupport_mail.sla.report import TicketClock, credits, monthly_report
 
 
@@ -35,9 +36,10 @@ def cmd_sla_due(settings: Settings, args: argparse.Namespace) -> int:
     zone = ZoneInfo(client.timezone)
     if received.tzinfo is None:
         received = received.replace(tzinfo=zone)  # a wall-clock time in the client's zone
-    calendar = BusinessCalendar.create(client.timezone, client.holidays)
-    response = response_deadline(calendar, received)
-    restoration = restoration_deadline(calendar, received) if args.critical else None
+    calendar = calendar_for(settings, client.name)
+    policy = settings.sla.policy()
+    response = response_deadline(calendar, received, policy)
+    restoration = restoration_deadline(calendar, received, policy=policy) if args.critical else None
     print_json(
         {
             "client": client.name,

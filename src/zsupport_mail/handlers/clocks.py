@@ -86,9 +86,10 @@ def recompute(settings: Settings, ticket: Ticket) -> None:
     if ticket.sla_started_at is None:
         return
     calendar = calendar_for(settings, ticket.client.name)
-    ticket.response_due_at = response_deadline(calendar, ticket.sla_started_at).due
+    policy = settings.sla.policy()
+    ticket.response_due_at = response_deadline(calendar, ticket.sla_started_at, policy).due
     ticket.restoration_due_at = (
-        restoration_deadline(calendar, ticket.sla_started_at, pending_intervals(ticket)).due
+        restoration_deadline(calendar, ticket.sla_started_at, pending_intervals(ticket), policy).due
         if ticket.critical
         else None
     )
