@@ -148,6 +148,7 @@ class SlaSettings:
     restoration_measure: str = "elapsed"  # the contract's plain "Hours"; or "business"
     reminder_hours: int = 24  # business hours waiting on the client before a reminder
     auto_close_hours: int = 48  # business hours waiting on the client before closing
+    critical_keywords: tuple[str, ...] = ()  # a new report mentioning one is critical at once
 
     def policy(self) -> SlaPolicy:
         """The contract's numbers with this configuration's choices."""
@@ -647,6 +648,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         or "elapsed",
         reminder_hours=sla_table.integer("reminder_hours", 24, 1, 1000) or 24,
         auto_close_hours=sla_table.integer("auto_close_hours", 48, 2, 2000) or 48,
+        critical_keywords=tuple(k.lower() for k in sla_table.strings("critical_keywords")),
     )
     if sla.reminder_hours >= sla.auto_close_hours:
         sla_table.problem("reminder_hours", "expected fewer hours than sla.auto_close_hours")

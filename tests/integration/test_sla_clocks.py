@@ -212,3 +212,14 @@ def test_restoration_can_be_measured_in_business_hours(make_settings, sessions):
     )
     # 4 business hours from Wed 16:00: 1 h Wednesday, Thanksgiving, 3 h Friday -> Fri 11:00.
     assert ticket(sessions).restoration_due_at == datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+
+
+def test_configured_keywords_make_a_report_critical(make_settings, sessions):
+    clock = ManualClock(WED_4PM_DENVER)
+    pipeline = pipeline_at(
+        make_settings, sessions, clock, sla={"critical_keywords": ["system down", "no dial tone"]}
+    )
+    ingest(pipeline, make_mail(subject="URGENT: no dial tone on any phone"))
+    current = ticket(sessions)
+    assert current.critical is True
+    assert current.restoration_due_at == WED_4PM_DENVER + timedelta(hours=4)

@@ -13,6 +13,12 @@ from zsupport_mail.message import ParsedMessage
 OPENING_ACTIONS = frozenset({"created", "unauthorized"})
 
 
+def _critical_keyword(msg: ParsedMessage, keywords: tuple[str, ...]) -> str | None:
+    """The configured rule for critical tickets: a keyword in the subject or the text."""
+    text = f"{msg.subject}\n{msg.text}".lower()
+    return next((k for k in keywords if k in text), None)
+
+
 @dataclass(frozen=True)
 class OpenTicket:
     name: str = "open_ticket"
@@ -52,5 +58,9 @@ class OpenTicket:
         ctx.session.add(ticket)
         ctx.session.flush()
         ticket.number = ctx.settings.tickets.format_number(ticket.id)
+        keyword = _critical_keyword(msg, ctx.settings.sla.critical_keywords)
+        if keyword is not None:
+            ticket.critical = True
+            ctx.journey.record("ticket", "critical", f"the report mentions {keyword!r}")
         state.ticket = ticket
         ctx.journey.record("ticket", "created", f"{ticket.number} for {sender.client.name}")
