@@ -88,7 +88,7 @@ def ticket_detail(ticket: Ticket) -> dict[str, Any]:
         "restoration_due_at": iso(ticket.restoration_due_at),
         "restored_at": iso(ticket.restored_at),
         "sla_alerts": ticket.sla_alerts or [],
-        "linked_ticket": ticket.linked_ticket_id,
+        "linked_ticket_id": ticket.linked_ticket_id,
         "intake_found": intake.get("found", {}),
         "intake_missing": ticket.notified_missing if ticket.status == "awaiting_info" else [],
         "messages": [message_view(m) for m in ticket.messages],
