@@ -12,26 +12,18 @@ import pytest
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "zsupport.example.toml"
 
 
-def due(received: str, *extra: str) -> dict:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "zsupport_mail",
-            "--config",
-            str(EXAMPLE),
-            "sla",
-            "due",
-            "--client",
-            "Acme Dental",
-            "--received",
-            received,
-            *extra,
-        ],
+def run_due(client: str, received: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = ["sla", "due", "--client", client, "--received", received, *extra]
+    return subprocess.run(
+        [sys.executable, "-m", "zsupport_mail", "--config", str(EXAMPLE), *command],
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def due(received: str, *extra: str) -> dict:
+    result = run_due("Acme Dental", received, *extra)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -57,23 +49,6 @@ def test_restoration_is_null_unless_critical():
 
 
 def test_unknown_client_is_a_clear_error():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "zsupport_mail",
-            "--config",
-            str(EXAMPLE),
-            "sla",
-            "due",
-            "--client",
-            "Nobody",
-            "--received",
-            "2026-11-24T10:00",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_due("Nobody", "2026-11-24T10:00")
     assert result.returncode == 1
     assert "no client 'Nobody'" in result.stderr
