@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from zsupport_mail.db.models import OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext
+from zsupport_mail.message import ParsedMessage
 from zsupport_mail.outbox import queue_mail
 from zsupport_mail.replies import build_reply, reply_subject
 from zsupport_mail.tokens import make_message_id
@@ -26,6 +27,18 @@ class Outgoing:
     kind: str  # the outbox kind, e.g. "acknowledgement", "staff_reply"
     automatic: bool = True  # an automatic reply (Auto-Submitted, counted by the rate limit)
     thread_index: str | None = None  # Outlook's Thread-Index of the mail answered
+
+    @classmethod
+    def answering(cls, msg: ParsedMessage, body: str, kind: str) -> Outgoing:
+        """A reply to msg's sender, in msg's thread."""
+        return cls(
+            to=[msg.from_addr],
+            subject=msg.subject,
+            body=body,
+            answers=(msg.message_id, msg.references),
+            kind=kind,
+            thread_index=msg.first_header("thread-index"),
+        )
 
 
 def send_on_ticket(

@@ -91,18 +91,7 @@ class QueueReply:
             return
         ticket = state.ticket
         body = ctx.renderer.render(template, _template_context(msg, ctx, ticket, state))
-        row = send_on_ticket(
-            ctx,
-            ticket,
-            Outgoing(
-                to=[msg.from_addr],
-                subject=msg.subject,
-                body=body,
-                answers=(msg.message_id, msg.references),
-                kind=template,
-                thread_index=msg.first_header("thread-index"),
-            ),
-        )
+        row = send_on_ticket(ctx, ticket, Outgoing.answering(msg, body, template))
         state.reply_queued = True
         ctx.journey.record("reply", "queued", f"{template} to {msg.from_addr} as {row.message_id}")
 

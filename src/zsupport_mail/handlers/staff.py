@@ -197,17 +197,6 @@ def _queue_command_help(
     body = ctx.renderer.render(
         "staff_commands", {"number": ticket.number, "unknown": state.staff_error}
     )
-    send_on_ticket(
-        ctx,
-        ticket,
-        Outgoing(
-            to=[msg.from_addr],
-            subject=msg.subject,
-            body=body,
-            answers=(msg.message_id, msg.references),
-            kind="staff_commands",
-        ),
-        record=False,
-    )
+    send_on_ticket(ctx, ticket, Outgoing.answering(msg, body, "staff_commands"), record=False)
     state.reply_queued = True
     ctx.journey.record("reply", "queued", f"list of valid commands to {msg.from_addr}")
