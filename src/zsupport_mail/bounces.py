@@ -77,7 +77,7 @@ def delivery_report(
     if not _looks_like_bounce(message, sender, subject, size):
         return None
     try:
-        permanent, temporary = all_failures(message)
+        temporary, permanent = all_failures(message)  # flufl returns temporary first
     except Exception:  # a detector choking on odd MIME must not cost us the message
         permanent, temporary = frozenset(), frozenset()
     failed = [

@@ -108,3 +108,36 @@ def test_enmime_malformed_messages_end_as_entries_or_quarantine(pipeline):
             "duplicate",
         }, (path.name, outcome)
         assert outcome.reason
+
+
+def test_repeated_permanent_bounces_mark_the_contact_failing(pipeline, sessions):
+    from tests.helpers import make_mail
+    from zsupport_mail.db.models import Contact
+
+    for number in range(3):
+        pipeline.ingest(
+            make_mail(message_id=f"<r-{number}@acmedental.example>", subject=f"Issue {number}"),
+            source="test",
+            mailbox="support@zsupport.example",
+        )
+    with sessions.begin() as session:
+        acks = [r.message_id for r in session.scalars(select(OutboundMessage))]
+    for number, ack in enumerate(acks):
+        dsn = (
+            "From: MAILER-DAEMON@mx.acmedental.example\r\nTo: support@zsupport.example\r\n"
+            f"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-{number}@mx>\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status;"
+            ' boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nfailed\r\n'
+            "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+            "Final-Recipient: rfc822; dana@acmedental.example\r\nAction: failed\r\n"
+            "Status: 5.1.1\r\n\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+            f"Message-ID: {ack}\r\n\r\n--B--\r\n"
+        ).encode()
+        outcome = pipeline.ingest(dsn, source="test", mailbox="support@zsupport.example")
+        assert outcome.reply is None
+    with sessions.begin() as session:
+        dana = session.scalars(
+            select(Contact).where(Contact.email == "dana@acmedental.example")
+        ).one()
+        assert dana.bounces == 3
+        assert dana.failing_since is not None
