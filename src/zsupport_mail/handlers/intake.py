@@ -72,18 +72,6 @@ def score_before_writing(
     return score_input(item, scoring.required, scoring.record_counts_as_furnished)
 
 
-def _is_client_follow_up(ctx: HandlerContext, ticket: Ticket) -> bool:
-    sender = ctx.assessment.context.sender
-    return (
-        ctx.disposition.action == "appended"
-        and ticket.status == AWAITING_INFO
-        and ctx.assessment.automatic is None
-        and not sender.staff
-        and sender.client is not None
-        and sender.client.id == ticket.client_id
-    )
-
-
 @dataclass(frozen=True)
 class ScoreIntake:
     name: str = "score_intake"
@@ -91,11 +79,7 @@ class ScoreIntake:
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
         ticket = state.ticket
         action = ctx.disposition.action
-        if ticket is None or not (
-            action in ("created", "unauthorized") or _is_client_follow_up(ctx, ticket)
-        ):
-            return
-        if ctx.own_score is None:
+        if ticket is None or ctx.own_score is None:  # not a report or a client follow-up
             return
         score = merge(ticket.intake, ctx.own_score)
         ticket.intake, state.score = score.state_json(), score
