@@ -28,6 +28,7 @@ import benchlib
 import memory
 import pipeline
 import smtp
+import stages
 
 DOC = benchlib.ROOT / "docs" / "BENCHMARKS.md"
 LAST_RESULTS = benchlib.BENCH / "out" / "last-results.json"  # for --only runs: the others' figures
@@ -36,6 +37,7 @@ BENCHMARKS = {
     "pipeline": (pipeline, ["--repeat", "3"], ["--repeat", "1"], 1800),
     "smtp": (smtp, [], ["-n", "100", "--duration", "5"], 1800),
     "memory": (memory, [], [], 900),
+    "stages": (stages, ["-n", "1000"], ["-n", "100"], 900),
 }
 TITLE = """# Benchmarks
 
