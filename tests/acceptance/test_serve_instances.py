@@ -38,7 +38,7 @@ def test_a_second_serve_on_one_sqlite_file_is_refused_and_a_kill_9_frees_the_fil
                 "-m",
                 "zsupport_mail",
                 "--config",
-                "%s" % serve_config(tmp_path, url, "second"),
+                str(serve_config(tmp_path, url, "second")),
                 "serve",
             ],
             capture_output=True,
