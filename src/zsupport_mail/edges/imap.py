@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,7 @@ class Timing:
     batch_bytes: int = 32 * 1024 * 1024
     batch_count: int = 100
     standby_seconds: float = 5.0  # how often a standby asks for the mailbox's lock again
+    lock_check_seconds: float = 60.0  # how often a holder in IDLE checks its lock connection
 
 
 class Backoff:
@@ -279,7 +280,11 @@ class ImapPoller:
         save_bookmark(self._sessions, self.mailbox.key, self._bookmark, self._clock())
 
     def _wait_idle(self, client: Any) -> None:
-        wait_in_idle(client, self._stop, self.timing)
+        timing = self.timing
+        if not isinstance(self._lock, GrantedLock):  # leave IDLE now and then to check the lock
+            renew = min(timing.idle_renew_seconds, timing.lock_check_seconds)
+            timing = replace(timing, idle_renew_seconds=renew)
+        wait_in_idle(client, self._stop, timing)
 
     def _wait_poll(self, client: Any) -> None:
         """Without IDLE: sleep poll_seconds, then NOOP so the server reports changes."""
