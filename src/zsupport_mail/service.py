@@ -328,7 +328,7 @@ def serve(settings: Settings) -> int:
     """Blocking entry point for the CLI; returns the exit code.
 
     On SQLite the instance lock is taken first: a second serve on the same file exits 1 at
-    once, naming the holder, before it touches the database.
+    once, naming the holder, before it listens or changes anything.
     """
     path = lock_path(settings.database.url)
     try:
@@ -336,6 +336,9 @@ def serve(settings: Settings) -> int:
     except InstanceLockedError as exc:
         log.error("serve_refused", reason=str(exc), holder_pid=exc.holder_pid, lock=str(path))
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. the database's directory is not writable for the lock file
+        log.error("serve_failed", error=f"cannot take the instance lock {path}: {exc}")
         return 1
     try:
         asyncio.run(serve_async(settings, clock=clock_from_env()))
