@@ -137,6 +137,10 @@ class StaffSettings:
 class ProcessingSettings:
     max_attempts: int
     retry_base_seconds: int
+    # A claim older than this belongs to a dead worker and is taken over (inbox.claim). It
+    # must exceed the longest processing of one message: a live worker's row is locked while
+    # it works, but a shorter lease only makes takeover after a crash quicker.
+    claim_lease_seconds: int = 300
 
 
 @dataclass(frozen=True)
@@ -502,6 +506,7 @@ def _read_processing(reader: _Reader) -> ProcessingSettings:
     settings = ProcessingSettings(
         max_attempts=reader.integer("max_attempts", 5, 1, 100),
         retry_base_seconds=reader.integer("retry_base_seconds", 30, 1, 86400),
+        claim_lease_seconds=reader.integer("claim_lease_seconds", 300, 1, 86400),
     )
     reader.reject_unknown()
     return settings

@@ -143,25 +143,30 @@ def store_raw(sessions: sessionmaker[Session], raw: bytes, arrival: Arrival) -> 
         return StoreResult(existing, duplicate=True)
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
+def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
     """Pending and due, or claimed by a worker whose lease ran out (it died)."""
     due = or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now)
-    stale = (InboundMessage.status == "processing") & (
-        InboundMessage.claimed_at < now - CLAIM_LEASE
-    )
+    stale = (InboundMessage.status == "processing") & (InboundMessage.claimed_at < now - lease)
     return or_((InboundMessage.status == "pending") & due, stale)
 
 
 def claim(
-    sessions: sessionmaker[Session], worker: str, now: datetime, inbound_id: int | None = None
+    sessions: sessionmaker[Session],
+    worker: str,
+    now: datetime,
+    inbound_id: int | None = None,
+    *,
+    lease: timedelta = CLAIM_LEASE,
 ) -> int | None:
     """Claim the next due message (or a given one): mark it processing, count the attempt.
 
     On PostgreSQL concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED); a claim
-    whose worker died is taken over after CLAIM_LEASE.
+    whose worker died is taken over after `lease` (``processing.claim_lease_seconds``). A live
+    worker keeps its row locked while processing it, so even an overrun lease does not hand
+    the row to a second worker before the first one's transaction ends.
     """
     with sessions.begin() as session:
-        query = select(InboundMessage).where(_claimable(now))
+        query = select(InboundMessage).where(_claimable(now, lease))
         if inbound_id is not None:
             query = query.where(InboundMessage.id == inbound_id)
         row = session.scalar(

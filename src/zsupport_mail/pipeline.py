@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import select
@@ -116,7 +116,7 @@ class Pipeline:
             existing = None  # stored concurrently by someone else: report it below
         except Exception as exc:
             stored = store_raw(self.sessions, raw, arrival)
-            claim(self.sessions, self.worker, now, inbound_id=stored.inbound_id)
+            self._claim(now, stored.inbound_id)
             return self._failed(stored.inbound_id, exc, now)
         if existing is None:
             with self.sessions.begin() as session:
@@ -127,7 +127,7 @@ class Pipeline:
     def process(self, inbound_id: int) -> Outcome:
         """Claim and process one stored message, recording a failure instead of raising."""
         now = self.clock()
-        claimed = claim(self.sessions, self.worker, now, inbound_id=inbound_id)
+        claimed = self._claim(now, inbound_id)
         if claimed is None:
             return self._unclaimed_outcome(inbound_id)
         return self._process_claimed(claimed, now)
@@ -135,16 +135,25 @@ class Pipeline:
     def process_next(self) -> Outcome | None:
         """Claim and process the next due message, if any."""
         now = self.clock()
-        claimed = claim(self.sessions, self.worker, now)
+        claimed = self._claim(now)
         return None if claimed is None else self._process_claimed(claimed, now)
+
+    def _claim(self, now: datetime, inbound_id: int | None = None) -> int | None:
+        lease = timedelta(seconds=self.settings.processing.claim_lease_seconds)
+        return claim(self.sessions, self.worker, now, inbound_id, lease=lease)
 
     def _process_claimed(self, inbound_id: int, now: datetime) -> Outcome:
         try:
             with self.sessions.begin() as session:
-                row = session.get_one(InboundMessage, inbound_id)
-                outcome = self._process_row(session, row, now)
+                # Locked while we work: another instance's claim skips it even past the lease.
+                row = session.get_one(InboundMessage, inbound_id, with_for_update=True)
+                ours = (row.status, row.claimed_by) == ("processing", self.worker)
+                # Not ours any more: taken over after our lease ran out, and finished.
+                outcome = self._process_row(session, row, now) if ours else None
         except Exception as exc:
             return self._failed(inbound_id, exc, now)
+        if outcome is None:
+            return self._unclaimed_outcome(inbound_id)
         return _logged(outcome)
 
     def _process_row(

@@ -21,6 +21,7 @@ import os
 import signal
 import socket
 import ssl
+import sys
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.clock import Clock, clock_from_env, utc_now
 from zsupport_mail.config import Settings
+from zsupport_mail.db.advisory import session_locks
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.repos import sync_directory
 from zsupport_mail.db.session import make_engine, make_session_factory
@@ -38,6 +40,7 @@ from zsupport_mail.edges.imap import ImapPollers
 from zsupport_mail.edges.smtp import SupportHandler, SupportSMTP
 from zsupport_mail.heartbeat import run_status, run_watchdog
 from zsupport_mail.inbox import Arrival, StoreResult, store_raw
+from zsupport_mail.instance_lock import InstanceLock, InstanceLockedError, lock_path
 from zsupport_mail.jobs import sla_tick
 from zsupport_mail.metrics import Metrics
 from zsupport_mail.monitoring import Monitor
@@ -259,6 +262,7 @@ async def serve_async(
         _from_thread(loop, wake.inbox.set),
         clock,
         on_received=on_imap_received,
+        locks=session_locks(settings.database.url),
     )
     log.info(
         "serve_started",
@@ -321,10 +325,27 @@ async def serve_async(
 
 
 def serve(settings: Settings) -> int:
-    """Blocking entry point for the CLI; returns the exit code."""
+    """Blocking entry point for the CLI; returns the exit code.
+
+    On SQLite the instance lock is taken first: a second serve on the same file exits 1 at
+    once, naming the holder, before it listens or changes anything.
+    """
+    path = lock_path(settings.database.url)
+    try:
+        held = InstanceLock.acquire(path) if path is not None else None
+    except InstanceLockedError as exc:
+        log.error("serve_refused", reason=str(exc), holder_pid=exc.holder_pid, lock=str(path))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. the database's directory is not writable for the lock file
+        log.error("serve_failed", error=f"cannot take the instance lock {path}: {exc}")
+        return 1
     try:
         asyncio.run(serve_async(settings, clock=clock_from_env()))
     except OSError as exc:
         log.error("serve_failed", error=str(exc))
         return 1
+    finally:
+        if held is not None:
+            held.release()
     return 0
