@@ -82,10 +82,19 @@ def extract_message_ids(value: str | None) -> tuple[str, ...]:
     return tuple(_MESSAGE_ID.findall(value or ""))
 
 
+def _header_text(value: str) -> str:
+    """A raw header value as text: 8-bit bytes (RFC 6532 UTF-8 headers) decoded as UTF-8.
+
+    The compat32 parser keeps such bytes as surrogate escapes and str() of its Header turns
+    them into U+FFFD, which would make ``hans@bücher.example`` unreadable.
+    """
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _headers(parsed: Any) -> dict[str, tuple[str, ...]]:
     result: dict[str, list[str]] = {}
-    for name, value in parsed.message.items():
-        result.setdefault(name.lower(), []).append(str(value))
+    for name, value in parsed.message.raw_items():
+        result.setdefault(name.lower(), []).append(_header_text(str(value)))
     return {name: tuple(values) for name, values in result.items()}
 
 
@@ -105,13 +114,27 @@ def _attachment(raw: dict[str, Any]) -> AttachmentInfo:
 
 
 def _sender(headers: dict[str, tuple[str, ...]]) -> tuple[str, str]:
-    """The From address, or (for mail without one) the Sender/Reply-To address as a fallback."""
+    """The From address, or (for mail without one) the Sender address as a fallback.
+
+    A From that yields two usable mailboxes is refused rather than read as its first one:
+    ``dana@client.example <evil@x.example>`` is a display name posing as an address, which a
+    mail program shows as Dana's while Python's parser returns dana@client.example first.
+    """
     for name in ("from", "sender"):
+        usable: list[tuple[str, str]] = []
         for display, addr in getaddresses(list(headers.get(name, ()))):
             try:
-                return display, normalize_address(addr)
+                usable.append((display, normalize_address(addr)))
             except AddressError:
                 continue
+        if len(usable) > 1:
+            listed = ", ".join(addr for _, addr in usable)
+            raise MessageParseError(
+                f"ambiguous sender: {name.title()} names {len(usable)} mailboxes ({listed}); "
+                "a display name is never taken as the address"
+            )
+        if usable:
+            return usable[0]
     raise MessageParseError("no usable From address")
 
 
