@@ -130,7 +130,7 @@ def normalize_address(address: str) -> str:
     _, addr = parseaddr(address)
     addr = addr.strip()
     local, at, domain = addr.rpartition("@")
-    if not at or not local or not domain or any(ch.isspace() for ch in addr):
+    if not at or not local or not domain or any(ch.isspace() or ord(ch) < 32 for ch in addr):
         raise AddressError(f"not an e-mail address: {address!r}")
     try:
         return f"{local.lower()}@{normalize_domain(domain)}"
