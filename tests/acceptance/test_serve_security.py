@@ -166,3 +166,27 @@ def test_trusted_relay_addresses_are_never_limited(start_serve, db_url):
     serve.wait_for("message_processed", count=4)
     assert db_count(db_url, InboundMessage) == 4
     assert not [e for e in serve.events if e.get("event") == "smtp_rate_limited"]
+
+
+def test_require_authentication_through_a_running_serve(start_serve):
+    mx = "mx.zsupport.example"
+    serve = start_serve(security={"require_authentication": True, "trusted_authserv_ids": [mx]})
+    signed = make_mail(
+        message_id="<signed@acmedental.example>",
+        headers={"Authentication-Results": f"{mx}; dkim=pass header.d=acmedental.example"},
+    )
+    forged = make_mail(
+        message_id="<forged@acmedental.example>",
+        headers={
+            "Authentication-Results": "mx.evil.example; dkim=pass header.d=acmedental.example"
+        },
+    )
+    with smtplib.SMTP("127.0.0.1", serve.port) as client:
+        assert client.sendmail("dana@acmedental.example", [SUPPORT], signed) == {}
+        assert client.sendmail("dana@acmedental.example", [SUPPORT], forged) == {}
+    events = serve.wait_for("message_processed", count=2)
+    actions = {e["message_id"]: (e["action"], e["reason"]) for e in events}
+    assert actions["<signed@acmedental.example>"][0] == "created"
+    action, reason = actions["<forged@acmedental.example>"]
+    assert action == "unauthorized"
+    assert reason.startswith("sender not authenticated: no trusted Authentication-Results")
