@@ -127,10 +127,13 @@ def test_per_ip_limit_answers_421_and_closes(start_serve, db_url):
         assert (code, text[:5]) == (421, b"4.7.0")
         with pytest.raises(smtplib.SMTPServerDisconnected):
             client.docmd("NOOP")
-    with smtplib.SMTP("127.0.0.1", serve.port) as again:  # the address, not the session
-        again.ehlo()
-        assert again.docmd("MAIL FROM:<hank@globex.example>")[0] == 421
-    [event, *_] = serve.wait_for("smtp_rate_limited", where=lambda e: e["scope"] == "ip")
+    # The limit is the address's, not the session's: a new connection is refused at once.
+    with pytest.raises(smtplib.SMTPConnectError) as refused:
+        smtplib.SMTP("127.0.0.1", serve.port, timeout=10)
+    assert refused.value.smtp_code == 421
+    events = serve.wait_for("smtp_rate_limited", count=2)
+    assert [(e["scope"], e["stage"]) for e in events] == [("ip", "mail"), ("ip", "connect")]
+    event = events[0]
     assert event["peer_ip"] == "127.0.0.1"
     assert event["reason"] == "security.max_messages_per_ip_per_minute reached"
     serve.wait_for("message_processed", count=2)

@@ -70,6 +70,18 @@ def test_ip_limit_answers_421_and_sender_limit_450_with_a_log_line():
     assert logs[0]["mail_from"] == "dana@acmedental.example"
 
 
+def test_an_ip_with_no_budget_left_is_refused_at_connect_without_spending():
+    clock = Clock()
+    edge = limits(clock, ip=1, sender=0)
+    assert edge.check_connect("192.0.2.1") is None  # unknown IP: nothing created
+    assert edge.check_mail("192.0.2.1", "x@y.example") is None
+    assert edge.check_connect("192.0.2.1") == IP_REFUSAL
+    assert edge.check_connect("192.0.2.2") is None
+    clock.now += 60
+    assert edge.check_connect("192.0.2.1") is None
+    assert edge.check_mail("192.0.2.1", "x@y.example") is None  # the peek spent nothing
+
+
 def test_bounces_share_one_sender_bucket():
     edge = limits(Clock(), ip=0, sender=1)
     assert edge.check_mail("192.0.2.1", "<>") is None

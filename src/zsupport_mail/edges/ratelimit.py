@@ -57,6 +57,13 @@ class TokenBuckets:
         bucket.tokens -= 1
         return True
 
+    def available(self, key: str) -> bool:
+        """Whether key could spend a token now (nothing is spent or created)."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return True
+        return bucket.tokens + (self._clock() - bucket.updated) * self._rate >= 1
+
     def _forget_full(self, now: float) -> None:
         """Drop buckets that have refilled: forgetting them changes no answer."""
         for key, bucket in list(self._buckets.items()):
@@ -85,6 +92,20 @@ class EdgeLimits:
         self._per_ip = TokenBuckets(ip_limit, 60, clock) if ip_limit else None
         self._per_sender = TokenBuckets(sender_limit, 3600, clock) if sender_limit else None
 
+    def check_connect(self, ip: str) -> str | None:
+        """At connect: refuse an IP whose budget is already spent, before any dialogue."""
+        if self._per_ip is None or self._settings.exempt(ip) or self._per_ip.available(ip):
+            return None
+        log.warning(
+            "smtp_rate_limited",
+            scope="ip",
+            stage="connect",
+            peer_ip=ip,
+            limit=f"{self._per_ip.limit}/minute",
+            reason="security.max_messages_per_ip_per_minute reached",
+        )
+        return IP_REFUSAL
+
     def check_mail(self, ip: str, sender: str) -> str | None:
         """Count one MAIL from ip for sender; the refusal to answer, or None to go on."""
         if self._settings.exempt(ip):
@@ -93,6 +114,7 @@ class EdgeLimits:
             log.warning(
                 "smtp_rate_limited",
                 scope="ip",
+                stage="mail",
                 peer_ip=ip,
                 mail_from=sender,
                 limit=f"{self._per_ip.limit}/minute",
@@ -104,6 +126,7 @@ class EdgeLimits:
             log.warning(
                 "smtp_rate_limited",
                 scope="sender",
+                stage="mail",
                 peer_ip=ip,
                 mail_from=key,
                 limit=f"{self._per_sender.limit}/hour",

@@ -61,6 +61,12 @@ class SupportSMTP(SMTP):
                 "session_refused", reason="concurrent session limit", limit=self._max_sessions
             )
             return
+        refusal = handler.refusal_at_connect(transport.get_extra_info("peername"))
+        if refusal is not None:
+            assert isinstance(transport, asyncio.WriteTransport)
+            transport.write(f"{refusal}\r\n".encode())
+            transport.close()
+            return
         handler.open_sessions += 1
         self._counted = True
         super().connection_made(transport)
@@ -134,6 +140,12 @@ class SupportHandler:
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
+
+    def refusal_at_connect(self, peername: object) -> str | None:
+        """The per-IP rate limit's answer to a new connection, or None to let it in."""
+        if self._limits is None or not isinstance(peername, tuple):
+            return None
+        return self._limits.check_connect(str(peername[0]))
 
     def _rate_refusal(self, session: Session, address: str) -> str | None:
         """The [security] rate limits' answer to this MAIL, or None when within them."""
