@@ -15,7 +15,7 @@ from email.parser import HeaderParser
 
 from flufl.bounce import all_failures
 
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")  # as message.py: no NUL reaches SQL
 _SYSTEM_SENDERS = re.compile(
     r"^(?:mailer-daemon|postmaster|mail\.?delivery|mdaemon|mailadm|ndr|smtp|mailerdaemon)",
     re.IGNORECASE,

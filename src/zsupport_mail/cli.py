@@ -72,6 +72,11 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         "staff_addresses": len(settings.staff.addresses),
         "staff_domains": sorted(settings.staff.domains),
         "imap_mailboxes": [mailbox.key for mailbox in settings.imap.mailboxes],
+        "require_authentication": settings.security.require_authentication,
+        "trusted_authserv_ids": sorted(settings.security.trusted_authserv_ids),
+        "max_messages_per_ip_per_minute": settings.security.max_messages_per_ip_per_minute,
+        "max_messages_per_sender_per_hour": settings.security.max_messages_per_sender_per_hour,
+        "rate_limit_exempt_ips": [str(n) for n in settings.security.rate_limit_exempt_ips],
     }
     if args.json:
         print_json({"ok": True, **summary})

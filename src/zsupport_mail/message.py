@@ -13,6 +13,8 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
 from typing import Any
@@ -23,7 +25,9 @@ from zsupport_mail.addresses import AddressError, normalize_address, parse_addre
 from zsupport_mail.bounces import DeliveryReport, delivery_report
 from zsupport_mail.textutil import html_to_text
 
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# No control characters: PostgreSQL text cannot hold NUL, and an id goes into our headers.
+_MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # mail-parser logs every MIME type it does not decode at WARNING on the root logger's
 # last-resort handler; that is noise on the CLI's stderr, not an event worth keeping.
 logging.getLogger("mailparser").setLevel(logging.ERROR)
@@ -82,10 +86,19 @@ def extract_message_ids(value: str | None) -> tuple[str, ...]:
     return tuple(_MESSAGE_ID.findall(value or ""))
 
 
+def _header_text(value: str) -> str:
+    """A raw header value as text: 8-bit bytes (RFC 6532 UTF-8 headers) decoded as UTF-8.
+
+    The compat32 parser keeps such bytes as surrogate escapes and str() of its Header turns
+    them into U+FFFD, which would make ``hans@bücher.example`` unreadable.
+    """
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _headers(parsed: Any) -> dict[str, tuple[str, ...]]:
     result: dict[str, list[str]] = {}
-    for name, value in parsed.message.items():
-        result.setdefault(name.lower(), []).append(str(value))
+    for name, value in parsed.message.raw_items():
+        result.setdefault(name.lower(), []).append(_header_text(str(value)))
     return {name: tuple(values) for name, values in result.items()}
 
 
@@ -97,21 +110,44 @@ def _attachment(raw: dict[str, Any]) -> AttachmentInfo:
         data = payload.encode("utf-8", "replace")
     filename = raw.get("filename") or "unnamed"
     return AttachmentInfo(
-        filename=str(filename)[:255],
+        filename=str(filename).replace("\x00", "")[:255],
         content_type=str(raw.get("mail_content_type") or "application/octet-stream")[:255],
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
 
 
+def _display_name(name: str) -> str:
+    """A display name with its encoded-words decoded, on one line (it may hide a CR/LF)."""
+    try:
+        text = str(make_header(decode_header(name)))
+    except (HeaderParseError, UnicodeError, LookupError):
+        text = name
+    return " ".join(text.split())
+
+
 def _sender(headers: dict[str, tuple[str, ...]]) -> tuple[str, str]:
-    """The From address, or (for mail without one) the Sender/Reply-To address as a fallback."""
+    """The From address, or (for mail without one) the Sender address as a fallback.
+
+    A From that yields two usable mailboxes is refused rather than read as its first one:
+    ``dana@client.example <evil@x.example>`` is a display name posing as an address, which a
+    mail program shows as Dana's while Python's parser returns dana@client.example first.
+    """
     for name in ("from", "sender"):
+        usable: list[tuple[str, str]] = []
         for display, addr in getaddresses(list(headers.get(name, ()))):
             try:
-                return display, normalize_address(addr)
+                usable.append((_display_name(display), normalize_address(addr)))
             except AddressError:
                 continue
+        if len(usable) > 1:
+            listed = ", ".join(addr for _, addr in usable)
+            raise MessageParseError(
+                f"ambiguous sender: {name.title()} names {len(usable)} mailboxes ({listed}); "
+                "a display name is never taken as the address"
+            )
+        if usable:
+            return usable[0]
     raise MessageParseError("no usable From address")
 
 
@@ -179,7 +215,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if not headers:
         raise MessageParseError("no headers")
     from_name, from_addr = _sender(headers)
-    subject = " ".join(str(parsed.subject or "").split())
+    # Control characters (an encoded-word can carry NUL or ESC) would end up in the ticket,
+    # where PostgreSQL refuses NUL, and in our replies' Subject.
+    subject = " ".join(_CONTROL.sub(" ", str(parsed.subject or "")).split())
     message_ids = extract_message_ids(parsed.message.get("Message-ID"))
     return ParsedMessage(
         message_id=message_ids[0] if message_ids else None,
@@ -190,7 +228,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         to=tuple(a for _, a in parse_address_list(list(headers.get("to", ())))),
         cc=tuple(a for _, a in parse_address_list(list(headers.get("cc", ())))),
         subject=subject,
-        text=text,
+        text=text.replace("\x00", ""),
         attachments=attachments,
         headers=headers,
         defects=tuple(str(d) for d in parsed.defects),

@@ -248,10 +248,11 @@ def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_re
         if sender.staff
         else "unknown"
     )
+    note = sender.doubt or sender.verified
     journey.record(
         "sender",
         "recognised" if sender.client or sender.staff else "unknown",
-        f"{sender.address}: {who}",
+        f"{sender.address}: {who}" + (f"; {note}" if note else ""),
     )
     unauthorized = assessment.hit("unauthorized_contact")
     journey.record(

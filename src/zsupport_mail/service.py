@@ -37,6 +37,7 @@ from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.repos import sync_directory
 from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.edges.imap import ImapPollers
+from zsupport_mail.edges.ratelimit import EdgeLimits
 from zsupport_mail.edges.smtp import SupportHandler, SupportSMTP
 from zsupport_mail.heartbeat import run_status, run_watchdog
 from zsupport_mail.inbox import Arrival, StoreResult, store_raw
@@ -232,7 +233,9 @@ async def serve_async(
     async def in_pool(func: Callable[..., object], *args: object) -> object:
         return await loop.run_in_executor(work_pool, func, *args)
 
-    handler = SupportHandler(settings.smtp, store, store_pool, on_stored)
+    handler = SupportHandler(
+        settings.smtp, store, store_pool, on_stored, limits=EdgeLimits(settings.security)
+    )
     tls = _tls_context(settings)
     server = await loop.create_server(
         lambda: SupportSMTP(

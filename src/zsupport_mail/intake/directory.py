@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zsupport_mail.addresses import domain_of
+from zsupport_mail.addresses import domain_of, skeleton
 from zsupport_mail.config import Settings
 from zsupport_mail.db.models import Client, ClientDomain, Contact
 from zsupport_mail.intake.types import ClientRef, ContactRef
@@ -40,6 +40,17 @@ class Directory:
 
     def is_own(self, address: str) -> bool:
         return address in self.own_addresses
+
+    @property
+    def organisation_domains(self) -> frozenset[str]:
+        """Domains we know as a client's or staff's: they may vouch for their subdomains."""
+        return frozenset(self.domains) | self.staff_domains
+
+    def resembling(self, address: str) -> str | None:
+        """The contact, staff or own address that `address` looks like on screen, if any."""
+        shape = skeleton(address)
+        known = (*self.contacts, *self.staff_addresses, *self.own_addresses)
+        return next((k for k in sorted(known) if k != address and skeleton(k) == shape), None)
 
 
 def load_directory(session: Session, settings: Settings) -> Directory:

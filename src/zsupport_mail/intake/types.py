@@ -52,6 +52,10 @@ class Sender:
     client: ClientRef | None
     staff: bool
     own: bool
+    # Why the address was not believed to be the contact or staff member it names (a failed
+    # authentication, a look-alike address), or None; rules put it into their reasons.
+    doubt: str | None = None
+    verified: str | None = None  # how the sender was authenticated, when it had to be
 
 
 @dataclass(frozen=True)
