@@ -8,14 +8,15 @@ instead of crashing it forever (Mailman's .bak count, procrastinate's attempts).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.db.models import InboundMessage, JourneyEvent
@@ -23,6 +24,13 @@ from zsupport_mail.message import extract_message_ids
 
 CLAIM_LEASE = timedelta(minutes=5)
 _MAX_KEY = 600
+# The database is away, locked or full: every message would fail alike, so callers wait and
+# retry instead of blaming (or acknowledging) the message in hand.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+# SQLITE_FULL's message, and PostgreSQL's SQLSTATE class 53 (insufficient resources: 53100
+# disk full, 53200 out of memory, 53300 too many connections are all "try later").
+_FULL_TEXT = ("database or disk is full", "no space left on device")
+_PG_DISK_FULL = "53100"
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,18 @@ def store_raw(sessions: sessionmaker[Session], raw: bytes, arrival: Arrival) -> 
         return StoreResult(existing, duplicate=True)
 
 
+def storage_full(exc: BaseException) -> bool:
+    """Whether a store failed because the disk (or the database's file) is full."""
+    if isinstance(exc, DBAPIError):
+        if getattr(exc.orig, "sqlstate", None) == _PG_DISK_FULL:
+            return True
+        exc = exc.orig if isinstance(exc.orig, BaseException) else exc
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    text = str(exc).lower()
+    return any(marker in text for marker in _FULL_TEXT)
+
+
 def _claimable(now: datetime) -> ColumnElement[bool]:
     """Pending and due, or claimed by a worker whose lease ran out (it died)."""
     due = or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now)
@@ -172,6 +192,17 @@ def claim(
         row.status, row.claimed_by, row.claimed_at = "processing", worker, now
         row.attempts += 1
         return row.id
+
+
+def release_claims(sessions: sessionmaker[Session], worker: str) -> int:
+    """Put back what `worker` had claimed when the database failed under it (attempts stay)."""
+    with sessions.begin() as session:
+        result = session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.status == "processing", InboundMessage.claimed_by == worker)
+            .values(status="pending", claimed_by=None, claimed_at=None)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def record_failure(

@@ -2,7 +2,8 @@
 
 RCPT is checked against the support addresses (550 5.1.1 otherwise: never an open relay).
 DATA stores the raw bytes off the event loop and answers 250 only after the commit; a storage
-failure answers 451 4.3.0 so the sending MTA keeps the message and retries. Sender
+failure answers 451 4.3.0 (452 4.3.1 when the disk or database is full, RFC 3463) so the
+sending MTA keeps the message and retries. Sender
 authorisation is deliberately *not* checked here: refusing at SMTP time leaks the contact list
 and bounces to forged senders; the intake chain decides after acceptance.
 """
@@ -20,7 +21,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from zsupport_mail.addresses import AddressError, normalize_address
 from zsupport_mail.config import SmtpSettings
-from zsupport_mail.inbox import StoreResult
+from zsupport_mail.inbox import StoreResult, storage_full
 
 log = structlog.get_logger("zsupport_mail.edges.smtp")
 
@@ -28,6 +29,8 @@ StoreFunc = Callable[[bytes, str, str | None, tuple[str, ...]], StoreResult]
 
 # aiosmtpd's own wording has no enhanced status codes (RFC 3463); MTAs log these verbatim.
 _TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
+_STORE_FAILED = "451 4.3.0 Temporary storage failure, please try again later"
+_STORE_FULL = "452 4.3.1 Insufficient system storage"
 _ENHANCED = {
     "552 Error: Too much mail data": _TOO_BIG,
     "552 Error: message size exceeds fixed maximum message size": _TOO_BIG,
@@ -143,8 +146,11 @@ class SupportHandler:
                 for mailbox in envelope.rcpt_tos
             ]
         except Exception as exc:
-            log.error("message_store_failed", error=repr(exc), peer=str(session.peer))
-            return "451 4.3.0 Temporary storage failure, please try again later"
+            full = storage_full(exc)
+            log.error(
+                "message_store_failed", error=repr(exc), storage_full=full, peer=str(session.peer)
+            )
+            return _STORE_FULL if full else _STORE_FAILED
         self.accept_times.append(time.perf_counter() - started)
         del self.accept_times[:-1000]
         self._on_stored()
