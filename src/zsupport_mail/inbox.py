@@ -213,8 +213,13 @@ def record_failure(
     now: datetime,
     max_attempts: int,
     retry_base_seconds: int,
+    counted: bool = True,
 ) -> str:
     """After a failed attempt: retry later with backoff, or quarantine at the cap.
+
+    Args:
+        counted: False when the database failed (away, locked, full), not the message: the
+            attempt is given back and retried after retry_base_seconds, never quarantined.
 
     Returns:
         The new status, "pending" or "quarantined".
@@ -223,7 +228,12 @@ def record_failure(
         row = session.get_one(InboundMessage, inbound_id)
         row.last_error = error[:4000]
         row.claimed_by = row.claimed_at = None
-        if row.attempts >= max_attempts:
+        if not counted:
+            row.attempts = max(0, row.attempts - 1)
+            row.status = "pending"
+            row.next_attempt_at = now + timedelta(seconds=retry_base_seconds)
+            outcome = "retry"
+        elif row.attempts >= max_attempts:
             row.status, row.action = "quarantined", "quarantined"
             row.reason = f"processing failed {row.attempts} times: {error[:500]}"
             outcome = "quarantined"
