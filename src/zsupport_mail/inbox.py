@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
@@ -200,6 +201,34 @@ def release_claims(sessions: sessionmaker[Session], worker: str) -> int:
         result = session.execute(
             update(InboundMessage)
             .where(InboundMessage.status == "processing", InboundMessage.claimed_by == worker)
+            .values(status="pending", claimed_by=None, claimed_at=None)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def release_dead_claims(
+    sessions: sessionmaker[Session], host: str, alive: Callable[[int], bool]
+) -> int:
+    """Put back claims of workers on this host (``HOST:PID``) whose process is gone.
+
+    A worker killed mid-message (kill -9, OOM, power) leaves its claim behind; on a database
+    shared by several instances a claim is otherwise only taken over after CLAIM_LEASE.
+    Claims of other hosts, and of live processes here, are left alone.
+    """
+    with sessions.begin() as session:
+        claimers = session.scalars(
+            select(InboundMessage.claimed_by)
+            .where(InboundMessage.status == "processing")
+            .where(InboundMessage.claimed_by.startswith(f"{host}:", autoescape=True))
+            .distinct()
+        ).all()
+        prefix = len(host) + 1
+        dead = [c for c in claimers if c and c[prefix:].isdigit() and not alive(int(c[prefix:]))]
+        if not dead:
+            return 0
+        result = session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.status == "processing", InboundMessage.claimed_by.in_(dead))
             .values(status="pending", claimed_by=None, claimed_at=None)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -42,6 +42,7 @@ from zsupport_mail.inbox import (
     Arrival,
     StoreResult,
     release_claims,
+    release_dead_claims,
     store_raw,
 )
 from zsupport_mail.jobs import sla_tick
@@ -211,10 +212,24 @@ async def run_sender(
         await _wait(wake.outbox, wake.stopping, RECHECK_SECONDS)
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def release_own_claims(sessions: sessionmaker[Session], url: str) -> int:
-    """On SQLite (one instance by design) a claim left at start belongs to a dead process."""
+    """On SQLite (one instance by design) a claim left at start belongs to a dead process.
+
+    On PostgreSQL several instances may share the database: only the claims of dead
+    processes on this host are released; other hosts' claims expire with their lease.
+    """
     if not url.startswith("sqlite"):
-        return 0  # several instances may share PostgreSQL: leases expire instead
+        return release_dead_claims(sessions, socket.gethostname(), _process_alive)
     with sessions.begin() as session:
         result = session.execute(
             update(InboundMessage)
