@@ -5,7 +5,9 @@ moves bytes and wakes tasks. The worker and the sender are woken by events when 
 work, and also re-check on a timer for retries whose time has come. SIGTERM/SIGINT stop
 accepting, let the message in hand finish, and exit 0; anything stored but unprocessed is picked
 up at the next start. IMAP pollers (edges/imap.py) are synchronous and run in threads of their
-own; they wake the worker through the loop, and stop before the worker does.
+own; they wake the worker through the loop, and stop before the worker does. A database that
+is away, locked or full does not end a task: each backs off and retries (DatabaseWait), while
+the edges answer 451/452 or leave IMAP mail where it is.
 
 Under systemd it speaks sd_notify (notify.py): READY once the listeners are up, WATCHDOG pings
 from the loop itself (a stuck loop stops pinging and gets restarted), STATUS with the queue
