@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
@@ -78,9 +79,7 @@ def fault_config(tmp_path: Path, db_url: str, name: str = "serve", **overrides) 
 
 
 def smtp_port(config: Path) -> int:
-    found = re.search(r"^port = (\d+)$", config.read_text(), re.MULTILINE)
-    assert found is not None
-    return int(found.group(1))
+    return int(tomllib.loads(config.read_text(encoding="utf-8"))["smtp"]["port"])
 
 
 def relay_to(relay: CaptureRelay) -> dict:
@@ -137,37 +136,6 @@ def test_kill_9_under_smtp_load_loses_and_doubles_nothing(daemons, relay, tmp_pa
     assert ledger.tickets() == LOAD
     # A reply the relay took just before the kill, not yet marked sent, goes again: at most one.
     assert_one_reply_each(ledger, relay, LOAD, resent=1)
-    assert again.stop() == 0
-
-
-# --- 6. SIGTERM under load ----------------------------------------------------------------------
-
-
-def test_sigterm_under_smtp_load_exits_0_and_every_250_is_processed_once(
-    daemons, relay, tmp_path, db_url
-):
-    config = fault_config(tmp_path, db_url, outbound=relay_to(relay))
-    serve = daemons(config)
-    mails = numbered_reports(200, "term")
-    client = MtaClient(mails)
-    thread = threading.Thread(target=client.offer_until_gone, args=(smtp_port(config),))
-    thread.start()
-    client.wait_accepted(60)
-    assert serve.stop(signal.SIGTERM) == 0
-    thread.join(timeout=60)
-    accepted_before = list(client.accepted)
-    assert client.pending, "stopped too late to prove anything"
-
-    ledger = Ledger(db_url)
-    # What was answered 250 before the stop is stored, whatever the worker had got to.
-    stored = ledger.stored_copies()
-    assert set(accepted_before) <= set(stored)
-    again = daemons(config)
-    client.deliver_all(smtp_port(config))
-    ledger.wait_drained(len(mails), timeout=60)
-    ledger.assert_each_once(mails)
-    relay.wait_for(len(mails), timeout=30)
-    assert_one_reply_each(ledger, relay, len(mails), resent=0)
     assert again.stop() == 0
 
 
@@ -429,3 +397,34 @@ def _assert_rows_whole(url: str, mails: dict[str, bytes]) -> None:
         assert raw == mails[message_id]
         assert size == len(raw)
         assert hashlib.sha256(raw).hexdigest() == hashlib.sha256(mails[message_id]).hexdigest()
+
+
+# --- 6. SIGTERM under load ----------------------------------------------------------------------
+
+
+def test_sigterm_under_smtp_load_exits_0_and_every_250_is_processed_once(
+    daemons, relay, tmp_path, db_url
+):
+    config = fault_config(tmp_path, db_url, outbound=relay_to(relay))
+    serve = daemons(config)
+    mails = numbered_reports(200, "term")
+    client = MtaClient(mails)
+    thread = threading.Thread(target=client.offer_until_gone, args=(smtp_port(config),))
+    thread.start()
+    client.wait_accepted(60)
+    assert serve.stop(signal.SIGTERM) == 0
+    thread.join(timeout=60)
+    accepted_before = list(client.accepted)
+    assert client.pending, "stopped too late to prove anything"
+
+    ledger = Ledger(db_url)
+    # What was answered 250 before the stop is stored, whatever the worker had got to.
+    stored = ledger.stored_copies()
+    assert set(accepted_before) <= set(stored)
+    again = daemons(config)
+    client.deliver_all(smtp_port(config))
+    ledger.wait_drained(len(mails), timeout=60)
+    ledger.assert_each_once(mails)
+    relay.wait_for(len(mails), timeout=30)
+    assert_one_reply_each(ledger, relay, len(mails), resent=0)
+    assert again.stop() == 0
