@@ -3,9 +3,9 @@
 RCPT is checked against the support addresses (550 5.1.1 otherwise: never an open relay).
 DATA stores the raw bytes off the event loop and answers 250 only after the commit; a storage
 failure answers 451 4.3.0 (452 4.3.1 when the disk or database is full, RFC 3463) so the
-sending MTA keeps the message and retries. Sender
-authorisation is deliberately *not* checked here: refusing at SMTP time leaks the contact list
-and bounces to forged senders; the intake chain decides after acceptance.
+sending MTA keeps the message and retries. Sender authorisation is deliberately *not* checked
+here: refusing at SMTP time leaks the contact list and bounces to forged senders; the intake
+chain decides after acceptance.
 """
 
 from __future__ import annotations
