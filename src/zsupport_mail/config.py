@@ -93,6 +93,7 @@ class ClientConfig:
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str
+    busy_timeout_seconds: int = 30  # SQLite: how long a write waits for another process's lock
 
 
 @dataclass(frozen=True)
@@ -710,6 +711,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     database = root.table("database")
     url = database.string("url", None if os.environ.get("ZSUPPORT_DATABASE_URL") else _REQUIRED)
     url = os.environ.get("ZSUPPORT_DATABASE_URL") or url
+    busy_timeout = database.integer("busy_timeout_seconds", 30, 1, 3600)
     database.reject_unknown()
     smtp = _read_smtp(root.table("smtp"))
     outbound = _read_outbound(root.table("outbound"), smtp)
@@ -754,7 +756,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         raise ConfigError(problems)
     return Settings(
         source=source,
-        database=DatabaseSettings(url=url),
+        database=DatabaseSettings(url=url, busy_timeout_seconds=busy_timeout or 30),
         smtp=smtp,
         outbound=outbound,
         tickets=tickets,

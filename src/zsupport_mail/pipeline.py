@@ -23,6 +23,7 @@ from zsupport_mail.db.repos import SqlTicketLookup
 from zsupport_mail.handlers import HandlerContext, HandlingState, run_handlers
 from zsupport_mail.handlers.intake import score_before_writing
 from zsupport_mail.inbox import (
+    TRANSIENT_DB_ERRORS,
     Arrival,
     add_inbound,
     claim,
@@ -178,7 +179,12 @@ class Pipeline:
             structlog.contextvars.unbind_contextvars("inbound_id")
 
     def _failed(self, inbound_id: int, exc: Exception, now: datetime) -> Outcome:
-        """Count a failed attempt: the message's transaction was rolled back."""
+        """Count a failed attempt: the message's transaction was rolled back.
+
+        A database that is away, locked or full is not the message's fault: that attempt is
+        not counted towards quarantine. (If the failure cannot be recorded either, the error
+        propagates and serve's worker waits for the database.)
+        """
         log.error("message_failed", inbound_id=inbound_id, error=repr(exc), exc_info=exc)
         status = record_failure(
             self.sessions,
@@ -187,6 +193,7 @@ class Pipeline:
             now=now,
             max_attempts=self.settings.processing.max_attempts,
             retry_base_seconds=self.settings.processing.retry_base_seconds,
+            counted=not isinstance(exc, TRANSIENT_DB_ERRORS),
         )
         action = "quarantined" if status == "quarantined" else "failed"
         return Outcome(inbound_id, None, action, None, None, f"processing failed: {exc!r}")

@@ -5,7 +5,9 @@ moves bytes and wakes tasks. The worker and the sender are woken by events when 
 work, and also re-check on a timer for retries whose time has come. SIGTERM/SIGINT stop
 accepting, let the message in hand finish, and exit 0; anything stored but unprocessed is picked
 up at the next start. IMAP pollers (edges/imap.py) are synchronous and run in threads of their
-own; they wake the worker through the loop, and stop before the worker does.
+own; they wake the worker through the loop, and stop before the worker does. A database that
+is away, locked or full does not end a task: each backs off and retries (DatabaseWait), while
+the edges answer 451/452 or leave IMAP mail where it is.
 
 Under systemd it speaks sd_notify (notify.py): READY once the listeners are up, WATCHDOG pings
 from the loop itself (a stuck loop stops pinging and gets restarted), STATUS with the queue
@@ -40,13 +42,20 @@ from zsupport_mail.edges.imap import ImapPollers
 from zsupport_mail.edges.ratelimit import EdgeLimits
 from zsupport_mail.edges.smtp import SupportHandler, SupportSMTP
 from zsupport_mail.heartbeat import run_status, run_watchdog
-from zsupport_mail.inbox import Arrival, StoreResult, store_raw
+from zsupport_mail.inbox import (
+    TRANSIENT_DB_ERRORS,
+    Arrival,
+    StoreResult,
+    release_claims,
+    release_dead_claims,
+    store_raw,
+)
 from zsupport_mail.instance_lock import InstanceLock, InstanceLockedError, lock_path
 from zsupport_mail.jobs import sla_tick
 from zsupport_mail.metrics import Metrics
 from zsupport_mail.monitoring import Monitor
 from zsupport_mail.notify import Notifier
-from zsupport_mail.outbox import deliver_due
+from zsupport_mail.outbox import DeliveryReport, deliver_due
 from zsupport_mail.pipeline import Outcome, Pipeline
 from zsupport_mail.queue_status import QueueStatus, read_queue_status
 from zsupport_mail.reload import SettingsHolder, reload_settings
@@ -54,6 +63,7 @@ from zsupport_mail.replies import ReplyRenderer
 
 log = structlog.get_logger("zsupport_mail.service")
 RECHECK_SECONDS = 5.0
+DB_RETRY_CAP_SECONDS = 30.0
 
 
 @dataclass
@@ -82,6 +92,39 @@ async def _wait(event: asyncio.Event, stopping: asyncio.Event, timeout: float) -
     event.clear()
 
 
+class DatabaseWait:
+    """Backoff after a transient database error, so a task outlives a database outage.
+
+    The database being away, locked by another process or full fails every message alike; the
+    task logs it, waits 1, 2, 4 ... DB_RETRY_CAP_SECONDS (or until stopping) and tries again,
+    instead of ending and taking serve down with it.
+    """
+
+    def __init__(self, task: str, stopping: asyncio.Event) -> None:
+        self.task = task
+        self.stopping = stopping
+        self.failures = 0
+
+    async def after(self, exc: Exception) -> None:
+        self.failures += 1
+        delay = min(DB_RETRY_CAP_SECONDS, 2.0 ** min(self.failures - 1, 10))
+        # The driver's message only: SQLAlchemy's own text carries the statement's parameters.
+        error = str(getattr(exc, "orig", None) or exc).strip()
+        log.warning(
+            "database_unavailable",
+            task=self.task,
+            error=error,
+            failures=self.failures,
+            retry_in=delay,
+        )
+        await _wait(asyncio.Event(), self.stopping, delay)
+
+    def recovered(self) -> None:
+        if self.failures:
+            log.info("database_available", task=self.task, failures=self.failures)
+            self.failures = 0
+
+
 async def run_worker(
     pipeline: Pipeline,
     wake: Wakeups,
@@ -90,13 +133,25 @@ async def run_worker(
     metrics: Metrics | None = None,
     reload: Callable[[], object] | None = None,
 ) -> None:
-    """Process due inbox messages one at a time until stopping; reload between two when asked."""
+    """Process due inbox messages one at a time until stopping; reload between two when asked.
+
+    After a database failure the message in hand may still be claimed (recording the failure
+    needs the database too): the claim is released first once the database answers again.
+    """
+    database = DatabaseWait("worker", wake.stopping)
     while not wake.stopping.is_set():
         if wake.reload.is_set():
             wake.reload.clear()
             if reload is not None:
                 await run(reload)
-        outcome = await run(pipeline.process_next)
+        try:
+            if database.failures:
+                await run(release_claims, pipeline.sessions, pipeline.worker)
+            outcome = await run(pipeline.process_next)
+        except TRANSIENT_DB_ERRORS as exc:
+            await database.after(exc)
+            continue
+        database.recovered()
         if outcome is None:
             await _wait(wake.inbox, wake.stopping, RECHECK_SECONDS)
             continue
@@ -118,10 +173,16 @@ async def run_scheduler(
     calendars) applies to the next tick.
     """
     never = asyncio.Event()
+    database = DatabaseWait("scheduler", wake.stopping)
     while not wake.stopping.is_set():
         settings = pipeline.settings
-        if await run(sla_tick, sessions, settings, pipeline.renderer, clock()):
-            wake.outbox.set()
+        try:
+            if await run(sla_tick, sessions, settings, pipeline.renderer, clock()):
+                wake.outbox.set()
+        except TRANSIENT_DB_ERRORS as exc:
+            await database.after(exc)
+            continue
+        database.recovered()
         await _wait(never, wake.stopping, settings.sla.tick_seconds)
 
 
@@ -132,16 +193,49 @@ async def run_sender(
     wake: Wakeups,
     run: Callable[..., Awaitable[object]],
 ) -> None:
-    """Deliver due outbox mail until stopping."""
+    """Deliver due outbox mail until stopping.
+
+    While the relay is unreachable, new mail does not wake the sender: it waits out its own
+    backoff (outbound.retry_base_seconds doubling up to retry_max_seconds) and then starts
+    again from the oldest queued mail, so mail leaves in the order it was queued.
+    """
+    database = DatabaseWait("sender", wake.stopping)
+    never = asyncio.Event()
+    relay_failures = 0
     while not wake.stopping.is_set():
-        await run(deliver_due, sessions, settings.outbound, clock())
+        try:
+            report = await run(deliver_due, sessions, settings.outbound, clock())
+        except TRANSIENT_DB_ERRORS as exc:
+            await database.after(exc)
+            continue
+        database.recovered()
+        if isinstance(report, DeliveryReport) and report.relay_unavailable:
+            relay_failures += 1
+            delay = settings.outbound.retry_base_seconds * 2 ** min(relay_failures - 1, 20)
+            await _wait(never, wake.stopping, min(delay, settings.outbound.retry_max_seconds))
+            continue
+        relay_failures = 0
         await _wait(wake.outbox, wake.stopping, RECHECK_SECONDS)
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def release_own_claims(sessions: sessionmaker[Session], url: str) -> int:
-    """On SQLite (one instance by design) a claim left at start belongs to a dead process."""
+    """On SQLite (one instance by design) a claim left at start belongs to a dead process.
+
+    On PostgreSQL several instances may share the database: only the claims of dead
+    processes on this host are released; other hosts' claims expire with their lease.
+    """
     if not url.startswith("sqlite"):
-        return 0  # several instances may share PostgreSQL: leases expire instead
+        return release_dead_claims(sessions, socket.gethostname(), _process_alive)
     with sessions.begin() as session:
         result = session.execute(
             update(InboundMessage)
@@ -192,7 +286,9 @@ async def serve_async(
     notifier = notifier or Notifier.from_env()
     holder = SettingsHolder(settings)
     metrics = Metrics()
-    engine = make_engine(settings.database.url)
+    engine = make_engine(
+        settings.database.url, busy_timeout_seconds=settings.database.busy_timeout_seconds
+    )
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         sync_directory(session, settings)

@@ -5,9 +5,10 @@ source routes are refused outright, because aiosmtpd would silently drop the rou
 over only the final mailbox. MAIL is counted against the [security] rate limits
 (ratelimit.py): 421 4.7.0 per client IP (and the connection is closed), 450 4.7.1 per sender.
 DATA stores the raw bytes off the event loop and answers 250 only after the commit; a storage
-failure answers 451 4.3.0 so the sending MTA keeps the message and retries. Sender
-authorisation is deliberately *not* checked here: refusing at SMTP time leaks the contact list
-and bounces to forged senders; the intake chain decides after acceptance.
+failure answers 451 4.3.0 (452 4.3.1 when the disk or database is full, RFC 3463) so the
+sending MTA keeps the message and retries. Sender authorisation is deliberately *not* checked
+here: refusing at SMTP time leaks the contact list and bounces to forged senders; the intake
+chain decides after acceptance.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 from zsupport_mail.addresses import AddressError, normalize_address
 from zsupport_mail.config import SmtpSettings
 from zsupport_mail.edges.ratelimit import EdgeLimits
-from zsupport_mail.inbox import StoreResult
+from zsupport_mail.inbox import StoreResult, storage_full
 
 log = structlog.get_logger("zsupport_mail.edges.smtp")
 
@@ -37,6 +38,8 @@ _TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
 _SOURCE_ROUTE = re.compile(r"^\s*TO:\s*<\s*@", re.IGNORECASE)
 # RCPT TO:<user@host.>: the root dot is no part of the domain; aiosmtpd's parser refuses it.
 _TRAILING_DOT = re.compile(r"(@[^<>@\s]+?)\.>")
+_STORE_FAILED = "451 4.3.0 Temporary storage failure, please try again later"
+_STORE_FULL = "452 4.3.1 Insufficient system storage"
 _ENHANCED = {
     "552 Error: Too much mail data": _TOO_BIG,
     "552 Error: message size exceeds fixed maximum message size": _TOO_BIG,
@@ -194,8 +197,11 @@ class SupportHandler:
                 for mailbox in envelope.rcpt_tos
             ]
         except Exception as exc:
-            log.error("message_store_failed", error=repr(exc), peer=str(session.peer))
-            return "451 4.3.0 Temporary storage failure, please try again later"
+            full = storage_full(exc)
+            log.error(
+                "message_store_failed", error=repr(exc), storage_full=full, peer=str(session.peer)
+            )
+            return _STORE_FULL if full else _STORE_FAILED
         self.accept_times.append(time.perf_counter() - started)
         del self.accept_times[:-1000]
         self._on_stored()
