@@ -27,6 +27,7 @@ class ContactRef:
     email: str
     role: str
     client: ClientRef
+    authorization: str = ""  # why authorised at the message's time (contacts.Period.explain)
 
     @property
     def authorized(self) -> bool:
