@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from zsupport_mail import __version__
 from zsupport_mail.clock import utc_now
+from zsupport_mail.commands import contacts as contacts_commands
 from zsupport_mail.commands.common import CommandError, open_db, print_json
 from zsupport_mail.commands.outage import cmd_outage_announce
 from zsupport_mail.commands.sla import cmd_credits, cmd_sla_due, cmd_sla_report
@@ -193,6 +194,8 @@ def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
         f"{detail['number']}  {detail['subject']}\n  client: {detail['client']}  "
         f"status: {detail['status']}  authorized: {detail['authorized']}"
     )
+    if detail["authorization"]:
+        print(f"  authorisation: {detail['authorization']['explanation']}")
     for message in detail["messages"]:
         mark = " [internal]" if message["internal"] else ""
         print(f"\n--- {message['created_at']} {message['direction']}{mark} from {message['from']}")
@@ -283,7 +286,11 @@ def cmd_messages_list(settings: Settings, args: argparse.Namespace) -> int:
         if args.status:
             query = query.where(InboundMessage.status == args.status)
         rows = [
-            {k: v for k, v in inbound_view(session, row).items() if k != "journey"}
+            {
+                k: v
+                for k, v in inbound_view(session, row, explain=False).items()
+                if k not in ("journey", "authorization")
+            }
             for row in session.scalars(query)
         ]
     print_json(rows)
@@ -303,6 +310,8 @@ def cmd_messages_show(settings: Settings, args: argparse.Namespace) -> int:
         f"inbound {view['id']} via {view['source']} to {view['mailbox']}: {view['status']}"
         f" / {view['action']} {view['ticket'] or ''}\n  reason: {view['reason']}"
     )
+    if view["authorization"]:
+        print(f"  authorisation: {view['authorization']['explanation']}")
     for event in view["journey"]:
         print(f"  {event['at']}  {event['step']:<14} {event['outcome']:<14} {event['reason']}")
     return 0
@@ -523,6 +532,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run a stored message through the pipeline again (idempotent)",
     )
     again.add_argument("id", type=int)
+
+    contacts_commands.add_parsers(sub)
 
     imap = sub.add_parser("imap", help="IMAP mailboxes").add_subparsers(dest="imap", required=True)
     _add(
