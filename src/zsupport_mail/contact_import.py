@@ -155,7 +155,7 @@ class Known:
 def known(session: Session) -> Known:
     clients = session.scalars(select(Client.name).where(Client.active.is_(True)))
     owners = session.execute(select(Contact.email, Client.name).join(Client))
-    return Known(frozenset(clients), {email: name for email, name in owners})
+    return Known(frozenset(clients), {row.email: row.name for row in owners})
 
 
 def apply_import(
