@@ -34,7 +34,7 @@ from zsupport_mail.inbox import requeue
 from zsupport_mail.logs import configure_logging
 from zsupport_mail.outbox import deliver_due
 from zsupport_mail.pipeline import Outcome, Pipeline
-from zsupport_mail.queue_status import read_queue_status
+from zsupport_mail.queue_status import breached_tickets, read_queue_status
 from zsupport_mail.replies import ReplyRenderer
 from zsupport_mail.views import (
     charge_view,
@@ -107,8 +107,11 @@ def cmd_db_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    now = utc_now()
     with open_db(settings).begin() as session:
-        report = read_queue_status(session, utc_now()).as_json()
+        report = read_queue_status(session, now).as_json()
+        breached = breached_tickets(session, now)
+        report["sla_breached"] = breached
     if args.json:
         print_json(report)
         return 0
@@ -125,6 +128,11 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         print(f"last received via {source}: {at}")
     if not last:
         print("last received: never")
+    breaches = report["sla_breaches"]
+    assert isinstance(breaches, dict)
+    print("sla breaches (open tickets): " + ", ".join(f"{k} {v}" for k, v in breaches.items()))
+    for row in breached:
+        print(f"  {row['ticket']} {row['client']}: {row['target']} was due {row['due_at']}")
     return 0
 
 

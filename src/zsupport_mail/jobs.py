@@ -19,6 +19,7 @@ from zsupport_mail.config import Settings
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.clocks import calendar_for, close_pending, pending_intervals
 from zsupport_mail.outbox import queue_mail
+from zsupport_mail.queue_status import OPEN_STATES
 from zsupport_mail.replies import ReplyRenderer, build_reply, reply_subject
 from zsupport_mail.sla import (
     Deadline,
@@ -28,7 +29,6 @@ from zsupport_mail.sla import (
 )
 
 log = structlog.get_logger("zsupport_mail.jobs")
-OPEN_STATES = ("open", "awaiting_info", "pending")
 
 
 @dataclass(frozen=True)

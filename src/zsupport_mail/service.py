@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.clock import Clock, clock_from_env, utc_now
 from zsupport_mail.config import Settings
+from zsupport_mail.database_outage import DatabaseOutage
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.repos import sync_directory
 from zsupport_mail.db.session import make_engine, make_session_factory
@@ -107,17 +108,21 @@ async def run_scheduler(
     clock: Clock,
     wake: Wakeups,
     run: Callable[..., Awaitable[object]],
+    metrics: Metrics | None = None,
 ) -> None:
     """The SLA tick (jobs.sla_tick) every sla.tick_seconds until stopping.
 
     Reads the pipeline's settings on every tick, so a SIGHUP reload of the clients (and their
-    calendars) applies to the next tick.
+    calendars) applies to the next tick. Breaches it records are counted in metrics.
     """
     never = asyncio.Event()
     while not wake.stopping.is_set():
         settings = pipeline.settings
-        if await run(sla_tick, sessions, settings, pipeline.renderer, clock()):
+        alerts = await run(sla_tick, sessions, settings, pipeline.renderer, clock())
+        if isinstance(alerts, list) and alerts:
             wake.outbox.set()
+            if metrics is not None:
+                metrics.count_alerts(alerts)
         await _wait(never, wake.stopping, settings.sla.tick_seconds)
 
 
@@ -226,8 +231,10 @@ async def serve_async(
     async def read_queues() -> QueueStatus:
         return await loop.run_in_executor(None, read_status)
 
-    async def in_pool(func: Callable[..., object], *args: object) -> object:
+    async def run_in_pool(func: Callable[..., object], *args: object) -> object:
         return await loop.run_in_executor(work_pool, func, *args)
+
+    in_pool = DatabaseOutage().guard(run_in_pool)  # a database outage is not a crash
 
     handler = SupportHandler(settings.smtp, store, store_pool, on_stored)
     tls = _tls_context(settings)
@@ -285,7 +292,7 @@ async def serve_async(
         ),
         asyncio.create_task(run_sender(settings, sessions, clock, wake, in_pool), name="sender"),
         asyncio.create_task(
-            run_scheduler(pipeline, sessions, clock, wake, in_pool),
+            run_scheduler(pipeline, sessions, clock, wake, in_pool, metrics),
             name="scheduler",
         ),
     ]

@@ -94,7 +94,13 @@ def test_healthz_and_metrics_over_http(start_serve):
         client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
     serve.wait_for("message_processed")
 
-    _, after = fetch(port, "/metrics")
+    # The pipeline logs message_processed in its thread; the worker counts it just after, on
+    # the event loop that also answers this scrape: wait for the count, not for the log line.
+    deadline = time.monotonic() + 30
+    created = 'messages_processed_total{action="created"}'
+    while sample(after := fetch(port, "/metrics")[1], created) < 1:
+        assert time.monotonic() < deadline, after
+        time.sleep(0.05)  # poll interval, not synchronisation
     assert sample(after, 'messages_received_total{source="smtp"}') == 1
     assert sample(after, 'messages_processed_total{action="created"}') == 1
     assert sample(after, "smtp_time_to_250_seconds_count") == 1

@@ -137,8 +137,15 @@ def sync_directory(session: Session, settings: Settings, now: datetime | None = 
             continue  # an import's authorised contacts are the import's to end
         contact.active = False
         if period is not None:
-            set_role(session, contact, period.client_id, None, at=now, source=CONFIG_SOURCE,
-                     current=period)
+            set_role(
+                session,
+                contact,
+                period.client_id,
+                None,
+                at=now,
+                source=CONFIG_SOURCE,
+                current=period,
+            )
     for name, client in clients.items():
         if name not in {c.name for c in settings.clients}:
             client.active = False
