@@ -120,3 +120,16 @@ def test_a_running_serve_sees_an_import_without_a_reload(start_serve, tmp_path):
         client.sendmail("kim@acmedental.example", [SUPPORT], kim)
     [event] = serve.wait_for("message_processed")
     assert event["action"] == "created", event
+
+
+def test_outage_notices_go_to_the_contacts_authorised_now(config, tmp_path):
+    notice = tmp_path / "contacts.csv"
+    notice.write_text(NOTICE)
+    assert run(config, "contacts", "import", str(notice)).returncode == 0
+    result = run(
+        config,
+        *("outage", "announce", "--client", "Acme Dental", "--emergency", "--reason", "x"),
+        *("--start", "2026-12-01T22:00", "--end", "2026-12-01T23:00"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["to"] == ["lee@acmedental.example", "kim@acmedental.example"]

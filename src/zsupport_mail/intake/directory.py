@@ -41,7 +41,7 @@ class Directory:
         only by domain, as before the history was kept.
         """
         contacts = {
-            email: ContactRef(ref.id, ref.name, ref.email, _unauthorized(ref.role), ref.client)
+            email: dataclasses.replace(ref, role=_unauthorized(ref.role))
             for email, ref in self.people.items()
         }
         for email, periods in self.periods.items():
@@ -54,6 +54,7 @@ class Directory:
                     period.role,
                     ClientRef(period.client_id, period.client),
                     authorization=period.explain(),
+                    phone=period.phone,
                 )
         return dataclasses.replace(self, contacts=contacts)
 
@@ -82,7 +83,7 @@ def load_directory(session: Session, settings: Settings) -> Directory:
     """Read clients, contacts and authorisation periods; ``contacts`` is as of now."""
     clients = {c.id: ClientRef(c.id, c.name) for c in session.scalars(select(Client))}
     people = {
-        c.email: ContactRef(c.id, c.name, c.email, c.role, clients[c.client_id])
+        c.email: ContactRef(c.id, c.name, c.email, c.role, clients[c.client_id], phone=c.phone)
         for c in session.scalars(select(Contact).where(Contact.active.is_(True)))
     }
     periods: dict[str, list[Period]] = {}

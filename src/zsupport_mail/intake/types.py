@@ -28,6 +28,7 @@ class ContactRef:
     role: str
     client: ClientRef
     authorization: str = ""  # why authorised at the message's time (contacts.Period.explain)
+    phone: str | None = None  # from the contact's record (counts as furnished when scoring)
 
     @property
     def authorized(self) -> bool:
