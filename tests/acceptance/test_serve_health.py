@@ -13,7 +13,7 @@ import pytest
 
 from tests.acceptance.test_serve_ops import fetch, run_cli, sample
 from tests.daemon import ServeProcess
-from tests.helpers import SUPPORT, make_mail, write_config
+from tests.helpers import SUPPORT, make_mail, set_clock, write_config
 from tests.servers.fixtures import server_dir
 from tests.servers.ports import free_port
 from tests.servers.postgres import PostgresCluster
@@ -65,7 +65,7 @@ def test_a_breach_is_counted_and_open_breaches_are_shown(start_serve, tmp_path):
     assert sample(before, 'sla_breaches_total{target="response"}') == 0
     assert b'sla_tickets_in_breach{target="response"} 0.0' in before
 
-    clock_file.write_text("2026-11-24T19:30:00+00:00")  # past the 2 business hours
+    set_clock(clock_file, "2026-11-24T19:30:00+00:00")  # past the 2 business hours
     serve.wait_for("sla_breach")
     after = until_metric(port, 'sla_breaches_total{target="response"}', 1)
     assert sample(after, 'sla_breaches_total{target="restoration"}') == 0
@@ -155,7 +155,7 @@ def test_healthz_names_a_stuck_outbox_and_recovers(start_serve, silent_relay, tm
     assert health(port)[0] == 200  # queued and due, but not overdue
 
     # The sender hangs on the relay (30 s timeout) while time moves 11 minutes on.
-    clock_file.write_text("2026-11-24T17:11:00+00:00")
+    set_clock(clock_file, "2026-11-24T17:11:00+00:00")
     status, body = health(port)
     assert status == 503, body
     assert body["failing"] == ["outbox_stuck"]

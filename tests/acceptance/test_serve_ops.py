@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from tests.helpers import SUPPORT, config_dict, make_mail, to_toml, write_config
+from tests.helpers import SUPPORT, config_dict, make_mail, set_clock, to_toml, write_config
 from tests.servers.ports import free_port
 
 
@@ -183,7 +183,7 @@ def test_scheduler_warns_and_records_a_breach_on_a_running_serve(start_serve, tm
     from tests.helpers import SUPPORT, make_mail
 
     clock_file = tmp_path / "now"
-    clock_file.write_text("2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
+    set_clock(clock_file, "2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
     serve = start_serve(
         sla={"tick_seconds": 1},
         staff={"addresses": ["boss@staffmail.example"]},
@@ -192,7 +192,7 @@ def test_scheduler_warns_and_records_a_breach_on_a_running_serve(start_serve, tm
     with smtplib.SMTP("127.0.0.1", serve.port) as client:
         client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
     serve.wait_for("message_processed")
-    clock_file.write_text("2026-11-24T19:30:00+00:00")  # 2.5 h later: past the 2 h response
+    set_clock(clock_file, "2026-11-24T19:30:00+00:00")  # 2.5 h later: past the 2 h response
     [breach] = serve.wait_for("sla_breach", timeout=30)
     assert (breach["ticket"], breach["target"]) == ("ZS-000001", "response")
     warnings = serve.wait_for("sla_warning", count=2, timeout=30)
@@ -205,7 +205,7 @@ def test_scheduler_auto_closes_a_ticket_waiting_on_the_client(start_serve, tmp_p
     from tests.helpers import SUPPORT, make_mail
 
     clock_file = tmp_path / "now"
-    clock_file.write_text("2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
+    set_clock(clock_file, "2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
     serve = start_serve(sla={"tick_seconds": 1}, env={"ZSUPPORT_CLOCK_FILE": str(clock_file)})
     with smtplib.SMTP("127.0.0.1", serve.port) as client:
         client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
@@ -220,6 +220,6 @@ def test_scheduler_auto_closes_a_ticket_waiting_on_the_client(start_serve, tmp_p
             ),
         )
     serve.wait_for("message_processed", count=2)
-    clock_file.write_text("2026-12-04T17:00:00+00:00")  # well past 48 business hours
+    set_clock(clock_file, "2026-12-04T17:00:00+00:00")  # well past 48 business hours
     [closed] = serve.wait_for("ticket_auto_closed", timeout=30)
     assert closed["ticket"] == "ZS-000001"

@@ -152,3 +152,44 @@ def test_journey_records_why_the_sender_was_authorised(settings, sessions):
         assert step.reason.startswith("backup contact of Acme Dental since ")
         assert SOURCE in step.reason
         assert "letter of 20 Nov" in step.reason
+
+
+def test_migration_0007_keeps_existing_authorised_contacts_authorised(empty_db_url):
+    """Mail stored before the history existed must still be explained as authorised."""
+    from sqlalchemy import text
+
+    from zsupport_mail.contacts import RECORD_START
+    from zsupport_mail.db import migrate
+    from zsupport_mail.db.session import make_engine, make_session_factory
+
+    migrate.upgrade(empty_db_url, "0006")
+    engine = make_engine(empty_db_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO client (id, name, timezone, monthly_fee, active) "
+                "VALUES (1, 'Acme Dental', 'UTC', 0, :yes)"
+            ),
+            {"yes": True},
+        )
+        for n, (email, role, active) in enumerate(
+            [
+                ("dana@a.example", "primary", True),
+                ("pat@a.example", "other", True),
+                ("old@a.example", "backup", False),
+            ]
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO contact (id, client_id, name, email, role, active, bounces) "
+                    "VALUES (:id, 1, 'x', :email, :role, :active, 0)"
+                ),
+                {"id": n + 1, "email": email, "role": role, "active": active},
+            )
+    migrate.upgrade(empty_db_url)
+    with make_session_factory(engine).begin() as session:
+        periods = load_periods(session)
+    engine.dispose()
+    assert [(p.email, p.role, p.valid_from, p.source) for p in periods] == [
+        ("dana@a.example", "primary", RECORD_START, "config")
+    ]

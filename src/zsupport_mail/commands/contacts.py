@@ -57,7 +57,7 @@ def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError(f"cannot read {path}: {exc}") from None
     sessions = open_db(settings)
     now = utc_now()
-    source = f"{IMPORT_PREFIX}{path.name} by {_operator()}"
+    source = f"{IMPORT_PREFIX}{path.name[:200]} by {_operator()[:100]}"  # fits the column
     session = sessions()
     try:
         sync_directory(session, settings, now)  # the config's clients exist before we look

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.addresses import domain_of
-from zsupport_mail.clock import utc_now
 from zsupport_mail.config import AUTHORIZED_ROLES, Settings
 from zsupport_mail.contacts import Period, load_periods
 from zsupport_mail.db.models import Client, ClientDomain, Contact
@@ -80,7 +79,8 @@ def _unauthorized(role: str) -> str:
 
 
 def load_directory(session: Session, settings: Settings) -> Directory:
-    """Read clients, contacts and authorisation periods; ``contacts`` is as of now."""
+    """Read clients, contacts and authorisation periods; ``contacts`` is as of now, and
+    ``as_of(instant)`` gives any other instant."""
     clients = {c.id: ClientRef(c.id, c.name) for c in session.scalars(select(Client))}
     people = {
         c.email: ContactRef(c.id, c.name, c.email, c.role, clients[c.client_id], phone=c.phone)
@@ -90,8 +90,8 @@ def load_directory(session: Session, settings: Settings) -> Directory:
     for period in load_periods(session):
         periods.setdefault(period.email, []).append(period)
     domains = {d.domain: clients[d.client_id] for d in session.scalars(select(ClientDomain))}
-    directory = Directory(
-        contacts={},
+    return Directory(
+        contacts=people,  # now: a contact's role and active flag follow its open period
         domains=domains,
         staff_addresses=settings.staff.addresses,
         staff_domains=settings.staff.domains,
@@ -99,4 +99,3 @@ def load_directory(session: Session, settings: Settings) -> Directory:
         people=people,
         periods={email: tuple(found) for email, found in periods.items()},
     )
-    return directory.as_of(utc_now())
