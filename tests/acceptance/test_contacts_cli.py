@@ -4,6 +4,7 @@ import without a restart or a reload."""
 from __future__ import annotations
 
 import json
+import signal
 import smtplib
 import subprocess
 import sys
@@ -133,3 +134,19 @@ def test_outage_notices_go_to_the_contacts_authorised_now(config, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["to"] == ["lee@acmedental.example", "kim@acmedental.example"]
+
+
+def test_a_reload_keeps_the_imported_list(start_serve, tmp_path):
+    serve = start_serve()
+    notice = tmp_path / "contacts.csv"
+    notice.write_text(NOTICE)
+    assert run(serve.config, "contacts", "import", str(notice)).returncode == 0
+    serve.process.send_signal(signal.SIGHUP)  # the config still lists Dana as primary
+    serve.wait_for("config_reloaded")
+    [superseded] = serve.wait_for("config_contacts_superseded")
+    assert "dana@acmedental.example" in superseded["contacts"]
+    dana = make_mail(message_id="<dana-after-reload@acme>")
+    with smtplib.SMTP("127.0.0.1", serve.port) as client:
+        client.sendmail("dana@acmedental.example", [SUPPORT], dana)
+    [event] = serve.wait_for("message_processed")
+    assert event["action"] == "unauthorized", event
