@@ -251,14 +251,12 @@ def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_re
         f"{sender.address}: {who}",
     )
     unauthorized = assessment.hit("unauthorized_contact")
+    # An authorised sender's reason is the period that authorised them (contacts.py).
+    why = sender.contact.authorization if sender.contact else ""
     journey.record(
         "authorisation",
         "unauthorized" if unauthorized else "ok",
-        unauthorized.reason
-        if unauthorized
-        else sender.contact.authorization
-        if sender.contact
-        else "",
+        unauthorized.reason if unauthorized else why,
     )
     journey.record("thread", "matched" if assessment.context.thread else "new", thread_reason)
     for finding in assessment.findings:
