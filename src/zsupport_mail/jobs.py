@@ -25,6 +25,7 @@ from zsupport_mail.db.advisory import try_xact_lock
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.clocks import calendar_for, close_pending, pending_intervals
 from zsupport_mail.outbox import queue_mail
+from zsupport_mail.queue_status import OPEN_STATES
 from zsupport_mail.replies import ReplyRenderer, build_reply, reply_subject
 from zsupport_mail.sla import (
     Deadline,
@@ -34,7 +35,6 @@ from zsupport_mail.sla import (
 )
 
 log = structlog.get_logger("zsupport_mail.jobs")
-OPEN_STATES = ("open", "awaiting_info", "pending")
 TICK_LOCK = "sla_tick"
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.clock import Clock
 from zsupport_mail.config import Settings
+from zsupport_mail.contacts import history_version
 from zsupport_mail.db.models import InboundMessage, Ticket, TicketMessage
 from zsupport_mail.db.repos import SqlTicketLookup
 from zsupport_mail.handlers import HandlerContext, HandlingState, run_handlers
@@ -77,15 +78,20 @@ class Pipeline:
         self.clock = clock
         self.worker = worker
         self._directory: Directory | None = None
+        self._directory_version: tuple[int, int] | None = None
 
     def refresh_directory(self) -> None:
         """Forget the cached contacts (after the config's clients changed)."""
         self._directory = None
 
-    def _directory_for(self, session: Session) -> Directory:
-        if self._directory is None:
+    def _directory_for(self, session: Session, at: datetime) -> Directory:
+        """Who was who at the instant at; re-read when the authorisation history changed
+        (a ``contacts import`` by another process), so serve needs no reload for it."""
+        version = history_version(session)
+        if self._directory is None or version != self._directory_version:
             self._directory = load_directory(session, self.settings)
-        return self._directory
+            self._directory_version = version
+        return self._directory.as_of(at)
 
     def ingest(
         self,
@@ -167,7 +173,7 @@ class Pipeline:
                 session,
                 self.settings,
                 self.renderer,
-                self._directory_for(session),
+                self._directory_for(session, row.received_at),
                 row,
                 journey,
                 now,
@@ -262,10 +268,12 @@ def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_re
         f"{sender.address}: {who}" + (f"; {note}" if note else ""),
     )
     unauthorized = assessment.hit("unauthorized_contact")
+    # An authorised sender's reason is the period that authorised them (contacts.py).
+    why = sender.contact.authorization if sender.contact else ""
     journey.record(
         "authorisation",
         "unauthorized" if unauthorized else "ok",
-        unauthorized.reason if unauthorized else "",
+        unauthorized.reason if unauthorized else why,
     )
     journey.record("thread", "matched" if assessment.context.thread else "new", thread_reason)
     for finding in assessment.findings:

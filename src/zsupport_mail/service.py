@@ -166,23 +166,27 @@ async def run_scheduler(
     clock: Clock,
     wake: Wakeups,
     run: Callable[..., Awaitable[object]],
+    metrics: Metrics | None = None,
 ) -> None:
     """The SLA tick (jobs.sla_tick) every sla.tick_seconds until stopping.
 
     Reads the pipeline's settings on every tick, so a SIGHUP reload of the clients (and their
-    calendars) applies to the next tick.
+    calendars) applies to the next tick. Breaches it records are counted in metrics.
     """
     never = asyncio.Event()
     database = DatabaseWait("scheduler", wake.stopping)
     while not wake.stopping.is_set():
         settings = pipeline.settings
         try:
-            if await run(sla_tick, sessions, settings, pipeline.renderer, clock()):
-                wake.outbox.set()
+            alerts = await run(sla_tick, sessions, settings, pipeline.renderer, clock())
         except TRANSIENT_DB_ERRORS as exc:
             await database.after(exc)
             continue
         database.recovered()
+        if isinstance(alerts, list) and alerts:
+            wake.outbox.set()
+            if metrics is not None:
+                metrics.count_alerts(alerts)
         await _wait(never, wake.stopping, settings.sla.tick_seconds)
 
 
@@ -388,7 +392,7 @@ async def serve_async(
         ),
         asyncio.create_task(run_sender(settings, sessions, clock, wake, in_pool), name="sender"),
         asyncio.create_task(
-            run_scheduler(pipeline, sessions, clock, wake, in_pool),
+            run_scheduler(pipeline, sessions, clock, wake, in_pool, metrics),
             name="scheduler",
         ),
     ]

@@ -27,6 +27,8 @@ class ContactRef:
     email: str
     role: str
     client: ClientRef
+    authorization: str = ""  # why authorised at the message's time (contacts.Period.explain)
+    phone: str | None = None  # from the contact's record (counts as furnished when scoring)
 
     @property
     def authorized(self) -> bool:
