@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.acceptance.test_serve_ops import fetch, run_cli, sample
-from tests.daemon import ServeProcess
+from tests.daemon import CaptureRelay, ServeProcess
 from tests.helpers import SUPPORT, make_mail, set_clock, write_config
 from tests.servers.fixtures import server_dir
 from tests.servers.ports import free_port
@@ -145,7 +145,11 @@ def test_healthz_names_a_stuck_outbox_and_recovers(start_serve, silent_relay, tm
     clock_file.write_text(TUESDAY_10_DENVER)
     port = free_port()
     serve = start_serve(
-        outbound={"mode": "smtp", "relay_port": silent_relay.getsockname()[1]},
+        outbound={
+            "mode": "smtp",
+            "relay_port": silent_relay.getsockname()[1],
+            "retry_base_seconds": 1,
+        },
         monitoring={"port": port},
         env={"ZSUPPORT_CLOCK_FILE": str(clock_file)},
     )
@@ -161,6 +165,15 @@ def test_healthz_names_a_stuck_outbox_and_recovers(start_serve, silent_relay, tm
     assert body["failing"] == ["outbox_stuck"]
     assert body["outbox_overdue"] == 1
 
-    silent_relay.close()  # the hung connection is reset: the sender reschedules the reply
-    serve.wait_for("delivery_deferred")
-    assert until_health(port, 200)["outbox_stuck"] is False
+    # The hung connection is reset: the relay is unreachable, so the reply stays the oldest
+    # due mail and the outbox stays stuck until a relay answers on that port again.
+    relay_port = silent_relay.getsockname()[1]
+    silent_relay.close()
+    serve.wait_for("delivery_deferred", where=lambda e: e.get("relay_unavailable") is True)
+    assert health(port)[0] == 503
+    relay = CaptureRelay(relay_port).start()
+    try:
+        relay.wait_for(1)
+        assert until_health(port, 200)["outbox_stuck"] is False
+    finally:
+        relay.stop()
