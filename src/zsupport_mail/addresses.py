@@ -29,6 +29,9 @@ def normalize_domain(domain: str) -> str:
         raise AddressError(f"bad domain {domain!r}: {exc}") from None
 
 
+MAX_ADDRESS = 254  # characters of a forward or reverse path's address
+
+
 def normalize_address(address: str) -> str:
     """``Dana@Example.COM`` -> ``dana@example.com``; accepts ``Name <addr>`` forms too.
 
@@ -38,9 +41,12 @@ def normalize_address(address: str) -> str:
     _, addr = parseaddr(address)
     addr = addr.strip()
     local, at, domain = addr.rpartition("@")
-    if not at or not local or not domain or any(ch.isspace() for ch in addr):
-        raise AddressError(f"not an e-mail address: {address!r}")
-    return f"{local.lower()}@{normalize_domain(domain)}"
+    if not at or not local or not domain or any(ch.isspace() or ch == "\x00" for ch in addr):
+        raise AddressError(f"not an e-mail address: {address[:100]!r}")
+    normalized = f"{local.lower()}@{normalize_domain(domain)}"
+    if len(normalized) > MAX_ADDRESS:  # RFC 5321 4.5.3.1.3; our columns hold 320
+        raise AddressError(f"address longer than {MAX_ADDRESS} characters")
+    return normalized
 
 
 def domain_of(address: str) -> str:

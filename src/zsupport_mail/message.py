@@ -21,9 +21,12 @@ import mailparser
 
 from zsupport_mail.addresses import AddressError, normalize_address, parse_address_list
 from zsupport_mail.bounces import DeliveryReport, delivery_report
+from zsupport_mail.filenames import safe_filename, visible
 from zsupport_mail.textutil import html_to_text
 
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# No control characters (PostgreSQL refuses NUL in text) and at most 998 characters (RFC 5322's
+# line limit and our column): no real Message-ID breaks either rule.
+_MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
 # mail-parser logs every MIME type it does not decode at WARNING on the root logger's
 # last-resort handler; that is noise on the CLI's stderr, not an event worth keeping.
 logging.getLogger("mailparser").setLevel(logging.ERROR)
@@ -82,11 +85,22 @@ def extract_message_ids(value: str | None) -> tuple[str, ...]:
     return tuple(_MESSAGE_ID.findall(value or ""))
 
 
+def _no_nul(text: str) -> str:
+    """PostgreSQL text cannot hold NUL; no mail means anything by one in a header or body."""
+    return text.replace("\x00", "")
+
+
 def _headers(parsed: Any) -> dict[str, tuple[str, ...]]:
     result: dict[str, list[str]] = {}
     for name, value in parsed.message.items():
-        result.setdefault(name.lower(), []).append(str(value))
+        result.setdefault(_no_nul(name.lower()), []).append(_no_nul(str(value)))
     return {name: tuple(values) for name, values in result.items()}
+
+
+def _header_text(message: Message, name: str) -> str | None:
+    """A header as text: with 8-bit bytes in it, compat32 returns a Header object, not a str."""
+    value = message.get(name)
+    return None if value is None else str(value)
 
 
 def _attachment(raw: dict[str, Any]) -> AttachmentInfo:
@@ -95,10 +109,11 @@ def _attachment(raw: dict[str, Any]) -> AttachmentInfo:
         data = base64.b64decode(payload) if raw.get("binary") else payload.encode("utf-8")
     except (binascii.Error, ValueError, UnicodeError):
         data = payload.encode("utf-8", "replace")
-    filename = raw.get("filename") or "unnamed"
+    content_type = str(raw.get("mail_content_type") or "")
     return AttachmentInfo(
-        filename=str(filename)[:255],
-        content_type=str(raw.get("mail_content_type") or "application/octet-stream")[:255],
+        # Sender-supplied: never a path, never hidden characters (see filenames.py).
+        filename=safe_filename(str(raw.get("filename") or "")),
+        content_type=visible(content_type)[:255] or "application/octet-stream",
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
@@ -179,18 +194,18 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if not headers:
         raise MessageParseError("no headers")
     from_name, from_addr = _sender(headers)
-    subject = " ".join(str(parsed.subject or "").split())
-    message_ids = extract_message_ids(parsed.message.get("Message-ID"))
+    subject = " ".join(_no_nul(str(parsed.subject or "")).split())
+    message_ids = extract_message_ids(_header_text(parsed.message, "Message-ID"))
     return ParsedMessage(
         message_id=message_ids[0] if message_ids else None,
-        in_reply_to=extract_message_ids(parsed.message.get("In-Reply-To")),
-        references=extract_message_ids(parsed.message.get("References")),
+        in_reply_to=extract_message_ids(_header_text(parsed.message, "In-Reply-To")),
+        references=extract_message_ids(_header_text(parsed.message, "References")),
         from_addr=from_addr,
-        from_name=from_name,
+        from_name=_no_nul(from_name),
         to=tuple(a for _, a in parse_address_list(list(headers.get("to", ())))),
         cc=tuple(a for _, a in parse_address_list(list(headers.get("cc", ())))),
         subject=subject,
-        text=text,
+        text=_no_nul(text),
         attachments=attachments,
         headers=headers,
         defects=tuple(str(d) for d in parsed.defects),
