@@ -22,10 +22,12 @@ import mailparser
 from zsupport_mail.addresses import AddressError, normalize_address, parse_address_list
 from zsupport_mail.bounces import DeliveryReport, delivery_report
 from zsupport_mail.filenames import safe_filename, visible
+from zsupport_mail.slim import Slimmed, slim
 from zsupport_mail.textutil import html_to_text
 
 # No control characters (PostgreSQL refuses NUL in text) and at most 998 characters (RFC 5322's
 # line limit and our column): no real Message-ID breaks either rule.
+_RANDOM_NAME = re.compile(r"[a-z]{10}\.(?:txt|rtf)")  # mail-parser's random_string() names
 _MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
 # mail-parser logs every MIME type it does not decode at WARNING on the root logger's
 # last-resort handler; that is noise on the CLI's stderr, not an event worth keeping.
@@ -103,19 +105,29 @@ def _header_text(message: Message, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _attachment(raw: dict[str, Any]) -> AttachmentInfo:
+def _given_name(raw: dict[str, Any]) -> str:
+    """The sender's name for an attachment; mail-parser names a nameless one at random."""
+    name = str(raw.get("filename") or "")
+    disposition = str(raw.get("content-disposition") or "")
+    if _RANDOM_NAME.fullmatch(name) and name not in disposition:
+        return "unnamed" + name[-4:]  # the same name on every parse of the same mail
+    return name
+
+
+def _attachment(raw: dict[str, Any], slimmed: dict[bytes, Slimmed]) -> AttachmentInfo:
     payload = raw.get("payload") or ""
     try:
         data = base64.b64decode(payload) if raw.get("binary") else payload.encode("utf-8")
     except (binascii.Error, ValueError, UnicodeError):
         data = payload.encode("utf-8", "replace")
+    known = slimmed.get(data) if slimmed else None  # a part slimmed before parsing (slim.py)
     content_type = str(raw.get("mail_content_type") or "")
     return AttachmentInfo(
         # Sender-supplied: never a path, never hidden characters (see filenames.py).
-        filename=safe_filename(str(raw.get("filename") or "")),
+        filename=safe_filename(_given_name(raw)),
         content_type=visible(content_type)[:255] or "application/octet-stream",
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        size=known.size if known else len(data),
+        sha256=known.sha256 if known else hashlib.sha256(data).hexdigest(),
     )
 
 
@@ -180,13 +192,15 @@ def parse_message(raw: bytes) -> ParsedMessage:
     Raises:
         MessageParseError: the bytes are not a mail, or have no usable From address.
     """
-    if not raw.strip():
+    if not raw or raw.isspace():  # not raw.strip(): that would copy a 25 MB message
         raise MessageParseError("empty message")
     try:
-        parsed = mailparser.parse_from_bytes(raw)
+        slimmed_raw, slimmed = slim(raw)
+        parsed = mailparser.parse_from_bytes(slimmed_raw)
+        del slimmed_raw
         headers = _headers(parsed)
         text = _body_text(parsed)
-        attachments = tuple(_attachment(a) for a in parsed.attachments)
+        attachments = tuple(_attachment(a, slimmed) for a in parsed.attachments)
     except MessageParseError:
         raise
     except Exception as exc:  # mail-parser raises many types on broken MIME
