@@ -8,12 +8,17 @@ score in [0, 1]. ``bench/fuzz.py`` runs the same property for minutes instead of
 
 from __future__ import annotations
 
+import base64
+
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import zsupport_mail.message
+import zsupport_mail.slim
 from tests.strategies import parse_and_score, raw_message
 from zsupport_mail.filenames import MAX_NAME, safe_filename
-from zsupport_mail.message import parse_message
+from zsupport_mail.message import MessageParseError, parse_message
 
 FAST = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -57,3 +62,34 @@ def test_safe_filename_is_one_visible_bounded_component(name):
     assert safe not in {".", ".."}
     assert all(ch.isprintable() or ch == " " for ch in safe), repr(safe)
     assert safe_filename(safe) == safe  # idempotent: storing twice changes nothing
+
+
+@st.composite
+def with_base64_parts(draw: st.DrawFn) -> bytes:
+    """A generated message with a base64 attachment large enough to be slimmed."""
+    raw = draw(raw_message())
+    data = draw(st.binary(min_size=1, max_size=600))
+    part = (
+        b"--B\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n"
+        b'Content-Disposition: attachment; filename="a.zip"\r\n\r\n'
+        + base64.encodebytes(data).replace(b"\n", b"\r\n")
+    )
+    head = b'From: dana@acmedental.example\r\nContent-Type: multipart/mixed; boundary="B"\r\n\r\n'
+    return head + part + b"--B\r\n" + raw + b"\r\n--B--\r\n"
+
+
+@FAST
+@given(st.one_of(raw_message(), with_base64_parts()))
+def test_slimming_every_part_changes_no_parse(raw):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(zsupport_mail.slim, "SLIM_ABOVE", 1)
+        try:
+            slimmed = parse_message(raw)
+        except MessageParseError as exc:
+            slimmed = exc  # type: ignore[assignment]
+        patch.setattr(zsupport_mail.message, "slim", lambda raw: (raw, {}))
+        try:
+            full = parse_message(raw)
+        except MessageParseError as exc:
+            full = exc  # type: ignore[assignment]
+    assert repr(slimmed) == repr(full)
