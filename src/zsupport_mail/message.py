@@ -25,9 +25,9 @@ from zsupport_mail.filenames import safe_filename, visible
 from zsupport_mail.slim import Slimmed, slim
 from zsupport_mail.textutil import html_to_text
 
+_RANDOM_NAME = re.compile(r"[a-z]{10}\.(?:txt|rtf)")  # mail-parser's random_string() names
 # No control characters (PostgreSQL refuses NUL in text) and at most 998 characters (RFC 5322's
 # line limit and our column): no real Message-ID breaks either rule.
-_RANDOM_NAME = re.compile(r"[a-z]{10}\.(?:txt|rtf)")  # mail-parser's random_string() names
 _MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
 # mail-parser logs every MIME type it does not decode at WARNING on the root logger's
 # last-resort handler; that is noise on the CLI's stderr, not an event worth keeping.
