@@ -65,6 +65,7 @@ def test_slimmed_parse_equals_full_parse(forwarded, monkeypatch):
         lambda body: body[:-7] + b"=" + body[-6:],  # padding in the middle
         lambda body: body[:-3],  # not a whole number of quanta
     ],
+    ids=["bad_character", "padding_in_the_middle", "partial_quantum"],
 )
 def test_unclean_base64_is_left_to_the_parser(damage, monkeypatch):
     raw = _report().as_bytes()
