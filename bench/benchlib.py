@@ -131,7 +131,7 @@ def write_config(
     path: Path,
     *,
     corpus_dir: Path,
-    database: Path,
+    database: Path | str,
     maildir: Path,
     level: str,
     smtp: dict[str, object] | None = None,
@@ -139,10 +139,12 @@ def write_config(
     """Write a config made from the example: our database, maildir, log level and clients.
 
     The example's own ``[[clients]]`` are dropped and the corpus' ``clients.toml`` appended,
-    so every corpus sender is recognised as the corpus intends.
+    so every corpus sender is recognised as the corpus intends. ``database`` is a SQLite file,
+    or a SQLAlchemy URL (a string) such as ``postgresql+psycopg://...``.
     """
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
     settings: dict[str, dict[str, object]] = {
-        "database": {"url": f"sqlite:///{database}"},
+        "database": {"url": url},
         "outbound": {"mode": "maildir", "maildir": str(maildir)},
         "logging": {"level": level},
         "smtp": {"host": "127.0.0.1", **(smtp or {})},

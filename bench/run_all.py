@@ -1,10 +1,11 @@
 """Run every benchmark and write the figures into docs/BENCHMARKS.md (``make bench``).
 
-``.venv/bin/python bench/run_all.py`` runs bench/pipeline.py, bench/smtp.py and bench/memory.py,
-each as its own subprocess (a clean interpreter, so one benchmark's memory and threads cannot
-colour the next), collects their JSON, and rewrites only its own sections of the document,
-each between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` markers. Anything else in the
-file (another engineer's IMAP section, notes) is kept as it is; a missing section is appended.
+``.venv/bin/python bench/run_all.py`` runs bench/pipeline.py, bench/smtp.py, bench/memory.py and
+bench/scale.py, each as its own subprocess (a clean interpreter, so one benchmark's memory and
+threads cannot colour the next), collects their JSON, and rewrites only its own sections of the
+document, each between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` markers. Anything
+else in the file (another engineer's IMAP section, notes) is kept as it is; a missing section is
+appended.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from typing import Any
 import benchlib
 import memory
 import pipeline
+import scale
 import smtp
+import stages
 
 DOC = benchlib.ROOT / "docs" / "BENCHMARKS.md"
 LAST_RESULTS = benchlib.BENCH / "out" / "last-results.json"  # for --only runs: the others' figures
@@ -36,6 +39,8 @@ BENCHMARKS = {
     "pipeline": (pipeline, ["--repeat", "3"], ["--repeat", "1"], 1800),
     "smtp": (smtp, [], ["-n", "100", "--duration", "5"], 1800),
     "memory": (memory, [], [], 900),
+    "stages": (stages, ["-n", "1000"], ["-n", "100"], 900),
+    "scale": (scale, [], ["-n", "100"], 1800),
 }
 TITLE = """# Benchmarks
 

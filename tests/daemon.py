@@ -67,16 +67,18 @@ class ServeProcess:
 
     def wait_for(
         self,
-        name: str,
+        name: str | tuple[str, ...],
         timeout: float = 30,
         where: Callable[[dict[str, Any]], bool] = lambda e: True,
         count: int = 1,
     ) -> list[dict[str, Any]]:
-        """Block until `count` events named `name` (matching `where`) have been logged."""
+        """Block until `count` events named `name` (or any of several names, matching `where`)
+        have been logged."""
+        names = (name,) if isinstance(name, str) else name
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
-                found = [e for e in self.events if e.get("event") == name and where(e)]
+                found = [e for e in self.events if e.get("event") in names and where(e)]
             if len(found) >= count:
                 return found
             if self.exited:

@@ -152,3 +152,14 @@ class ManualClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+def set_clock(path: Path, instant: str) -> None:
+    """Move a running serve's $ZSUPPORT_CLOCK_FILE clock, atomically.
+
+    write_text truncates first, so a serve reading the file at that moment saw an empty
+    string and one of its tasks died on fromisoformat(''); a rename is never seen half done.
+    """
+    partial = path.with_name(path.name + ".new")
+    partial.write_text(instant)
+    partial.replace(path)

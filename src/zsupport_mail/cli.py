@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from zsupport_mail import __version__
 from zsupport_mail.clock import utc_now
+from zsupport_mail.commands import contacts as contacts_commands
 from zsupport_mail.commands.common import CommandError, open_db, print_json
 from zsupport_mail.commands.outage import cmd_outage_announce
 from zsupport_mail.commands.sla import cmd_credits, cmd_sla_due, cmd_sla_report
@@ -33,7 +34,7 @@ from zsupport_mail.inbox import requeue
 from zsupport_mail.logs import configure_logging
 from zsupport_mail.outbox import deliver_due
 from zsupport_mail.pipeline import Outcome, Pipeline
-from zsupport_mail.queue_status import read_queue_status
+from zsupport_mail.queue_status import breached_tickets, read_queue_status
 from zsupport_mail.replies import ReplyRenderer
 from zsupport_mail.views import (
     charge_view,
@@ -72,6 +73,11 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         "staff_addresses": len(settings.staff.addresses),
         "staff_domains": sorted(settings.staff.domains),
         "imap_mailboxes": [mailbox.key for mailbox in settings.imap.mailboxes],
+        "require_authentication": settings.security.require_authentication,
+        "trusted_authserv_ids": sorted(settings.security.trusted_authserv_ids),
+        "max_messages_per_ip_per_minute": settings.security.max_messages_per_ip_per_minute,
+        "max_messages_per_sender_per_hour": settings.security.max_messages_per_sender_per_hour,
+        "rate_limit_exempt_ips": [str(n) for n in settings.security.rate_limit_exempt_ips],
     }
     if args.json:
         print_json({"ok": True, **summary})
@@ -106,8 +112,11 @@ def cmd_db_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    now = utc_now()
     with open_db(settings).begin() as session:
-        report = read_queue_status(session, utc_now()).as_json()
+        report = read_queue_status(session, now).as_json()
+        breached = breached_tickets(session, now)
+        report["sla_breached"] = breached
     if args.json:
         print_json(report)
         return 0
@@ -124,6 +133,11 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         print(f"last received via {source}: {at}")
     if not last:
         print("last received: never")
+    breaches = report["sla_breaches"]
+    assert isinstance(breaches, dict)
+    print("sla breaches (open tickets): " + ", ".join(f"{k} {v}" for k, v in breaches.items()))
+    for row in breached:
+        print(f"  {row['ticket']} {row['client']}: {row['target']} was due {row['due_at']}")
     return 0
 
 
@@ -193,6 +207,8 @@ def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
         f"{detail['number']}  {detail['subject']}\n  client: {detail['client']}  "
         f"status: {detail['status']}  authorized: {detail['authorized']}"
     )
+    if detail["authorization"]:
+        print(f"  authorisation: {detail['authorization']['explanation']}")
     for message in detail["messages"]:
         mark = " [internal]" if message["internal"] else ""
         print(f"\n--- {message['created_at']} {message['direction']}{mark} from {message['from']}")
@@ -283,7 +299,11 @@ def cmd_messages_list(settings: Settings, args: argparse.Namespace) -> int:
         if args.status:
             query = query.where(InboundMessage.status == args.status)
         rows = [
-            {k: v for k, v in inbound_view(session, row).items() if k != "journey"}
+            {
+                k: v
+                for k, v in inbound_view(session, row, explain=False).items()
+                if k not in ("journey", "authorization")
+            }
             for row in session.scalars(query)
         ]
     print_json(rows)
@@ -303,6 +323,8 @@ def cmd_messages_show(settings: Settings, args: argparse.Namespace) -> int:
         f"inbound {view['id']} via {view['source']} to {view['mailbox']}: {view['status']}"
         f" / {view['action']} {view['ticket'] or ''}\n  reason: {view['reason']}"
     )
+    if view["authorization"]:
+        print(f"  authorisation: {view['authorization']['explanation']}")
     for event in view["journey"]:
         print(f"  {event['at']}  {event['step']:<14} {event['outcome']:<14} {event['reason']}")
     return 0
@@ -523,6 +545,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run a stored message through the pipeline again (idempotent)",
     )
     again.add_argument("id", type=int)
+
+    contacts_commands.add_parsers(sub)
 
     imap = sub.add_parser("imap", help="IMAP mailboxes").add_subparsers(dest="imap", required=True)
     _add(

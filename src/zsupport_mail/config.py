@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from zsupport_mail.addresses import AddressError, normalize_address, normalize_domain
+from zsupport_mail.addresses import (
+    AddressError,
+    lookalike_problem,
+    normalize_address,
+    normalize_domain,
+)
 from zsupport_mail.scoring.score import DEFAULT_REQUIRED
 from zsupport_mail.scoring.types import ITEM_KEYS
 from zsupport_mail.sla.clocks import Measure, SlaPolicy
@@ -30,6 +35,11 @@ CONTACT_ROLES = ("primary", "backup", "other")
 AUTHORIZED_ROLES = frozenset({"primary", "backup"})
 OUTBOUND_MODES = ("maildir", "smtp")
 IMAP_TLS_MODES = ("ssl", "starttls", "none")
+# Postfix (or any local MTA) hands every message over from loopback: never throttle it.
+DEFAULT_EXEMPT_NETWORKS = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+)
 _HOLIDAY_CODE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 _SUBJECT_TAG_FIELD = "{number}"
 
@@ -83,6 +93,7 @@ class ClientConfig:
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str
+    busy_timeout_seconds: int = 30  # SQLite: how long a write waits for another process's lock
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,10 @@ class StaffSettings:
 class ProcessingSettings:
     max_attempts: int
     retry_base_seconds: int
+    # A claim older than this belongs to a dead worker and is taken over (inbox.claim). It
+    # must exceed the longest processing of one message: a live worker's row is locked while
+    # it works, but a shorter lease only makes takeover after a crash quicker.
+    claim_lease_seconds: int = 300
 
 
 @dataclass(frozen=True)
@@ -165,6 +180,29 @@ class SafetySettings:
 
     secret: str | None  # signs our Message-IDs (HMAC); $ZSUPPORT_SECRET overrides
     max_auto_replies_per_day: int  # automatic replies per sender address per 24 hours
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """Sender authentication and SMTP rate limits ([security]); the defaults change nothing."""
+
+    require_authentication: bool = False  # contacts and staff must pass DKIM or SPF
+    trusted_authserv_ids: frozenset[str] = frozenset()  # whose Authentication-Results count
+    max_messages_per_ip_per_minute: int = 0  # MAIL commands per client IP; 0 = no limit
+    max_messages_per_sender_per_hour: int = 0  # MAIL commands per envelope sender; 0 = none
+    rate_limit_exempt_ips: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (
+        DEFAULT_EXEMPT_NETWORKS
+    )
+
+    def exempt(self, ip: str) -> bool:
+        """Whether a client IP is one of our own relays, never rate-limited."""
+        try:
+            address = ipaddress.ip_address(ip.split("%", 1)[0])
+        except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return any(address in network for network in self.rate_limit_exempt_ips)
 
 
 @dataclass(frozen=True)
@@ -235,6 +273,7 @@ class Settings:
     own_addresses: frozenset[str] = field(default_factory=frozenset)
     imap: ImapSettings = field(default_factory=ImapSettings)
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
 
 class _Reader:
@@ -316,6 +355,10 @@ _REQUIRED = object()
 
 def _address(reader: _Reader, key: str, value: str | None) -> str | None:
     if value is None:
+        return None
+    problem = lookalike_problem(value)
+    if problem is not None:
+        reader.problem(key, f"expected an e-mail address without look-alike characters: {problem}")
         return None
     try:
         return normalize_address(value)
@@ -502,6 +545,7 @@ def _read_processing(reader: _Reader) -> ProcessingSettings:
     settings = ProcessingSettings(
         max_attempts=reader.integer("max_attempts", 5, 1, 100),
         retry_base_seconds=reader.integer("retry_base_seconds", 30, 1, 86400),
+        claim_lease_seconds=reader.integer("claim_lease_seconds", 300, 1, 86400),
     )
     reader.reject_unknown()
     return settings
@@ -605,6 +649,46 @@ def _read_imap(reader: _Reader) -> ImapSettings:
     return ImapSettings(tuple(mailboxes))
 
 
+def _networks(
+    reader: _Reader, key: str, default: tuple[str, ...]
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for value in reader.strings(key, default):
+        try:
+            networks.append(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            reader.problem(key, f"expected IP addresses or networks like 10.0.0.0/8, got {value!r}")
+    return tuple(networks)
+
+
+def _read_security(reader: _Reader) -> SecuritySettings:
+    required = reader._get(
+        "require_authentication", False, "true or false", lambda v: isinstance(v, bool)
+    )
+    ids = frozenset(v.strip().lower() for v in reader.strings("trusted_authserv_ids"))
+    if required and not ids:
+        reader.problem(
+            "trusted_authserv_ids",
+            "expected the authserv-id of at least one MTA when require_authentication is true",
+        )
+    default_exempt = tuple(str(n) for n in DEFAULT_EXEMPT_NETWORKS)
+    settings = SecuritySettings(
+        require_authentication=bool(required),
+        trusted_authserv_ids=ids,
+        max_messages_per_ip_per_minute=reader.integer(
+            "max_messages_per_ip_per_minute", 0, 0, 100000
+        )
+        or 0,
+        max_messages_per_sender_per_hour=reader.integer(
+            "max_messages_per_sender_per_hour", 0, 0, 100000
+        )
+        or 0,
+        rate_limit_exempt_ips=_networks(reader, "rate_limit_exempt_ips", default_exempt),
+    )
+    reader.reject_unknown()
+    return settings
+
+
 def _read_monitoring(reader: _Reader) -> MonitoringSettings:
     host = reader.string("host", "127.0.0.1")
     if host == "":
@@ -627,6 +711,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     database = root.table("database")
     url = database.string("url", None if os.environ.get("ZSUPPORT_DATABASE_URL") else _REQUIRED)
     url = os.environ.get("ZSUPPORT_DATABASE_URL") or url
+    busy_timeout = database.integer("busy_timeout_seconds", 30, 1, 3600)
     database.reject_unknown()
     smtp = _read_smtp(root.table("smtp"))
     outbound = _read_outbound(root.table("outbound"), smtp)
@@ -662,6 +747,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     clients = [c for c in (_read_client(r) for r in root.tables("clients")) if c is not None]
     imap = _read_imap(root.table("imap"))
     monitoring = _read_monitoring(root.table("monitoring"))
+    security = _read_security(root.table("security"))
     root.reject_unknown()
     _check_clients(clients, problems, where)
     if templates_dir is not None and not Path(templates_dir).is_dir():
@@ -670,7 +756,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         raise ConfigError(problems)
     return Settings(
         source=source,
-        database=DatabaseSettings(url=url),
+        database=DatabaseSettings(url=url, busy_timeout_seconds=busy_timeout or 30),
         smtp=smtp,
         outbound=outbound,
         tickets=tickets,
@@ -685,6 +771,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         own_addresses=frozenset(smtp.addresses) | {outbound.from_address},
         imap=imap,
         monitoring=monitoring,
+        security=security,
     )
 
 

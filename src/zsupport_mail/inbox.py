@@ -8,14 +8,16 @@ instead of crashing it forever (Mailman's .bak count, procrastinate's attempts).
 
 from __future__ import annotations
 
+import errno
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.db.models import InboundMessage, JourneyEvent
@@ -23,6 +25,13 @@ from zsupport_mail.message import extract_message_ids
 
 CLAIM_LEASE = timedelta(minutes=5)
 _MAX_KEY = 600
+# The database is away, locked or full: every message would fail alike, so callers wait and
+# retry instead of blaming (or acknowledging) the message in hand.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+# SQLITE_FULL's message, and PostgreSQL's SQLSTATE class 53 (insufficient resources: 53100
+# disk full, 53200 out of memory, 53300 too many connections are all "try later").
+_FULL_TEXT = ("database or disk is full", "no space left on device")
+_PG_DISK_FULL = "53100"
 
 
 @dataclass(frozen=True)
@@ -143,25 +152,42 @@ def store_raw(sessions: sessionmaker[Session], raw: bytes, arrival: Arrival) -> 
         return StoreResult(existing, duplicate=True)
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
+def storage_full(exc: BaseException) -> bool:
+    """Whether a store failed because the disk (or the database's file) is full."""
+    if isinstance(exc, DBAPIError):
+        if getattr(exc.orig, "sqlstate", None) == _PG_DISK_FULL:
+            return True
+        exc = exc.orig if isinstance(exc.orig, BaseException) else exc
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    text = str(exc).lower()
+    return any(marker in text for marker in _FULL_TEXT)
+
+
+def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
     """Pending and due, or claimed by a worker whose lease ran out (it died)."""
     due = or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now)
-    stale = (InboundMessage.status == "processing") & (
-        InboundMessage.claimed_at < now - CLAIM_LEASE
-    )
+    stale = (InboundMessage.status == "processing") & (InboundMessage.claimed_at < now - lease)
     return or_((InboundMessage.status == "pending") & due, stale)
 
 
 def claim(
-    sessions: sessionmaker[Session], worker: str, now: datetime, inbound_id: int | None = None
+    sessions: sessionmaker[Session],
+    worker: str,
+    now: datetime,
+    inbound_id: int | None = None,
+    *,
+    lease: timedelta = CLAIM_LEASE,
 ) -> int | None:
     """Claim the next due message (or a given one): mark it processing, count the attempt.
 
     On PostgreSQL concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED); a claim
-    whose worker died is taken over after CLAIM_LEASE.
+    whose worker died is taken over after `lease` (``processing.claim_lease_seconds``). A live
+    worker keeps its row locked while processing it, so even an overrun lease does not hand
+    the row to a second worker before the first one's transaction ends.
     """
     with sessions.begin() as session:
-        query = select(InboundMessage).where(_claimable(now))
+        query = select(InboundMessage).where(_claimable(now, lease))
         if inbound_id is not None:
             query = query.where(InboundMessage.id == inbound_id)
         row = session.scalar(
@@ -174,6 +200,45 @@ def claim(
         return row.id
 
 
+def release_claims(sessions: sessionmaker[Session], worker: str) -> int:
+    """Put back what `worker` had claimed when the database failed under it (attempts stay)."""
+    with sessions.begin() as session:
+        result = session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.status == "processing", InboundMessage.claimed_by == worker)
+            .values(status="pending", claimed_by=None, claimed_at=None)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def release_dead_claims(
+    sessions: sessionmaker[Session], host: str, alive: Callable[[int], bool]
+) -> int:
+    """Put back claims of workers on this host (``HOST:PID``) whose process is gone.
+
+    A worker killed mid-message (kill -9, OOM, power) leaves its claim behind; on a database
+    shared by several instances a claim is otherwise only taken over after CLAIM_LEASE.
+    Claims of other hosts, and of live processes here, are left alone.
+    """
+    with sessions.begin() as session:
+        claimers = session.scalars(
+            select(InboundMessage.claimed_by)
+            .where(InboundMessage.status == "processing")
+            .where(InboundMessage.claimed_by.startswith(f"{host}:", autoescape=True))
+            .distinct()
+        ).all()
+        prefix = len(host) + 1
+        dead = [c for c in claimers if c and c[prefix:].isdigit() and not alive(int(c[prefix:]))]
+        if not dead:
+            return 0
+        result = session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.status == "processing", InboundMessage.claimed_by.in_(dead))
+            .values(status="pending", claimed_by=None, claimed_at=None)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def record_failure(
     sessions: sessionmaker[Session],
     inbound_id: int,
@@ -182,8 +247,13 @@ def record_failure(
     now: datetime,
     max_attempts: int,
     retry_base_seconds: int,
+    counted: bool = True,
 ) -> str:
     """After a failed attempt: retry later with backoff, or quarantine at the cap.
+
+    Args:
+        counted: False when the database failed (away, locked, full), not the message: the
+            attempt is given back and retried after retry_base_seconds, never quarantined.
 
     Returns:
         The new status, "pending" or "quarantined".
@@ -192,7 +262,12 @@ def record_failure(
         row = session.get_one(InboundMessage, inbound_id)
         row.last_error = error[:4000]
         row.claimed_by = row.claimed_at = None
-        if row.attempts >= max_attempts:
+        if not counted:
+            row.attempts = max(0, row.attempts - 1)
+            row.status = "pending"
+            row.next_attempt_at = now + timedelta(seconds=retry_base_seconds)
+            outcome = "retry"
+        elif row.attempts >= max_attempts:
             row.status, row.action = "quarantined", "quarantined"
             row.reason = f"processing failed {row.attempts} times: {error[:500]}"
             outcome = "quarantined"

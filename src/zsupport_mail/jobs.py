@@ -4,6 +4,11 @@ tickets waiting on the client. Run by serve's scheduler every ``sla.tick_seconds
 Each alert is sent once per ticket: its key ("response:75", "restoration:breach", "reminder",
 ...) is recorded on the ticket in the same transaction that queues the mail, so a restart or a
 second tick never repeats it. The clock is passed in, so tests can move time.
+
+Several instances on one PostgreSQL each run the scheduler; a tick first takes the advisory
+transaction lock ``sla_tick`` and is skipped when another instance's tick holds it. The lock is
+not what makes alerts unique (the recorded keys and the ticket row locks are), it only keeps
+two instances from walking the same tickets at the same moment.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.config import Settings
+from zsupport_mail.db.advisory import try_xact_lock
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.clocks import calendar_for, close_pending, pending_intervals
 from zsupport_mail.outbox import queue_mail
+from zsupport_mail.queue_status import OPEN_STATES
 from zsupport_mail.replies import ReplyRenderer, build_reply, reply_subject
 from zsupport_mail.sla import (
     Deadline,
@@ -28,7 +35,7 @@ from zsupport_mail.sla import (
 )
 
 log = structlog.get_logger("zsupport_mail.jobs")
-OPEN_STATES = ("open", "awaiting_info", "pending")
+TICK_LOCK = "sla_tick"
 
 
 @dataclass(frozen=True)
@@ -179,9 +186,12 @@ def _auto_close(
 def sla_tick(
     sessions: sessionmaker[Session], settings: Settings, renderer: ReplyRenderer, now: datetime
 ) -> list[Alert]:
-    """One pass over the open tickets; returns what it did."""
+    """One pass over the open tickets; returns what it did (nothing when skipped)."""
     done: list[Alert] = []
     with sessions.begin() as session:
+        if not try_xact_lock(session, TICK_LOCK):
+            log.debug("sla_tick_skipped", reason="another instance is ticking")
+            return done
         tickets = session.scalars(
             select(Ticket).where(Ticket.status.in_(OPEN_STATES)).with_for_update(skip_locked=True)
         )

@@ -13,6 +13,8 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
 from typing import Any
@@ -26,9 +28,10 @@ from zsupport_mail.slim import Slimmed, slim
 from zsupport_mail.textutil import html_to_text
 
 _RANDOM_NAME = re.compile(r"[a-z]{10}\.(?:txt|rtf)")  # mail-parser's random_string() names
-# No control characters (PostgreSQL refuses NUL in text) and at most 998 characters (RFC 5322's
-# line limit and our column): no real Message-ID breaks either rule.
+# No control characters (PostgreSQL refuses NUL in text, and an id goes into our headers) and at
+# most 998 characters (RFC 5322's line limit and our column): no real Message-ID breaks either.
 _MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # mail-parser logs every MIME type it does not decode at WARNING on the root logger's
 # last-resort handler; that is noise on the CLI's stderr, not an event worth keeping.
 logging.getLogger("mailparser").setLevel(logging.ERROR)
@@ -92,10 +95,19 @@ def _no_nul(text: str) -> str:
     return text.replace("\x00", "")
 
 
+def _utf8_header(value: str) -> str:
+    """A raw header value as text: 8-bit bytes (RFC 6532 UTF-8 headers) decoded as UTF-8.
+
+    The compat32 parser keeps such bytes as surrogate escapes and str() of its Header turns
+    them into U+FFFD, which would make ``hans@bücher.example`` unreadable.
+    """
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _headers(parsed: Any) -> dict[str, tuple[str, ...]]:
     result: dict[str, list[str]] = {}
-    for name, value in parsed.message.items():
-        result.setdefault(_no_nul(name.lower()), []).append(_no_nul(str(value)))
+    for name, value in parsed.message.raw_items():
+        result.setdefault(_no_nul(name.lower()), []).append(_no_nul(_utf8_header(str(value))))
     return {name: tuple(values) for name, values in result.items()}
 
 
@@ -131,14 +143,38 @@ def _attachment(raw: dict[str, Any], slimmed: dict[bytes, Slimmed]) -> Attachmen
     )
 
 
+def _display_name(name: str) -> str:
+    """A display name with its encoded-words decoded, on one line (it may hide a CR/LF)."""
+    try:
+        text = str(make_header(decode_header(name)))
+    except (HeaderParseError, UnicodeError, LookupError):
+        text = name
+    return " ".join(text.split())
+
+
 def _sender(headers: dict[str, tuple[str, ...]]) -> tuple[str, str]:
-    """The From address, or (for mail without one) the Sender/Reply-To address as a fallback."""
+    """The From address, or (for mail without one) the Sender address as a fallback.
+
+    A From that yields two usable mailboxes is refused rather than read as its first one:
+    ``dana@client.example <evil@x.example>`` is a display name posing as an address, which a
+    mail program shows as Dana's while Python's parser returns dana@client.example first.
+    """
     for name in ("from", "sender"):
+        usable: list[tuple[str, str]] = []
         for display, addr in getaddresses(list(headers.get(name, ()))):
             try:
-                return display, normalize_address(addr)
+                usable.append((_display_name(display), normalize_address(addr)))
             except AddressError:
                 continue
+        distinct = list(dict.fromkeys(addr for _, addr in usable))  # one mailbox named twice is one
+        if len(distinct) > 1:
+            listed = ", ".join(distinct)
+            raise MessageParseError(
+                f"ambiguous sender: {name.title()} names {len(distinct)} mailboxes ({listed}); "
+                "a display name is never taken as the address"
+            )
+        if usable:
+            return usable[0]
     raise MessageParseError("no usable From address")
 
 
@@ -208,7 +244,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if not headers:
         raise MessageParseError("no headers")
     from_name, from_addr = _sender(headers)
-    subject = " ".join(_no_nul(str(parsed.subject or "")).split())
+    # Control characters (an encoded-word can carry NUL or ESC) would end up in the ticket,
+    # where PostgreSQL refuses NUL, and in our replies' Subject.
+    subject = " ".join(_CONTROL.sub(" ", str(parsed.subject or "")).split())
     message_ids = extract_message_ids(_header_text(parsed.message, "Message-ID"))
     return ParsedMessage(
         message_id=message_ids[0] if message_ids else None,

@@ -9,10 +9,14 @@ scrape (and with every sd_notify STATUS), so they are right even with several in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from zsupport_mail.queue_status import QueueStatus
+from zsupport_mail.queue_status import SLA_TARGETS, QueueStatus
+
+if TYPE_CHECKING:  # jobs pulls in the reply machinery; metrics only needs the alert's key
+    from zsupport_mail.jobs import Alert
 
 # Storing is a database commit: milliseconds normally, seconds when the disk or PostgreSQL stalls.
 _TIME_TO_250_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -44,6 +48,21 @@ class Metrics:
             buckets=_TIME_TO_250_BUCKETS,
             registry=reg,
         )
+        self.sla_breaches = Counter(
+            "sla_breaches",
+            "SLA breaches recorded by the scheduler (once per ticket and target)",
+            ["target"],
+            registry=reg,
+        )
+        self.sla_in_breach = Gauge(
+            "sla_tickets_in_breach",
+            "Open tickets whose SLA target passed unmet",
+            ["target"],
+            registry=reg,
+        )
+        for target in SLA_TARGETS:  # export zeros, so an alert rule has a series from the start
+            self.sla_breaches.labels(target=target)
+            self.sla_in_breach.labels(target=target)
 
     def count_outcome(self, action: str) -> None:
         """Count one processed message by its outcome's action."""
@@ -51,11 +70,20 @@ class Metrics:
         if action == "quarantined":
             self.quarantined.inc()
 
+    def count_alerts(self, alerts: list[Alert]) -> None:
+        """Count the breaches among what one SLA tick did (keys like "response:breach")."""
+        for alert in alerts:
+            target, _, level = alert.key.partition(":")
+            if level == "breach":
+                self.sla_breaches.labels(target=target).inc()
+
     def set_queues(self, status: QueueStatus) -> None:
-        """Update the queue-depth gauges from a fresh read of the database."""
+        """Update the queue-depth and breach gauges from a fresh read of the database."""
         self.inbox_pending.set(status.inbox_pending)
         self.outbox_pending.set(status.outbox_queued)
         self.outbox_failed.set(status.outbox.get("failed", 0))
+        for target in SLA_TARGETS:
+            self.sla_in_breach.labels(target=target).set(status.breaches.get(target, 0))
 
     def render(self) -> bytes:
         """The registry in the Prometheus text exposition format."""

@@ -46,13 +46,16 @@ class Monitor:
                 inbox_pending=queues.inbox_pending,
                 outbox_pending=queues.outbox_queued,
                 quarantined=queues.quarantined,
+                outbox_overdue=queues.outbox_overdue,
+                sla_breaches=queues.as_json()["sla_breaches"],
             )
         failing = [
             key
             for key, ok in (
                 ("database", body["database"] == "ok"),
                 ("smtp", body["smtp"] == "listening"),
-                ("outbox_stuck", body["outbox_stuck"] is False),
+                # Unknown (None) while the database is down: that check alone is named then.
+                ("outbox_stuck", body["outbox_stuck"] is not True),
             )
             if not ok
         ]

@@ -5,6 +5,12 @@ Temporary failures (4xx, connection errors) are retried with capped exponential 
 the row's deadline; permanent failures (5xx) and expired deadlines end as ``failed``, logged.
 A row is marked sent in the same transaction that found it due, after the relay said 250, so a
 crash can at worst resend one mail, never lose one.
+
+Mail leaves in the order it was queued. When the relay cannot be reached at all (connection
+refused or dropped, 421, a maildir that cannot be written) the pass stops at that row, without
+pushing its retry time back: the rows behind it are not tried, and the caller waits (serve's
+sender backs off) before the next pass starts again from the oldest row. A 4xx that concerns
+one mail only defers that mail with its own backoff and does not hold up the others.
 """
 
 from __future__ import annotations
@@ -38,6 +44,10 @@ class TemporaryDeliveryError(Exception):
 
 class PermanentDeliveryError(Exception):
     """Do not try again."""
+
+
+class RelayUnavailable(TemporaryDeliveryError):
+    """Nothing can be delivered now (relay down, 421, maildir unwritable): not the mail's fault."""
 
 
 def queue_mail(
@@ -101,6 +111,10 @@ def send_smtp(settings: OutboundSettings, row: OutboundMessage, timeout: float =
             refused = client.sendmail(row.mail_from, row.to_addrs, row.raw)
     except smtplib.SMTPResponseException as exc:
         text = f"{exc.smtp_code} {exc.smtp_error!r}"
+        if exc.smtp_code == 421 or isinstance(
+            exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError
+        ):
+            raise RelayUnavailable(text) from exc  # the relay is closing or not talking
         if 400 <= exc.smtp_code < 500:
             raise TemporaryDeliveryError(text) from exc
         raise PermanentDeliveryError(text) from exc
@@ -110,8 +124,8 @@ def send_smtp(settings: OutboundSettings, row: OutboundMessage, timeout: float =
         if any(400 <= code < 500 for code in codes):
             raise TemporaryDeliveryError(text) from exc
         raise PermanentDeliveryError(text) from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        raise TemporaryDeliveryError(f"{type(exc).__name__}: {exc}") from exc
+    except (OSError, smtplib.SMTPException) as exc:  # refused, reset, timed out, disconnected
+        raise RelayUnavailable(f"{type(exc).__name__}: {exc}") from exc
     if refused:
         raise PermanentDeliveryError(f"some recipients refused: {refused!r}")
 
@@ -122,7 +136,7 @@ def deliver(settings: OutboundSettings, row: OutboundMessage) -> None:
         try:
             write_maildir(settings.maildir, row.raw)
         except OSError as exc:
-            raise TemporaryDeliveryError(f"maildir: {exc}") from exc
+            raise RelayUnavailable(f"maildir: {exc}") from exc
     else:
         send_smtp(settings, row)
 
@@ -132,6 +146,7 @@ class DeliveryReport:
     sent: int = 0
     deferred: int = 0
     failed: int = 0
+    relay_unavailable: bool = False  # the pass stopped there; wait before the next one
 
 
 def _backoff(settings: OutboundSettings, attempts: int) -> timedelta:
@@ -143,6 +158,13 @@ def _attempt(settings: OutboundSettings, row: OutboundMessage, now: datetime) ->
     """Try one delivery and update the row; returns (log event, reason)."""
     try:
         deliver(settings, row)
+    except RelayUnavailable as exc:
+        row.last_error = str(exc)
+        if now > row.deadline_at:
+            row.status = "failed"
+            return "delivery_failed", f"gave up at the deadline: {exc}"
+        # next_attempt_at stays: this row is still the first to go once the relay is back.
+        return "delivery_held", f"{exc}; relay unavailable: held, first in line for the next pass"
     except TemporaryDeliveryError as exc:
         row.last_error = str(exc)
         retry_at = now + _backoff(settings, row.attempts)
@@ -183,7 +205,10 @@ def _note_failure(session: Session, row: OutboundMessage, reason: str, now: date
 def deliver_one(
     sessions: sessionmaker[Session], settings: OutboundSettings, now: datetime
 ) -> str | None:
-    """Deliver the oldest due mail; returns its new status, or None when nothing is due."""
+    """Deliver the oldest due mail; returns its new status, or None when nothing is due.
+
+    The status is "held" (the row stays queued) when the relay could not be reached.
+    """
     with sessions.begin() as session:
         row = session.scalar(
             select(OutboundMessage)
@@ -208,19 +233,29 @@ def deliver_one(
             },
         )
     # Logged after the commit, so whoever reads the log finds the row in this state.
+    held = event == "delivery_held"  # logged as delivery_deferred, the operators' event name
+    if held:
+        event, fields["relay_unavailable"] = "delivery_deferred", True
     level = {"delivery_sent": log.info, "delivery_deferred": log.warning}.get(event, log.error)
     level(event, reason=reason, **fields)
-    return status
+    return "held" if held else status
 
 
 def deliver_due(
     sessions: sessionmaker[Session], settings: OutboundSettings, now: datetime, limit: int = 1000
 ) -> DeliveryReport:
-    """Deliver every due mail (up to limit), oldest first."""
-    counts = {"sent": 0, "queued": 0, "failed": 0}
+    """Deliver every due mail (up to limit), oldest first; stop when the relay is unavailable."""
+    counts = {"sent": 0, "queued": 0, "failed": 0, "held": 0}
     for _ in range(limit):
         status = deliver_one(sessions, settings, now)
         if status is None:
             break
         counts[status] += 1
-    return DeliveryReport(sent=counts["sent"], deferred=counts["queued"], failed=counts["failed"])
+        if status == "held":
+            break  # the rest would fail alike, and must not overtake the held row
+    return DeliveryReport(
+        sent=counts["sent"],
+        deferred=counts["queued"] + counts["held"],
+        failed=counts["failed"],
+        relay_unavailable=bool(counts["held"]),
+    )

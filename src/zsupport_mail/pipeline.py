@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import select
@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.clock import Clock
 from zsupport_mail.config import Settings
+from zsupport_mail.contacts import history_version
 from zsupport_mail.db.models import InboundMessage, Ticket, TicketMessage
 from zsupport_mail.db.repos import SqlTicketLookup
 from zsupport_mail.handlers import HandlerContext, HandlingState, run_handlers
 from zsupport_mail.handlers.intake import score_before_writing
 from zsupport_mail.inbox import (
+    TRANSIENT_DB_ERRORS,
     Arrival,
     add_inbound,
     claim,
@@ -76,15 +78,20 @@ class Pipeline:
         self.clock = clock
         self.worker = worker
         self._directory: Directory | None = None
+        self._directory_version: tuple[int, int] | None = None
 
     def refresh_directory(self) -> None:
         """Forget the cached contacts (after the config's clients changed)."""
         self._directory = None
 
-    def _directory_for(self, session: Session) -> Directory:
-        if self._directory is None:
+    def _directory_for(self, session: Session, at: datetime) -> Directory:
+        """Who was who at the instant at; re-read when the authorisation history changed
+        (a ``contacts import`` by another process), so serve needs no reload for it."""
+        version = history_version(session)
+        if self._directory is None or version != self._directory_version:
             self._directory = load_directory(session, self.settings)
-        return self._directory
+            self._directory_version = version
+        return self._directory.as_of(at)
 
     def ingest(
         self,
@@ -116,7 +123,7 @@ class Pipeline:
             existing = None  # stored concurrently by someone else: report it below
         except Exception as exc:
             stored = store_raw(self.sessions, raw, arrival)
-            claim(self.sessions, self.worker, now, inbound_id=stored.inbound_id)
+            self._claim(now, stored.inbound_id)
             return self._failed(stored.inbound_id, exc, now)
         if existing is None:
             with self.sessions.begin() as session:
@@ -127,7 +134,7 @@ class Pipeline:
     def process(self, inbound_id: int) -> Outcome:
         """Claim and process one stored message, recording a failure instead of raising."""
         now = self.clock()
-        claimed = claim(self.sessions, self.worker, now, inbound_id=inbound_id)
+        claimed = self._claim(now, inbound_id)
         if claimed is None:
             return self._unclaimed_outcome(inbound_id)
         return self._process_claimed(claimed, now)
@@ -135,16 +142,25 @@ class Pipeline:
     def process_next(self) -> Outcome | None:
         """Claim and process the next due message, if any."""
         now = self.clock()
-        claimed = claim(self.sessions, self.worker, now)
+        claimed = self._claim(now)
         return None if claimed is None else self._process_claimed(claimed, now)
+
+    def _claim(self, now: datetime, inbound_id: int | None = None) -> int | None:
+        lease = timedelta(seconds=self.settings.processing.claim_lease_seconds)
+        return claim(self.sessions, self.worker, now, inbound_id, lease=lease)
 
     def _process_claimed(self, inbound_id: int, now: datetime) -> Outcome:
         try:
             with self.sessions.begin() as session:
-                row = session.get_one(InboundMessage, inbound_id)
-                outcome = self._process_row(session, row, now)
+                # Locked while we work: another instance's claim skips it even past the lease.
+                row = session.get_one(InboundMessage, inbound_id, with_for_update=True)
+                ours = (row.status, row.claimed_by) == ("processing", self.worker)
+                # Not ours any more: taken over after our lease ran out, and finished.
+                outcome = self._process_row(session, row, now) if ours else None
         except Exception as exc:
             return self._failed(inbound_id, exc, now)
+        if outcome is None:
+            return self._unclaimed_outcome(inbound_id)
         return _logged(outcome)
 
     def _process_row(
@@ -157,7 +173,7 @@ class Pipeline:
                 session,
                 self.settings,
                 self.renderer,
-                self._directory_for(session),
+                self._directory_for(session, row.received_at),
                 row,
                 journey,
                 now,
@@ -169,7 +185,12 @@ class Pipeline:
             structlog.contextvars.unbind_contextvars("inbound_id")
 
     def _failed(self, inbound_id: int, exc: Exception, now: datetime) -> Outcome:
-        """Count a failed attempt: the message's transaction was rolled back."""
+        """Count a failed attempt: the message's transaction was rolled back.
+
+        A database that is away, locked or full is not the message's fault: that attempt is
+        not counted towards quarantine. (If the failure cannot be recorded either, the error
+        propagates and serve's worker waits for the database.)
+        """
         log.error("message_failed", inbound_id=inbound_id, error=repr(exc), exc_info=exc)
         status = record_failure(
             self.sessions,
@@ -178,6 +199,7 @@ class Pipeline:
             now=now,
             max_attempts=self.settings.processing.max_attempts,
             retry_base_seconds=self.settings.processing.retry_base_seconds,
+            counted=not isinstance(exc, TRANSIENT_DB_ERRORS),
         )
         action = "quarantined" if status == "quarantined" else "failed"
         return Outcome(inbound_id, None, action, None, None, f"processing failed: {exc!r}")
@@ -239,16 +261,19 @@ def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_re
         if sender.staff
         else "unknown"
     )
+    note = sender.doubt or sender.verified
     journey.record(
         "sender",
         "recognised" if sender.client or sender.staff else "unknown",
-        f"{sender.address}: {who}",
+        f"{sender.address}: {who}" + (f"; {note}" if note else ""),
     )
     unauthorized = assessment.hit("unauthorized_contact")
+    # An authorised sender's reason is the period that authorised them (contacts.py).
+    why = sender.contact.authorization if sender.contact else ""
     journey.record(
         "authorisation",
         "unauthorized" if unauthorized else "ok",
-        unauthorized.reason if unauthorized else "",
+        unauthorized.reason if unauthorized else why,
     )
     journey.record("thread", "matched" if assessment.context.thread else "new", thread_reason)
     for finding in assessment.findings:

@@ -5,6 +5,10 @@ sections (``clients``, ``staff``) from the file and keeps everything else (liste
 outbound), because those cannot change under open connections. Sections that differ but were
 not applied are named in the ``config_reloaded`` event, so the operator knows to restart. A
 file that does not validate changes nothing and is reported as ``config_reload_failed``.
+
+Contacts imported with ``contacts import`` need no reload (the pipeline re-reads the
+authorisation history when it changed), and a reload cannot undo them: ``sync_directory``
+leaves an imported client's authorised set alone (contacts.py).
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Render automatic replies from Jinja2 templates and build them as RFC 5322 messages.
 
 The environment is strict (a missing variable is an error, not an empty string) and
-autoescapes HTML templates. Subjects are collapsed to one line before use, so a CR/LF in a
-client's subject can never inject a header into our reply.
+autoescapes HTML templates (``.html`` and ``.html.j2``; the packaged ones are plain text, where
+HTML escaping would only garble the client's words). Subjects are collapsed to one line
+without control characters and cut to a readable length before use, so a CR/LF (raw or
+decoded from an encoded-word) in a client's subject can never inject a header into our reply
+and a megabyte subject cannot make a header line longer than RFC 5322's 998 characters.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import base64
 import binascii
 import re
 import secrets
+import unicodedata
 from datetime import UTC, datetime
 from email.charset import QP, Charset
 from email.header import Header
@@ -27,6 +31,8 @@ from zsupport_mail.config import Settings
 from zsupport_mail.intake.rules import LOOP_HEADER
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+_MAX_SUBJECT = 200  # characters of the client's subject kept in our replies' Subject
+_HTML_TEMPLATES = ("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2")
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
@@ -46,7 +52,7 @@ class ReplyRenderer:
     def __init__(self, settings: Settings) -> None:
         self._env = Environment(
             loader=FileSystemLoader(templates_dir(settings)),
-            autoescape=select_autoescape(("html",)),
+            autoescape=select_autoescape(_HTML_TEMPLATES),
             undefined=StrictUndefined,
             keep_trailing_newline=True,
         )
@@ -56,19 +62,26 @@ class ReplyRenderer:
 
 
 def one_line(text: str) -> str:
-    """Collapse all whitespace, CR and LF included, to single spaces."""
-    return " ".join(text.split())
+    """Collapse all whitespace (CR, LF, U+2028 included) and control characters to spaces."""
+    printable = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return " ".join(printable.split())
 
 
 def reply_subject(tag: str, original: str) -> str:
     """``Re: [Z-Support #ZS-000123] original`` without stacking Re:/Fwd: or a second tag."""
     subject = _REPLY_PREFIX.sub("", one_line(original)).replace(tag, "").strip()
+    if len(subject) > _MAX_SUBJECT:
+        subject = subject[:_MAX_SUBJECT].rstrip() + " ..."
     return one_line(f"Re: {tag} {subject or '(no subject)'}")
 
 
 def _text_part(body: str) -> MIMEText:
-    """7bit for ASCII, quoted-printable UTF-8 otherwise: readable in any mail program."""
-    if body.isascii():
+    """7bit for short-lined ASCII, quoted-printable UTF-8 otherwise: readable anywhere.
+
+    Quoted-printable also wraps the lines longer than RFC 5322's 998 characters that a
+    client's one-word subject, echoed in a template, would otherwise put into the body.
+    """
+    if body.isascii() and all(len(line) <= 998 for line in body.splitlines()):
         return MIMEText(body, "plain", "us-ascii")
     charset = Charset("utf-8")
     charset.body_encoding = QP

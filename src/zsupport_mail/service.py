@@ -5,7 +5,9 @@ moves bytes and wakes tasks. The worker and the sender are woken by events when 
 work, and also re-check on a timer for retries whose time has come. SIGTERM/SIGINT stop
 accepting, let the message in hand finish, and exit 0; anything stored but unprocessed is picked
 up at the next start. IMAP pollers (edges/imap.py) are synchronous and run in threads of their
-own; they wake the worker through the loop, and stop before the worker does.
+own; they wake the worker through the loop, and stop before the worker does. A database that
+is away, locked or full does not end a task: each backs off and retries (DatabaseWait), while
+the edges answer 451/452 or leave IMAP mail where it is.
 
 Under systemd it speaks sd_notify (notify.py): READY once the listeners are up, WATCHDOG pings
 from the loop itself (a stuck loop stops pinging and gets restarted), STATUS with the queue
@@ -21,6 +23,7 @@ import os
 import signal
 import socket
 import ssl
+import sys
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,18 +34,28 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.clock import Clock, clock_from_env, utc_now
 from zsupport_mail.config import Settings
+from zsupport_mail.db.advisory import session_locks
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.repos import sync_directory
 from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.edges.imap import ImapPollers
+from zsupport_mail.edges.ratelimit import EdgeLimits
 from zsupport_mail.edges.smtp import SupportHandler, SupportSMTP
 from zsupport_mail.heartbeat import run_status, run_watchdog
-from zsupport_mail.inbox import Arrival, StoreResult, store_raw
+from zsupport_mail.inbox import (
+    TRANSIENT_DB_ERRORS,
+    Arrival,
+    StoreResult,
+    release_claims,
+    release_dead_claims,
+    store_raw,
+)
+from zsupport_mail.instance_lock import InstanceLock, InstanceLockedError, lock_path
 from zsupport_mail.jobs import sla_tick
 from zsupport_mail.metrics import Metrics
 from zsupport_mail.monitoring import Monitor
 from zsupport_mail.notify import Notifier
-from zsupport_mail.outbox import deliver_due
+from zsupport_mail.outbox import DeliveryReport, deliver_due
 from zsupport_mail.pipeline import Outcome, Pipeline
 from zsupport_mail.queue_status import QueueStatus, read_queue_status
 from zsupport_mail.reload import SettingsHolder, reload_settings
@@ -50,6 +63,7 @@ from zsupport_mail.replies import ReplyRenderer
 
 log = structlog.get_logger("zsupport_mail.service")
 RECHECK_SECONDS = 5.0
+DB_RETRY_CAP_SECONDS = 30.0
 
 
 @dataclass
@@ -78,6 +92,39 @@ async def _wait(event: asyncio.Event, stopping: asyncio.Event, timeout: float) -
     event.clear()
 
 
+class DatabaseWait:
+    """Backoff after a transient database error, so a task outlives a database outage.
+
+    The database being away, locked by another process or full fails every message alike; the
+    task logs it, waits 1, 2, 4 ... DB_RETRY_CAP_SECONDS (or until stopping) and tries again,
+    instead of ending and taking serve down with it.
+    """
+
+    def __init__(self, task: str, stopping: asyncio.Event) -> None:
+        self.task = task
+        self.stopping = stopping
+        self.failures = 0
+
+    async def after(self, exc: Exception) -> None:
+        self.failures += 1
+        delay = min(DB_RETRY_CAP_SECONDS, 2.0 ** min(self.failures - 1, 10))
+        # The driver's message only: SQLAlchemy's own text carries the statement's parameters.
+        error = str(getattr(exc, "orig", None) or exc).strip()
+        log.warning(
+            "database_unavailable",
+            task=self.task,
+            error=error,
+            failures=self.failures,
+            retry_in=delay,
+        )
+        await _wait(asyncio.Event(), self.stopping, delay)
+
+    def recovered(self) -> None:
+        if self.failures:
+            log.info("database_available", task=self.task, failures=self.failures)
+            self.failures = 0
+
+
 async def run_worker(
     pipeline: Pipeline,
     wake: Wakeups,
@@ -86,13 +133,25 @@ async def run_worker(
     metrics: Metrics | None = None,
     reload: Callable[[], object] | None = None,
 ) -> None:
-    """Process due inbox messages one at a time until stopping; reload between two when asked."""
+    """Process due inbox messages one at a time until stopping; reload between two when asked.
+
+    After a database failure the message in hand may still be claimed (recording the failure
+    needs the database too): the claim is released first once the database answers again.
+    """
+    database = DatabaseWait("worker", wake.stopping)
     while not wake.stopping.is_set():
         if wake.reload.is_set():
             wake.reload.clear()
             if reload is not None:
                 await run(reload)
-        outcome = await run(pipeline.process_next)
+        try:
+            if database.failures:
+                await run(release_claims, pipeline.sessions, pipeline.worker)
+            outcome = await run(pipeline.process_next)
+        except TRANSIENT_DB_ERRORS as exc:
+            await database.after(exc)
+            continue
+        database.recovered()
         if outcome is None:
             await _wait(wake.inbox, wake.stopping, RECHECK_SECONDS)
             continue
@@ -107,17 +166,27 @@ async def run_scheduler(
     clock: Clock,
     wake: Wakeups,
     run: Callable[..., Awaitable[object]],
+    metrics: Metrics | None = None,
 ) -> None:
     """The SLA tick (jobs.sla_tick) every sla.tick_seconds until stopping.
 
     Reads the pipeline's settings on every tick, so a SIGHUP reload of the clients (and their
-    calendars) applies to the next tick.
+    calendars) applies to the next tick. Breaches it records are counted in metrics.
     """
     never = asyncio.Event()
+    database = DatabaseWait("scheduler", wake.stopping)
     while not wake.stopping.is_set():
         settings = pipeline.settings
-        if await run(sla_tick, sessions, settings, pipeline.renderer, clock()):
+        try:
+            alerts = await run(sla_tick, sessions, settings, pipeline.renderer, clock())
+        except TRANSIENT_DB_ERRORS as exc:
+            await database.after(exc)
+            continue
+        database.recovered()
+        if isinstance(alerts, list) and alerts:
             wake.outbox.set()
+            if metrics is not None:
+                metrics.count_alerts(alerts)
         await _wait(never, wake.stopping, settings.sla.tick_seconds)
 
 
@@ -128,16 +197,49 @@ async def run_sender(
     wake: Wakeups,
     run: Callable[..., Awaitable[object]],
 ) -> None:
-    """Deliver due outbox mail until stopping."""
+    """Deliver due outbox mail until stopping.
+
+    While the relay is unreachable, new mail does not wake the sender: it waits out its own
+    backoff (outbound.retry_base_seconds doubling up to retry_max_seconds) and then starts
+    again from the oldest queued mail, so mail leaves in the order it was queued.
+    """
+    database = DatabaseWait("sender", wake.stopping)
+    never = asyncio.Event()
+    relay_failures = 0
     while not wake.stopping.is_set():
-        await run(deliver_due, sessions, settings.outbound, clock())
+        try:
+            report = await run(deliver_due, sessions, settings.outbound, clock())
+        except TRANSIENT_DB_ERRORS as exc:
+            await database.after(exc)
+            continue
+        database.recovered()
+        if isinstance(report, DeliveryReport) and report.relay_unavailable:
+            relay_failures += 1
+            delay = settings.outbound.retry_base_seconds * 2 ** min(relay_failures - 1, 20)
+            await _wait(never, wake.stopping, min(delay, settings.outbound.retry_max_seconds))
+            continue
+        relay_failures = 0
         await _wait(wake.outbox, wake.stopping, RECHECK_SECONDS)
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def release_own_claims(sessions: sessionmaker[Session], url: str) -> int:
-    """On SQLite (one instance by design) a claim left at start belongs to a dead process."""
+    """On SQLite (one instance by design) a claim left at start belongs to a dead process.
+
+    On PostgreSQL several instances may share the database: only the claims of dead
+    processes on this host are released; other hosts' claims expire with their lease.
+    """
     if not url.startswith("sqlite"):
-        return 0  # several instances may share PostgreSQL: leases expire instead
+        return release_dead_claims(sessions, socket.gethostname(), _process_alive)
     with sessions.begin() as session:
         result = session.execute(
             update(InboundMessage)
@@ -188,7 +290,9 @@ async def serve_async(
     notifier = notifier or Notifier.from_env()
     holder = SettingsHolder(settings)
     metrics = Metrics()
-    engine = make_engine(settings.database.url)
+    engine = make_engine(
+        settings.database.url, busy_timeout_seconds=settings.database.busy_timeout_seconds
+    )
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         sync_directory(session, settings)
@@ -229,7 +333,9 @@ async def serve_async(
     async def in_pool(func: Callable[..., object], *args: object) -> object:
         return await loop.run_in_executor(work_pool, func, *args)
 
-    handler = SupportHandler(settings.smtp, store, store_pool, on_stored)
+    handler = SupportHandler(
+        settings.smtp, store, store_pool, on_stored, limits=EdgeLimits(settings.security)
+    )
     tls = _tls_context(settings)
     server = await loop.create_server(
         lambda: SupportSMTP(
@@ -259,6 +365,7 @@ async def serve_async(
         _from_thread(loop, wake.inbox.set),
         clock,
         on_received=on_imap_received,
+        locks=session_locks(settings.database.url),
     )
     log.info(
         "serve_started",
@@ -285,7 +392,7 @@ async def serve_async(
         ),
         asyncio.create_task(run_sender(settings, sessions, clock, wake, in_pool), name="sender"),
         asyncio.create_task(
-            run_scheduler(pipeline, sessions, clock, wake, in_pool),
+            run_scheduler(pipeline, sessions, clock, wake, in_pool, metrics),
             name="scheduler",
         ),
     ]
@@ -321,10 +428,27 @@ async def serve_async(
 
 
 def serve(settings: Settings) -> int:
-    """Blocking entry point for the CLI; returns the exit code."""
+    """Blocking entry point for the CLI; returns the exit code.
+
+    On SQLite the instance lock is taken first: a second serve on the same file exits 1 at
+    once, naming the holder, before it listens or changes anything.
+    """
+    path = lock_path(settings.database.url)
+    try:
+        held = InstanceLock.acquire(path) if path is not None else None
+    except InstanceLockedError as exc:
+        log.error("serve_refused", reason=str(exc), holder_pid=exc.holder_pid, lock=str(path))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. the database's directory is not writable for the lock file
+        log.error("serve_failed", error=f"cannot take the instance lock {path}: {exc}")
+        return 1
     try:
         asyncio.run(serve_async(settings, clock=clock_from_env()))
     except OSError as exc:
         log.error("serve_failed", error=str(exc))
         return 1
+    finally:
+        if held is not None:
+            held.release()
     return 0

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from zsupport_mail.addresses import AddressError, normalize_address
+from zsupport_mail.contacts import authorization_at
 from zsupport_mail.db.models import Charge, InboundMessage, OutboundMessage, Ticket, TicketMessage
 
 
@@ -93,7 +97,32 @@ def ticket_detail(ticket: Ticket) -> dict[str, Any]:
         "intake_missing": ticket.notified_missing if ticket.status == "awaiting_info" else [],
         "messages": [message_view(m) for m in ticket.messages],
         "charges": [charge_view(c) for c in ticket.charges],
+        "authorization": _ticket_authorization(ticket),
     }
+
+
+def _ticket_authorization(ticket: Ticket) -> dict[str, Any] | None:
+    """Why the requester was (not) authorised when the first report arrived."""
+    session = object_session(ticket)
+    if session is None:
+        return None
+    first = session.scalar(
+        select(InboundMessage.received_at)
+        .join(TicketMessage, TicketMessage.inbound_id == InboundMessage.id)
+        .where(TicketMessage.ticket_id == ticket.id)
+        .order_by(InboundMessage.received_at)
+        .limit(1)
+    )
+    return authorization_at(session, ticket.requester_email, first or ticket.created_at)
+
+
+def _sender(raw: bytes) -> str | None:
+    """The From address of a stored message (headers only: cheap, and never the body)."""
+    header = BytesHeaderParser(policy=default_policy).parsebytes(raw).get("From")
+    try:
+        return normalize_address(str(header)) if header else None
+    except (AddressError, ValueError):
+        return None
 
 
 def outbox_view(row: OutboundMessage, ticket_number: str | None) -> dict[str, Any]:
@@ -112,8 +141,10 @@ def outbox_view(row: OutboundMessage, ticket_number: str | None) -> dict[str, An
     }
 
 
-def inbound_view(session: Session, row: InboundMessage) -> dict[str, Any]:
+def inbound_view(session: Session, row: InboundMessage, *, explain: bool = True) -> dict[str, Any]:
+    """One inbox row; ``explain`` adds why its sender was (not) authorised when it arrived."""
     number = session.scalar(select(Ticket.number).where(Ticket.id == row.ticket_id))
+    sender = _sender(row.raw) if explain else None
     return {
         "id": row.id,
         "source": row.source,
@@ -132,4 +163,5 @@ def inbound_view(session: Session, row: InboundMessage) -> dict[str, Any]:
             {"at": iso(e.at), "step": e.step, "outcome": e.outcome, "reason": e.reason}
             for e in row.journey
         ],
+        "authorization": authorization_at(session, sender, row.received_at) if sender else None,
     }

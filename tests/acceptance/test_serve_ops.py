@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from tests.helpers import SUPPORT, config_dict, make_mail, to_toml, write_config
+from tests.helpers import SUPPORT, config_dict, make_mail, set_clock, to_toml, write_config
 from tests.servers.ports import free_port
 
 
@@ -94,7 +94,13 @@ def test_healthz_and_metrics_over_http(start_serve):
         client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
     serve.wait_for("message_processed")
 
-    _, after = fetch(port, "/metrics")
+    # The pipeline logs message_processed in its thread; the worker counts it just after, on
+    # the event loop that also answers this scrape: wait for the count, not for the log line.
+    deadline = time.monotonic() + 30
+    created = 'messages_processed_total{action="created"}'
+    while sample(after := fetch(port, "/metrics")[1], created) < 1:
+        assert time.monotonic() < deadline, after
+        time.sleep(0.05)  # poll interval, not synchronisation
     assert sample(after, 'messages_received_total{source="smtp"}') == 1
     assert sample(after, 'messages_processed_total{action="created"}') == 1
     assert sample(after, "smtp_time_to_250_seconds_count") == 1
@@ -177,7 +183,7 @@ def test_scheduler_warns_and_records_a_breach_on_a_running_serve(start_serve, tm
     from tests.helpers import SUPPORT, make_mail
 
     clock_file = tmp_path / "now"
-    clock_file.write_text("2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
+    set_clock(clock_file, "2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
     serve = start_serve(
         sla={"tick_seconds": 1},
         staff={"addresses": ["boss@staffmail.example"]},
@@ -186,7 +192,7 @@ def test_scheduler_warns_and_records_a_breach_on_a_running_serve(start_serve, tm
     with smtplib.SMTP("127.0.0.1", serve.port) as client:
         client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
     serve.wait_for("message_processed")
-    clock_file.write_text("2026-11-24T19:30:00+00:00")  # 2.5 h later: past the 2 h response
+    set_clock(clock_file, "2026-11-24T19:30:00+00:00")  # 2.5 h later: past the 2 h response
     [breach] = serve.wait_for("sla_breach", timeout=30)
     assert (breach["ticket"], breach["target"]) == ("ZS-000001", "response")
     warnings = serve.wait_for("sla_warning", count=2, timeout=30)
@@ -199,7 +205,7 @@ def test_scheduler_auto_closes_a_ticket_waiting_on_the_client(start_serve, tmp_p
     from tests.helpers import SUPPORT, make_mail
 
     clock_file = tmp_path / "now"
-    clock_file.write_text("2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
+    set_clock(clock_file, "2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
     serve = start_serve(sla={"tick_seconds": 1}, env={"ZSUPPORT_CLOCK_FILE": str(clock_file)})
     with smtplib.SMTP("127.0.0.1", serve.port) as client:
         client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
@@ -214,6 +220,6 @@ def test_scheduler_auto_closes_a_ticket_waiting_on_the_client(start_serve, tmp_p
             ),
         )
     serve.wait_for("message_processed", count=2)
-    clock_file.write_text("2026-12-04T17:00:00+00:00")  # well past 48 business hours
+    set_clock(clock_file, "2026-12-04T17:00:00+00:00")  # well past 48 business hours
     [closed] = serve.wait_for("ticket_auto_closed", timeout=30)
     assert closed["ticket"] == "ZS-000001"

@@ -63,9 +63,13 @@ class PostgresCluster:
                 f"\n--- {self.log_path} ---\n{log_tail(self.log_path)}"
             )
 
-    def stop(self) -> None:
-        """Stop at once, without a checkpoint; a no-op when the server is not running."""
-        self._stop("immediate")
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop at once, without a checkpoint; a no-op when the server is not running.
+
+        With synchronous_commit off an immediate stop can lose the last commits: a test that
+        stops the server under a client and checks what survived uses mode="fast".
+        """
+        self._stop(mode)
 
     def restart(self) -> None:
         """Stop cleanly and start again on the same port.

@@ -144,3 +144,13 @@ def test_client_calendar_keys_are_validated(tmp_path):
     assert any('clients[0].business_hours.sat: expected "HH:MM-HH:MM"' in p for p in found)
     assert any("clients[0].business_hours.funday: unknown key" in p for p in found)
     assert any("clients[0].closed_days: expected ISO dates" in p for p in found)
+
+
+def test_database_busy_timeout_defaults_to_30_and_is_checked(tmp_path):
+    assert load_settings(EXAMPLE).database.busy_timeout_seconds == 30
+    settings = load_settings(write(tmp_path, database={"busy_timeout_seconds": 2}))
+    assert settings.database.busy_timeout_seconds == 2
+    path = write(tmp_path, database={"busy_timeout_seconds": 0})
+    assert f"{path}: database.busy_timeout_seconds: expected an integer from 1 to 3600, got 0" in (
+        problems(path)
+    )

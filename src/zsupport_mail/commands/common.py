@@ -23,7 +23,9 @@ def print_json(value: Any) -> None:
 
 def open_db(settings: Settings, *, require_schema: bool = True) -> sessionmaker[Session]:
     """Sessions on the configured database, refusing one whose schema is behind."""
-    engine = make_engine(settings.database.url)
+    engine = make_engine(
+        settings.database.url, busy_timeout_seconds=settings.database.busy_timeout_seconds
+    )
     if require_schema:
         migrate.require_current(engine)
     return make_session_factory(engine)

@@ -11,9 +11,13 @@ import argparse
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from zsupport_mail.clock import utc_now
 from zsupport_mail.commands.common import CommandError, open_db, print_json
 from zsupport_mail.config import Settings
+from zsupport_mail.contacts import load_periods
+from zsupport_mail.db.repos import sync_directory
 from zsupport_mail.handlers.clocks import calendar_for
 from zsupport_mail.outbox import queue_mail
 from zsupport_mail.replies import ReplyRenderer, build_reply, one_line
@@ -26,6 +30,16 @@ def _instant(value: str, zone: ZoneInfo, flag: str) -> datetime:
     except ValueError:
         raise CommandError(f"{flag}: expected ISO-8601, got {value!r}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def _authorized_now(
+    sessions: sessionmaker[Session], settings: Settings, client: str, now: datetime
+) -> list[str]:
+    """The client's authorised contacts now (config or the latest import), primary first."""
+    with sessions.begin() as session:
+        sync_directory(session, settings, now)
+        periods = [p for p in load_periods(session, client=client) if p.covers(now)]
+    return [p.email for p in sorted(periods, key=lambda p: (p.role != "primary", p.email))]
 
 
 def cmd_outage_announce(settings: Settings, args: argparse.Namespace) -> int:
@@ -46,7 +60,8 @@ def cmd_outage_announce(settings: Settings, args: argparse.Namespace) -> int:
             f"{deadline.astimezone(zone):%a %d %b %Y %H:%M %Z} (three business days); "
             "use --emergency for an emergency outage"
         )
-    to = [c.email for c in client.contacts if c.authorized]
+    sessions = open_db(settings)
+    to = _authorized_now(sessions, settings, client.name, now)
     if not to:
         raise CommandError(f"{client.name} has no primary or backup contact to notify")
     body = ReplyRenderer(settings).render(
@@ -70,7 +85,7 @@ def cmd_outage_announce(settings: Settings, args: argparse.Namespace) -> int:
         now=now,
         automatic=False,
     )
-    with open_db(settings).begin() as session:
+    with sessions.begin() as session:
         row = queue_mail(
             session, settings.outbound, message, kind=f"outage_{kind}", now=now, automatic=False
         )

@@ -106,6 +106,34 @@ class Contact(Base):
     client: Mapped[Client] = relationship(back_populates="contacts")
 
 
+class ContactAuthorization(Base):
+    """One period in which a contact was authorised (primary or backup) for a client.
+
+    The contract changes the authorised-contact list by written notice, so a change never
+    overwrites: it ends the open period (``valid_until``, ``ended_by``) and opens a new one.
+    ``source`` says where a period came from (``config``, ``import:FILE by USER``), so an old
+    ticket's authorisation can be explained. ``valid_until`` NULL means still authorised.
+    """
+
+    __tablename__ = "contact_authorization"
+    __table_args__ = (
+        Index("ix_contact_authorization_client_id_valid_until", "client_id", "valid_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(400))
+    ended_by: Mapped[str | None] = mapped_column(String(400))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    contact: Mapped[Contact] = relationship()
+    client: Mapped[Client] = relationship()
+
+
 class InboundMessage(Base):
     """The durable inbox: raw bytes as received, then the outcome of processing them.
 

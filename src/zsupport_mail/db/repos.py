@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zsupport_mail.config import Settings
+from zsupport_mail.clock import utc_now
+from zsupport_mail.config import ClientConfig, Settings
+from zsupport_mail.contacts import (
+    CONFIG_SOURCE,
+    IMPORT_PREFIX,
+    RECORD_START,
+    ever_authorized,
+    imported_client_ids,
+    open_periods,
+    set_role,
+)
 from zsupport_mail.db.models import (
     Client,
     ClientDomain,
     Contact,
+    ContactAuthorization,
     MessageReference,
     Ticket,
     TicketMessage,
 )
 from zsupport_mail.intake.types import TicketRef
+
+log = structlog.get_logger("zsupport_mail.directory")
 
 
 def ticket_ref(ticket: Ticket) -> TicketRef:
@@ -62,16 +79,17 @@ def get_ticket(session: Session, number: str) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.number == number.upper()))
 
 
-def sync_directory(session: Session, settings: Settings) -> None:
+def sync_directory(session: Session, settings: Settings, now: datetime | None = None) -> None:
     """Mirror the config's clients, domains and contacts into the database.
 
-    Contacts no longer listed are deactivated, not deleted, so old tickets still name who
-    opened them and whether that person was authorised then.
+    Contacts no longer listed are deactivated, not deleted, and their authorisation period is
+    ended, so old tickets still name who opened them and whether that person was authorised
+    then. Clients taken over by ``contacts import`` keep their imported authorised set: the
+    config's primary/backup entries for them are logged and ignored (see contacts.py).
     """
+    state = _DirectoryState.read(session, now or utc_now())
     clients = {c.name: c for c in session.scalars(select(Client))}
-    contacts = {c.email: c for c in session.scalars(select(Contact))}
     domains = {d.domain: d for d in session.scalars(select(ClientDomain))}
-    listed_contacts: set[str] = set()
     listed_domains: set[str] = set()
     for config in settings.clients:
         client = clients.get(config.name) or Client(name=config.name)
@@ -84,15 +102,8 @@ def sync_directory(session: Session, settings: Settings) -> None:
             row.client_id = client.id
             session.add(row)
             listed_domains.add(domain)
-        for person in config.contacts:
-            contact = contacts.get(person.email) or Contact(email=person.email)
-            contact.client_id, contact.name, contact.phone = client.id, person.name, person.phone
-            contact.role, contact.active = person.role, True
-            session.add(contact)
-            listed_contacts.add(person.email)
-    for email, contact in contacts.items():
-        if email not in listed_contacts:
-            contact.active = False
+        _sync_contacts(session, client, config, state)
+    _deactivate_unlisted(session, state)
     for name, client in clients.items():
         if name not in {c.name for c in settings.clients}:
             client.active = False
@@ -100,3 +111,80 @@ def sync_directory(session: Session, settings: Settings) -> None:
         if domain not in listed_domains:
             session.delete(row)
     session.flush()
+
+
+@dataclass
+class _DirectoryState:
+    """What sync_directory reads once and updates as it goes."""
+
+    now: datetime
+    contacts: dict[str, Contact]
+    current: dict[int, ContactAuthorization]  # open periods by contact id
+    imported: set[int]  # client ids an import took over
+    seen_before: set[int]  # contact ids with any period
+    listed: set[str] = field(default_factory=set)
+
+    @classmethod
+    def read(cls, session: Session, now: datetime) -> _DirectoryState:
+        contacts = {c.email: c for c in session.scalars(select(Contact))}
+        return cls(
+            now,
+            contacts,
+            open_periods(session),
+            imported_client_ids(session),
+            ever_authorized(session),
+        )
+
+
+def _sync_contacts(
+    session: Session, client: Client, config: ClientConfig, state: _DirectoryState
+) -> None:
+    """One client's config contacts: rows, and periods unless an import owns the client."""
+    superseded = []
+    for person in config.contacts:
+        existing = state.contacts.get(person.email)
+        period = state.current.get(existing.id) if existing is not None else None
+        if client.id in state.imported and (person.authorized or _by_import(period)):
+            superseded.append(person.email)
+            continue
+        contact = existing or Contact(email=person.email)
+        contact.client_id, contact.name, contact.phone = client.id, person.name, person.phone
+        contact.role, contact.active = person.role, True
+        session.add(contact)
+        session.flush()
+        state.listed.add(person.email)
+        set_role(
+            session,
+            contact,
+            client.id,
+            person.role if person.authorized else None,
+            at=state.now,
+            source=CONFIG_SOURCE,
+            current=period,
+            valid_from=state.now if contact.id in state.seen_before else RECORD_START,
+        )
+    if superseded:
+        log.warning("config_contacts_superseded", client=config.name, contacts=superseded)
+
+
+def _deactivate_unlisted(session: Session, state: _DirectoryState) -> None:
+    """Contacts the config no longer lists, unless an import authorised them."""
+    for email, contact in state.contacts.items():
+        period = state.current.get(contact.id)
+        if email in state.listed or _by_import(period):
+            continue  # an import's authorised contacts are the import's to end
+        contact.active = False
+        if period is not None:
+            set_role(
+                session,
+                contact,
+                period.client_id,
+                None,
+                at=state.now,
+                source=CONFIG_SOURCE,
+                current=period,
+            )
+
+
+def _by_import(period: ContactAuthorization | None) -> bool:
+    return period is not None and period.source.startswith(IMPORT_PREFIX)

@@ -2,7 +2,9 @@
 
 SQLite runs in WAL mode with ``synchronous=FULL`` so a committed inbox row survives power loss
 (the SMTP ``250`` depends on it), with foreign keys on and a busy timeout so the SMTP edge and the
-worker can write from different threads.
+worker can write from different threads. The busy timeout (``database.busy_timeout_seconds``)
+also bounds how long a write waits while another process holds the database locked; after it
+the write fails, and the SMTP edge answers 451 instead of keeping the client waiting.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -25,13 +27,17 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # busy_timeout first: switching to WAL needs the lock another process may hold.
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return on_connect
 
 
 class FairLock:
@@ -92,12 +98,22 @@ def _serialise_writes(engine: Engine) -> None:
     event.listen(engine.pool, "checkin", checkin)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for a SQLAlchemy URL (sqlite:///path or postgresql+psycopg://...)."""
+def make_engine(url: str, *, busy_timeout_seconds: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> Engine:
+    """An engine for a SQLAlchemy URL (sqlite:///path or postgresql+psycopg://...).
+
+    Args:
+        url: the database URL.
+        busy_timeout_seconds: SQLite only: how long a statement waits for a lock held by
+            another process before it fails with "database is locked".
+    """
     if make_url(url).get_backend_name() == "sqlite":
         _ensure_sqlite_dir(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(
+            url,
+            # sqlite3's own timeout also waits at BEGIN; keep it equal to the pragma's.
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_seconds},
+        )
+        event.listen(engine, "connect", _sqlite_pragmas(int(busy_timeout_seconds * 1000)))
         _serialise_writes(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -9,6 +9,12 @@ The order store -> move -> bookmark makes a crash anywhere safe: a message not y
 fetched again and recognised by the inbox's dedupe key, so it never makes a second ticket.
 Failures (server gone, wrong password, database down) are logged once per attempt and retried
 with capped exponential backoff; a stop event ends the thread within about a second.
+
+When several instances share PostgreSQL, each poller first takes the mailbox's advisory session
+lock (db/advisory.py): one instance polls, the others stand by and try again every
+``standby_seconds``, and one of them takes over when the holder dies. Should two ever poll at
+once (a lock connection lost and not yet noticed), the inbox's dedupe key still stores each
+message once.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.clock import Clock, utc_now
 from zsupport_mail.config import ImapMailboxSettings
+from zsupport_mail.db.advisory import GrantedLock, LockError, LockFactory, SessionLock
 from zsupport_mail.edges import imap_client
 from zsupport_mail.edges.imap_batch import FETCH_ERROR, new_uids, plan_batches, store_fetched
 from zsupport_mail.edges.imap_client import ConnectionLost, FolderMissing, TlsError
@@ -50,6 +57,8 @@ class Timing:
     io_timeout_seconds: float = imap_client.IO_TIMEOUT_SECONDS
     batch_bytes: int = 32 * 1024 * 1024
     batch_count: int = 100
+    standby_seconds: float = 5.0  # how often a standby asks for the mailbox's lock again
+    lock_check_seconds: float = 60.0  # how often a holder in IDLE checks its lock connection
 
 
 class Backoff:
@@ -69,6 +78,7 @@ class Backoff:
 # Why a session ended, as a log event and its level; the first matching class wins.
 _FAILURES: tuple[tuple[Any, str, str], ...] = (
     (LoginError, "imap_login_failed", "error"),
+    (LockError, "imap_lock_failed", "warning"),
     (TlsError, "imap_tls_failed", "error"),
     (FolderMissing, "imap_folder_missing", "error"),
     (SQLAlchemyError, "imap_store_failed", "warning"),
@@ -97,8 +107,12 @@ class ImapPoller:
         timing: Timing | None = None,
         store: StoreRaw = store_raw,
         on_received: Callable[[int], None] | None = None,
+        lock: SessionLock | None = None,
     ) -> None:
         self.mailbox = mailbox
+        self._lock = lock or GrantedLock(mailbox.key)
+        self._holding = False
+        self._standing_by = False
         self._on_received = on_received  # how many new messages a batch stored (metrics)
         self._sessions = sessions
         self._on_stored = on_stored
@@ -112,11 +126,42 @@ class ImapPoller:
     def run(self) -> None:
         structlog.contextvars.bind_contextvars(imap_mailbox=self.mailbox.key)
         while not self._stop.is_set():
+            if not self._hold_lock():
+                continue
             try:
                 self._session()
             except Exception as exc:
                 self._retry_later(exc)
+        self._lock.release()
         log.info("imap_poller_stopped")
+
+    def _hold_lock(self) -> bool:
+        """True when this instance may poll; a standby waits and returns False."""
+        if self._holding:
+            return True
+        try:
+            self._holding = self._lock.try_acquire()
+        except LockError as exc:
+            self._retry_later(exc)
+            return False
+        if self._holding:
+            if not isinstance(self._lock, GrantedLock):  # SQLite: nothing to report
+                log.info("imap_mailbox_acquired", lock=self._lock.name)
+            self._standing_by = False
+            return True
+        if not self._standing_by:  # logged once per standby period, not every retry
+            log.info("imap_mailbox_standby", retry_every=self.timing.standby_seconds)
+            self._standing_by = True
+        self._stop.wait(self.timing.standby_seconds)
+        return False
+
+    def _lock_lost(self) -> bool:
+        """Checked between waits: a broken lock connection means another may poll now."""
+        if self._lock.still_held():
+            return False
+        log.warning("imap_mailbox_lost", lock=self._lock.name)
+        self._holding = False
+        return True
 
     def _retry_later(self, exc: Exception) -> None:
         delay = self._backoff.next_delay()
@@ -136,7 +181,7 @@ class ImapPoller:
         try:
             self._open(client)
             idle = bool(client.has_capability("IDLE"))
-            while not self._stop.is_set():
+            while not self._stop.is_set() and not self._lock_lost():
                 self._drain(client)
                 if idle:
                     self._wait_idle(client)
@@ -235,7 +280,11 @@ class ImapPoller:
         save_bookmark(self._sessions, self.mailbox.key, self._bookmark, self._clock())
 
     def _wait_idle(self, client: Any) -> None:
-        wait_in_idle(client, self._stop, self.timing)
+        timing = self.timing
+        if not isinstance(self._lock, GrantedLock):  # leave IDLE now and then to check the lock
+            renew = min(timing.idle_renew_seconds, timing.lock_check_seconds)
+            timing = replace(timing, idle_renew_seconds=renew)
+        wait_in_idle(client, self._stop, timing)
 
     def _wait_poll(self, client: Any) -> None:
         """Without IDLE: sleep poll_seconds, then NOOP so the server reports changes."""
@@ -287,11 +336,23 @@ class ImapPollers:
         on_stored: Callable[[], None],
         clock: Clock = utc_now,
         on_received: Callable[[int], None] | None = None,
+        locks: LockFactory = GrantedLock,
     ) -> ImapPollers:
-        """Start one poller thread per mailbox (none for an empty list)."""
+        """Start one poller thread per mailbox (none for an empty list).
+
+        Each poller polls only while it holds the lock ``locks`` gives for its mailbox.
+        """
         stop = threading.Event()
         pollers = [
-            ImapPoller(m, sessions, on_stored, stop, clock=clock, on_received=on_received)
+            ImapPoller(
+                m,
+                sessions,
+                on_stored,
+                stop,
+                clock=clock,
+                on_received=on_received,
+                lock=locks(f"imap:{m.key}"),
+            )
             for m in mailboxes
         ]
         group = cls(pollers, stop)

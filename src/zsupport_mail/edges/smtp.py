@@ -1,26 +1,32 @@
 """The SMTP edge: receive bytes, commit one inbox row, answer 250. Nothing else.
 
-RCPT is checked against the support addresses (550 5.1.1 otherwise: never an open relay).
+RCPT is checked against the support addresses (550 5.1.1 otherwise: never an open relay);
+source routes are refused outright, because aiosmtpd would silently drop the route and hand
+over only the final mailbox. MAIL is counted against the [security] rate limits
+(ratelimit.py): 421 4.7.0 per client IP (and the connection is closed), 450 4.7.1 per sender.
 DATA stores the raw bytes off the event loop and answers 250 only after the commit; a storage
-failure answers 451 4.3.0 so the sending MTA keeps the message and retries. Sender
-authorisation is deliberately *not* checked here: refusing at SMTP time leaks the contact list
-and bounces to forged senders; the intake chain decides after acceptance.
+failure answers 451 4.3.0 (452 4.3.1 when the disk or database is full, RFC 3463) so the
+sending MTA keeps the message and retries. Sender authorisation is deliberately *not* checked
+here: refusing at SMTP time leaks the contact list and bounces to forged senders; the intake
+chain decides after acceptance.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, AnyStr
 
 import structlog
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
 from zsupport_mail.addresses import AddressError, normalize_address
 from zsupport_mail.config import SmtpSettings
-from zsupport_mail.inbox import StoreResult
+from zsupport_mail.edges.ratelimit import EdgeLimits
+from zsupport_mail.inbox import StoreResult, storage_full
 
 log = structlog.get_logger("zsupport_mail.edges.smtp")
 
@@ -28,6 +34,12 @@ StoreFunc = Callable[[bytes, str, str | None, tuple[str, ...]], StoreResult]
 
 # aiosmtpd's own wording has no enhanced status codes (RFC 3463); MTAs log these verbatim.
 _TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
+# RCPT TO:<@relay.example:user@host> (RFC 5321 4.1.1.3 lets us decline the relaying it implies).
+_SOURCE_ROUTE = re.compile(r"^\s*TO:\s*<\s*@", re.IGNORECASE)
+# RCPT TO:<user@host.>: the root dot is no part of the domain; aiosmtpd's parser refuses it.
+_TRAILING_DOT = re.compile(r"(@[^<>@\s]+?)\.>")
+_STORE_FAILED = "451 4.3.0 Temporary storage failure, please try again later"
+_STORE_FULL = "452 4.3.1 Insufficient system storage"
 _ENHANCED = {
     "552 Error: Too much mail data": _TOO_BIG,
     "552 Error: message size exceeds fixed maximum message size": _TOO_BIG,
@@ -52,6 +64,12 @@ class SupportSMTP(SMTP):
                 "session_refused", reason="concurrent session limit", limit=self._max_sessions
             )
             return
+        refusal = handler.refusal_at_connect(transport.get_extra_info("peername"))
+        if refusal is not None:
+            assert isinstance(transport, asyncio.WriteTransport)
+            transport.write(f"{refusal}\r\n".encode())
+            transport.close()
+            return
         handler.open_sessions += 1
         self._counted = True
         super().connection_made(transport)
@@ -65,8 +83,25 @@ class SupportSMTP(SMTP):
     async def push(self, status: AnyStr) -> None:
         if isinstance(status, str):
             await super().push(_ENHANCED.get(status, status))
+            if status.startswith("421 ") and self.transport is not None:
+                self.transport.close()  # 421 means the server closes (RFC 5321 3.8)
         else:
             await super().push(status)
+
+    @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_RCPT(self, arg: str | None) -> None:
+        """Refuse source routes before aiosmtpd strips them; accept a root dot on our domain."""
+        if arg is not None and self.envelope is not None and self.envelope.mail_from:
+            if _SOURCE_ROUTE.match(arg):
+                log.info(
+                    "recipient_refused",
+                    recipient=arg[3:].strip(),
+                    peer=str(self.session.peer if self.session else None),
+                )
+                await self.push("550 5.1.1 Source routes are not accepted here")
+                return
+            arg = _TRAILING_DOT.sub(r"\1>", arg, count=1)
+        await super().smtp_RCPT(arg)
 
 
 class SupportHandler:
@@ -78,8 +113,10 @@ class SupportHandler:
         store: StoreFunc,
         executor: Executor | None,
         on_stored: Callable[[], None],
+        limits: EdgeLimits | None = None,
     ) -> None:
         self._addresses = frozenset(settings.addresses)
+        self._limits = limits
         self._max_recipients = settings.max_recipients
         self._max_messages = settings.max_messages_per_connection
         self._store = store
@@ -96,6 +133,9 @@ class SupportHandler:
         address: str,
         mail_options: list[str],
     ) -> str:
+        refusal = self._rate_refusal(session, address)
+        if refusal is not None:
+            return refusal
         count = getattr(session, "zs_messages", 0)
         if count >= self._max_messages:
             return "452 4.5.3 Too many messages in this session, please reconnect"
@@ -103,6 +143,20 @@ class SupportHandler:
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
+
+    def refusal_at_connect(self, peername: object) -> str | None:
+        """The per-IP rate limit's answer to a new connection, or None to let it in."""
+        if self._limits is None or not isinstance(peername, tuple):
+            return None
+        return self._limits.check_connect(str(peername[0]))
+
+    def _rate_refusal(self, session: Session, address: str) -> str | None:
+        """The [security] rate limits' answer to this MAIL, or None when within them."""
+        if self._limits is None:
+            return None
+        peer = session.peer
+        ip = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        return self._limits.check_mail(ip, address)
 
     async def handle_RCPT(
         self,
@@ -143,8 +197,11 @@ class SupportHandler:
                 for mailbox in envelope.rcpt_tos
             ]
         except Exception as exc:
-            log.error("message_store_failed", error=repr(exc), peer=str(session.peer))
-            return "451 4.3.0 Temporary storage failure, please try again later"
+            full = storage_full(exc)
+            log.error(
+                "message_store_failed", error=repr(exc), storage_full=full, peer=str(session.peer)
+            )
+            return _STORE_FULL if full else _STORE_FAILED
         self.accept_times.append(time.perf_counter() - started)
         del self.accept_times[:-1000]
         self._on_stored()

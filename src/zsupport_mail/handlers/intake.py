@@ -53,7 +53,10 @@ def score_before_writing(
     client = next((c for c in settings.clients if c.name == sender.client.name), None)
     if client is None:
         return None
-    contact = next((c for c in client.contacts if c.email == sender.address), None)
+    # The directory's record (config or import, as of the received time) over the config's.
+    contact = sender.contact or next(
+        (c for c in client.contacts if c.email == sender.address), None
+    )
     record = ContactRecord(
         company=client.name,
         name=contact.name if contact else None,

@@ -12,6 +12,7 @@ from zsupport_mail.db.models import OutboundMessage, Ticket
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.message import ParsedMessage
+from zsupport_mail.replies import one_line
 from zsupport_mail.scoring.summary import captured, missing_items, outdated_version
 
 
@@ -54,7 +55,9 @@ def _template_context(
         "ticket": ticket,
         "number": ticket.number,
         "client": ticket.client.name,
-        "requester_name": (sender.contact.name if sender.contact else sender.name) or "",
+        # one_line: a display name is the sender's to choose, line breaks included.
+        "requester_name": one_line(sender.contact.name if sender.contact else sender.name),
+        "unverified": sender.doubt,
         "requester": sender.address,
         "subject": msg.subject or "(no subject)",
         "authorized_contacts": [

@@ -98,7 +98,9 @@ class ApplyCommands:
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
         if not _is_staff_reply(ctx, state):
             if msg.text.lstrip().startswith("#") and state.ticket is not None:
-                ctx.journey.record("commands", "ignored", "commands from a non-staff sender")
+                doubt = ctx.assessment.context.sender.doubt
+                why = f": {doubt}" if doubt else ""
+                ctx.journey.record("commands", "ignored", f"commands from a non-staff sender{why}")
             return
         assert state.ticket is not None, "open_ticket ran"
         assert state.stored is not None, "record_message ran"

@@ -43,7 +43,7 @@ def assess(
     envelope_from: str | None = None,
 ) -> tuple[IntakeAssessment, str]:
     """Run recognition, threading and every rule; returns the assessment and the thread reason."""
-    sender = recognise_sender(msg, directory)
+    sender = recognise_sender(msg, directory, settings.security)
     thread, thread_reason = find_thread(
         msg, sender, tickets, settings.tickets, settings.safety.secret
     )

@@ -1,18 +1,22 @@
 """Who is who: contacts, client domains, staff and our own addresses, looked up in memory.
 
-Built once per processing transaction from the database rows that mirror the config, so every
-lookup inside the pure rules is a dict access.
+Built from the database rows that mirror the config and the contact-authorisation history
+(contacts.py), so every lookup inside the pure rules is a dict access. ``as_of(received_at)``
+gives the view the intake uses: who was authorised when the message arrived, not now.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zsupport_mail.addresses import domain_of
-from zsupport_mail.config import Settings
+from zsupport_mail.addresses import domain_of, skeleton
+from zsupport_mail.config import AUTHORIZED_ROLES, Settings
+from zsupport_mail.contacts import Period, load_periods
 from zsupport_mail.db.models import Client, ClientDomain, Contact
 from zsupport_mail.intake.types import ClientRef, ContactRef
 
@@ -24,6 +28,34 @@ class Directory:
     staff_addresses: frozenset[str]
     staff_domains: frozenset[str]
     own_addresses: frozenset[str]
+    # Active contacts with their current role, and every authorisation period by address.
+    people: dict[str, ContactRef] = field(default_factory=dict)
+    periods: dict[str, tuple[Period, ...]] = field(default_factory=dict)
+
+    def as_of(self, at: datetime) -> Directory:
+        """The directory as it was at the instant at: roles from the periods covering it.
+
+        Someone known now but not authorised at that instant counts as an ``other`` contact
+        (billable); someone whose authorisation ended and who is no longer listed is known
+        only by domain, as before the history was kept.
+        """
+        contacts = {
+            email: dataclasses.replace(ref, role=_unauthorized(ref.role))
+            for email, ref in self.people.items()
+        }
+        for email, periods in self.periods.items():
+            period = next((p for p in periods if p.covers(at)), None)
+            if period is not None:
+                contacts[email] = ContactRef(
+                    period.contact_id,
+                    period.name,
+                    email,
+                    period.role,
+                    ClientRef(period.client_id, period.client),
+                    authorization=period.explain(),
+                    phone=period.phone,
+                )
+        return dataclasses.replace(self, contacts=contacts)
 
     def contact(self, address: str) -> ContactRef | None:
         return self.contacts.get(address)
@@ -41,19 +73,40 @@ class Directory:
     def is_own(self, address: str) -> bool:
         return address in self.own_addresses
 
+    @property
+    def organisation_domains(self) -> frozenset[str]:
+        """Domains we know as a client's or staff's: they may vouch for their subdomains."""
+        return frozenset(self.domains) | self.staff_domains
+
+    def resembling(self, address: str) -> str | None:
+        """The contact, staff or own address that `address` looks like on screen, if any."""
+        shape = skeleton(address)
+        known = (*self.contacts, *self.staff_addresses, *self.own_addresses)
+        return next((k for k in sorted(known) if k != address and skeleton(k) == shape), None)
+
+
+def _unauthorized(role: str) -> str:
+    return "other" if role in AUTHORIZED_ROLES else role
+
 
 def load_directory(session: Session, settings: Settings) -> Directory:
-    """Read active clients and contacts from the database."""
+    """Read clients, contacts and authorisation periods; ``contacts`` is as of now, and
+    ``as_of(instant)`` gives any other instant."""
     clients = {c.id: ClientRef(c.id, c.name) for c in session.scalars(select(Client))}
-    contacts = {
-        c.email: ContactRef(c.id, c.name, c.email, c.role, clients[c.client_id])
+    people = {
+        c.email: ContactRef(c.id, c.name, c.email, c.role, clients[c.client_id], phone=c.phone)
         for c in session.scalars(select(Contact).where(Contact.active.is_(True)))
     }
+    periods: dict[str, list[Period]] = {}
+    for period in load_periods(session):
+        periods.setdefault(period.email, []).append(period)
     domains = {d.domain: clients[d.client_id] for d in session.scalars(select(ClientDomain))}
     return Directory(
-        contacts=contacts,
+        contacts=people,  # now: a contact's role and active flag follow its open period
         domains=domains,
         staff_addresses=settings.staff.addresses,
         staff_domains=settings.staff.domains,
         own_addresses=settings.own_addresses,
+        people=people,
+        periods={email: tuple(found) for email, found in periods.items()},
     )

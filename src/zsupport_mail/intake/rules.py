@@ -74,7 +74,8 @@ class UnknownDomain:
     def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
         sender = ctx.sender
         if sender.client is None and not sender.staff and not sender.own:
-            return Finding(self.name, f"domain {domain_of(sender.address)} belongs to no client")
+            reason = f"domain {domain_of(sender.address)} belongs to no client"
+            return Finding(self.name, f"{sender.doubt}; {reason}" if sender.doubt else reason)
         return None
 
 
@@ -88,6 +89,10 @@ class UnauthorizedContact:
         sender = ctx.sender
         if sender.client is None or sender.staff:
             return None
+        if sender.contact is None and sender.doubt:
+            return Finding(
+                self.name, f"{sender.doubt}; handled as a non-authorised sender at the domain"
+            )
         if sender.contact is None:
             return Finding(
                 self.name, f"{sender.address} is not a listed contact of {sender.client.name}"

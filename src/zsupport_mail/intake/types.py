@@ -27,6 +27,8 @@ class ContactRef:
     email: str
     role: str
     client: ClientRef
+    authorization: str = ""  # why authorised at the message's time (contacts.Period.explain)
+    phone: str | None = None  # from the contact's record (counts as furnished when scoring)
 
     @property
     def authorized(self) -> bool:
@@ -52,6 +54,10 @@ class Sender:
     client: ClientRef | None
     staff: bool
     own: bool
+    # Why the address was not believed to be the contact or staff member it names (a failed
+    # authentication, a look-alike address), or None; rules put it into their reasons.
+    doubt: str | None = None
+    verified: str | None = None  # how the sender was authenticated, when it had to be
 
 
 @dataclass(frozen=True)
