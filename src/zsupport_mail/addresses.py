@@ -118,6 +118,9 @@ def normalize_domain(domain: str) -> str:
         raise AddressError(f"bad domain {domain!r}: {exc}") from None
 
 
+MAX_ADDRESS = 254  # characters of a forward or reverse path's address
+
+
 def normalize_address(address: str) -> str:
     """``Dana@Example.COM`` -> ``dana@example.com``; accepts ``Name <addr>`` forms too.
 
@@ -131,13 +134,16 @@ def normalize_address(address: str) -> str:
     addr = addr.strip()
     local, at, domain = addr.rpartition("@")
     if not at or not local or not domain or any(ch.isspace() or ord(ch) < 32 for ch in addr):
-        raise AddressError(f"not an e-mail address: {address!r}")
+        raise AddressError(f"not an e-mail address: {address[:100]!r}")
     try:
-        return f"{local.lower()}@{normalize_domain(domain)}"
+        normalized = f"{local.lower()}@{normalize_domain(domain)}"
     except AddressError:
         if lookalike_problem(addr) is None:
             raise
-        return f"{local.lower()}@{domain.rstrip('.').lower()}"
+        normalized = f"{local.lower()}@{domain.rstrip('.').lower()}"
+    if len(normalized) > MAX_ADDRESS:  # RFC 5321 4.5.3.1.3; our columns hold 320
+        raise AddressError(f"address longer than {MAX_ADDRESS} characters")
+    return normalized
 
 
 def domain_of(address: str) -> str:

@@ -15,7 +15,9 @@ from email.parser import HeaderParser
 
 from flufl.bounce import all_failures
 
-_MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")  # as message.py: no NUL reaches SQL
+# No control characters (PostgreSQL refuses NUL in text) and at most 998 characters (RFC 5322's
+# line limit and our column): no real Message-ID breaks either rule.
+_MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
 _SYSTEM_SENDERS = re.compile(
     r"^(?:mailer-daemon|postmaster|mail\.?delivery|mdaemon|mailadm|ndr|smtp|mailerdaemon)",
     re.IGNORECASE,
@@ -58,11 +60,14 @@ _RETURNED_PARTS = frozenset({"message/rfc822", "text/rfc822-headers", "message/d
 _MAX_SCAN_BYTES = 256 * 1024  # the detectors cost ~25 ms a message: only likely bounces
 
 
-def _looks_like_bounce(message: Message, sender: str, subject: str, size: int) -> bool:
+def _declared_bounce(message: Message, sender: str, subject: str) -> bool:
+    """Says it is a bounce: a multipart/report, a system sender or a bounce subject."""
     if message.get_content_type() == "multipart/report":
         return True
-    if _SYSTEM_SENDERS.match(sender) or _SUBJECT.search(subject):
-        return True
+    return bool(_SYSTEM_SENDERS.match(sender) or _SUBJECT.search(subject))
+
+
+def _carries_returned_parts(message: Message, size: int) -> bool:
     return (
         message.is_multipart()
         and size < _MAX_SCAN_BYTES
@@ -74,7 +79,8 @@ def delivery_report(
     message: Message, sender: str, subject: str, size: int
 ) -> DeliveryReport | None:
     """The bounce this message reports (size: the raw message's bytes), or None."""
-    if not _looks_like_bounce(message, sender, subject, size):
+    declared = _declared_bounce(message, sender, subject)
+    if not declared and not _carries_returned_parts(message, size):
         return None
     try:
         temporary, permanent = all_failures(message)  # flufl returns temporary first
@@ -83,4 +89,8 @@ def delivery_report(
     failed = [
         a.decode("utf-8", "replace").lower() for a in (*sorted(permanent), *sorted(temporary))
     ]
+    if not failed and not declared:
+        # Only an attached message and no failed recipient: a client forwarding a report as
+        # message/rfc822, not a bounce. Taking it for one ignored the report.
+        return None
     return DeliveryReport(tuple(dict.fromkeys(failed)), bool(permanent), _original_ids(message))

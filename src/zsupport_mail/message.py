@@ -23,10 +23,14 @@ import mailparser
 
 from zsupport_mail.addresses import AddressError, normalize_address, parse_address_list
 from zsupport_mail.bounces import DeliveryReport, delivery_report
+from zsupport_mail.filenames import safe_filename, visible
+from zsupport_mail.slim import Slimmed, slim
 from zsupport_mail.textutil import html_to_text
 
-# No control characters: PostgreSQL text cannot hold NUL, and an id goes into our headers.
-_MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
+_RANDOM_NAME = re.compile(r"[a-z]{10}\.(?:txt|rtf)")  # mail-parser's random_string() names
+# No control characters (PostgreSQL refuses NUL in text, and an id goes into our headers) and at
+# most 998 characters (RFC 5322's line limit and our column): no real Message-ID breaks either.
+_MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # mail-parser logs every MIME type it does not decode at WARNING on the root logger's
 # last-resort handler; that is noise on the CLI's stderr, not an event worth keeping.
@@ -86,7 +90,12 @@ def extract_message_ids(value: str | None) -> tuple[str, ...]:
     return tuple(_MESSAGE_ID.findall(value or ""))
 
 
-def _header_text(value: str) -> str:
+def _no_nul(text: str) -> str:
+    """PostgreSQL text cannot hold NUL; no mail means anything by one in a header or body."""
+    return text.replace("\x00", "")
+
+
+def _utf8_header(value: str) -> str:
     """A raw header value as text: 8-bit bytes (RFC 6532 UTF-8 headers) decoded as UTF-8.
 
     The compat32 parser keeps such bytes as surrogate escapes and str() of its Header turns
@@ -98,22 +107,39 @@ def _header_text(value: str) -> str:
 def _headers(parsed: Any) -> dict[str, tuple[str, ...]]:
     result: dict[str, list[str]] = {}
     for name, value in parsed.message.raw_items():
-        result.setdefault(name.lower(), []).append(_header_text(str(value)))
+        result.setdefault(_no_nul(name.lower()), []).append(_no_nul(_utf8_header(str(value))))
     return {name: tuple(values) for name, values in result.items()}
 
 
-def _attachment(raw: dict[str, Any]) -> AttachmentInfo:
+def _header_text(message: Message, name: str) -> str | None:
+    """A header as text: with 8-bit bytes in it, compat32 returns a Header object, not a str."""
+    value = message.get(name)
+    return None if value is None else str(value)
+
+
+def _given_name(raw: dict[str, Any]) -> str:
+    """The sender's name for an attachment; mail-parser names a nameless one at random."""
+    name = str(raw.get("filename") or "")
+    disposition = str(raw.get("content-disposition") or "")
+    if _RANDOM_NAME.fullmatch(name) and name not in disposition:
+        return "unnamed" + name[-4:]  # the same name on every parse of the same mail
+    return name
+
+
+def _attachment(raw: dict[str, Any], slimmed: dict[bytes, Slimmed]) -> AttachmentInfo:
     payload = raw.get("payload") or ""
     try:
         data = base64.b64decode(payload) if raw.get("binary") else payload.encode("utf-8")
     except (binascii.Error, ValueError, UnicodeError):
         data = payload.encode("utf-8", "replace")
-    filename = raw.get("filename") or "unnamed"
+    known = slimmed.get(data) if slimmed else None  # a part slimmed before parsing (slim.py)
+    content_type = str(raw.get("mail_content_type") or "")
     return AttachmentInfo(
-        filename=str(filename).replace("\x00", "")[:255],
-        content_type=str(raw.get("mail_content_type") or "application/octet-stream")[:255],
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        # Sender-supplied: never a path, never hidden characters (see filenames.py).
+        filename=safe_filename(_given_name(raw)),
+        content_type=visible(content_type)[:255] or "application/octet-stream",
+        size=known.size if known else len(data),
+        sha256=known.sha256 if known else hashlib.sha256(data).hexdigest(),
     )
 
 
@@ -140,10 +166,11 @@ def _sender(headers: dict[str, tuple[str, ...]]) -> tuple[str, str]:
                 usable.append((_display_name(display), normalize_address(addr)))
             except AddressError:
                 continue
-        if len(usable) > 1:
-            listed = ", ".join(addr for _, addr in usable)
+        distinct = list(dict.fromkeys(addr for _, addr in usable))  # one mailbox named twice is one
+        if len(distinct) > 1:
+            listed = ", ".join(distinct)
             raise MessageParseError(
-                f"ambiguous sender: {name.title()} names {len(usable)} mailboxes ({listed}); "
+                f"ambiguous sender: {name.title()} names {len(distinct)} mailboxes ({listed}); "
                 "a display name is never taken as the address"
             )
         if usable:
@@ -201,13 +228,15 @@ def parse_message(raw: bytes) -> ParsedMessage:
     Raises:
         MessageParseError: the bytes are not a mail, or have no usable From address.
     """
-    if not raw.strip():
+    if not raw or raw.isspace():  # not raw.strip(): that would copy a 25 MB message
         raise MessageParseError("empty message")
     try:
-        parsed = mailparser.parse_from_bytes(raw)
+        slimmed_raw, slimmed = slim(raw)
+        parsed = mailparser.parse_from_bytes(slimmed_raw)
+        del slimmed_raw
         headers = _headers(parsed)
         text = _body_text(parsed)
-        attachments = tuple(_attachment(a) for a in parsed.attachments)
+        attachments = tuple(_attachment(a, slimmed) for a in parsed.attachments)
     except MessageParseError:
         raise
     except Exception as exc:  # mail-parser raises many types on broken MIME
@@ -218,17 +247,17 @@ def parse_message(raw: bytes) -> ParsedMessage:
     # Control characters (an encoded-word can carry NUL or ESC) would end up in the ticket,
     # where PostgreSQL refuses NUL, and in our replies' Subject.
     subject = " ".join(_CONTROL.sub(" ", str(parsed.subject or "")).split())
-    message_ids = extract_message_ids(parsed.message.get("Message-ID"))
+    message_ids = extract_message_ids(_header_text(parsed.message, "Message-ID"))
     return ParsedMessage(
         message_id=message_ids[0] if message_ids else None,
-        in_reply_to=extract_message_ids(parsed.message.get("In-Reply-To")),
-        references=extract_message_ids(parsed.message.get("References")),
+        in_reply_to=extract_message_ids(_header_text(parsed.message, "In-Reply-To")),
+        references=extract_message_ids(_header_text(parsed.message, "References")),
         from_addr=from_addr,
-        from_name=from_name,
+        from_name=_no_nul(from_name),
         to=tuple(a for _, a in parse_address_list(list(headers.get("to", ())))),
         cc=tuple(a for _, a in parse_address_list(list(headers.get("cc", ())))),
         subject=subject,
-        text=text.replace("\x00", ""),
+        text=_no_nul(text),
         attachments=attachments,
         headers=headers,
         defects=tuple(str(d) for d in parsed.defects),

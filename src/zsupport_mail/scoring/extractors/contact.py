@@ -27,7 +27,9 @@ _PHONE_CUE = re.compile(
     re.IGNORECASE,
 )
 _FAX = re.compile(r"\bfax\b[^\n]{0,12}$", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The lookbehind makes a match start only where a run of address characters starts: without
+# it, a long run with no "@" (a 1 MB line of letters) is rescanned from every position (n^2).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 _NAME = r"[A-ZÀ-Ý][a-zà-ÿ'\u2019-]+"  # \u2019: the typographic apostrophe
 _NAME_LINE = re.compile(
     rf"^\s*(?:--\s*)?(?P<name>{_NAME}(?:\s+(?:[A-Z]\.\s+)?{_NAME}){{1,2}})"

@@ -29,7 +29,8 @@ _NOTE_WORDS = re.compile(  # a named or numbered thing: "trunk Lumen-1", "the "N
     rf"\b{_THING}\b[ \t]*[:#]?[ \t]*(?:[\"\u201c'(][^\"\u201d')\n]{{1,40}}[\"\u201d')]"
     r"|[A-Z0-9][\w-]*\d[\w-]*|\d+\b|[A-Z][a-z]+-[\w-]+)"
     rf"|[\"\u201c'][^\"\u201d'\n]{{1,40}}[\"\u201d'][ \t]+(?:\w+[ \t]+)?{_THING}\b"
-    r"|\*\d{2,3}\b|\b1 ?\+ ?10 digits\b|\b[\w-]+\.(?:wav|cfg|xml|conf)\b",
+    # {1,100}, not +: from every "-" boundary of a long dashed run, + rescanned the rest (n^2).
+    r"|\*\d{2,3}\b|\b1 ?\+ ?10 digits\b|\b[\w-]{1,100}\.(?:wav|cfg|xml|conf)\b",
     re.IGNORECASE,
 )
 _NOTES_LINE = re.compile(r"^[ \t]*notes?[ \t]*:[ \t]*(?P<value>.*\S)?", re.IGNORECASE | re.M)

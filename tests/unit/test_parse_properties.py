@@ -1,0 +1,95 @@
+"""Properties of parsing and scoring over generated mail (random headers, bytes, MIME trees).
+
+Whatever arrives, ``parse_message`` returns a ParsedMessage or raises MessageParseError (which
+the pipeline turns into a quarantine with a reason); anything else would be a failed attempt
+and, at the cap, a message nobody can read. Scoring a parsed message never raises and gives a
+score in [0, 1]. ``bench/fuzz.py`` runs the same property for minutes instead of seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import zsupport_mail.message
+import zsupport_mail.slim
+from tests.strategies import parse_and_score, raw_message
+from zsupport_mail.filenames import MAX_NAME, safe_filename
+from zsupport_mail.message import MessageParseError, parse_message
+
+FAST = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+
+
+@FAST
+@given(raw_message())
+@example(b"")
+@example(b"From: dana@acmedental.example\r\n\r\n")
+@example(b"\x00" * 64)
+def test_parse_raises_only_message_parse_error_and_scores_in_unit_interval(raw):
+    parse_and_score(raw)
+
+
+@FAST
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_parse_or_raise_message_parse_error(raw):
+    parse_and_score(raw)
+
+
+@FAST
+@given(raw_message())
+def test_parsed_attachment_names_are_safe(raw):
+    try:
+        msg = parse_message(raw)
+    except Exception:  # covered by the property above
+        return
+    for attachment in msg.attachments:
+        assert safe_filename(attachment.filename) == attachment.filename
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(max_size=400))
+def test_safe_filename_is_one_visible_bounded_component(name):
+    safe = safe_filename(name)
+    assert safe
+    assert len(safe) <= MAX_NAME
+    assert "/" not in safe
+    assert "\\" not in safe
+    assert safe not in {".", ".."}
+    assert all(ch.isprintable() or ch == " " for ch in safe), repr(safe)
+    assert safe_filename(safe) == safe  # idempotent: storing twice changes nothing
+
+
+@st.composite
+def with_base64_parts(draw: st.DrawFn) -> bytes:
+    """A generated message with a base64 attachment large enough to be slimmed."""
+    raw = draw(raw_message())
+    data = draw(st.binary(min_size=1, max_size=600))
+    part = (
+        b"--B\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n"
+        b'Content-Disposition: attachment; filename="a.zip"\r\n\r\n'
+        + base64.encodebytes(data).replace(b"\n", b"\r\n")
+    )
+    head = b'From: dana@acmedental.example\r\nContent-Type: multipart/mixed; boundary="B"\r\n\r\n'
+    return head + part + b"--B\r\n" + raw + b"\r\n--B--\r\n"
+
+
+@FAST
+@given(st.one_of(raw_message(), with_base64_parts()))
+def test_slimming_every_part_changes_no_parse(raw):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(zsupport_mail.slim, "SLIM_ABOVE", 1)
+        try:
+            slimmed = parse_message(raw)
+        except MessageParseError as exc:
+            slimmed = exc  # type: ignore[assignment]
+        patch.setattr(zsupport_mail.message, "slim", lambda raw: (raw, {}))
+        try:
+            full = parse_message(raw)
+        except MessageParseError as exc:
+            full = exc  # type: ignore[assignment]
+    assert repr(slimmed) == repr(full)
