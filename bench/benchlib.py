@@ -233,3 +233,25 @@ def bench_env() -> dict[str, str]:
     env.pop("ZSUPPORT_DATABASE_URL", None)  # would point the daemon at another database
     env.pop("ZSUPPORT_CONFIG", None)
     return env
+
+
+# --------------------------------------------------------------------------- the document
+
+BENCHMARKS_DOC = ROOT / "docs" / "BENCHMARKS.md"
+DOC_TITLE = "# Benchmarks\n\nEach marked section is written by its own script under `bench/`.\n"
+
+
+def write_section(name: str, body: str, path: Path = BENCHMARKS_DOC) -> None:
+    """Replace (or append) only the ``<!-- bench:NAME -->`` section of the benchmarks document."""
+    text = path.read_text(encoding="utf-8") if path.exists() else DOC_TITLE
+    block = f"<!-- bench:{name} -->\n{body.strip()}\n<!-- /bench:{name} -->"
+    pattern = re.compile(
+        rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S
+    )
+    found = pattern.search(text)
+    if found:
+        text = text[: found.start()] + block + text[found.end() :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

@@ -46,9 +46,8 @@ from tests.daemon import ServeProcess
 from tests.servers.dovecot import DovecotServer
 from tests.servers.fixtures import server_dir
 
-DOC = benchlib.ROOT / "docs" / "BENCHMARKS.md"
+DOC = benchlib.BENCHMARKS_DOC
 SECTION = "imap"
-TITLE = "# Benchmarks\n\nEach marked section is written by its own script under `bench/`.\n"
 
 
 def load_messages(count: int, seed: int) -> tuple[list[bytes], Path]:
@@ -206,20 +205,6 @@ on loopback, corpus seed {result["seed"]} (mixed sizes, attachments, replies, st
 """
 
 
-def write_docs(body: str, path: Path = DOC) -> None:
-    """Replace (or append) only our marked section of the shared benchmarks document."""
-    text = path.read_text(encoding="utf-8") if path.exists() else TITLE
-    block = f"<!-- bench:{SECTION} -->\n{body.strip()}\n<!-- /bench:{SECTION} -->"
-    pattern = re.compile(rf"<!-- bench:{SECTION} -->.*?<!-- /bench:{SECTION} -->", re.S)
-    found = pattern.search(text)
-    if found:
-        text = text[: found.start()] + block + text[found.end() :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: prints the figures as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -243,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     if args.write_docs:
-        write_docs(render(result))
+        benchlib.write_section(SECTION, render(result))
     return 0
 
 
