@@ -16,7 +16,8 @@ maildir, from ``message_processed`` and ``delivery_sent`` log events) with the i
 
 Then an open-loop run: messages offered at a fixed rate (default 50/s for 20 s) over a few
 persistent connections, whatever the answers' pace, to ``serve`` and to the fsync server;
-reported: p50/p99 time to 250, and whether the backlog grows.
+reported: p50/p99 time to 250, and whether the backlog grows. ``--open-loop-only`` runs just
+that part (fsync, then serve; about a minute), for interleaved A/B comparisons on a busy machine.
 
 Targets from issue 3: accepted >= 70% of fsync-only; processing keeps up with acceptance (no
 growing backlog); p99 time to 250 < 50 ms at 50 messages/s offered.
@@ -560,6 +561,24 @@ def run(
     }
 
 
+def run_open_loop(
+    corpus_dir: Path, rate: float, duration: float, connections: int
+) -> dict[str, Any]:
+    """Only the open-loop part (fsync limit, then serve): for quick interleaved A/B runs."""
+    manifest = benchlib.ensure_corpus(corpus_dir, 1000, 1)
+    paced = load_mails(corpus_dir, manifest, int(rate * duration))
+    fsync_open = open_loop_sink(paced, rate, connections)
+    serve_open = open_loop_serve(corpus_dir, paced, rate, connections)
+    return {
+        "open_loop": {"fsync": fsync_open, "serve": serve_open},
+        "targets": {
+            "keeps_up": keeps_up(serve_open, rate),
+            "p99_under_50ms": serve_open["p99_ms"] < P99_TARGET_MS
+            and serve_open["error_count"] == 0,
+        },
+    }
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -651,13 +670,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="open loop: seconds")
     parser.add_argument("--connections", type=int, default=8, help="open loop: sessions")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--open-loop-only", action="store_true", help="skip the closed-loop runs (A/B timing)"
+    )
     args = parser.parse_args(argv)
     benchlib.exit_on_sigterm()
     if not 1 <= args.count <= 5000 or not 0 < args.rate * args.duration <= 5000:
         parser.error("at most 5000 messages per run (count, rate x duration)")
     if not 1 <= args.connections <= 50:
         parser.error("--connections must be 1-50")
-    result = run(args.corpus.resolve(), args.count, args.rate, args.duration, args.connections)
+    corpus = args.corpus.resolve()
+    if args.open_loop_only:
+        result = run_open_loop(corpus, args.rate, args.duration, args.connections)
+    else:
+        result = run(corpus, args.count, args.rate, args.duration, args.connections)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     benchlib.print_json(result)

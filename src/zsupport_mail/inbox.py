@@ -16,14 +16,16 @@ from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from zsupport_mail.db.models import InboundMessage, JourneyEvent
+from zsupport_mail.db.models import Base, InboundMessage, JourneyEvent
+from zsupport_mail.journey import JOURNEY_TABLE
 from zsupport_mail.message import extract_message_ids
 
 CLAIM_LEASE = timedelta(minutes=5)
+INBOUND_TABLE = Table("inbound_message", Base.metadata)  # the mapped table, for Core inserts
 _MAX_KEY = 600
 # The database is away, locked or full: every message would fail alike, so callers wait and
 # retry instead of blaming (or acknowledging) the message in hand.
@@ -83,6 +85,46 @@ def find_stored(session: Session, mailbox: str, key: str) -> int | None:
     )
 
 
+def _inbound_values(
+    raw: bytes, ident: tuple[str, str, str | None], arrival: Arrival, claimed_by: str | None
+) -> dict[str, object]:
+    key, sha, message_id = ident
+    at = arrival.received_at
+    return {
+        "source": arrival.source,
+        "mailbox": arrival.mailbox,
+        "envelope_from": arrival.envelope_from,
+        "envelope_to": list(arrival.envelope_to),
+        "dedupe_key": key,
+        "content_sha256": sha,
+        "header_message_id": message_id,
+        "raw": raw,
+        "size": len(raw),
+        "received_at": at,
+        "status": "processing" if claimed_by else "pending",
+        "attempts": 1 if claimed_by else 0,
+        "claimed_by": claimed_by,
+        "claimed_at": at if claimed_by else None,
+    }
+
+
+def _add_journey(session: Session, inbound_id: int, arrival: Arrival, key: str) -> None:
+    at = arrival.received_at
+    session.connection().execute(
+        insert(JOURNEY_TABLE),
+        [
+            {
+                "inbound_id": inbound_id,
+                "at": at,
+                "step": "received",
+                "outcome": "ok",
+                "reason": f"{arrival.source} for {arrival.mailbox}",
+            },
+            {"inbound_id": inbound_id, "at": at, "step": "stored", "outcome": "ok", "reason": key},
+        ],
+    )
+
+
 def add_inbound(
     session: Session,
     raw: bytes,
@@ -92,40 +134,25 @@ def add_inbound(
     claimed_by: str | None = None,
 ) -> InboundMessage:
     """Add an inbox row (pending, or claimed by `claimed_by`) to the caller's transaction."""
-    key, sha, message_id = ident
-    at = arrival.received_at
-    row = InboundMessage(
-        source=arrival.source,
-        mailbox=arrival.mailbox,
-        envelope_from=arrival.envelope_from,
-        envelope_to=list(arrival.envelope_to),
-        dedupe_key=key,
-        content_sha256=sha,
-        header_message_id=message_id,
-        raw=raw,
-        size=len(raw),
-        received_at=at,
-        status="processing" if claimed_by else "pending",
-        attempts=1 if claimed_by else 0,
-        claimed_by=claimed_by,
-        claimed_at=at if claimed_by else None,
-    )
+    row = InboundMessage(**_inbound_values(raw, ident, arrival, claimed_by))
     session.add(row)
     session.flush()
-    session.execute(
-        insert(JourneyEvent),
-        [
-            {
-                "inbound_id": row.id,
-                "at": at,
-                "step": "received",
-                "outcome": "ok",
-                "reason": f"{arrival.source} for {arrival.mailbox}",
-            },
-            {"inbound_id": row.id, "at": at, "step": "stored", "outcome": "ok", "reason": key},
-        ],
-    )
+    _add_journey(session, row.id, arrival, ident[0])
     return row
+
+
+def _insert_inbound(
+    session: Session, raw: bytes, ident: tuple[str, str, str | None], arrival: Arrival
+) -> int:
+    """A pending inbox row by one Core insert (no ORM object: the edge needs only its id)."""
+    result = session.connection().execute(
+        insert(INBOUND_TABLE), _inbound_values(raw, ident, arrival, None)
+    )
+    key = result.inserted_primary_key
+    assert key is not None, "an insert without a primary key"
+    inbound_id = int(key[0])
+    _add_journey(session, inbound_id, arrival, ident[0])
+    return inbound_id
 
 
 def store_raw(sessions: sessionmaker[Session], raw: bytes, arrival: Arrival) -> StoreResult:
@@ -141,8 +168,7 @@ def store_raw(sessions: sessionmaker[Session], raw: bytes, arrival: Arrival) -> 
             existing = find_stored(session, arrival.mailbox, ident[0])
             if existing is not None:
                 return StoreResult(existing, duplicate=True)
-            row = add_inbound(session, raw, ident, arrival)
-            return StoreResult(row.id, duplicate=False)
+            return StoreResult(_insert_inbound(session, raw, ident, arrival), duplicate=False)
     except IntegrityError:
         # Another session stored the same message between our check and our insert.
         with sessions.begin() as session:

@@ -12,14 +12,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.clock import Clock
 from zsupport_mail.config import Settings
 from zsupport_mail.contacts import history_version
-from zsupport_mail.db.models import InboundMessage, Ticket, TicketMessage
+from zsupport_mail.db.models import InboundMessage, MessageReference, Ticket, TicketMessage
 from zsupport_mail.db.repos import SqlTicketLookup
 from zsupport_mail.handlers import HandlerContext, HandlingState, run_handlers
 from zsupport_mail.handlers.intake import score_before_writing
@@ -341,7 +341,21 @@ def _process_in(
         ),
     )
     _finish(row, disposition, state.ticket, now)
+    write_pending(session, state)
     return _outcome(row, msg, disposition, state)
+
+
+def write_pending(session: Session, state: HandlingState) -> None:
+    """The writes the handlers left to the end: everything they added (a new ticket first: the
+    mappings' relationships order the flush; on SQLite its id was allocated without a
+    write), then the message references, which point to the ticket.
+
+    Writing last keeps SQLite's write lock, which the SMTP edge's stores queue for, to
+    these inserts, the journey's and the commit.
+    """
+    if state.references:
+        session.flush()
+        session.execute(insert(MessageReference), state.references)
 
 
 def _outcome(

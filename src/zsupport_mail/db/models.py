@@ -173,6 +173,8 @@ class InboundMessage(Base):
     journey: Mapped[list[JourneyEvent]] = relationship(
         back_populates="inbound", order_by="JourneyEvent.id"
     )
+    # Never loaded; it orders a flush: a new ticket is inserted before rows that point to it.
+    ticket: Mapped[Ticket | None] = relationship(lazy="raise")
 
 
 class JourneyEvent(Base):
@@ -330,6 +332,9 @@ class OutboundMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Never loaded; it orders a flush: a new ticket is inserted before rows that point to it.
+    ticket: Mapped[Ticket | None] = relationship(lazy="raise")
 
 
 class ImapMailboxState(Base):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert
-
-from zsupport_mail.db.models import Attachment, MessageReference, TicketMessage
+from zsupport_mail.db.models import Attachment, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.message import ParsedMessage
 from zsupport_mail.scoring.text import split_reply
@@ -53,5 +51,5 @@ class RecordMessage:
                 {"ticket_id": state.ticket.id, "referenced_id": ref[:998]}
                 for ref in msg.referenced_ids
             ]
-            ctx.session.execute(insert(MessageReference), rows)
+            state.references.extend(rows)  # inserted last (pipeline.write_pending)
         state.stored = stored

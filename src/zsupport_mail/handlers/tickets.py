@@ -5,12 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import uuid4
 
-from zsupport_mail.db.models import Ticket
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zsupport_mail.db.models import Client, Ticket
 from zsupport_mail.handlers.clocks import close_pending
 from zsupport_mail.handlers.types import HandlerContext, HandlingState, StopPipeline
 from zsupport_mail.message import ParsedMessage
 
 OPENING_ACTIONS = frozenset({"created", "unauthorized"})
+
+
+def allocate_ticket_id(session: Session) -> int | None:
+    """The id the next ticket will get, without writing: on SQLite only (else None).
+
+    SQLite numbers an INTEGER PRIMARY KEY max(id) + 1, tickets are never deleted, and one
+    ``serve`` owns a SQLite file with one worker creating tickets, so the id (and with it the
+    ticket number that replies, subjects and Message-IDs carry) is known before the first
+    write. That keeps the process's SQLite write lock (db/session.py) from being held while
+    the handlers render and build replies; the SMTP edge's stores wait for that lock. A
+    concurrent ``ingest`` that took the same id fails this message's commit with an
+    IntegrityError: an ordinary failed attempt, retried. PostgreSQL has no such lock: None,
+    and the ticket is flushed for its id at once.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    return int(session.scalar(select(func.coalesce(func.max(Ticket.id), 0))) or 0) + 1
 
 
 def _critical_keyword(msg: ParsedMessage, keywords: tuple[str, ...]) -> str | None:
@@ -55,8 +75,15 @@ class OpenTicket:
         )
         if disposition.linked is not None:
             ticket.linked_ticket_id = disposition.linked.id
-        ctx.session.add(ticket)
-        ctx.session.flush()
+        allocated = allocate_ticket_id(ctx.session)
+        if allocated is None:
+            ctx.session.add(ticket)
+            ctx.session.flush()
+        else:
+            # Written when the message's transaction is flushed (pipeline.write_pending).
+            ticket.id = allocated
+            ticket.client = ctx.session.get_one(Client, sender.client.id)  # pending: not lazy
+            ctx.session.add(ticket)
         ticket.number = ctx.settings.tickets.format_number(ticket.id)
         keyword = _critical_keyword(msg, ctx.settings.sla.critical_keywords)
         if keyword is not None:

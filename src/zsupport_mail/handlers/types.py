@@ -55,6 +55,8 @@ class HandlingState:
     cc_reminder: bool = False  # the client copied a staff member: remind once per ticket
     reply_queued: bool = False
     notes: list[str] = field(default_factory=list)
+    # message_reference rows, inserted after the handlers so the write lock is taken late
+    references: list[dict[str, object]] = field(default_factory=list)
 
 
 class Handler(Protocol):
