@@ -1,8 +1,10 @@
 """The journey log: every step of a message's way through the pipeline, with its reason.
 
-Each step is emitted at once as one structlog event, ``pipeline_step``, and written as a
-journey_event row in the message's own transaction (so the log and the outcome can never
-disagree); the rows go in with one multi-row insert when the message is finished.
+Each step is written as a journey_event row in the message's own transaction (so the stored
+journey and the outcome can never disagree; ``messages show ID`` prints it), with one
+multi-row insert when the message is finished. Each step is also logged as ``pipeline_step``
+at debug level: at info, the one ``message_processed`` line per message carries the outcome,
+and eight more lines per message cost the worker about a tenth of its time.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class Journey:
                 "reason": reason,
             }
         )
-        log.info("pipeline_step", step=step, outcome=outcome, reason=reason)
+        log.debug("pipeline_step", step=step, outcome=outcome, reason=reason)
 
     @property
     def steps(self) -> list[str]:

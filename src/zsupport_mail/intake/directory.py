@@ -7,6 +7,7 @@ gives the view the intake uses: who was authorised when the message arrived, not
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,14 +32,30 @@ class Directory:
     # Active contacts with their current role, and every authorisation period by address.
     people: dict[str, ContactRef] = field(default_factory=dict)
     periods: dict[str, tuple[Period, ...]] = field(default_factory=dict)
+    # as_of's views by span between two period boundaries, and the sorted boundaries
+    _views: dict[int, Directory] = field(default_factory=dict, init=False, compare=False)
+    _bounds: list[datetime] = field(default_factory=list, init=False, compare=False)
 
     def as_of(self, at: datetime) -> Directory:
         """The directory as it was at the instant at: roles from the periods covering it.
 
         Someone known now but not authorised at that instant counts as an ``other`` contact
         (billable); someone whose authorisation ended and who is no longer listed is known
-        only by domain, as before the history was kept.
+        only by domain, as before the history was kept. Periods are half-open, so the view is
+        the same for every instant between two consecutive boundaries: it is built once per
+        span, not once per message.
         """
+        if not self._bounds:
+            edges = {p.valid_from for ps in self.periods.values() for p in ps}
+            edges |= {p.valid_until for ps in self.periods.values() for p in ps if p.valid_until}
+            self._bounds.extend(sorted(edges))
+        span = bisect.bisect_right(self._bounds, at)
+        view = self._views.get(span)
+        if view is None:
+            view = self._views[span] = self._view_at(at)
+        return view
+
+    def _view_at(self, at: datetime) -> Directory:
         contacts = {
             email: dataclasses.replace(ref, role=_unauthorized(ref.role))
             for email, ref in self.people.items()
