@@ -27,6 +27,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import structlog
 from sqlalchemy import update
@@ -46,7 +47,6 @@ from zsupport_mail.inbox import (
     TRANSIENT_DB_ERRORS,
     Arrival,
     StoreResult,
-    release_claims,
     release_dead_claims,
     store_raw,
 )
@@ -60,6 +60,7 @@ from zsupport_mail.pipeline import Outcome, Pipeline
 from zsupport_mail.queue_status import QueueStatus, read_queue_status
 from zsupport_mail.reload import SettingsHolder, reload_settings
 from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.worker_process import WorkerDatabaseError, WorkerDiedError, WorkerProcess
 
 log = structlog.get_logger("zsupport_mail.service")
 RECHECK_SECONDS = 5.0
@@ -125,38 +126,48 @@ class DatabaseWait:
             self.failures = 0
 
 
+class WorkerCalls(Protocol):
+    """What run_worker needs of the processing worker (worker_process.WorkerProcess)."""
+
+    async def process_next(self) -> Outcome | None: ...
+
+    async def release_claims(self) -> int: ...
+
+
 async def run_worker(
-    pipeline: Pipeline,
+    worker: WorkerCalls,
     wake: Wakeups,
-    run: Callable[..., Awaitable[object]],
     *,
     metrics: Metrics | None = None,
-    reload: Callable[[], object] | None = None,
+    reload: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
     """Process due inbox messages one at a time until stopping; reload between two when asked.
 
     After a database failure the message in hand may still be claimed (recording the failure
     needs the database too): the claim is released first once the database answers again.
+    A worker process that died is replaced (WorkerProcess) and the loop goes on.
     """
     database = DatabaseWait("worker", wake.stopping)
     while not wake.stopping.is_set():
         if wake.reload.is_set():
             wake.reload.clear()
             if reload is not None:
-                await run(reload)
+                await reload()
         try:
             if database.failures:
-                await run(release_claims, pipeline.sessions, pipeline.worker)
-            outcome = await run(pipeline.process_next)
-        except TRANSIENT_DB_ERRORS as exc:
+                await worker.release_claims()
+            outcome = await worker.process_next()
+        except (*TRANSIENT_DB_ERRORS, WorkerDatabaseError) as exc:
             await database.after(exc)
+            continue
+        except WorkerDiedError:
             continue
         database.recovered()
         if outcome is None:
             await _wait(wake.inbox, wake.stopping, RECHECK_SECONDS)
             continue
         wake.outbox.set()
-        if metrics is not None and isinstance(outcome, Outcome):
+        if metrics is not None:
             metrics.count_outcome(outcome.action)
 
 
@@ -304,6 +315,7 @@ async def serve_async(
         clock=clock,
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )
+    worker = WorkerProcess(settings, sessions, _process_alive)
     wake = Wakeups()
     store_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store")
     work_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="work")
@@ -383,12 +395,13 @@ async def serve_async(
         ready(port)
     wake.inbox.set()
 
-    def reload() -> bool:
-        return reload_settings(holder, pipeline, sessions)
+    async def reload() -> None:
+        if await in_pool(reload_settings, holder, pipeline, sessions):
+            await worker.apply_settings(holder.current)
 
     tasks = [
         asyncio.create_task(
-            run_worker(pipeline, wake, in_pool, metrics=metrics, reload=reload), name="worker"
+            run_worker(worker, wake, metrics=metrics, reload=reload), name="worker"
         ),
         asyncio.create_task(run_sender(settings, sessions, clock, wake, in_pool), name="sender"),
         asyncio.create_task(
@@ -421,6 +434,7 @@ async def serve_async(
             log.error("task_failed", task=task.get_name(), error=repr(result))
     store_pool.shutdown(wait=True)
     work_pool.shutdown(wait=True)
+    worker.stop()
     engine.dispose()
     log.info("serve_stopped")
     if any(isinstance(r, BaseException) for r in results):
