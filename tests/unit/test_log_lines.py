@@ -38,5 +38,6 @@ def test_every_line_is_one_write(monkeypatch):
 
     assert len(stream.writes) == 2
     for write in stream.writes:
-        assert write.endswith("\n") and write.count("\n") == 1
+        assert write.endswith("\n")
+        assert write.count("\n") == 1
         json.loads(write)
