@@ -152,6 +152,9 @@ class ProcessingSettings:
     # must exceed the longest processing of one message: a live worker's row is locked while
     # it works, but a shorter lease only makes takeover after a crash quicker.
     claim_lease_seconds: int = 300
+    # serve's processing and delivery processes run at this nice value (0-19): the edges,
+    # where a client waits for its 250, come first when the CPUs are busy.
+    background_nice: int = 10
 
 
 @dataclass(frozen=True)
@@ -546,6 +549,7 @@ def _read_processing(reader: _Reader) -> ProcessingSettings:
         max_attempts=reader.integer("max_attempts", 5, 1, 100),
         retry_base_seconds=reader.integer("retry_base_seconds", 30, 1, 86400),
         claim_lease_seconds=reader.integer("claim_lease_seconds", 300, 1, 86400),
+        background_nice=reader.integer("background_nice", 10, 0, 19),
     )
     reader.reject_unknown()
     return settings

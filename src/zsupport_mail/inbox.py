@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.db.models import Base, InboundMessage, JourneyEvent
+from zsupport_mail.db.session import relax_sync
 from zsupport_mail.journey import JOURNEY_TABLE
 from zsupport_mail.message import extract_message_ids
 
@@ -213,6 +214,9 @@ def claim(
     the row to a second worker before the first one's transaction ends.
     """
     with sessions.begin() as session:
+        # Lost in a power cut, a claim only repeats an attempt: no fsync of its own; the
+        # processing commit that follows makes it durable.
+        relax_sync(session)
         query = select(InboundMessage).where(_claimable(now, lease))
         if inbound_id is not None:
             query = query.where(InboundMessage.id == inbound_id)

@@ -27,6 +27,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 import structlog
@@ -55,7 +56,7 @@ from zsupport_mail.jobs import sla_tick
 from zsupport_mail.metrics import Metrics
 from zsupport_mail.monitoring import Monitor
 from zsupport_mail.notify import Notifier
-from zsupport_mail.outbox import DeliveryReport, deliver_due
+from zsupport_mail.outbox import DeliveryReport
 from zsupport_mail.pipeline import Outcome, Pipeline
 from zsupport_mail.queue_status import QueueStatus, read_queue_status
 from zsupport_mail.reload import SettingsHolder, reload_settings
@@ -201,12 +202,17 @@ async def run_scheduler(
         await _wait(never, wake.stopping, settings.sla.tick_seconds)
 
 
+class SenderCalls(Protocol):
+    """What run_sender needs of the outbox sender (worker_process.WorkerProcess)."""
+
+    async def deliver_due(self, now: datetime) -> DeliveryReport: ...
+
+
 async def run_sender(
     settings: Settings,
-    sessions: sessionmaker[Session],
+    sender: SenderCalls,
     clock: Clock,
     wake: Wakeups,
-    run: Callable[..., Awaitable[object]],
 ) -> None:
     """Deliver due outbox mail until stopping.
 
@@ -219,12 +225,14 @@ async def run_sender(
     relay_failures = 0
     while not wake.stopping.is_set():
         try:
-            report = await run(deliver_due, sessions, settings.outbound, clock())
-        except TRANSIENT_DB_ERRORS as exc:
+            report = await sender.deliver_due(clock())
+        except (*TRANSIENT_DB_ERRORS, WorkerDatabaseError) as exc:
             await database.after(exc)
             continue
+        except WorkerDiedError:
+            continue
         database.recovered()
-        if isinstance(report, DeliveryReport) and report.relay_unavailable:
+        if report.relay_unavailable:
             relay_failures += 1
             delay = settings.outbound.retry_base_seconds * 2 ** min(relay_failures - 1, 20)
             await _wait(never, wake.stopping, min(delay, settings.outbound.retry_max_seconds))
@@ -315,7 +323,10 @@ async def serve_async(
         clock=clock,
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )
-    worker = WorkerProcess(settings, sessions, _process_alive)
+    worker = WorkerProcess("worker", settings, sessions, _process_alive)
+    sender = WorkerProcess("sender", settings, sessions, _process_alive)
+    worker.wait_started()  # both start at once: spawning and importing takes about a second
+    sender.wait_started()
     wake = Wakeups()
     store_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store")
     work_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="work")
@@ -398,12 +409,13 @@ async def serve_async(
     async def reload() -> None:
         if await in_pool(reload_settings, holder, pipeline, sessions):
             await worker.apply_settings(holder.current)
+            await sender.apply_settings(holder.current)
 
     tasks = [
         asyncio.create_task(
             run_worker(worker, wake, metrics=metrics, reload=reload), name="worker"
         ),
-        asyncio.create_task(run_sender(settings, sessions, clock, wake, in_pool), name="sender"),
+        asyncio.create_task(run_sender(settings, sender, clock, wake), name="sender"),
         asyncio.create_task(
             run_scheduler(pipeline, sessions, clock, wake, in_pool, metrics),
             name="scheduler",
@@ -435,6 +447,7 @@ async def serve_async(
     store_pool.shutdown(wait=True)
     work_pool.shutdown(wait=True)
     worker.stop()
+    sender.stop()
     engine.dispose()
     log.info("serve_stopped")
     if any(isinstance(r, BaseException) for r in results):

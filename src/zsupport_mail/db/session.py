@@ -9,7 +9,10 @@ the write fails, and the SMTP edge answers 451 instead of keeping the client wai
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -69,11 +72,67 @@ class FairLock:
             return self._condition.wait_for(lambda: len(self._queue) >= count, timeout)
 
 
+class ProcessWriteLock:
+    """An exclusive ``flock`` on ``<db>.write-lock``, taken before SQLite's own write lock.
+
+    serve's worker and sender are processes of their own (worker_process.py). Between
+    processes SQLite's busy handler sleeps 1, 2, 5 ... 100 ms before it looks again, so the
+    SMTP edge waited out those sleeps for a lock freed long before. This lock is polled in
+    steps of 0.1 to 2 ms instead. After ``timeout`` the writer goes on without it, and
+    SQLite's busy timeout decides (a process that is not ours may hold the database).
+    """
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._timeout = timeout
+
+    def acquire(self) -> bool:
+        """Whether the lock was taken (False: timed out, go on without it)."""
+        deadline = time.monotonic() + self._timeout
+        pause = 0.0001
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+
+    def release(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def _write_lock_path(url: str) -> Path | None:
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).resolve().with_name(Path(database).name + ".write-lock")
+
+
 _WRITE = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _HOLDS = "zsupport_holds_write_lock"
+_HOLDS_FILE = "zsupport_holds_write_lock_file"
+_RELAXED = "zsupport_relaxed_sync"
 
 
-def _serialise_writes(engine: Engine) -> None:
+def relax_sync(session: Session) -> None:
+    """Commit this session's transaction without an fsync (SQLite; elsewhere a no-op).
+
+    For writes whose loss in a power failure costs nothing but a repeat (a claim's attempt
+    count): WAL with ``synchronous=NORMAL`` still survives a crash of the process, and the
+    next ``FULL`` commit's fsync makes these frames durable too. The connection goes back to
+    ``FULL`` when it is returned to the pool.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+    connection.connection._connection_record.info[_RELAXED] = True
+
+
+def _serialise_writes(engine: Engine, between_processes: ProcessWriteLock | None) -> None:
     """Queue this process's SQLite writers in arrival order, from first write to check-in.
 
     SQLite has one write lock per database. Left to itself, a writer that finds it taken
@@ -81,7 +140,8 @@ def _serialise_writes(engine: Engine) -> None:
     SMTP edge's p99 time to 250 several times the longest transaction. Within one process we
     hand the lock over directly, in arrival order; other processes still meet SQLite's busy
     timeout. (Giving the SMTP edge's writers priority over processing was measured too: it
-    starved the worker and did not lower the p99.)
+    starved the worker and did not lower the p99.) Between processes, the holder of this
+    process's turn then takes the ProcessWriteLock.
     """
     lock = FairLock()
 
@@ -89,8 +149,14 @@ def _serialise_writes(engine: Engine) -> None:
         if not conn.info.get(_HOLDS) and statement.lstrip()[:7].upper().startswith(_WRITE):
             lock.acquire()
             conn.info[_HOLDS] = True
+            if between_processes is not None:
+                conn.info[_HOLDS_FILE] = between_processes.acquire()
 
-    def checkin(_dbapi: Any, record: Any) -> None:
+    def checkin(dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop(_RELAXED, False) and dbapi_connection is not None:
+            dbapi_connection.execute("PRAGMA synchronous=FULL")
+        if record.info.pop(_HOLDS_FILE, False) and between_processes is not None:
+            between_processes.release()
         if record.info.pop(_HOLDS, False):
             lock.release()
 
@@ -114,7 +180,10 @@ def make_engine(url: str, *, busy_timeout_seconds: float = SQLITE_BUSY_TIMEOUT_S
             connect_args={"check_same_thread": False, "timeout": busy_timeout_seconds},
         )
         event.listen(engine, "connect", _sqlite_pragmas(int(busy_timeout_seconds * 1000)))
-        _serialise_writes(engine)
+        path = _write_lock_path(url)
+        _serialise_writes(
+            engine, ProcessWriteLock(path, busy_timeout_seconds) if path is not None else None
+        )
         return engine
     return create_engine(url, pool_pre_ping=True)
 
