@@ -17,6 +17,7 @@ import base64
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -96,20 +97,34 @@ class _Slimmer:
             self.replace(body, end)
 
     def multipart(self, boundary: bytes, start: int, end: int, depth: int) -> None:
-        delimiter = re.compile(rb"(?m)^--" + re.escape(boundary) + rb"(--)?[ \t]*\r?$")
         previous: int | None = None
-        for match in delimiter.finditer(self.raw, start, end):
-            line_start = match.start()
+        for line_start, closing in self._delimiters(b"--" + boundary, start, end):
             if previous is not None:  # the part ends before the line break of the delimiter
                 crlf = self.raw[line_start - 2 : line_start] == b"\r\n"
                 part_end = line_start - (2 if crlf else 1)
                 self.entity(previous, max(previous, part_end), depth + 1)
-            if match.group(1):
+            if closing:
                 return
-            newline = self.raw.find(b"\n", match.end(), end)
+            newline = self.raw.find(b"\n", line_start, end)
             if newline == -1:
                 return
             previous = newline + 1
+
+    def _delimiters(self, marker: bytes, start: int, end: int) -> Iterator[tuple[int, bool]]:
+        """(line start, is the closing one) of each delimiter line: ``--boundary`` at a line's
+        start, then optionally ``--``, blanks and CR (RFC 2046 5.1.1). Found with bytes.find,
+        which skips a 1 MB base64 body at memory speed; a regex anchored at every line start
+        took milliseconds for it."""
+        at = self.raw.find(marker, start, end)
+        while at != -1:
+            if at == 0 or self.raw[at - 1 : at] == b"\n":
+                line_end = self.raw.find(b"\n", at, end)
+                line_end = end if line_end == -1 else line_end
+                rest = self.raw[at + len(marker) : line_end].rstrip(b"\r")
+                closing = rest.startswith(b"--")
+                if not rest[2 if closing else 0 :].strip(b" \t"):
+                    yield at, closing
+            at = self.raw.find(marker, at + len(marker), end)
 
     def replace(self, start: int, end: int) -> None:
         digest = _digest(self.raw, start, end)

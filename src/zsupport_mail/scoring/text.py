@@ -86,13 +86,20 @@ def drop_quoted(text: str) -> str:
     for index, line in enumerate(lines):
         if line.lstrip().startswith(">"):
             continue
-        following = next((n for n in lines[index + 1 :] if n.strip()), "")
-        if line.rstrip().endswith(":") and following.lstrip().startswith(">"):
+        if line.rstrip().endswith(":") and _next_text_line(lines, index).lstrip().startswith(">"):
             while kept and _ATTRIBUTION_PART.search(kept[-1]):
                 kept.pop()  # a wrapped attribution line ("On 02.04.2012 ... <\nbob@x> wrote:")
             continue
         kept.append(line)
     return "\n".join(kept).strip()
+
+
+def _next_text_line(lines: list[str], index: int) -> str:
+    """The first non-blank line after lines[index] ("" if none), without copying the rest."""
+    for following in range(index + 1, len(lines)):
+        if lines[following].strip():
+            return lines[following]
+    return ""
 
 
 def split_reply(text: str) -> tuple[str, str]:
