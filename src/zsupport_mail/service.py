@@ -1,8 +1,11 @@
-"""``serve``: the SMTP listener, the processing worker and the outbox sender in one asyncio loop.
+"""``serve``: the SMTP listener, and the tasks that drive processing and delivery, in one loop.
 
-Database work is synchronous SQLAlchemy, so it runs in a thread pool; the event loop only
-moves bytes and wakes tasks. The worker and the sender are woken by events when there is new
-work, and also re-check on a timer for retries whose time has come. SIGTERM/SIGINT stop
+Database work is synchronous SQLAlchemy, so the edges' stores run in a thread pool; the event
+loop only moves bytes and wakes tasks. Processing and delivery run in two child processes
+(worker_process.py) at a lower priority, so their CPU work never holds this interpreter while
+a client waits for its 250; the worker and sender tasks here decide what they run and when.
+They are woken by events when there is new work, and also re-check on a timer for retries
+whose time has come. SIGTERM/SIGINT stop
 accepting, let the message in hand finish, and exit 0; anything stored but unprocessed is picked
 up at the next start. IMAP pollers (edges/imap.py) are synchronous and run in threads of their
 own; they wake the worker through the loop, and stop before the worker does. A database that
