@@ -163,8 +163,14 @@ class Ledger:
         deadline = time.monotonic() + timeout
         while not self.drained(inbound):
             if time.monotonic() > deadline:
+                claims = self._scalars(
+                    select(InboundMessage.id, InboundMessage.claimed_by, InboundMessage.attempts)
+                    .where(InboundMessage.status == "processing")
+                    .limit(5)
+                )
                 raise AssertionError(
-                    f"not drained to {inbound} messages in {timeout}s: {self.statuses()}"
+                    f"not drained to {inbound} messages in {timeout}s: {self.statuses()}; "
+                    f"claimed (id, by, attempts): {[tuple(row) for row in claims]}"
                 )
             time.sleep(0.1)  # polling the database for a condition, with a deadline
 

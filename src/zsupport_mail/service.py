@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 import structlog
@@ -245,13 +246,20 @@ async def run_sender(
 
 
 def _process_alive(pid: int) -> bool:
+    """Whether pid runs. A zombie does not: a killed serve's children are reparented to
+    init, and until it reaps them kill(pid, 0) still finds them (their claims would then
+    wait out the whole lease)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True  # someone else's process
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True  # no /proc: kill(pid, 0) is all we know
+    return stat.rpartition(")")[2].split()[:1] not in (["Z"], ["X"])
 
 
 def release_own_claims(sessions: sessionmaker[Session], url: str) -> int:
