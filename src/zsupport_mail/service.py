@@ -336,8 +336,6 @@ async def serve_async(
     )
     worker = WorkerProcess("worker", settings, sessions, _process_alive)
     sender = WorkerProcess("sender", settings, sessions, _process_alive)
-    worker.wait_started()  # both start at once: spawning and importing takes about a second
-    sender.wait_started()
     wake = Wakeups()
     store_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store")
     work_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="work")
@@ -401,6 +399,9 @@ async def serve_async(
         on_received=on_imap_received,
         locks=session_locks(settings.database.url),
     )
+    # Both children started above, together; their imports overlap the listeners' start.
+    await loop.run_in_executor(None, worker.wait_started)
+    await loop.run_in_executor(None, sender.wait_started)
     log.info(
         "serve_started",
         smtp=f"{settings.smtp.host}:{port}",
