@@ -17,7 +17,9 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 
 from sqlalchemy import ColumnElement, Table, func, insert, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.db.models import Base, InboundMessage, JourneyEvent
@@ -144,16 +146,24 @@ def add_inbound(
 
 def _insert_inbound(
     session: Session, raw: bytes, ident: tuple[str, str, str | None], arrival: Arrival
-) -> int:
-    """A pending inbox row by one Core insert (no ORM object: the edge needs only its id)."""
-    result = session.connection().execute(
-        insert(INBOUND_TABLE), _inbound_values(raw, ident, arrival, None)
+) -> int | None:
+    """A pending inbox row by one Core insert (no ORM object: the edge needs only its id);
+    None when (mailbox, dedupe key) is stored already: ON CONFLICT DO NOTHING, so the common
+    case is one statement and a redelivery is no error in the database's log."""
+    insert_for = (
+        postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     )
-    key = result.inserted_primary_key
-    assert key is not None, "an insert without a primary key"
-    inbound_id = int(key[0])
+    statement = (
+        insert_for(INBOUND_TABLE)
+        .values(_inbound_values(raw, ident, arrival, None))
+        .on_conflict_do_nothing(index_elements=["mailbox", "dedupe_key"])
+        .returning(INBOUND_TABLE.c.id)
+    )
+    inbound_id = session.connection().execute(statement).scalar()
+    if inbound_id is None:
+        return None
     _add_journey(session, inbound_id, arrival, ident[0])
-    return inbound_id
+    return int(inbound_id)
 
 
 def store_raw(sessions: sessionmaker[Session], raw: bytes, arrival: Arrival) -> StoreResult:
@@ -164,19 +174,13 @@ def store_raw(sessions: sessionmaker[Session], raw: bytes, arrival: Arrival) -> 
         must answer with a temporary failure so the sender retries.
     """
     ident = identity(raw)
-    try:
-        with sessions.begin() as session:
-            existing = find_stored(session, arrival.mailbox, ident[0])
-            if existing is not None:
-                return StoreResult(existing, duplicate=True)
-            return StoreResult(_insert_inbound(session, raw, ident, arrival), duplicate=False)
-    except IntegrityError:
-        # Another session stored the same message between our check and our insert.
-        with sessions.begin() as session:
-            existing = find_stored(session, arrival.mailbox, ident[0])
-        if existing is None:
-            raise
-        return StoreResult(existing, duplicate=True)
+    with sessions.begin() as session:
+        inbound_id = _insert_inbound(session, raw, ident, arrival)
+        if inbound_id is not None:
+            return StoreResult(inbound_id, duplicate=False)
+        existing = find_stored(session, arrival.mailbox, ident[0])  # stored before
+    assert existing is not None, "a conflict means the row exists"
+    return StoreResult(existing, duplicate=True)
 
 
 def storage_full(exc: BaseException) -> bool:
