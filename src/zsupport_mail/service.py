@@ -390,6 +390,10 @@ async def serve_async(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, wake.stopping.set)
     loop.add_signal_handler(signal.SIGHUP, wake.request_reload)
+    # Both children started above, together; their imports overlapped the listener's start.
+    # Awaited before the pollers, which take mail out of INBOX as soon as they run.
+    await loop.run_in_executor(None, worker.wait_started)
+    await loop.run_in_executor(None, sender.wait_started)
     # After the listener, so a poller never stores mail a failed start would leave unprocessed.
     pollers = ImapPollers.start(
         settings.imap.mailboxes,
@@ -399,9 +403,6 @@ async def serve_async(
         on_received=on_imap_received,
         locks=session_locks(settings.database.url),
     )
-    # Both children started above, together; their imports overlap the listeners' start.
-    await loop.run_in_executor(None, worker.wait_started)
-    await loop.run_in_executor(None, sender.wait_started)
     log.info(
         "serve_started",
         smtp=f"{settings.smtp.host}:{port}",
