@@ -33,15 +33,16 @@ class InstanceLockedError(Exception):
         )
 
 
-def lock_path(database_url: str) -> Path | None:
-    """``<db file>.serve.lock`` for a SQLite file database; None for PostgreSQL or memory."""
+def lock_path(database_url: str, suffix: str = SUFFIX) -> Path | None:
+    """``<db file><suffix>`` (``.serve.lock``) for a SQLite file database; None for PostgreSQL
+    or memory. db/session.py names its ``.write-lock`` with it too."""
     url = make_url(database_url)
     database = url.database
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None
     if database.startswith("file:"):
         return None  # a URI filename (tests, shared memory): not a file we can name reliably
-    return Path(database).resolve().with_name(Path(database).name + SUFFIX)
+    return Path(database).resolve().with_name(Path(database).name + suffix)
 
 
 class InstanceLock:

@@ -69,6 +69,8 @@ from zsupport_mail.worker_process import WorkerDatabaseError, WorkerDiedError, W
 
 log = structlog.get_logger("zsupport_mail.service")
 RECHECK_SECONDS = 5.0
+# The database away, locked or full: met in this process, or reported by a child process.
+DATABASE_AWAY = (*TRANSIENT_DB_ERRORS, WorkerDatabaseError)
 DB_RETRY_CAP_SECONDS = 30.0
 
 
@@ -162,7 +164,7 @@ async def run_worker(
             if database.failures:
                 await worker.release_claims()
             outcome = await worker.process_next()
-        except (*TRANSIENT_DB_ERRORS, WorkerDatabaseError) as exc:
+        except DATABASE_AWAY as exc:
             await database.after(exc)
             continue
         except WorkerDiedError:
@@ -230,7 +232,7 @@ async def run_sender(
     while not wake.stopping.is_set():
         try:
             report = await sender.deliver_due(clock())
-        except (*TRANSIENT_DB_ERRORS, WorkerDatabaseError) as exc:
+        except DATABASE_AWAY as exc:
             await database.after(exc)
             continue
         except WorkerDiedError:

@@ -21,6 +21,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from zsupport_mail.instance_lock import lock_path
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
@@ -104,13 +106,7 @@ class ProcessWriteLock:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
-def _write_lock_path(url: str) -> Path | None:
-    database = make_url(url).database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(database).resolve().with_name(Path(database).name + ".write-lock")
-
-
+WRITE_LOCK_SUFFIX = ".write-lock"
 _WRITE = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _HOLDS = "zsupport_holds_write_lock"
 _HOLDS_FILE = "zsupport_holds_write_lock_file"
@@ -180,7 +176,7 @@ def make_engine(url: str, *, busy_timeout_seconds: float = SQLITE_BUSY_TIMEOUT_S
             connect_args={"check_same_thread": False, "timeout": busy_timeout_seconds},
         )
         event.listen(engine, "connect", _sqlite_pragmas(int(busy_timeout_seconds * 1000)))
-        path = _write_lock_path(url)
+        path = lock_path(url, WRITE_LOCK_SUFFIX)
         _serialise_writes(
             engine, ProcessWriteLock(path, busy_timeout_seconds) if path is not None else None
         )
