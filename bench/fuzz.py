@@ -76,13 +76,13 @@ class Pipeline:
         import structlog
         from tests.helpers import write_config
 
-        from zsupport_mail.clock import utc_now
-        from zsupport_mail.config import load_settings
         from zsupport_mail.db import migrate
         from zsupport_mail.db.repos import sync_directory
         from zsupport_mail.db.session import make_engine, make_session_factory
-        from zsupport_mail.pipeline import Pipeline as RealPipeline
-        from zsupport_mail.replies import ReplyRenderer
+        from zsupport_mail.mail.replies import ReplyRenderer
+        from zsupport_mail.runtime.pipeline import Pipeline as RealPipeline
+        from zsupport_mail.settings import load_settings
+        from zsupport_mail.settings.clock import utc_now
 
         # stdout carries the JSON summary: the pipeline's events go to stderr, warnings only.
         structlog.configure(

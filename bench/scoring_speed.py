@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import main as corpus_main
-from zsupport_mail.message import parse_message
+from zsupport_mail.mail.message import parse_message
 from zsupport_mail.scoring import score_input
 from zsupport_mail.scoring.build import build_input
 from zsupport_mail.scoring.text import split_reply

@@ -31,17 +31,17 @@ import benchlib
 import mailparser
 from sqlalchemy import event
 
-from zsupport_mail.config import Settings, load_settings
 from zsupport_mail.db.migrate import upgrade
 from zsupport_mail.db.repos import sync_directory
 from zsupport_mail.db.session import make_engine, make_session_factory
-from zsupport_mail.logs import configure_logging
-from zsupport_mail.message import parse_message
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.message import parse_message
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.runtime.logs import configure_logging
+from zsupport_mail.runtime.pipeline import Pipeline
 from zsupport_mail.scoring import score_input
 from zsupport_mail.scoring.build import build_input
 from zsupport_mail.scoring.types import ContactRecord
+from zsupport_mail.settings import Settings, load_settings
 
 
 def _timed(raws: list[bytes], step: Callable[[bytes], object]) -> float:

@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.helpers import write_config
 from tests.servers.fixtures import dovecot, pg_cluster, postfix_factory  # noqa: F401
 from tests.servers.postgres import PostgresCluster
-from zsupport_mail.clock import utc_now
-from zsupport_mail.config import Settings, load_settings
 from zsupport_mail.db import migrate
 from zsupport_mail.db.repos import sync_directory
 from zsupport_mail.db.session import make_engine, make_session_factory
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.runtime.pipeline import Pipeline
+from zsupport_mail.settings import Settings, load_settings
+from zsupport_mail.settings.clock import utc_now
 
 _counter = itertools.count()
 TEMPLATE_DB = "zs_template"

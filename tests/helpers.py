@@ -163,3 +163,8 @@ def set_clock(path: Path, instant: str) -> None:
     partial = path.with_name(path.name + ".new")
     partial.write_text(instant)
     partial.replace(path)
+
+
+def moved_clock_env(clock_file: Path) -> dict[str, str]:
+    """The environment that puts a serve on a clock the test moves (see settings/clock.py)."""
+    return {"ZSUPPORT_CLOCK_FILE": str(clock_file), "ZSUPPORT_TESTING": "1"}

@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from zsupport_mail.message import parse_message
+from zsupport_mail.mail.message import parse_message
 from zsupport_mail.scoring import Score, score_input
 from zsupport_mail.scoring.build import build_input
 from zsupport_mail.scoring.types import ITEM_KEYS, ContactRecord

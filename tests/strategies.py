@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from hypothesis import strategies as st
 
-from zsupport_mail.message import MessageParseError, parse_message
+from zsupport_mail.mail.message import MessageParseError, parse_message
 from zsupport_mail.scoring import score_input
 from zsupport_mail.scoring.build import build_input
 from zsupport_mail.scoring.types import ContactRecord

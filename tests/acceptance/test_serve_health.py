@@ -13,7 +13,7 @@ import pytest
 
 from tests.acceptance.test_serve_ops import fetch, run_cli, sample
 from tests.daemon import CaptureRelay, ServeProcess
-from tests.helpers import SUPPORT, make_mail, set_clock, write_config
+from tests.helpers import SUPPORT, make_mail, moved_clock_env, set_clock, write_config
 from tests.servers.fixtures import server_dir
 from tests.servers.ports import free_port
 from tests.servers.postgres import PostgresCluster
@@ -56,7 +56,7 @@ def test_a_breach_is_counted_and_open_breaches_are_shown(start_serve, tmp_path):
     serve = start_serve(
         sla={"tick_seconds": 1},
         monitoring={"port": port},
-        env={"ZSUPPORT_CLOCK_FILE": str(clock_file)},
+        env=moved_clock_env(clock_file),
     )
     with smtplib.SMTP("127.0.0.1", serve.port) as client:
         client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
@@ -151,7 +151,7 @@ def test_healthz_names_a_stuck_outbox_and_recovers(start_serve, silent_relay, tm
             "retry_base_seconds": 1,
         },
         monitoring={"port": port},
-        env={"ZSUPPORT_CLOCK_FILE": str(clock_file)},
+        env=moved_clock_env(clock_file),
     )
     with smtplib.SMTP("127.0.0.1", serve.port) as client:
         client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())

@@ -33,7 +33,7 @@ from tests.imap_helpers import (
 from tests.servers.ports import free_port
 from zsupport_mail.db.models import InboundMessage, Ticket
 from zsupport_mail.db.session import make_engine, make_session_factory
-from zsupport_mail.inbox import Arrival, store_raw
+from zsupport_mail.queues.inbox import Arrival, store_raw
 
 SEEN = b"\\Seen"
 

@@ -16,7 +16,15 @@ import urllib.request
 
 import pytest
 
-from tests.helpers import SUPPORT, config_dict, make_mail, set_clock, to_toml, write_config
+from tests.helpers import (
+    SUPPORT,
+    config_dict,
+    make_mail,
+    moved_clock_env,
+    set_clock,
+    to_toml,
+    write_config,
+)
 from tests.servers.ports import free_port
 
 
@@ -187,7 +195,7 @@ def test_scheduler_warns_and_records_a_breach_on_a_running_serve(start_serve, tm
     serve = start_serve(
         sla={"tick_seconds": 1},
         staff={"addresses": ["boss@staffmail.example"]},
-        env={"ZSUPPORT_CLOCK_FILE": str(clock_file)},
+        env=moved_clock_env(clock_file),
     )
     with smtplib.SMTP("127.0.0.1", serve.port) as client:
         client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
@@ -206,7 +214,7 @@ def test_scheduler_auto_closes_a_ticket_waiting_on_the_client(start_serve, tmp_p
 
     clock_file = tmp_path / "now"
     set_clock(clock_file, "2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
-    serve = start_serve(sla={"tick_seconds": 1}, env={"ZSUPPORT_CLOCK_FILE": str(clock_file)})
+    serve = start_serve(sla={"tick_seconds": 1}, env=moved_clock_env(clock_file))
     with smtplib.SMTP("127.0.0.1", serve.port) as client:
         client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
         client.sendmail(

@@ -17,7 +17,7 @@ from tests.helpers import SUPPORT, make_mail
 from tests.servers.ports import free_port
 from zsupport_mail.db.models import InboundMessage, OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.db.session import make_engine, make_session_factory
-from zsupport_mail.inbox import Arrival, store_raw
+from zsupport_mail.queues.inbox import Arrival, store_raw
 
 
 def test_smtplib_delivery_makes_ticket_and_reply_reaches_relay(start_serve, relay, db_url):

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import SUPPORT, make_mail
-from zsupport_mail.clock import utc_now
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.session import make_engine, make_session_factory
-from zsupport_mail.inbox import Arrival, claim, store_raw
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.queues.inbox import Arrival, claim, store_raw
+from zsupport_mail.runtime.pipeline import Pipeline
+from zsupport_mail.settings.clock import utc_now
 
 LEASE = 5
 

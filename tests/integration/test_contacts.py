@@ -9,13 +9,13 @@ import pytest
 from structlog.testing import capture_logs
 
 from tests.helpers import BASE_CONFIG, ManualClock, make_mail
-from zsupport_mail.contact_import import ImportInvalid, apply_import, known, parse_csv
-from zsupport_mail.contacts import load_periods
+from zsupport_mail.contacts.history import load_periods
+from zsupport_mail.contacts.importer import ImportInvalid, apply_import, known, parse_csv
+from zsupport_mail.contacts.repository import load_directory
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.repos import sync_directory
-from zsupport_mail.intake.directory import load_directory
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.runtime.pipeline import Pipeline
 
 NOTICE = """client,name,email,role,phone
 Acme Dental,Lee Jones,lee@acmedental.example,primary,
@@ -158,7 +158,7 @@ def test_migration_0007_keeps_existing_authorised_contacts_authorised(empty_db_u
     """Mail stored before the history existed must still be explained as authorised."""
     from sqlalchemy import text
 
-    from zsupport_mail.contacts import RECORD_START
+    from zsupport_mail.contacts.periods import RECORD_START
     from zsupport_mail.db import migrate
     from zsupport_mail.db.session import make_engine, make_session_factory
 

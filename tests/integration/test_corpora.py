@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.corpora import enmime_testdata, pypi_sdist
 from zsupport_mail.db.models import OutboundMessage
-from zsupport_mail.message import MessageParseError, parse_message
+from zsupport_mail.mail.message import MessageParseError, parse_message
 from zsupport_mail.scoring.text import split_reply
 
 NOT_A_BOUNCE = {"groupwise_03.txt"}  # a human reply; flufl.bounce's own tests say so too

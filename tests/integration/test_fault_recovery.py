@@ -12,12 +12,18 @@ from sqlalchemy import select
 
 from tests.helpers import SUPPORT, make_mail
 from tests.servers.ports import free_port
-from zsupport_mail.clock import utc_now
 from zsupport_mail.db.models import InboundMessage, OutboundMessage
-from zsupport_mail.inbox import Arrival, claim, record_failure, release_dead_claims, store_raw
-from zsupport_mail.outbox import deliver_due
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.queues.inbox import (
+    Arrival,
+    claim,
+    record_failure,
+    release_dead_claims,
+    store_raw,
+)
+from zsupport_mail.queues.outbox import deliver_due
+from zsupport_mail.runtime.pipeline import Pipeline
+from zsupport_mail.settings.clock import utc_now
 
 
 def _reports(pipeline, count: int) -> None:

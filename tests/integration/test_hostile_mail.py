@@ -17,7 +17,7 @@ from tests.helpers import SUPPORT
 from tests.hostile import HostileMessage, hostile_corpus
 from tests.hostile.build import gzip_bomb, zip_bomb
 from zsupport_mail.db.models import Attachment, InboundMessage, JourneyEvent, TicketMessage
-from zsupport_mail.filenames import MAX_NAME
+from zsupport_mail.mail.filenames import MAX_NAME
 
 ON_A_TICKET = {"created", "appended", "unauthorized"}
 

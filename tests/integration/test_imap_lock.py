@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.imap_helpers import append_mail, captured_events, mailbox_config, reports
-from zsupport_mail.config import ImapMailboxSettings
 from zsupport_mail.db.advisory import PgSessionLock, advisory_key
 from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.edges.imap import ImapPoller, Timing
+from zsupport_mail.settings import ImapMailboxSettings
 
 pytestmark = pytest.mark.postgres
 FAST = Timing(

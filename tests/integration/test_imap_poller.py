@@ -32,15 +32,15 @@ from tests.imap_helpers import (
 )
 from tests.servers.dovecot import DovecotServer
 from tests.servers.fixtures import server_dir
-from zsupport_mail.clock import utc_now
-from zsupport_mail.config import ImapMailboxSettings
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.edges import imap_client
 from zsupport_mail.edges.imap import ImapPoller, Timing, wait_in_idle
 from zsupport_mail.edges.imap_client import announced_new_mail
 from zsupport_mail.edges.imap_state import Bookmark, load_bookmark, save_bookmark
-from zsupport_mail.inbox import Arrival, StoreResult, store_raw
+from zsupport_mail.queues.inbox import Arrival, StoreResult, store_raw
+from zsupport_mail.settings import ImapMailboxSettings
+from zsupport_mail.settings.clock import utc_now
 
 FAST = Timing(idle_check_seconds=0.2, backoff_base_seconds=0.1, backoff_cap_seconds=0.4)
 SEEN = b"\\Seen"

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import SUPPORT, make_mail
-from zsupport_mail.clock import utc_now
 from zsupport_mail.db.models import InboundMessage, JourneyEvent
 from zsupport_mail.db.session import make_engine, make_session_factory
-from zsupport_mail.inbox import Arrival, store_raw
+from zsupport_mail.queues.inbox import Arrival, store_raw
+from zsupport_mail.settings.clock import utc_now
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import SUPPORT, ManualClock, make_mail
-from zsupport_mail.clock import utc_now
 from zsupport_mail.db.models import (
     Charge,
     InboundMessage,
@@ -19,10 +18,11 @@ from zsupport_mail.db.models import (
     TicketMessage,
 )
 from zsupport_mail.db.repos import sync_directory
-from zsupport_mail.inbox import requeue
-from zsupport_mail.outbox import deliver_due
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.queues.inbox import requeue
+from zsupport_mail.queues.outbox import deliver_due
+from zsupport_mail.runtime.pipeline import Pipeline
+from zsupport_mail.settings.clock import utc_now
 
 
 def ingest(pipeline: Pipeline, raw: bytes, mailbox: str = SUPPORT):

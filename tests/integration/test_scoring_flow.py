@@ -13,10 +13,10 @@ from email.policy import default
 from sqlalchemy import select
 
 from tests.helpers import COMPLETE_REPORT, TERSE_REPORT, make_mail, write_config
-from zsupport_mail.clock import utc_now
 from zsupport_mail.db.models import Charge, JourneyEvent, OutboundMessage, Ticket
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.runtime.pipeline import Pipeline
+from zsupport_mail.settings.clock import utc_now
 
 REPLY_WITH_FORM = """Here you go:
 

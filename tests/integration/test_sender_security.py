@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from tests.helpers import SUPPORT, ManualClock, make_mail
 from zsupport_mail.db.models import Charge, JourneyEvent, OutboundMessage, Ticket
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.runtime.pipeline import Pipeline
 
 MX = "mx.zsupport.example"
 SECURITY = {"require_authentication": True, "trusted_authserv_ids": [MX]}

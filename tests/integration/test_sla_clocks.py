@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from tests.helpers import SUPPORT, TERSE_REPORT, ManualClock, make_mail
 from zsupport_mail.db.models import OutboundMessage, Ticket
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.runtime.pipeline import Pipeline
 
 WED_4PM_DENVER = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)  # the day before Thanksgiving
 STAFF = "Tom Tech <tom@zsupport.example>"

@@ -19,9 +19,9 @@ from tests.integration.test_sla_jobs import TUE_10AM_DENVER
 from zsupport_mail.db.advisory import advisory_key
 from zsupport_mail.db.models import OutboundMessage
 from zsupport_mail.db.session import make_engine, make_session_factory
-from zsupport_mail.jobs import TICK_LOCK, sla_tick
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.runtime.jobs import TICK_LOCK, sla_tick
+from zsupport_mail.runtime.pipeline import Pipeline
 
 pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("backend", ["postgresql"])]
 

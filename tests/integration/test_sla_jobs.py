@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from tests.helpers import SUPPORT, ManualClock, make_mail
 from zsupport_mail.db.models import OutboundMessage, Ticket
-from zsupport_mail.jobs import sla_tick
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.runtime.jobs import sla_tick
+from zsupport_mail.runtime.pipeline import Pipeline
 
 TUE_10AM_DENVER = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 STAFF = "Tom Tech <tom@zsupport.example>"

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from tests.helpers import SUPPORT, TERSE_REPORT, ManualClock, make_mail
 from zsupport_mail.db.models import Charge, OutboundMessage, Ticket, TicketMessage
-from zsupport_mail.pipeline import Pipeline
-from zsupport_mail.replies import ReplyRenderer
-from zsupport_mail.tokens import make_message_id
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.mail.tokens import make_message_id
+from zsupport_mail.runtime.pipeline import Pipeline
 
 STAFF = "Tom Tech <tom@zsupport.example>"
 SECRET = "a-test-secret-of-enough-length"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import config_dict, to_toml
-from zsupport_mail.config import ConfigError, config_path, load_settings
+from zsupport_mail.settings import ConfigError, config_path, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "zsupport.example.toml"
 

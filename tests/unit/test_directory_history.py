@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from zsupport_mail.contacts import RECORD_START, Period
+from zsupport_mail.contacts.periods import RECORD_START, Period
 from zsupport_mail.intake.directory import Directory
 from zsupport_mail.intake.types import ClientRef, ContactRef
 

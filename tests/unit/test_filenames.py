@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zsupport_mail.filenames import MAX_NAME, safe_filename
+from zsupport_mail.mail.filenames import MAX_NAME, safe_filename
 
 
 @pytest.mark.parametrize(

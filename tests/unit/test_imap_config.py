@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import config_dict, to_toml
-from zsupport_mail.config import ConfigError, load_settings
+from zsupport_mail.settings import ConfigError, load_settings
 
 
 def write(tmp_path: Path, *mailboxes: dict) -> Path:

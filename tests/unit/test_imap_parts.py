@@ -21,7 +21,7 @@ from zsupport_mail.edges.imap_batch import (
 )
 from zsupport_mail.edges.imap_client import ConnectionLost, FolderMissing, TlsError, new_mail_in
 from zsupport_mail.edges.imap_state import Bookmark, resume_from
-from zsupport_mail.inbox import StoreResult
+from zsupport_mail.queues.inbox import StoreResult
 
 NOW = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)
 

@@ -7,7 +7,8 @@ import os
 import pytest
 
 from zsupport_mail.db.advisory import advisory_key
-from zsupport_mail.instance_lock import InstanceLock, InstanceLockedError, lock_path
+from zsupport_mail.db.session import lock_path
+from zsupport_mail.runtime.instance_lock import InstanceLock, InstanceLockedError
 
 
 def test_lock_path_is_next_to_a_sqlite_file_and_absent_otherwise(tmp_path):

@@ -9,7 +9,7 @@ import sys
 
 import structlog
 
-from zsupport_mail.logs import configure_logging
+from zsupport_mail.runtime.logs import configure_logging
 
 
 class RecordingStream(io.StringIO):

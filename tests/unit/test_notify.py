@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from zsupport_mail.config import ConfigError
-from zsupport_mail.notify import Notifier
+from zsupport_mail.runtime.notify import Notifier
+from zsupport_mail.settings import ConfigError
 
 
 def test_without_notify_socket_nothing_is_enabled():

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import zsupport_mail.message
-import zsupport_mail.slim
+import zsupport_mail.mail.message
+import zsupport_mail.mail.slim
 from tests.strategies import parse_and_score, raw_message
-from zsupport_mail.filenames import MAX_NAME, safe_filename
-from zsupport_mail.message import MessageParseError, parse_message
+from zsupport_mail.mail.filenames import MAX_NAME, safe_filename
+from zsupport_mail.mail.message import MessageParseError, parse_message
 
 FAST = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -82,12 +82,12 @@ def with_base64_parts(draw: st.DrawFn) -> bytes:
 @given(st.one_of(raw_message(), with_base64_parts()))
 def test_slimming_every_part_changes_no_parse(raw):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(zsupport_mail.slim, "SLIM_ABOVE", 1)
+        patch.setattr(zsupport_mail.mail.slim, "SLIM_ABOVE", 1)
         try:
             slimmed = parse_message(raw)
         except MessageParseError as exc:
             slimmed = exc  # type: ignore[assignment]
-        patch.setattr(zsupport_mail.message, "slim", lambda raw: (raw, {}))
+        patch.setattr(zsupport_mail.mail.message, "slim", lambda raw: (raw, {}))
         try:
             full = parse_message(raw)
         except MessageParseError as exc:

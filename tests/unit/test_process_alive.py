@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from zsupport_mail.service import _process_alive
+from zsupport_mail.runtime.claims import process_alive
 
 
 def test_a_running_process_is_alive():
@@ -16,7 +16,7 @@ def test_a_running_process_is_alive():
         [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
     )
     try:
-        assert _process_alive(child.pid)
+        assert process_alive(child.pid)
     finally:
         child.communicate(b"")
 
@@ -26,7 +26,7 @@ def test_a_zombie_is_not_alive():
     os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, not reaped: a zombie
     try:
         os.kill(child.pid, 0)  # what the old check relied on: it still finds the pid
-        assert not _process_alive(child.pid)
+        assert not process_alive(child.pid)
     finally:
         child.wait()
 
@@ -34,4 +34,4 @@ def test_a_zombie_is_not_alive():
 def test_a_reaped_process_is_not_alive():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
-    assert not _process_alive(child.pid)
+    assert not process_alive(child.pid)

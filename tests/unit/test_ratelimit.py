@@ -6,9 +6,9 @@ import ipaddress
 
 from structlog.testing import capture_logs
 
-from zsupport_mail.config import SecuritySettings
 from zsupport_mail.edges import ratelimit
 from zsupport_mail.edges.ratelimit import IP_REFUSAL, SENDER_REFUSAL, EdgeLimits, TokenBuckets
+from zsupport_mail.settings import SecuritySettings
 
 
 class Clock:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from zsupport_mail.config import load_settings
-from zsupport_mail.replies import ReplyRenderer, build_reply, one_line, reply_subject
+from zsupport_mail.mail.replies import ReplyRenderer, build_reply, one_line, reply_subject
+from zsupport_mail.settings import load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "zsupport.example.toml"
 TAG = "[Z-Support #ZS-000001]"

@@ -9,18 +9,18 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import config_dict, to_toml
-from zsupport_mail.addresses import (
+from zsupport_mail.intake.authentication import verify_sender
+from zsupport_mail.intake.directory import Directory
+from zsupport_mail.intake.sender import recognise_sender
+from zsupport_mail.intake.types import ClientRef, ContactRef
+from zsupport_mail.mail.addresses import (
     AddressError,
     lookalike_problem,
     normalize_address,
     normalize_domain,
 )
-from zsupport_mail.config import ConfigError, SecuritySettings, load_settings
-from zsupport_mail.intake.authentication import verify_sender
-from zsupport_mail.intake.directory import Directory
-from zsupport_mail.intake.sender import recognise_sender
-from zsupport_mail.intake.types import ClientRef, ContactRef
-from zsupport_mail.message import MessageParseError, parse_message
+from zsupport_mail.mail.message import MessageParseError, parse_message
+from zsupport_mail.settings import ConfigError, SecuritySettings, load_settings
 
 ACME = ClientRef(1, "Acme Dental")
 DANA = ContactRef(1, "Dana Smith", "dana@acmedental.example", "primary", ACME)

@@ -9,9 +9,9 @@ from email.message import EmailMessage
 
 import pytest
 
-import zsupport_mail.message
-from zsupport_mail.message import ParsedMessage, parse_message
-from zsupport_mail.slim import SLIM_ABOVE, slim
+import zsupport_mail.mail.message
+from zsupport_mail.mail.message import ParsedMessage, parse_message
+from zsupport_mail.mail.slim import SLIM_ABOVE, slim
 
 BIG = 3 * SLIM_ABOVE
 BYTES = random.Random("slim").randbytes(BIG)
@@ -42,7 +42,7 @@ def _report(*, forwarded: bool = False) -> EmailMessage:
 
 def _unslimmed(raw: bytes, monkeypatch: pytest.MonkeyPatch) -> ParsedMessage:
     with monkeypatch.context() as patch:
-        patch.setattr(zsupport_mail.message, "slim", lambda raw: (raw, {}))
+        patch.setattr(zsupport_mail.mail.message, "slim", lambda raw: (raw, {}))
         return parse_message(raw)
 
 

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from zsupport_mail.inbox import storage_full
+from zsupport_mail.queues.inbox import storage_full
 
 
 class PgDiskFull(Exception):

@@ -9,17 +9,13 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zsupport_mail.clock import utc_now
-from zsupport_mail.config import ClientConfig, Settings
-from zsupport_mail.contacts import (
-    CONFIG_SOURCE,
-    IMPORT_PREFIX,
-    RECORD_START,
+from zsupport_mail.contacts.history import (
     ever_authorized,
     imported_client_ids,
     open_periods,
     set_role,
 )
+from zsupport_mail.contacts.periods import CONFIG_SOURCE, IMPORT_PREFIX, RECORD_START
 from zsupport_mail.db.models import (
     Client,
     ClientDomain,
@@ -30,6 +26,8 @@ from zsupport_mail.db.models import (
     TicketMessage,
 )
 from zsupport_mail.intake.types import TicketRef
+from zsupport_mail.settings import ClientConfig, Settings
+from zsupport_mail.settings.clock import utc_now
 
 log = structlog.get_logger("zsupport_mail.directory")
 

@@ -21,8 +21,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from zsupport_mail.instance_lock import lock_path
-
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
@@ -189,3 +187,15 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     told to or at commit: the pipeline flushes where it needs an id, and implicit autoflush
     before every query made each message several round trips slower."""
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def lock_path(database_url: str, suffix: str = ".serve.lock") -> Path | None:
+    """``<db file><suffix>`` (``.serve.lock``) for a SQLite file database; None for PostgreSQL
+    or memory. ``runtime.instance_lock`` names ``.serve.lock`` with it."""
+    url = make_url(database_url)
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None  # a URI filename (tests, shared memory): not a file we can name reliably
+    return Path(database).resolve().with_name(Path(database).name + suffix)

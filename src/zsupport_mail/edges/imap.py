@@ -32,14 +32,14 @@ from imapclient.exceptions import LoginError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from zsupport_mail.clock import Clock, utc_now
-from zsupport_mail.config import ImapMailboxSettings
 from zsupport_mail.db.advisory import GrantedLock, LockError, LockFactory, SessionLock
 from zsupport_mail.edges import imap_client
 from zsupport_mail.edges.imap_batch import FETCH_ERROR, new_uids, plan_batches, store_fetched
 from zsupport_mail.edges.imap_client import ConnectionLost, FolderMissing, TlsError
 from zsupport_mail.edges.imap_state import Bookmark, load_bookmark, resume_from, save_bookmark
-from zsupport_mail.inbox import Arrival, StoreResult, store_raw
+from zsupport_mail.queues.inbox import Arrival, StoreResult, store_raw
+from zsupport_mail.settings import ImapMailboxSettings
+from zsupport_mail.settings.clock import Clock, utc_now
 
 log = structlog.get_logger("zsupport_mail.edges.imap")
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import structlog
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from zsupport_mail.inbox import StoreResult
+from zsupport_mail.queues.inbox import StoreResult
 
 log = structlog.get_logger("zsupport_mail.edges.imap")
 

@@ -18,7 +18,7 @@ from typing import Any
 from imapclient import SEEN, IMAPClient
 from imapclient.exceptions import CapabilityError, LoginError
 
-from zsupport_mail.config import ImapMailboxSettings
+from zsupport_mail.settings import ImapMailboxSettings
 
 IO_TIMEOUT_SECONDS = 60.0
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import structlog
 
-from zsupport_mail.addresses import AddressError, normalize_address
-from zsupport_mail.config import SecuritySettings
+from zsupport_mail.mail.addresses import AddressError, normalize_address
+from zsupport_mail.settings import SecuritySettings
 
 log = structlog.get_logger("zsupport_mail.edges.ratelimit")
 

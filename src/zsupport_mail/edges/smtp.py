@@ -23,10 +23,10 @@ from typing import Any, AnyStr
 import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
-from zsupport_mail.addresses import AddressError, normalize_address
-from zsupport_mail.config import SmtpSettings
 from zsupport_mail.edges.ratelimit import EdgeLimits
-from zsupport_mail.inbox import StoreResult, storage_full
+from zsupport_mail.mail.addresses import AddressError, normalize_address
+from zsupport_mail.queues.inbox import StoreResult, storage_full
+from zsupport_mail.settings import SmtpSettings
 
 log = structlog.get_logger("zsupport_mail.edges.smtp")
 

@@ -17,7 +17,7 @@ from zsupport_mail.handlers.types import (
     HandlingState,
     StopPipeline,
 )
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.message import ParsedMessage
 
 HANDLERS: tuple[Handler, ...] = (
     OpenTicket(),

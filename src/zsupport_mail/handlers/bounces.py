@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from zsupport_mail.db.models import Contact, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.message import ParsedMessage
 
 BOUNCE_LIMIT = 3
 

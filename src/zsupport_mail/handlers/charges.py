@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from zsupport_mail.db.models import Charge, Ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.message import ParsedMessage
 
 SURCHARGE = "incomplete_report_surcharge"
 BILLABLE = "billable_communication"

@@ -17,10 +17,10 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zsupport_mail.config import Settings
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.settings import Settings
 from zsupport_mail.sla import BusinessCalendar, response_deadline, restoration_deadline
 
 

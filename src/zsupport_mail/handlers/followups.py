@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from zsupport_mail.addresses import domain_of
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.addresses import domain_of
+from zsupport_mail.mail.message import ParsedMessage
 
 _TRACKING = re.compile(
     r"\b(1Z[0-9A-Z]{16})\b|\b(9[0-9]{21})\b|\b([0-9]{12}|[0-9]{15})\b"

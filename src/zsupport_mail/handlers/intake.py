@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from zsupport_mail.config import Settings
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.intake.types import Disposition, IntakeAssessment
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring import Score, merge, score_input
 from zsupport_mail.scoring.build import build_input
 from zsupport_mail.scoring.types import ContactRecord
+from zsupport_mail.settings import Settings
 
 AWAITING_INFO = "awaiting_info"
 OPENING = frozenset({"created", "unauthorized"})

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from zsupport_mail.db.models import Attachment, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import split_reply
 
 

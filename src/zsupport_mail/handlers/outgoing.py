@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from zsupport_mail.db.models import OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext
-from zsupport_mail.message import ParsedMessage
-from zsupport_mail.outbox import queue_mail
-from zsupport_mail.replies import build_reply, reply_subject
-from zsupport_mail.tokens import make_message_id
+from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.mail.replies import build_reply, reply_subject
+from zsupport_mail.mail.tokens import make_message_id
+from zsupport_mail.queues.outbox import queue_mail
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from zsupport_mail.db.models import OutboundMessage, Ticket
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.message import ParsedMessage
-from zsupport_mail.replies import one_line
+from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.mail.replies import one_line
 from zsupport_mail.scoring.summary import captured, missing_items, outdated_version
 
 

@@ -20,7 +20,7 @@ from zsupport_mail.handlers.clocks import calendar_for, close_pending
 from zsupport_mail.handlers.commands import Command, hours, parse_commands, portion
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import split_reply
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from zsupport_mail.db.models import Client, Ticket
 from zsupport_mail.handlers.clocks import close_pending
 from zsupport_mail.handlers.types import HandlerContext, HandlingState, StopPipeline
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.message import ParsedMessage
 
 OPENING_ACTIONS = frozenset({"created", "unauthorized"})
 

@@ -8,13 +8,13 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from zsupport_mail.config import Settings
 from zsupport_mail.db.models import InboundMessage, Ticket, TicketMessage
 from zsupport_mail.intake.types import Disposition, IntakeAssessment
-from zsupport_mail.journey import Journey
-from zsupport_mail.message import ParsedMessage
-from zsupport_mail.replies import ReplyRenderer
+from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.queues.journey import Journey
 from zsupport_mail.scoring import Score
+from zsupport_mail.settings import Settings
 
 
 class StopPipeline(Exception):

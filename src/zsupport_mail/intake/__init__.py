@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from zsupport_mail.config import Settings
 from zsupport_mail.intake.decide import decide
 from zsupport_mail.intake.directory import Directory
 from zsupport_mail.intake.rules import (
@@ -20,7 +19,8 @@ from zsupport_mail.intake.rules import (
 from zsupport_mail.intake.sender import recognise_sender
 from zsupport_mail.intake.threading import TicketLookup, find_thread
 from zsupport_mail.intake.types import IntakeAssessment, Rule, RuleContext
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.settings import Settings
 
 RULES: tuple[Rule, ...] = (
     OwnMail(),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import authres
 
-from zsupport_mail.addresses import AddressError, normalize_domain
+from zsupport_mail.mail.addresses import AddressError, normalize_domain
 
 # (method, the property that names the authenticated domain)
 _CHECKS = (("dkim", "header", "d"), ("spf", "smtp", "mailfrom"))

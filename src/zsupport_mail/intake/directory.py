@@ -1,8 +1,9 @@
 """Who is who: contacts, client domains, staff and our own addresses, looked up in memory.
 
-Built from the database rows that mirror the config and the contact-authorisation history
-(contacts.py), so every lookup inside the pure rules is a dict access. ``as_of(received_at)``
-gives the view the intake uses: who was authorised when the message arrived, not now.
+Built by ``contacts.repository`` from the database rows that mirror the config and the
+contact-authorisation history and handed in, so every lookup inside the pure rules is a
+dict access. ``as_of(received_at)`` gives the view the intake uses: who was authorised when
+the message arrived, not now.
 """
 
 from __future__ import annotations
@@ -12,14 +13,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from zsupport_mail.addresses import domain_of, skeleton
-from zsupport_mail.config import AUTHORIZED_ROLES, Settings
-from zsupport_mail.contacts import Period, load_periods
-from zsupport_mail.db.models import Client, ClientDomain, Contact
+from zsupport_mail.contacts.periods import Period
 from zsupport_mail.intake.types import ClientRef, ContactRef
+from zsupport_mail.mail.addresses import domain_of, skeleton
+from zsupport_mail.settings import AUTHORIZED_ROLES
 
 
 @dataclass(frozen=True)
@@ -104,26 +101,3 @@ class Directory:
 
 def _unauthorized(role: str) -> str:
     return "other" if role in AUTHORIZED_ROLES else role
-
-
-def load_directory(session: Session, settings: Settings) -> Directory:
-    """Read clients, contacts and authorisation periods; ``contacts`` is as of now, and
-    ``as_of(instant)`` gives any other instant."""
-    clients = {c.id: ClientRef(c.id, c.name) for c in session.scalars(select(Client))}
-    people = {
-        c.email: ContactRef(c.id, c.name, c.email, c.role, clients[c.client_id], phone=c.phone)
-        for c in session.scalars(select(Contact).where(Contact.active.is_(True)))
-    }
-    periods: dict[str, list[Period]] = {}
-    for period in load_periods(session):
-        periods.setdefault(period.email, []).append(period)
-    domains = {d.domain: clients[d.client_id] for d in session.scalars(select(ClientDomain))}
-    return Directory(
-        contacts=people,  # now: a contact's role and active flag follow its open period
-        domains=domains,
-        staff_addresses=settings.staff.addresses,
-        staff_domains=settings.staff.domains,
-        own_addresses=settings.own_addresses,
-        people=people,
-        periods={email: tuple(found) for email, found in periods.items()},
-    )

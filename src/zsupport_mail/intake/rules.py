@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from zsupport_mail.addresses import domain_of
 from zsupport_mail.intake.types import Finding, RuleContext
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.addresses import domain_of
+from zsupport_mail.mail.message import ParsedMessage
 
 _BULK_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 _SYSTEM_LOCALPARTS = frozenset({"mailer-daemon", "postmaster"})

@@ -8,12 +8,12 @@ domain. Look-alike addresses never match anyone (addresses.py); the doubt says w
 
 from __future__ import annotations
 
-from zsupport_mail.addresses import domain_of, lookalike_problem
-from zsupport_mail.config import SecuritySettings
 from zsupport_mail.intake.authentication import verify_sender
 from zsupport_mail.intake.directory import Directory
 from zsupport_mail.intake.types import Sender
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.addresses import domain_of, lookalike_problem
+from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.settings import SecuritySettings
 
 
 def _lookalike_doubt(address: str, directory: Directory) -> str | None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from zsupport_mail.config import TicketSettings
 from zsupport_mail.intake.types import Sender, ThreadMatch, TicketRef
-from zsupport_mail.message import ParsedMessage
-from zsupport_mail.tokens import ticket_of
+from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.mail.tokens import ticket_of
+from zsupport_mail.settings import TicketSettings
 
 
 class TicketLookup(Protocol):

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from zsupport_mail.config import Settings
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from zsupport_mail.message import ParsedMessage
+from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text, parse_form
 from zsupport_mail.scoring.types import ContactRecord, ScoringInput
 

@@ -1,0 +1,33 @@
+"""What every command shares: the user-facing error, JSON output, opening the database."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from zsupport_mail.db import migrate
+from zsupport_mail.db.session import make_engine, make_session_factory
+from zsupport_mail.settings import Settings
+
+EXIT_FAILURE, EXIT_CONFIG, EXIT_SCHEMA = 1, 2, 3
+
+
+class CommandError(Exception):
+    """A command could not do what was asked; the message is for the user."""
+
+
+def print_json(value: Any) -> None:
+    """Machine output on stdout (a public interface: extend, never rename)."""
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def open_db(settings: Settings, *, require_schema: bool = True) -> sessionmaker[Session]:
+    """Sessions on the configured database, refusing one whose schema is behind."""
+    engine = make_engine(
+        settings.database.url, busy_timeout_seconds=settings.database.busy_timeout_seconds
+    )
+    if require_schema:
+        migrate.require_current(engine)
+    return make_session_factory(engine)

@@ -1,0 +1,144 @@
+"""``contacts import FILE.csv`` and ``contacts list``: the authorised contacts and their history.
+
+An import is checked whole first (exit 2 and every problem with its line number, nothing
+changed), then applied in one transaction; ``--dry-run`` computes the same diff and rolls it
+back. A running serve sees the change at its next message (it re-reads the history when it
+changed), so no reload is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from zsupport_mail.cli.common import CommandError, open_db, print_json
+from zsupport_mail.contacts.history import load_periods
+from zsupport_mail.contacts.importer import (
+    ClientChanges,
+    ImportInvalid,
+    apply_import,
+    known,
+    parse_csv,
+)
+from zsupport_mail.contacts.periods import IMPORT_PREFIX
+from zsupport_mail.db.repos import sync_directory
+from zsupport_mail.settings import Settings
+from zsupport_mail.settings.clock import utc_now
+
+EXIT_INVALID = 2
+_MARKS = (("added", "+"), ("changed", "~"), ("removed", "-"))
+
+
+def _operator() -> str:
+    """Who ran the import: the sudo caller if any, else the login name."""
+    return os.environ.get("SUDO_USER") or getpass.getuser()
+
+
+def _print_changes(changes: list[ClientChanges]) -> None:
+    for client in changes:
+        print(f"{client.client}:")
+        for kind, mark in _MARKS:
+            for entry in getattr(client, kind):
+                was = f" (was {entry['from_role']})" if "from_role" in entry else ""
+                print(f"  {mark} {entry['name']} <{entry['email']}> {entry['role']}{was}")
+        if client.unchanged:
+            print(f"  = {len(client.unchanged)} unchanged")
+
+
+def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # Excel writes a BOM
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from None
+    sessions = open_db(settings)
+    now = utc_now()
+    source = f"{IMPORT_PREFIX}{path.name[:200]} by {_operator()[:100]}"  # fits the column
+    session = sessions()
+    try:
+        sync_directory(session, settings, now)  # the config's clients exist before we look
+        rows = parse_csv(text, known(session))
+        changes = apply_import(session, rows, at=now, source=source, note=args.note)
+        if args.dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except ImportInvalid as exc:
+        session.rollback()
+        for problem in exc.problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        print("nothing was changed", file=sys.stderr)
+        return EXIT_INVALID
+    finally:
+        session.close()
+    report = {
+        "file": str(path),
+        "source": source,
+        "at": now.isoformat(),
+        "dry_run": args.dry_run,
+        "clients": [c.as_json() for c in changes],
+    }
+    if args.json:
+        print_json(report)
+    else:
+        _print_changes(changes)
+        print("dry run: nothing changed" if args.dry_run else f"applied as {source}")
+    return 0
+
+
+def _instant(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--at: expected ISO-8601, got {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def cmd_contacts_list(settings: Settings, args: argparse.Namespace) -> int:
+    at = _instant(args.at) if args.at else utc_now()
+    with open_db(settings).begin() as session:
+        sync_directory(session, settings)  # the config's contacts, as every command sees them
+        periods = load_periods(session, client=args.client)
+    if not args.history:
+        periods = [p for p in periods if p.covers(at)]
+    rows: list[dict[str, Any]] = [{**p.as_json(), "explanation": p.explain()} for p in periods]
+    if args.json:
+        print_json(rows)
+        return 0
+    for row, period in zip(rows, periods, strict=True):
+        until = f" until {row['valid_until']}" if row["valid_until"] else ""
+        print(
+            f"{period.client[:20]:<20} {period.role:<7} {period.name} <{period.email}>"
+            f"  since {row['valid_from'] or 'the start of the record'}{until}  [{period.source}]"
+        )
+    if not rows:
+        print("no authorised contacts" + ("" if args.history else f" at {at.isoformat()}"))
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``contacts`` command group (called by cli.build_parser)."""
+    group = sub.add_parser("contacts", help="authorised contacts and their history")
+    commands = group.add_subparsers(dest="contacts", required=True)
+    text = (
+        "replace the authorised contacts of every client in a CSV file (client,name,email,"
+        "role[,phone]); exit 2 with every problem and nothing changed if a row is invalid"
+    )
+    imp = commands.add_parser("import", help=text, description=text)
+    imp.set_defaults(func=cmd_contacts_import)
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument("--dry-run", action="store_true", help="show the changes, change nothing")
+    imp.add_argument("--note", help="kept with each new period, e.g. the notice's date and author")
+    imp.add_argument("--json", action="store_true", help="print JSON (a stable interface)")
+    text = "who is (or was, with --at or --history) an authorised contact"
+    lst = commands.add_parser("list", help=text, description=text)
+    lst.set_defaults(func=cmd_contacts_list)
+    lst.add_argument("--client", help="only this client")
+    lst.add_argument("--at", help="ISO-8601 instant (UTC without an offset); default now")
+    lst.add_argument("--history", action="store_true", help="every period, ended ones too")
+    lst.add_argument("--json", action="store_true", help="print JSON (a stable interface)")

@@ -1,0 +1,147 @@
+"""Commands on mail itself: ingest files, inspect and reprocess stored messages, the outbox."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+
+from zsupport_mail.cli.common import EXIT_FAILURE, CommandError, open_db, print_json
+from zsupport_mail.cli.views import (
+    inbound_view,
+    outbox_view,
+)
+from zsupport_mail.db.models import InboundMessage, OutboundMessage, Ticket
+from zsupport_mail.db.repos import sync_directory
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.queues.inbox import requeue
+from zsupport_mail.queues.outbox import deliver_due
+from zsupport_mail.runtime.pipeline import Outcome, Pipeline
+from zsupport_mail.settings import Settings
+from zsupport_mail.settings.clock import utc_now
+
+
+def open_pipeline(settings: Settings) -> Pipeline:
+    sessions = open_db(settings)
+    with sessions.begin() as session:
+        sync_directory(session, settings)
+    return Pipeline(
+        settings=settings,
+        sessions=sessions,
+        renderer=ReplyRenderer(settings),
+        clock=utc_now,
+        worker="cli",
+    )
+
+
+def _read_inputs(paths: Sequence[str]) -> list[tuple[str, bytes | OSError]]:
+    result: list[tuple[str, bytes | OSError]] = []
+    for path in paths:
+        try:
+            result.append(
+                (path, sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes())
+            )
+        except OSError as exc:
+            result.append((path, exc))
+    return result
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    pipeline = open_pipeline(settings)
+    mailbox = args.mailbox or settings.smtp.addresses[0]
+    status = 0
+    for path, content in _read_inputs(args.files):
+        if isinstance(content, OSError):
+            print(
+                json.dumps(
+                    {
+                        "file": path,
+                        "message_id": None,
+                        "action": "error",
+                        "ticket": None,
+                        "reply": None,
+                        "reason": f"cannot read: {content.strerror}",
+                    }
+                )
+            )
+            status = EXIT_FAILURE
+            continue
+        outcome: Outcome = pipeline.ingest(content, source="cli", mailbox=mailbox)
+        print(json.dumps({"file": path, **outcome.as_json()}, ensure_ascii=False), flush=True)
+    return status
+
+
+def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:
+    with open_db(settings).begin() as session:
+        query = (
+            select(OutboundMessage, Ticket.number)
+            .outerjoin(Ticket, Ticket.id == OutboundMessage.ticket_id)
+            .order_by(OutboundMessage.id)
+        )
+        if args.status:
+            query = query.where(OutboundMessage.status == args.status)
+        rows = [outbox_view(row, number) for row, number in session.execute(query)]
+    if args.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            print(
+                f"{row['id']:>6} {row['status']:<7} {row['ticket'] or '-':<12} "
+                f"{','.join(row['to'])} {row['subject']}"
+            )
+    return 0
+
+
+def cmd_outbox_flush(settings: Settings, args: argparse.Namespace) -> int:
+    report = deliver_due(open_db(settings), settings.outbound, utc_now())
+    print_json({"sent": report.sent, "deferred": report.deferred, "failed": report.failed})
+    return 0
+
+
+def cmd_messages_list(settings: Settings, args: argparse.Namespace) -> int:
+    with open_db(settings).begin() as session:
+        query = select(InboundMessage).order_by(InboundMessage.id)
+        if args.status:
+            query = query.where(InboundMessage.status == args.status)
+        rows = [
+            {
+                k: v
+                for k, v in inbound_view(session, row, explain=False).items()
+                if k not in ("journey", "authorization")
+            }
+            for row in session.scalars(query)
+        ]
+    print_json(rows)
+    return 0
+
+
+def cmd_messages_show(settings: Settings, args: argparse.Namespace) -> int:
+    with open_db(settings).begin() as session:
+        row = session.get(InboundMessage, args.id)
+        if row is None:
+            raise CommandError(f"no inbound message {args.id}")
+        view = inbound_view(session, row)
+    if args.json:
+        print_json(view)
+        return 0
+    print(
+        f"inbound {view['id']} via {view['source']} to {view['mailbox']}: {view['status']}"
+        f" / {view['action']} {view['ticket'] or ''}\n  reason: {view['reason']}"
+    )
+    if view["authorization"]:
+        print(f"  authorisation: {view['authorization']['explanation']}")
+    for event in view["journey"]:
+        print(f"  {event['at']}  {event['step']:<14} {event['outcome']:<14} {event['reason']}")
+    return 0
+
+
+def cmd_messages_reprocess(settings: Settings, args: argparse.Namespace) -> int:
+    pipeline = open_pipeline(settings)
+    if not requeue(pipeline.sessions, args.id, utc_now()):
+        raise CommandError(f"no inbound message {args.id}")
+    print(json.dumps(pipeline.process(args.id).as_json(), ensure_ascii=False))
+    return 0

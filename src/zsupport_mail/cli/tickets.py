@@ -1,0 +1,109 @@
+"""Commands on tickets and the charge ledger: tickets list/show, charges list/export/waive."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zsupport_mail.cli.common import CommandError, open_db, print_json
+from zsupport_mail.cli.views import (
+    charge_view,
+    ticket_detail,
+    ticket_summary,
+)
+from zsupport_mail.db.models import Charge, Ticket
+from zsupport_mail.db.repos import get_ticket
+from zsupport_mail.settings import Settings
+
+
+def cmd_tickets_list(settings: Settings, args: argparse.Namespace) -> int:
+    with open_db(settings).begin() as session:
+        query = select(Ticket).order_by(Ticket.id)
+        if args.status:
+            query = query.where(Ticket.status == args.status)
+        rows = [ticket_summary(t) for t in session.scalars(query)]
+    if args.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            print(
+                f"{row['number']:<12} {row['status']:<10} {row['client'][:24]:<24} {row['subject']}"
+            )
+    return 0
+
+
+def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
+    with open_db(settings).begin() as session:
+        ticket = get_ticket(session, args.number)
+        if ticket is None:
+            raise CommandError(f"no ticket {args.number}")
+        detail = ticket_detail(ticket)
+    if args.json:
+        print_json(detail)
+        return 0
+    print(
+        f"{detail['number']}  {detail['subject']}\n  client: {detail['client']}  "
+        f"status: {detail['status']}  authorized: {detail['authorized']}"
+    )
+    if detail["authorization"]:
+        print(f"  authorisation: {detail['authorization']['explanation']}")
+    for message in detail["messages"]:
+        mark = " [internal]" if message["internal"] else ""
+        print(f"\n--- {message['created_at']} {message['direction']}{mark} from {message['from']}")
+        print(f"    {message['subject']}\n")
+        print("    " + message["text"].strip().replace("\n", "\n    "))
+    for charge in detail["charges"]:
+        amount = charge["amount"] or "hourly"
+        print(f"\n  charge: {charge['kind']} {amount} ({charge['state']}): {charge['reason']}")
+    return 0
+
+
+def _charges(session: Session, state: str | None) -> list[dict[str, Any]]:
+    query = select(Charge).order_by(Charge.id)
+    if state:
+        query = query.where(Charge.state == state)
+    return [charge_view(c) for c in session.scalars(query)]
+
+
+def cmd_charges_list(settings: Settings, args: argparse.Namespace) -> int:
+    with open_db(settings).begin() as session:
+        rows = _charges(session, args.state)
+    if args.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            amount = row["amount"] or "hourly"
+            print(
+                f"{row['id']:>5} {row['ticket']:<12} {row['state']:<8} {amount:>8} "
+                f"{row['kind']}: {row['reason']}"
+            )
+    return 0
+
+
+def cmd_charges_export(settings: Settings, args: argparse.Namespace) -> int:
+    with open_db(settings).begin() as session:
+        rows = _charges(session, args.state)
+    columns = ["id", "ticket", "client", "kind", "amount", "state", "reason", "created_at"]
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return 0
+
+
+def cmd_charges_waive(settings: Settings, args: argparse.Namespace) -> int:
+    with open_db(settings).begin() as session:
+        charge = session.get(Charge, args.id)
+        if charge is None:
+            raise CommandError(f"no charge {args.id}")
+        if charge.state != "pending":
+            raise CommandError(f"charge {args.id} is {charge.state}, not pending")
+        charge.state = "waived"
+        charge.reason += f" | waived: {args.reason}"
+        view = charge_view(charge)
+    print_json(view)
+    return 0

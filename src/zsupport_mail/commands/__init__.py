@@ -1,1 +1,0 @@
-"""CLI command implementations, grouped by subject; cli.py parses arguments and dispatches."""

@@ -1,0 +1,201 @@
+"""Periodic SLA work: warn staff at 75% and 90% of a target and at breach, remind and auto-close
+tickets waiting on the client. Run by serve's scheduler every ``sla.tick_seconds``.
+
+Each alert is sent once per ticket: its key ("response:75", "restoration:breach", "reminder",
+...) is recorded on the ticket in the same transaction that queues the mail, so a restart or a
+second tick never repeats it. The clock is passed in, so tests can move time.
+
+Several instances on one PostgreSQL each run the scheduler; a tick first takes the advisory
+transaction lock ``sla_tick`` and is skipped when another instance's tick holds it. The lock is
+not what makes alerts unique (the recorded keys and the ticket row locks are), it only keeps
+two instances from walking the same tickets at the same moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from zsupport_mail.db.advisory import try_xact_lock
+from zsupport_mail.db.models import Ticket
+from zsupport_mail.handlers.clocks import calendar_for, close_pending, pending_intervals
+from zsupport_mail.mail.replies import ReplyRenderer, build_reply, reply_subject
+from zsupport_mail.queues.outbox import queue_mail
+from zsupport_mail.queues.status import OPEN_STATES
+from zsupport_mail.settings import Settings
+from zsupport_mail.sla import (
+    Deadline,
+    auto_close_schedule,
+    response_deadline,
+    restoration_deadline,
+)
+
+log = structlog.get_logger("zsupport_mail.runtime.jobs")
+TICK_LOCK = "sla_tick"
+
+
+@dataclass(frozen=True)
+class Alert:
+    key: str  # e.g. "response:75"
+    ticket: str
+    at: datetime
+
+
+def _deadlines(settings: Settings, ticket: Ticket) -> list[tuple[str, Deadline, datetime | None]]:
+    """(target name, its deadline with warning instants, when it was met or None)."""
+    if ticket.sla_started_at is None:
+        return []
+    calendar = calendar_for(settings, ticket.client.name)
+    policy = settings.sla.policy()
+    found = [
+        (
+            "response",
+            response_deadline(calendar, ticket.sla_started_at, policy),
+            ticket.first_response_at,
+        )
+    ]
+    if ticket.critical:
+        found.append(
+            (
+                "restoration",
+                restoration_deadline(
+                    calendar, ticket.sla_started_at, pending_intervals(ticket), policy
+                ),
+                ticket.restored_at,
+            )
+        )
+    return found
+
+
+def _due_alerts(settings: Settings, ticket: Ticket, now: datetime) -> list[tuple[str, datetime]]:
+    """Warnings and breaches whose instant has come and that were not sent before."""
+    sent = set(ticket.sla_alerts or [])
+    found = []
+    fractions = settings.sla.policy().warning_fractions
+    for name, target, met in _deadlines(settings, ticket):
+        if met is not None:
+            continue
+        marks = [
+            (f"{name}:{round(f * 100)}", at)
+            for f, at in zip(fractions, target.warnings, strict=True)
+        ]
+        found += [
+            (key, at)
+            for key, at in [*marks, (f"{name}:breach", target.due)]
+            if at <= now and key not in sent
+        ]
+    return found
+
+
+def _mail(
+    session: Session,
+    settings: Settings,
+    renderer: ReplyRenderer,
+    ticket: Ticket,
+    template: str,
+    to: list[str],
+    now: datetime,
+    **context: object,
+) -> None:
+    if not to:
+        return
+    body = renderer.render(
+        template,
+        {
+            "number": ticket.number,
+            "client": ticket.client.name,
+            "subject": ticket.subject,
+            **context,
+        },
+    )
+    tag = settings.tickets.format_tag(ticket.number)
+    message = build_reply(
+        settings,
+        to=", ".join(to),
+        subject=reply_subject(tag, ticket.subject),
+        body=body,
+        answers=(None, ()),
+        now=now,
+    )
+    queue_mail(session, settings.outbound, message, kind=template, now=now, ticket_id=ticket.id)
+
+
+def _remember(ticket: Ticket, key: str) -> None:
+    ticket.sla_alerts = [*(ticket.sla_alerts or []), key]
+
+
+def _warn(
+    session: Session, settings: Settings, renderer: ReplyRenderer, ticket: Ticket, now: datetime
+) -> list[Alert]:
+    alerts = []
+    for key, at in _due_alerts(settings, ticket, now):
+        _remember(ticket, key)
+        kind, _, level = key.partition(":")
+        _mail(
+            session,
+            settings,
+            renderer,
+            ticket,
+            "sla_warning",
+            sorted(settings.staff.addresses),
+            now,
+            target=kind,
+            level=level,
+            due=ticket.response_due_at if kind == "response" else ticket.restoration_due_at,
+        )
+        event = "sla_breach" if level == "breach" else "sla_warning"
+        log.warning(event, ticket=ticket.number, target=kind, threshold=level, at=at.isoformat())
+        alerts.append(Alert(key, ticket.number, at))
+    return alerts
+
+
+def _auto_close(
+    session: Session, settings: Settings, renderer: ReplyRenderer, ticket: Ticket, now: datetime
+) -> list[Alert]:
+    if ticket.status != "pending" or ticket.pending_since is None:
+        return []
+    calendar = calendar_for(settings, ticket.client.name)
+    schedule = auto_close_schedule(calendar, ticket.pending_since, settings.sla.policy())
+    sent = set(ticket.sla_alerts or [])
+    if now >= schedule.close_at:
+        close_pending(ticket, now)
+        ticket.status, ticket.closed_at = "closed", now
+        _mail(session, settings, renderer, ticket, "auto_closed", [ticket.requester_email], now)
+        log.info("ticket_auto_closed", ticket=ticket.number)
+        return [Alert("closed", ticket.number, schedule.close_at)]
+    if now >= schedule.reminder_at and f"reminder:{ticket.pending_since.isoformat()}" not in sent:
+        _remember(ticket, f"reminder:{ticket.pending_since.isoformat()}")
+        _mail(
+            session,
+            settings,
+            renderer,
+            ticket,
+            "pending_reminder",
+            [ticket.requester_email],
+            now,
+            close_at=schedule.close_at,
+        )
+        return [Alert("reminder", ticket.number, schedule.reminder_at)]
+    return []
+
+
+def sla_tick(
+    sessions: sessionmaker[Session], settings: Settings, renderer: ReplyRenderer, now: datetime
+) -> list[Alert]:
+    """One pass over the open tickets; returns what it did (nothing when skipped)."""
+    done: list[Alert] = []
+    with sessions.begin() as session:
+        if not try_xact_lock(session, TICK_LOCK):
+            log.debug("sla_tick_skipped", reason="another instance is ticking")
+            return done
+        tickets = session.scalars(
+            select(Ticket).where(Ticket.status.in_(OPEN_STATES)).with_for_update(skip_locked=True)
+        )
+        for ticket in tickets:
+            done += _warn(session, settings, renderer, ticket, now)
+            done += _auto_close(session, settings, renderer, ticket, now)
+    return done

@@ -1,0 +1,376 @@
+"""Process one stored message: parse, assess, decide, handle, finish, all in one transaction.
+
+One transaction per message is the point: the ticket, the stored mail, the ledger entry, the
+queued reply, the journey log and the inbox row's outcome commit together or not at all. An
+unexpected exception rolls all of it back and is recorded as a failed attempt (see inbox).
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from zsupport_mail.contacts.history import history_version
+from zsupport_mail.contacts.repository import load_directory
+from zsupport_mail.db.models import InboundMessage, MessageReference, Ticket, TicketMessage
+from zsupport_mail.db.repos import SqlTicketLookup
+from zsupport_mail.handlers import HandlerContext, HandlingState, run_handlers
+from zsupport_mail.handlers.intake import score_before_writing
+from zsupport_mail.intake import assess, decide
+from zsupport_mail.intake.directory import Directory
+from zsupport_mail.intake.types import Disposition, IntakeAssessment
+from zsupport_mail.mail.message import MessageParseError, ParsedMessage, parse_message
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.queues.inbox import (
+    TRANSIENT_DB_ERRORS,
+    Arrival,
+    add_inbound,
+    claim,
+    find_stored,
+    identity,
+    record_failure,
+    store_raw,
+)
+from zsupport_mail.queues.journey import Journey
+from zsupport_mail.settings import Settings
+from zsupport_mail.settings.clock import Clock
+
+log = structlog.get_logger("zsupport_mail.runtime.pipeline")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The public result of one message, as printed by ``ingest`` (a JSON interface)."""
+
+    inbound_id: int
+    message_id: str | None
+    action: str
+    ticket: str | None
+    reply: str | None
+    reason: str
+    missing: list[str] | None = None  # required items not furnished (None: not scored)
+    found: dict[str, list[dict[str, str]]] | None = None  # item -> values with their source
+    score: float | None = None  # share of required items furnished, 0.0 to 1.0
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class Pipeline:
+    """What processing needs, built once per process (the contact directory is cached)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        renderer: ReplyRenderer,
+        clock: Clock,
+        worker: str = "worker",
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.renderer = renderer
+        self.clock = clock
+        self.worker = worker
+        self._directory: Directory | None = None
+        self._directory_version: tuple[int, int] | None = None
+
+    def refresh_directory(self) -> None:
+        """Forget the cached contacts (after the config's clients changed)."""
+        self._directory = None
+
+    def _directory_for(self, session: Session, at: datetime) -> Directory:
+        """Who was who at the instant at; re-read when the authorisation history changed
+        (a ``contacts import`` by another process), so serve needs no reload for it."""
+        version = history_version(session)
+        if self._directory is None or version != self._directory_version:
+            self._directory = load_directory(session, self.settings)
+            self._directory_version = version
+        return self._directory.as_of(at)
+
+    def ingest(
+        self,
+        raw: bytes,
+        *,
+        source: str,
+        mailbox: str,
+        envelope_from: str | None = None,
+        envelope_to: tuple[str, ...] = (),
+    ) -> Outcome:
+        """Store and process raw bytes in one transaction (the `ingest` command's path).
+
+        The input is already durable (a file), so storing and processing can commit together;
+        if processing fails, the message is stored on its own and the failure counted, exactly
+        as if it had arrived by SMTP.
+        """
+        now = self.clock()
+        ident = identity(raw)
+        arrival = Arrival(source, mailbox, now, envelope_from, envelope_to)
+        try:
+            with self.sessions.begin() as session:
+                existing = find_stored(session, mailbox, ident[0])
+                if existing is None:
+                    row = add_inbound(session, raw, ident, arrival, claimed_by=self.worker)
+                    outcome = self._process_row(session, row, now, fresh=True)
+            if existing is None:
+                return _logged(outcome)
+        except IntegrityError:
+            existing = None  # stored concurrently by someone else: report it below
+        except Exception as exc:
+            stored = store_raw(self.sessions, raw, arrival)
+            self._claim(now, stored.inbound_id)
+            return self._failed(stored.inbound_id, exc, now)
+        if existing is None:
+            with self.sessions.begin() as session:
+                existing = find_stored(session, mailbox, ident[0])
+            assert existing is not None, "an IntegrityError means the row exists"
+        return self._unclaimed_outcome(existing)
+
+    def process(self, inbound_id: int) -> Outcome:
+        """Claim and process one stored message, recording a failure instead of raising."""
+        now = self.clock()
+        claimed = self._claim(now, inbound_id)
+        if claimed is None:
+            return self._unclaimed_outcome(inbound_id)
+        return self._process_claimed(claimed, now)
+
+    def process_next(self) -> Outcome | None:
+        """Claim and process the next due message, if any."""
+        now = self.clock()
+        claimed = self._claim(now)
+        return None if claimed is None else self._process_claimed(claimed, now)
+
+    def _claim(self, now: datetime, inbound_id: int | None = None) -> int | None:
+        lease = timedelta(seconds=self.settings.processing.claim_lease_seconds)
+        return claim(self.sessions, self.worker, now, inbound_id, lease=lease)
+
+    def _process_claimed(self, inbound_id: int, now: datetime) -> Outcome:
+        try:
+            with self.sessions.begin() as session:
+                # Locked while we work: another instance's claim skips it even past the lease.
+                row = session.get_one(InboundMessage, inbound_id, with_for_update=True)
+                ours = (row.status, row.claimed_by) == ("processing", self.worker)
+                # Not ours any more: taken over after our lease ran out, and finished.
+                outcome = self._process_row(session, row, now) if ours else None
+        except Exception as exc:
+            return self._failed(inbound_id, exc, now)
+        if outcome is None:
+            return self._unclaimed_outcome(inbound_id)
+        return _logged(outcome)
+
+    def _process_row(
+        self, session: Session, row: InboundMessage, now: datetime, *, fresh: bool = False
+    ) -> Outcome:
+        structlog.contextvars.bind_contextvars(inbound_id=row.id)
+        try:
+            journey = Journey(session, row.id, now)
+            outcome = _process_in(
+                session,
+                self.settings,
+                self.renderer,
+                self._directory_for(session, row.received_at),
+                row,
+                journey,
+                now,
+                fresh=fresh,
+            )
+            journey.save()
+            return outcome
+        finally:
+            structlog.contextvars.unbind_contextvars("inbound_id")
+
+    def _failed(self, inbound_id: int, exc: Exception, now: datetime) -> Outcome:
+        """Count a failed attempt: the message's transaction was rolled back.
+
+        A database that is away, locked or full is not the message's fault: that attempt is
+        not counted towards quarantine. (If the failure cannot be recorded either, the error
+        propagates and serve's worker waits for the database.)
+        """
+        log.error("message_failed", inbound_id=inbound_id, error=repr(exc), exc_info=exc)
+        status = record_failure(
+            self.sessions,
+            inbound_id,
+            "".join(traceback.format_exception_only(exc)).strip(),
+            now=now,
+            max_attempts=self.settings.processing.max_attempts,
+            retry_base_seconds=self.settings.processing.retry_base_seconds,
+            counted=not isinstance(exc, TRANSIENT_DB_ERRORS),
+        )
+        action = "quarantined" if status == "quarantined" else "failed"
+        return Outcome(inbound_id, None, action, None, None, f"processing failed: {exc!r}")
+
+    def _unclaimed_outcome(self, inbound_id: int) -> Outcome:
+        """Outcome for a stored message that is not due: done before, or waiting to retry."""
+        with self.sessions.begin() as session:
+            row = session.get_one(InboundMessage, inbound_id)
+            number = session.scalar(select(Ticket.number).where(Ticket.id == row.ticket_id))
+            if row.status == "pending" and row.next_attempt_at is not None:
+                return Outcome(
+                    inbound_id,
+                    row.header_message_id,
+                    "deferred",
+                    None,
+                    None,
+                    f"stored; next attempt at {row.next_attempt_at.isoformat()}",
+                )
+            return Outcome(
+                inbound_id,
+                row.header_message_id,
+                "duplicate",
+                number,
+                None,
+                f"already stored as inbound message {inbound_id} ({row.status})",
+            )
+
+
+def _logged(outcome: Outcome) -> Outcome:
+    """Log the outcome once its transaction has committed (readers then find it stored)."""
+    log.info(
+        "message_processed",
+        inbound_id=outcome.inbound_id,
+        action=outcome.action,
+        message_id=outcome.message_id,
+        ticket=outcome.ticket,
+        reason=outcome.reason,
+    )
+    return outcome
+
+
+def _finish(
+    row: InboundMessage, disposition: Disposition, ticket: Ticket | None, now: datetime
+) -> None:
+    row.status = "quarantined" if disposition.action == "quarantined" else "done"
+    row.action, row.reason = disposition.action, disposition.reason
+    row.ticket_id = ticket.id if ticket is not None else None
+    row.processed_at, row.claimed_by, row.claimed_at, row.last_error = now, None, None, None
+
+
+def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_reason: str) -> None:
+    sender = assessment.context.sender
+    who = (
+        f"contact {sender.contact.name} ({sender.contact.role}) of {sender.contact.client.name}"
+        if sender.contact
+        else f"client {sender.client.name} by domain"
+        if sender.client
+        else "staff"
+        if sender.staff
+        else "unknown"
+    )
+    note = sender.doubt or sender.verified
+    journey.record(
+        "sender",
+        "recognised" if sender.client or sender.staff else "unknown",
+        f"{sender.address}: {who}" + (f"; {note}" if note else ""),
+    )
+    unauthorized = assessment.hit("unauthorized_contact")
+    # An authorised sender's reason is the period that authorised them (contacts.py).
+    why = sender.contact.authorization if sender.contact else ""
+    journey.record(
+        "authorisation",
+        "unauthorized" if unauthorized else "ok",
+        unauthorized.reason if unauthorized else why,
+    )
+    journey.record("thread", "matched" if assessment.context.thread else "new", thread_reason)
+    for finding in assessment.findings:
+        log.info("rule_hit", rule=finding.rule, reason=finding.reason)
+
+
+def _process_in(
+    session: Session,
+    settings: Settings,
+    renderer: ReplyRenderer,
+    directory: Directory,
+    row: InboundMessage,
+    journey: Journey,
+    now: datetime,
+    *,
+    fresh: bool = False,
+) -> Outcome:
+    inbound_id = row.id
+    # A reprocessed message may already be on a ticket; a row inserted just now cannot be.
+    already = (
+        None
+        if fresh
+        else session.scalar(select(TicketMessage).where(TicketMessage.inbound_id == inbound_id))
+    )
+    if already is not None:
+        ticket = session.get_one(Ticket, already.ticket_id)
+        disposition = Disposition(row.action or "appended", f"already on {ticket.number}")
+        _finish(row, disposition, ticket, now)
+        journey.record("decision", "duplicate", disposition.reason)
+        return Outcome(
+            inbound_id, row.header_message_id, "duplicate", ticket.number, None, disposition.reason
+        )
+    try:
+        msg = parse_message(row.raw)
+    except MessageParseError as exc:
+        journey.record("parsed", "failed", str(exc))
+        disposition = Disposition("quarantined", str(exc))
+        _finish(row, disposition, None, now)
+        journey.record("decision", "quarantined", str(exc))
+        return Outcome(inbound_id, row.header_message_id, "quarantined", None, None, str(exc))
+    journey.record("parsed", "ok", f"{len(msg.text)} chars, {len(msg.attachments)} attachments")
+    assessment, thread_reason = assess(
+        msg,
+        settings=settings,
+        directory=directory,
+        tickets=SqlTicketLookup(session),
+        now=now,
+        envelope_from=row.envelope_from,
+    )
+    _record_assessment(journey, assessment, thread_reason)
+    disposition = decide(assessment)
+    journey.record("decision", disposition.action, disposition.reason)
+    state = run_handlers(
+        msg,
+        HandlerContext(
+            session=session,
+            settings=settings,
+            renderer=renderer,
+            inbound=row,
+            assessment=assessment,
+            disposition=disposition,
+            journey=journey,
+            now=now,
+            own_score=score_before_writing(msg, settings, assessment, disposition, row.received_at),
+        ),
+    )
+    _finish(row, disposition, state.ticket, now)
+    write_pending(session, state)
+    return _outcome(row, msg, disposition, state)
+
+
+def write_pending(session: Session, state: HandlingState) -> None:
+    """The writes the handlers left to the end: everything they added (a new ticket first: the
+    mappings' relationships order the flush; on SQLite its id was allocated without a
+    write), then the message references, which point to the ticket.
+
+    Writing last keeps SQLite's write lock, which the SMTP edge's stores queue for, to
+    these inserts, the journey's and the commit.
+    """
+    if state.references:
+        session.flush()
+        session.execute(insert(MessageReference), state.references)
+
+
+def _outcome(
+    row: InboundMessage, msg: ParsedMessage, disposition: Disposition, state: HandlingState
+) -> Outcome:
+    score = state.score
+    return Outcome(
+        row.id,
+        msg.message_id,
+        disposition.action,
+        state.ticket.number if state.ticket else None,
+        "queued" if state.reply_queued else None,
+        disposition.reason,
+        missing=score.missing if score else None,
+        found=score.found_json() if score else None,
+        score=score.value if score else None,
+    )

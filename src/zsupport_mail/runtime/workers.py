@@ -1,0 +1,192 @@
+"""serve's background work (processing, delivery) in child processes of their own.
+
+Parsing, scoring and the handlers are CPU work in Python. In the edges' interpreter they held
+the GIL while the SMTP listener had a client waiting for its 250, and a burst of mail was
+accepted at a quarter of what a write-and-fsync server manages (docs/BENCHMARKS.md). Here the
+processing worker and the outbox sender each run in a child process, at
+``processing.background_nice``, so the edges keep one interpreter to themselves and come
+first on busy CPUs, as Postfix keeps smtpd apart from its queue manager and its delivery
+agents.
+
+Each child is a ``ProcessPoolExecutor`` of one spawned process that holds its own engine and
+Pipeline. serve's tasks still decide what runs and when (one message at a time, a reload
+between two, backoff while the database or the relay is away); they only run each call there.
+
+- A child ignores SIGTERM, SIGINT and SIGHUP: serve stops it after the call in hand and
+  forwards a reload as the new Settings.
+- A child dies with serve (``PR_SET_PDEATHSIG``): after ``kill -9`` of serve no orphan goes
+  on writing; its claim is released at the next start, like serve's own.
+- A child that dies (a crash in a C extension, the OOM killer) is replaced, with
+  ``worker_process_died``, and serve goes on. The message in hand had its attempt counted
+  when it was claimed, so a message that kills the worker ends in quarantine after
+  ``processing.max_attempts`` instead of taking serve down each time; a reply being sent was
+  not marked sent, so it is sent again (at least once, as after any crash).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+from typing import Any, TypeVar
+
+import structlog
+from sqlalchemy.orm import Session, sessionmaker
+
+from zsupport_mail.db.session import make_engine, make_session_factory
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.queues.inbox import TRANSIENT_DB_ERRORS, release_claims, release_dead_claims
+from zsupport_mail.queues.outbox import DeliveryReport, deliver_due
+from zsupport_mail.runtime.logs import configure_logging
+from zsupport_mail.runtime.pipeline import Outcome, Pipeline
+from zsupport_mail.settings import Settings
+from zsupport_mail.settings.clock import clock_from_env
+
+log = structlog.get_logger("zsupport_mail.runtime.workers")
+_PR_SET_PDEATHSIG = 1
+T = TypeVar("T")
+
+
+class WorkerDatabaseError(Exception):
+    """A transient database error raised in a child, carried to serve by its message only
+    (a driver's exception does not always survive pickling)."""
+
+
+class WorkerDiedError(Exception):
+    """The child process ended under a call; a new one has been started."""
+
+
+_pipeline: Pipeline | None = None
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to kill us when serve dies; exit at once if it already has."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # serve died before the request took effect
+        os._exit(1)
+
+
+def _start(role: str, settings: Settings, parent_pid: int, log_json: bool) -> None:
+    """A child's initialiser: signals, priority, logging, its own engine and Pipeline."""
+    _die_with_parent(parent_pid)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    os.nice(settings.processing.background_nice)
+    configure_logging(settings.log_level, json=log_json)
+    engine = make_engine(
+        settings.database.url, busy_timeout_seconds=settings.database.busy_timeout_seconds
+    )
+    global _pipeline
+    _pipeline = Pipeline(
+        settings=settings,
+        sessions=make_session_factory(engine),
+        renderer=ReplyRenderer(settings),
+        clock=clock_from_env(),
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+    )
+    log.info("worker_process_started", role=role, pid=os.getpid(), worker=_pipeline.worker)
+
+
+def _in_child(func: Callable[[Pipeline], T]) -> T:
+    assert _pipeline is not None, "the child process was not initialised"
+    try:
+        return func(_pipeline)
+    except TRANSIENT_DB_ERRORS as exc:
+        raise WorkerDatabaseError(str(getattr(exc, "orig", None) or exc).strip()) from None
+
+
+def _process_next() -> Outcome | None:
+    return _in_child(lambda pipeline: pipeline.process_next())
+
+
+def _release_claims() -> int:
+    return _in_child(lambda pipeline: release_claims(pipeline.sessions, pipeline.worker))
+
+
+def _deliver_due(now: datetime) -> DeliveryReport:
+    return _in_child(
+        lambda pipeline: deliver_due(pipeline.sessions, pipeline.settings.outbound, now)
+    )
+
+
+def _apply_settings(settings: Settings) -> None:
+    """A reload's result: serve synced the database; the child only swaps its lists."""
+
+    def apply(pipeline: Pipeline) -> None:
+        pipeline.settings = settings
+        pipeline.refresh_directory()
+
+    _in_child(apply)
+
+
+class WorkerProcess:
+    """serve's handle on one child (role "worker" or "sender"): each call runs there, one at
+    a time."""
+
+    def __init__(
+        self,
+        role: str,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        alive: Callable[[int], bool],
+    ) -> None:
+        self.role = role
+        self._settings = settings
+        self._sessions = sessions  # serve's own, to release a dead child's claim
+        self._alive = alive
+        self._pool, self._started = self._new_pool()
+
+    def _new_pool(self) -> tuple[ProcessPoolExecutor, Future[int]]:
+        pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start,
+            initargs=(self.role, self._settings, os.getpid(), not sys.stderr.isatty()),
+        )
+        return pool, pool.submit(int)  # starts the child now, not at the first call
+
+    def wait_started(self) -> None:
+        """Block until the child is up; a child that cannot start fails serve's start."""
+        self._started.result()
+
+    async def _call(self, func: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, func, *args)
+        except BrokenProcessPool as exc:
+            log.error("worker_process_died", role=self.role, error=repr(exc))
+            self._pool.shutdown(wait=False)
+            self._pool, self._started = self._new_pool()
+            await loop.run_in_executor(None, self.wait_started)
+            released = await loop.run_in_executor(
+                None, release_dead_claims, self._sessions, socket.gethostname(), self._alive
+            )
+            log.info("worker_process_restarted", role=self.role, released_claims=released)
+            raise WorkerDiedError(str(exc)) from None
+
+    async def process_next(self) -> Outcome | None:
+        return await self._call(_process_next)
+
+    async def release_claims(self) -> int:
+        return await self._call(_release_claims)
+
+    async def deliver_due(self, now: datetime) -> DeliveryReport:
+        return await self._call(_deliver_due, now)
+
+    async def apply_settings(self, settings: Settings) -> None:
+        self._settings = settings  # a replacement child starts with the reloaded lists
+        await self._call(_apply_settings, settings)
+
+    def stop(self) -> None:
+        """Wait for the call in hand, then end the child."""
+        self._pool.shutdown(wait=True)

@@ -1,0 +1,142 @@
+"""Walking a TOML table while collecting every problem with its dotted key.
+
+Also the value checks that several sections share (addresses, files, networks), so each
+section reader states only what is special about its own keys.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from zsupport_mail.mail.addresses import (
+    AddressError,
+    lookalike_problem,
+    normalize_address,
+)
+
+
+class Reader:
+    """Walks one TOML table, recording problems with full dotted keys instead of raising."""
+
+    def __init__(self, table: dict[str, Any], path: str, problems: list[str], where: str) -> None:
+        self._table = table
+        self._path = path
+        self._problems = problems
+        self._where = where
+        self._seen: set[str] = set()
+
+    def _key(self, key: str) -> str:
+        return f"{self._path}.{key}" if self._path else key
+
+    def problem(self, key: str, message: str) -> None:
+        self._problems.append(f"{self._where}: {self._key(key)}: {message}")
+
+    def _get(self, key: str, default: Any, kind: str, check: Callable[[Any], bool]) -> Any:
+        self._seen.add(key)
+        if key not in self._table:
+            if default is REQUIRED:
+                self.problem(key, f"missing; expected {kind}")
+            return None if default is REQUIRED else default
+        value = self._table[key]
+        if not check(value):
+            self.problem(key, f"expected {kind}, got {value!r}")
+            return None if default is REQUIRED else default
+        return value
+
+    def string(self, key: str, default: Any = None, *, choices: tuple[str, ...] = ()) -> Any:
+        kind = f"one of {', '.join(choices)}" if choices else "a string"
+        return self._get(
+            key, default, kind, lambda v: isinstance(v, str) and (not choices or v in choices)
+        )
+
+    def integer(self, key: str, default: Any, low: int, high: int) -> Any:
+        kind = f"an integer from {low} to {high}"
+        ok = lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high  # noqa: E731
+        return self._get(key, default, kind, ok)
+
+    def strings(self, key: str, default: Any = ()) -> tuple[str, ...]:
+        ok = lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v)  # noqa: E731
+        value = self._get(key, default, "a list of strings", ok)
+        return tuple(value or ())
+
+    def number(self, key: str, default: Any) -> Decimal | None:
+        ok = lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 0  # noqa: E731
+        value = self._get(key, default, "a number >= 0", ok)
+        try:
+            return None if value is None else Decimal(str(value))
+        except InvalidOperation:  # pragma: no cover - guarded by the type check
+            return None
+
+    def table(self, key: str) -> Reader:
+        self._seen.add(key)
+        value = self._table.get(key, {})
+        if not isinstance(value, dict):
+            self.problem(key, f"expected a table, got {value!r}")
+            value = {}
+        return Reader(value, self._key(key), self._problems, self._where)
+
+    def tables(self, key: str) -> Iterator[Reader]:
+        self._seen.add(key)
+        value = self._table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.problem(key, "expected an array of tables ([[...]])")
+            return
+        for index, item in enumerate(value):
+            yield Reader(item, f"{self._key(key)}[{index}]", self._problems, self._where)
+
+    def reject_unknown(self) -> None:
+        for key in sorted(set(self._table) - self._seen):
+            self.problem(key, "unknown key")
+
+
+REQUIRED = object()
+
+
+def read_address(reader: Reader, key: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    problem = lookalike_problem(value)
+    if problem is not None:
+        reader.problem(key, f"expected an e-mail address without look-alike characters: {problem}")
+        return None
+    try:
+        return normalize_address(value)
+    except AddressError as exc:
+        reader.problem(key, f"expected an e-mail address: {exc}")
+        return None
+
+
+def existing_file(reader: Reader, key: str) -> Path | None:
+    value = reader.string(key)
+    if value is None:
+        return None
+    if not Path(value).is_file():
+        reader.problem(key, f"no such file {value!r}")
+        return None
+    return Path(value)
+
+
+def is_loopback(host: str) -> bool:
+    """A literal loopback address or the name localhost (RFC 6761); no DNS lookup."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def read_networks(
+    reader: Reader, key: str, default: tuple[str, ...]
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for value in reader.strings(key, default):
+        try:
+            networks.append(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            reader.problem(key, f"expected IP addresses or networks like 10.0.0.0/8, got {value!r}")
+    return tuple(networks)

@@ -1,0 +1,264 @@
+"""The typed, frozen shape of the configuration: one dataclass per TOML section, and Settings.
+
+Nothing here reads files; ``loader`` validates a TOML document into these objects.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from zsupport_mail.scoring.score import DEFAULT_REQUIRED
+from zsupport_mail.sla.clocks import Measure, SlaPolicy
+
+DEFAULT_CONFIG_PATH = Path("/etc/zsupport-mail/config.toml")
+CONTACT_ROLES = ("primary", "backup", "other")
+AUTHORIZED_ROLES = frozenset({"primary", "backup"})
+OUTBOUND_MODES = ("maildir", "smtp")
+IMAP_TLS_MODES = ("ssl", "starttls", "none")
+# Postfix (or any local MTA) hands every message over from loopback: never throttle it.
+DEFAULT_EXEMPT_NETWORKS = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+)
+HOLIDAY_CODE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+SUBJECT_TAG_FIELD = "{number}"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` lists every reason, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ContactConfig:
+    """A person at a client, as named in the contract's authorised-contacts list."""
+
+    name: str
+    email: str
+    phone: str | None
+    role: str
+
+    @property
+    def authorized(self) -> bool:
+        """Primary and backup IT contacts may open tickets; anyone else is billable hourly."""
+        return self.role in AUTHORIZED_ROLES
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """A client organisation: its mail domains, calendar and contacts."""
+
+    name: str
+    domains: tuple[str, ...]
+    timezone: str
+    holidays: str | None
+    monthly_fee: Decimal
+    contacts: tuple[ContactConfig, ...]
+    board_serials: tuple[str, ...] = ()
+    appliance_serials: tuple[str, ...] = ()
+    business_hours: tuple[tuple[int, str | None], ...] = ()  # (weekday 0-6, "HH:MM-HH:MM"|None)
+    closed_days: tuple[str, ...] = ()  # ISO dates closed on top of the public holidays
+    working_holidays: tuple[str, ...] = ()  # ISO dates of public holidays this client works
+
+    def known_serials(self) -> dict[str, str]:
+        """The client's register of serials: serial -> "board" or "appliance"."""
+        register = dict.fromkeys(self.board_serials, "board")
+        register.update(dict.fromkeys(self.appliance_serials, "appliance"))
+        return register
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str
+    busy_timeout_seconds: int = 30  # SQLite: how long a write waits for another process's lock
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    addresses: tuple[str, ...]
+    max_message_bytes: int
+    timeout_seconds: int
+    max_sessions: int = 100
+    max_messages_per_connection: int = 100
+    max_recipients: int = 50
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+
+@dataclass(frozen=True)
+class OutboundSettings:
+    mode: str
+    maildir: Path
+    relay_host: str
+    relay_port: int
+    from_address: str
+    max_queue_hours: int
+    retry_base_seconds: int
+    retry_max_seconds: int
+
+
+@dataclass(frozen=True)
+class TicketSettings:
+    prefix: str
+    number_width: int
+    subject_tag: str
+    reopen_days: int = 14
+
+    def format_number(self, ticket_id: int) -> str:
+        """The public ticket number for a database id, e.g. ``ZS-000123``."""
+        return f"{self.prefix}-{ticket_id:0{self.number_width}d}"
+
+    def format_tag(self, number: str) -> str:
+        """The subject tag that carries the number, e.g. ``[Z-Support #ZS-000123]``."""
+        return self.subject_tag.replace(SUBJECT_TAG_FIELD, number)
+
+
+@dataclass(frozen=True)
+class StaffSettings:
+    addresses: frozenset[str]
+    domains: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ProcessingSettings:
+    max_attempts: int
+    retry_base_seconds: int
+    # A claim older than this belongs to a dead worker and is taken over (inbox.claim). It
+    # must exceed the longest processing of one message: a live worker's row is locked while
+    # it works, but a shorter lease only makes takeover after a crash quicker.
+    claim_lease_seconds: int = 300
+    # serve's processing and delivery processes run at this nice value (0-19): the edges,
+    # where a client waits for its 250, come first when the CPUs are busy.
+    background_nice: int = 10
+
+
+@dataclass(frozen=True)
+class SlaSettings:
+    """When the contract's clocks start: "complete" (proper notification) or "first_receipt"."""
+
+    clock_start: str = "complete"
+    tick_seconds: int = 60  # how often serve checks warnings, breaches and auto-close
+    restoration_measure: str = "elapsed"  # the contract's plain "Hours"; or "business"
+    reminder_hours: int = 24  # business hours waiting on the client before a reminder
+    auto_close_hours: int = 48  # business hours waiting on the client before closing
+    critical_keywords: tuple[str, ...] = ()  # a new report mentioning one is critical at once
+
+    def policy(self) -> SlaPolicy:
+        """The contract's numbers with this configuration's choices."""
+        return SlaPolicy(
+            restoration_measure=Measure(self.restoration_measure),
+            reminder_after=timedelta(hours=self.reminder_hours),
+            auto_close_after=timedelta(hours=self.auto_close_hours),
+        )
+
+
+@dataclass(frozen=True)
+class SafetySettings:
+    """Loop and forgery protection."""
+
+    secret: str | None  # signs our Message-IDs (HMAC); $ZSUPPORT_SECRET overrides
+    max_auto_replies_per_day: int  # automatic replies per sender address per 24 hours
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """Sender authentication and SMTP rate limits ([security]); the defaults change nothing."""
+
+    require_authentication: bool = False  # contacts and staff must pass DKIM or SPF
+    trusted_authserv_ids: frozenset[str] = frozenset()  # whose Authentication-Results count
+    max_messages_per_ip_per_minute: int = 0  # MAIL commands per client IP; 0 = no limit
+    max_messages_per_sender_per_hour: int = 0  # MAIL commands per envelope sender; 0 = none
+    rate_limit_exempt_ips: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (
+        DEFAULT_EXEMPT_NETWORKS
+    )
+
+    def exempt(self, ip: str) -> bool:
+        """Whether a client IP is one of our own relays, never rate-limited."""
+        try:
+            address = ipaddress.ip_address(ip.split("%", 1)[0])
+        except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return any(address in network for network in self.rate_limit_exempt_ips)
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """The contract's required-information checklist and its surcharge."""
+
+    required: tuple[str, ...]
+    surcharge_amount: Decimal
+    record_counts_as_furnished: bool
+    current_mx_version: str | None
+
+
+@dataclass(frozen=True)
+class ImapMailboxSettings:
+    """One watched IMAP folder ([[imap.mailboxes]]); the password never appears in a repr."""
+
+    host: str
+    port: int
+    tls: str
+    user: str
+    password: str = field(repr=False)
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    poll_seconds: int = 60
+
+    @property
+    def key(self) -> str:
+        """Names the mailbox in the inbox and its saved state: ``imap:user@host:port/FOLDER``."""
+        return f"imap:{self.user}@{self.host}:{self.port}/{self.folder}"
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    mailboxes: tuple[ImapMailboxSettings, ...] = ()
+
+
+@dataclass(frozen=True)
+class MonitoringSettings:
+    """The HTTP endpoint for /healthz and /metrics; port 0 (the default) turns it off."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.port != 0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the daemon needs, validated. Pass it down explicitly; never a global."""
+
+    source: Path | None
+    database: DatabaseSettings
+    smtp: SmtpSettings
+    outbound: OutboundSettings
+    tickets: TicketSettings
+    staff: StaffSettings
+    processing: ProcessingSettings
+    clients: tuple[ClientConfig, ...]
+    scoring: ScoringSettings = field(
+        default_factory=lambda: ScoringSettings(DEFAULT_REQUIRED, Decimal(100), True, None)
+    )
+    safety: SafetySettings = field(default_factory=lambda: SafetySettings(None, 10))
+    sla: SlaSettings = field(default_factory=SlaSettings)
+    templates_dir: Path | None = None
+    log_level: str = "info"
+    own_addresses: frozenset[str] = field(default_factory=frozenset)
+    imap: ImapSettings = field(default_factory=ImapSettings)
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
