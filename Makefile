@@ -5,10 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/zsupport.example.toml
-DEBIAN_PACKAGES := postgresql-15 dovecot-imapd postfix swaks msmtp
+DEBIAN_PACKAGES := postgresql-15 dovecot-imapd postfix swaks msmtp systemd sqlite3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-debs install-python run test lint typecheck bench clean
+.PHONY: install install-debs install-python run test test-fast lint typecheck bench clean
 
 install: install-debs install-python
 
@@ -46,6 +46,10 @@ typecheck:
 
 test: lint typecheck
 	$(BIN)/python -m pytest
+
+# The edit loop: unit and integration tests on SQLite only (no acceptance, no PostgreSQL).
+test-fast:
+	$(BIN)/python -m pytest tests/unit tests/integration -m "not postgres"
 
 bench:
 	$(BIN)/python bench/run_all.py

@@ -1,8 +1,10 @@
-"""Print precision and recall per checklist item on the labelled sets (Markdown table).
+"""Print precision and recall per checklist item on the labelled sets (Markdown tables).
 
-Usage: python bench/scoring_quality.py [--errors]
-The tuned set is tests/fixtures/scoring; the held-out set, written after tuning, is
-tests/fixtures/scoring_heldout (when present). docs/SCORING.md publishes both tables.
+Usage: python bench/scoring_quality.py [--errors] [--write-doc]
+The tuned set is tests/fixtures/scoring; the held-out sets, written after tuning, are
+tests/fixtures/scoring_heldout* (those with a labels.json). docs/SCORING.md publishes every
+set's table; --write-doc rewrites those tables there, and tests/unit/test_scoring_quality.py
+fails when the doc's tables differ from what this prints.
 """
 
 from __future__ import annotations
@@ -19,21 +21,28 @@ from tests import scoring_eval
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--errors", action="store_true", help="list every disagreement")
+    parser.add_argument(
+        "--write-doc",
+        action="store_true",
+        help=f"replace the result tables in docs/{scoring_eval.DOC.name} with these",
+    )
     args = parser.parse_args(argv)
-    sets = [
-        ("tuned", scoring_eval.FIXTURES),
-        ("held-out", scoring_eval.FIXTURES.parent / "scoring_heldout"),
-    ]
-    for name, folder in sets:
-        if not (folder / "labels.json").exists():
-            continue
+    for name, folder in scoring_eval.labelled_sets():
         tallies = scoring_eval.run(folder)
-        print(f"\n### {name} set ({folder.name}, {len(list(folder.glob('*.eml')))} mails)\n")
+        print(f"\n{scoring_eval.set_heading(name, folder)}\n")
         print(scoring_eval.table(tallies))
         if args.errors:
             for key, tally in tallies.items():
                 for error in tally.errors:
                     print(f"- {key}: {error}")
+    if args.write_doc:
+        text = scoring_eval.DOC.read_text(encoding="utf-8")
+        updated = scoring_eval.with_tables(text, scoring_eval.results_tables())
+        if updated == text:
+            print(f"\n{scoring_eval.DOC}: tables already up to date")
+        else:
+            scoring_eval.DOC.write_text(updated, encoding="utf-8")
+            print(f"\n{scoring_eval.DOC}: tables rewritten")
 
 
 if __name__ == "__main__":

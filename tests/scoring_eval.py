@@ -1,13 +1,17 @@
-"""Precision and recall of the scoring extractors on the labelled set in tests/fixtures/scoring.
+"""Precision and recall of the scoring extractors on the labelled sets: the tuned set in
+tests/fixtures/scoring and the held-out sets in tests/fixtures/scoring_heldout* (when present).
 
-Used by the test that holds the quality targets and by ``bench/scoring_quality.py``, which prints
-the table published in docs/SCORING.md. Labels describe what the mail itself furnishes, so the
-extractors run without the contact record here.
+Used by tests/unit/test_scoring_quality.py, which holds the tuned set's targets, the held-out
+sets' measured floors and docs/SCORING.md's tables, and by ``bench/scoring_quality.py``, which
+prints the tables and writes them into docs/SCORING.md. Labels describe what the mail itself
+furnishes, so the extractors run without the contact record here.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -20,6 +24,7 @@ from zsupport_mail.scoring.build import build_input
 from zsupport_mail.scoring.types import ITEM_KEYS, ContactRecord
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scoring"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "SCORING.md"
 CLIENTS = {
     "acmedental.example": ("America/Denver", "US-CO"),
     "globex.example": ("America/Chicago", "US"),
@@ -84,7 +89,7 @@ def _party(value: str | None) -> str | None:
 
 
 def _examples(score: Score) -> set[tuple[str | None, str | None, str | None]]:
-    found = set()
+    found: set[tuple[str | None, str | None, str | None]] = set()
     for evidence in score.results["call_examples"].evidence:
         when, _, parties = evidence.value.partition(", from ")
         calling, _, called = parties.partition(" to ")
@@ -162,3 +167,44 @@ def table(tallies: dict[str, Tally]) -> str:
     for key, t in tallies.items():
         rows.append(f"| `{key}` | {t.precision:.3f} | {t.recall:.3f} | {t.tp} | {t.fp} | {t.fn} |")
     return "\n".join(rows)
+
+
+def labelled_sets() -> list[tuple[str, Path]]:
+    """(name, folder) of the tuned set, then of every held-out set that has a labels.json."""
+    heldout = sorted(
+        (p.parent for p in FIXTURES.parent.glob("scoring_heldout*/labels.json")),
+        key=lambda folder: (len(folder.name), folder.name),  # scoring_heldout, ..2, ..10
+    )
+    return [("tuned", FIXTURES), *(("held-out", folder) for folder in heldout)]
+
+
+def set_heading(name: str, folder: Path) -> str:
+    return f"### {name} set ({folder.name}, {len(list(folder.glob('*.eml')))} mails)"
+
+
+def results_tables(sets: Sequence[tuple[str, Path]] | None = None) -> str:
+    """The Markdown that docs/SCORING.md's Results section holds: a heading and a table per set
+    (by default every set of labelled_sets())."""
+    return "".join(
+        f"{set_heading(name, folder)}\n\n{table(run(folder))}\n\n"
+        for name, folder in (labelled_sets() if sets is None else sets)
+    )
+
+
+# The generated tables in docs/SCORING.md: consecutive "### <name> set (<folder>, N mails)"
+# headings, each followed by a blank line, a table and a blank line.
+DOC_TABLES = re.compile(r"(?:^### [^\n]+ set \([^\n]+\)\n\n(?:^\|[^\n]*\n)+\n)+", re.MULTILINE)
+
+
+def doc_tables(text: str) -> str:
+    """The generated tables section of docs/SCORING.md's text; exactly one must be there."""
+    found = DOC_TABLES.findall(text)
+    if len(found) != 1:
+        raise ValueError(f"{DOC.name} must hold one run of result tables, found {len(found)}")
+    return str(found[0])
+
+
+def with_tables(text: str, tables: str) -> str:
+    """docs/SCORING.md's text with its generated tables section replaced by `tables`."""
+    old = doc_tables(text)
+    return text.replace(old, tables, 1)

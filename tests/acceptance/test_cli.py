@@ -123,3 +123,32 @@ def test_ingest_refuses_a_database_that_is_behind(tmp_path, empty_db_url):
         json.loads(run(config, "ingest", str(tmp_path / "report.eml")).stdout)["action"]
         == "created"
     )
+
+
+def test_tickets_list_text_columns_stay_aligned_on_long_statuses(config, tmp_path):
+    (tmp_path / "complete.eml").write_bytes(make_mail())
+    (tmp_path / "terse.eml").write_bytes(
+        make_mail(body="Phones are dropping calls.\n", message_id="<terse@acmedental.example>")
+    )
+    run(config, "ingest", str(tmp_path / "complete.eml"), str(tmp_path / "terse.eml"))
+
+    lines = run(config, "tickets", "list").stdout.decode().splitlines()
+
+    assert lines[0].split() == ["TICKET", "STATUS", "CLIENT", "SUBJECT"]
+    assert {line.split()[1] for line in lines[1:]} == {"open", "awaiting_info"}
+    subject_column = {line.index("Phones drop") for line in lines[1:] if "Phones drop" in line}
+    client_column = {line.index("Acme Dental") for line in lines[1:]}
+    assert len(client_column) == 1, lines
+    assert len(subject_column) == 1, lines
+    assert lines[0].index("CLIENT") == client_column.pop()
+
+
+def test_help_says_what_the_program_does_not_how_it_is_built(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "zsupport_mail", "--help"], capture_output=True, timeout=60
+    )
+    text = result.stdout.decode()
+    assert result.returncode == 0
+    assert text.splitlines()[2].startswith("Turns a Zultys MX support desk's inbox into tickets")
+    assert "argument parsing" not in text
+    assert "check-config" in text.split("start here:")[1]

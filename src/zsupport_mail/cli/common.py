@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +22,21 @@ class CommandError(Exception):
 def print_json(value: Any) -> None:
     """Machine output on stdout (a public interface: extend, never rename)."""
     print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def print_columns(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Rows as aligned text columns under a header, each as wide as its longest value.
+
+    Fixed widths slipped out of line on long values (``awaiting_info``); the last column is
+    left free because it holds prose (a subject, a reason).
+    """
+    table = [[str(v) for v in header], *([str(v) for v in row] for row in rows)]
+    if len(table) == 1:
+        return
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]).rstrip())
 
 
 def open_db(settings: Settings, *, require_schema: bool = True) -> sessionmaker[Session]:

@@ -51,6 +51,7 @@ def _print_changes(changes: list[ClientChanges]) -> None:
 
 
 def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace the authorised contacts from a CSV: all rows valid or nothing changes (exit 2)."""
     path = Path(args.file)
     try:
         text = path.read_text(encoding="utf-8-sig")  # Excel writes a BOM
@@ -100,6 +101,7 @@ def _instant(value: str) -> datetime:
 
 
 def cmd_contacts_list(settings: Settings, args: argparse.Namespace) -> int:
+    """Who is an authorised contact now, at ``--at``, or ever (``--history``), and why."""
     at = _instant(args.at) if args.at else utc_now()
     with open_db(settings).begin() as session:
         sync_directory(session, settings)  # the config's contacts, as every command sees them

@@ -53,6 +53,20 @@ from zsupport_mail.settings import ConfigError, Settings, config_path, load_sett
 log = structlog.get_logger("zsupport_mail.cli.main")
 
 
+DESCRIPTION = """\
+Turns a Zultys MX support desk's inbox into tickets: mail arrives over SMTP or IMAP, is
+checked against the clients' authorised contacts and the contract's required information,
+and is answered with a ticket number or a missing-information notice. Staff work tickets by
+replying to the mail."""
+EPILOG = """\
+start here:
+  zsupport-mail --config FILE check-config   check a configuration
+  zsupport-mail --config FILE db upgrade     create or upgrade the database
+  zsupport-mail --config FILE serve          run the daemon
+
+exit codes: 0 success, 1 the command failed, 2 bad configuration, 3 database schema behind.
+Machine output (--json, ingest) goes to stdout, logs to stderr."""
+
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
@@ -75,7 +89,13 @@ def _add(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zsupport-mail", description=__doc__.split("\n")[0])
+    """Every command and its options; each subparser sets ``func``, which main dispatches to."""
+    parser = argparse.ArgumentParser(
+        prog="zsupport-mail",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--config",
         help="config file (default: $ZSUPPORT_CONFIG, then /etc/zsupport-mail/config.toml)",

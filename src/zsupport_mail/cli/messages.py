@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from zsupport_mail.cli.common import EXIT_FAILURE, CommandError, open_db, print_json
+from zsupport_mail.cli.common import EXIT_FAILURE, CommandError, open_db, print_columns, print_json
 from zsupport_mail.cli.views import (
     inbound_view,
     outbox_view,
@@ -26,6 +26,7 @@ from zsupport_mail.settings.clock import utc_now
 
 
 def open_pipeline(settings: Settings) -> Pipeline:
+    """A pipeline for one-off CLI work, with the config's clients and contacts synced first."""
     sessions = open_db(settings)
     with sessions.begin() as session:
         sync_directory(session, settings)
@@ -51,6 +52,7 @@ def _read_inputs(paths: Sequence[str]) -> list[tuple[str, bytes | OSError]]:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    """Run raw files through the pipeline as if they had arrived; one JSON line per file."""
     pipeline = open_pipeline(settings)
     mailbox = args.mailbox or settings.smtp.addresses[0]
     status = 0
@@ -76,6 +78,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:
+    """Outgoing mail in queue order, optionally only one status, with its ticket number."""
     with open_db(settings).begin() as session:
         query = (
             select(OutboundMessage, Ticket.number)
@@ -88,21 +91,25 @@ def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
     else:
-        for row in rows:
-            print(
-                f"{row['id']:>6} {row['status']:<7} {row['ticket'] or '-':<12} "
-                f"{','.join(row['to'])} {row['subject']}"
-            )
+        print_columns(
+            ("ID", "STATUS", "TICKET", "TO", "SUBJECT"),
+            (
+                (r["id"], r["status"], r["ticket"] or "-", ",".join(r["to"]), r["subject"])
+                for r in rows
+            ),
+        )
     return 0
 
 
 def cmd_outbox_flush(settings: Settings, args: argparse.Namespace) -> int:
+    """Deliver every due mail now, without waiting for serve's sender; prints the counts."""
     report = deliver_due(open_db(settings), settings.outbound, utc_now())
     print_json({"sent": report.sent, "deferred": report.deferred, "failed": report.failed})
     return 0
 
 
 def cmd_messages_list(settings: Settings, args: argparse.Namespace) -> int:
+    """Received messages as JSON, without the journey and authorisation that ``show`` gives."""
     with open_db(settings).begin() as session:
         query = select(InboundMessage).order_by(InboundMessage.id)
         if args.status:
@@ -120,6 +127,7 @@ def cmd_messages_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_messages_show(settings: Settings, args: argparse.Namespace) -> int:
+    """One inbound message's journey: each step's outcome and reason, and who authorised it."""
     with open_db(settings).begin() as session:
         row = session.get(InboundMessage, args.id)
         if row is None:
@@ -140,6 +148,7 @@ def cmd_messages_show(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_messages_reprocess(settings: Settings, args: argparse.Namespace) -> int:
+    """Requeue a stored message and run it through the pipeline again (idempotent)."""
     pipeline = open_pipeline(settings)
     if not requeue(pipeline.sessions, args.id, utc_now()):
         raise CommandError(f"no inbound message {args.id}")

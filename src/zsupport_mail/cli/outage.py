@@ -43,6 +43,7 @@ def _authorized_now(
 
 
 def cmd_outage_announce(settings: Settings, args: argparse.Namespace) -> int:
+    """Queue the outage notice to the client's contacts; refuse a late one unless --emergency."""
     client = next((c for c in settings.clients if c.name == args.client), None)
     if client is None:
         raise CommandError(f"no client {args.client!r} in {settings.source}")

@@ -28,6 +28,7 @@ def _client(settings: Settings, name: str) -> ClientConfig:
 
 
 def cmd_sla_due(settings: Settings, args: argparse.Namespace) -> int:
+    """When a report received at ``--received`` must be answered (and restored, if critical)."""
     client = _client(settings, args.client)
     try:
         received = datetime.fromisoformat(args.received)
@@ -93,6 +94,7 @@ def _month(value: str | None) -> str:
 
 
 def cmd_sla_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Per client for a month: responses and restorations met or missed, median response."""
     month = _month(args.month)
     with open_db(settings).begin() as session:
         rows = monthly_report(_clocks(session, None), month, utc_now())
@@ -111,6 +113,7 @@ def cmd_sla_report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_credits(settings: Settings, args: argparse.Namespace) -> int:
+    """A client's restoration credits for a month: hours past due, amount, whether requested."""
     client = _client(settings, args.client)
     month = _month(args.month)
     with open_db(settings).begin() as session:

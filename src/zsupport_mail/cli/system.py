@@ -14,6 +14,7 @@ from zsupport_mail.settings.clock import utc_now
 
 
 def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
+    """Summarise a config that loaded; main has already exited 2 on one that did not."""
     summary = {
         "config": str(settings.source),
         "database": settings.database.url.split("@")[-1],
@@ -41,12 +42,14 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    """Apply migrations up to the given revision (default head) and print where it ended."""
     migrate.upgrade(settings.database.url, args.revision)
     print(f"database at revision {migrate.current_revision(make_engine(settings.database.url))}")
     return 0
 
 
 def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
+    """The database's revision beside the newest one this release ships, as JSON."""
     current = migrate.current_revision(make_engine(settings.database.url))
     print_json({"current": current, "head": migrate.head_revision()})
     return 0
@@ -64,6 +67,7 @@ def cmd_db_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    """The operator's health check: queue counts, quarantine, last mail per source, SLA breaches."""
     now = utc_now()
     with open_db(settings).begin() as session:
         report = read_queue_status(session, now).as_json()
@@ -94,6 +98,7 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the daemon (SMTP listener, workers, outbox sender) until it is told to stop."""
     from zsupport_mail.runtime.serve import serve  # asyncio and aiosmtpd only when serving
 
     open_db(settings)  # refuse early on a database that is behind
@@ -101,6 +106,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_imap_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Log in to every configured mailbox and report it; exit 1 if any of them fails."""
     from zsupport_mail.edges.imap_client import describe  # imapclient only when asked
 
     if not settings.imap.mailboxes:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zsupport_mail.cli.common import CommandError, open_db, print_json
+from zsupport_mail.cli.common import CommandError, open_db, print_columns, print_json
 from zsupport_mail.cli.views import (
     charge_view,
     ticket_detail,
@@ -22,6 +22,7 @@ from zsupport_mail.settings import Settings
 
 
 def cmd_tickets_list(settings: Settings, args: argparse.Namespace) -> int:
+    """Every ticket in number order, optionally only one status."""
     with open_db(settings).begin() as session:
         query = select(Ticket).order_by(Ticket.id)
         if args.status:
@@ -30,14 +31,15 @@ def cmd_tickets_list(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
     else:
-        for row in rows:
-            print(
-                f"{row['number']:<12} {row['status']:<10} {row['client'][:24]:<24} {row['subject']}"
-            )
+        print_columns(
+            ("TICKET", "STATUS", "CLIENT", "SUBJECT"),
+            ((r["number"], r["status"], r["client"], r["subject"]) for r in rows),
+        )
     return 0
 
 
 def cmd_tickets_show(settings: Settings, args: argparse.Namespace) -> int:
+    """One ticket with its thread, charges and why its requester was (not) authorised."""
     with open_db(settings).begin() as session:
         ticket = get_ticket(session, args.number)
         if ticket is None:
@@ -71,21 +73,30 @@ def _charges(session: Session, state: str | None) -> list[dict[str, Any]]:
 
 
 def cmd_charges_list(settings: Settings, args: argparse.Namespace) -> int:
+    """The ledger, optionally only pending, waived or billed entries."""
     with open_db(settings).begin() as session:
         rows = _charges(session, args.state)
     if args.json:
         print_json(rows)
     else:
-        for row in rows:
-            amount = row["amount"] or "hourly"
-            print(
-                f"{row['id']:>5} {row['ticket']:<12} {row['state']:<8} {amount:>8} "
-                f"{row['kind']}: {row['reason']}"
-            )
+        print_columns(
+            ("ID", "TICKET", "STATE", "AMOUNT", "CHARGE"),
+            (
+                (
+                    r["id"],
+                    r["ticket"],
+                    r["state"],
+                    r["amount"] or "hourly",
+                    f"{r['kind']}: {r['reason']}",
+                )
+                for r in rows
+            ),
+        )
     return 0
 
 
 def cmd_charges_export(settings: Settings, args: argparse.Namespace) -> int:
+    """The ledger as CSV on stdout, for billing to import."""
     with open_db(settings).begin() as session:
         rows = _charges(session, args.state)
     columns = ["id", "ticket", "client", "kind", "amount", "state", "reason", "created_at"]
@@ -96,6 +107,7 @@ def cmd_charges_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_charges_waive(settings: Settings, args: argparse.Namespace) -> int:
+    """Waive a pending charge, keeping the reason in the ledger; any other state is refused."""
     with open_db(settings).begin() as session:
         charge = session.get(Charge, args.id)
         if charge is None:

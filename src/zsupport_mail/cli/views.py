@@ -21,14 +21,17 @@ from zsupport_mail.mail.addresses import AddressError, normalize_address
 
 
 def iso(value: datetime | None) -> str | None:
+    """An instant as ISO-8601, or None for a time that has not happened."""
     return value.isoformat() if value is not None else None
 
 
 def money(value: Decimal | None) -> str | None:
+    """An amount as a two-decimal string (never a float), or None for an hourly charge."""
     return None if value is None else f"{value:.2f}"
 
 
 def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    """A ticket's row in ``tickets list``; also the head of ``tickets show``."""
     return {
         "number": ticket.number,
         "status": ticket.status,
@@ -42,6 +45,7 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
 
 
 def message_view(message: TicketMessage) -> dict[str, Any]:
+    """One message of a ticket's thread, with its attachments' metadata (not their content)."""
     return {
         "direction": message.direction,
         "from": message.from_addr,
@@ -66,6 +70,7 @@ def message_view(message: TicketMessage) -> dict[str, Any]:
 
 
 def charge_view(charge: Charge) -> dict[str, Any]:
+    """One ledger entry, with its ticket and client named; also the CSV export's row."""
     return {
         "id": charge.id,
         "ticket": charge.ticket.number,
@@ -79,6 +84,7 @@ def charge_view(charge: Charge) -> dict[str, Any]:
 
 
 def ticket_detail(ticket: Ticket) -> dict[str, Any]:
+    """Everything ``tickets show`` reports: SLA clocks, intake findings, thread and charges."""
     intake = ticket.intake or {}
     return {
         **ticket_summary(ticket),
@@ -126,6 +132,7 @@ def _sender(raw: bytes) -> str | None:
 
 
 def outbox_view(row: OutboundMessage, ticket_number: str | None) -> dict[str, Any]:
+    """One outgoing mail with its delivery state, attempts and last error."""
     return {
         "id": row.id,
         "ticket": ticket_number,

@@ -3,7 +3,8 @@
 Columns ``client, name, email, role`` (primary or backup) and optionally ``phone``. Every row is
 validated before anything is written, and every problem is reported with its line number, so a
 file is applied whole or not at all. For each client named in the file the file is the complete
-authorised set: contacts no longer listed have their period ended, never deleted (contacts.py).
+authorised set: contacts no longer listed have their period ended, never deleted
+(contacts/history.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class ImportInvalid(Exception):
 
 @dataclass(frozen=True)
 class ImportRow:
+    """One valid row of the file; ``line`` is kept so later problems can point at it."""
+
     line: int
     client: str
     name: str
@@ -45,6 +48,7 @@ class ImportRow:
     phone: str | None
 
     def as_json(self) -> dict[str, Any]:
+        """The contact as the import report lists it (the client is the report's grouping)."""
         return {"name": self.name, "email": self.email, "role": self.role, "phone": self.phone}
 
 
@@ -59,6 +63,7 @@ class ClientChanges:
     unchanged: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
+        """The client's part of ``contacts import --json``."""
         return {
             "client": self.client,
             "added": self.added,
@@ -153,6 +158,7 @@ class Known:
 
 
 def known(session: Session) -> Known:
+    """The active clients and every contact address's owner, to check the file's rows against."""
     clients = session.scalars(select(Client.name).where(Client.active.is_(True)))
     owners = session.execute(select(Contact.email, Client.name).join(Client))
     return Known(frozenset(clients), {row.email: row.name for row in owners})

@@ -55,6 +55,7 @@ class Period:
         return text
 
     def as_json(self) -> dict[str, Any]:
+        """The period for ``contacts list --json``; a date before our record began is null."""
         return {
             "client": self.client,
             "name": self.name,

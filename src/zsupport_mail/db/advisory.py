@@ -55,6 +55,7 @@ def advisory_key(name: str) -> int:
 
 
 def is_postgres(url: str) -> bool:
+    """Whether url names PostgreSQL, the only backend with advisory locks to ask for."""
     return make_url(url).get_backend_name() == "postgresql"
 
 
@@ -80,13 +81,15 @@ class GrantedLock:
         self.name = name
 
     def try_acquire(self) -> bool:
+        """Always granted: no other instance can want it."""
         return True
 
     def still_held(self) -> bool:
+        """Always held: there is no connection to lose."""
         return True
 
     def release(self) -> None:
-        return None
+        """Nothing to give up."""
 
 
 class PgSessionLock:
@@ -101,6 +104,7 @@ class PgSessionLock:
         self._conn: Any = None
 
     def try_acquire(self) -> bool:
+        """Take the lock on our own connection if free; raises LockError if unreachable."""
         import psycopg  # only on PostgreSQL
 
         try:
@@ -122,6 +126,7 @@ class PgSessionLock:
         return True
 
     def still_held(self) -> bool:
+        """Probe the lock's connection: if it broke, the server has freed the lock."""
         import psycopg
 
         if self._conn is None or self._conn.closed:
@@ -134,6 +139,7 @@ class PgSessionLock:
         return True
 
     def release(self) -> None:
+        """Give the lock up by closing its connection (safe when not held)."""
         self._drop()  # closing the session frees its locks
 
     def _drop(self) -> None:

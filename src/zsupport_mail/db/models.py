@@ -46,6 +46,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store naive UTC; a naive value is refused, since its zone would be a guess."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -53,12 +54,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Read back as aware UTC: what is stored is always UTC."""
         if not isinstance(value, datetime):
             return None
         return value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
+    """Every table's base; the naming convention gives Alembic stable constraint names."""
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
@@ -79,6 +83,8 @@ class Client(Base):
 
 
 class ClientDomain(Base):
+    """A mail domain of one client (from the config), which tells whose a sender is."""
+
     __tablename__ = "client_domain"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -193,6 +199,8 @@ class JourneyEvent(Base):
 
 
 class Ticket(Base):
+    """One support case of a client: its thread, intake findings, SLA clocks and charges."""
+
     __tablename__ = "ticket"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

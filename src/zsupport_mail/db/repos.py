@@ -33,6 +33,7 @@ log = structlog.get_logger("zsupport_mail.directory")
 
 
 def ticket_ref(ticket: Ticket) -> TicketRef:
+    """The plain view of a ticket row that the intake rules and threading work with."""
     return TicketRef(ticket.id, ticket.number, ticket.client_id, ticket.status, ticket.closed_at)
 
 
@@ -69,11 +70,13 @@ class SqlTicketLookup:
         return ticket_ref(ticket) if ticket is not None else None
 
     def by_number(self, number: str) -> TicketRef | None:
+        """The ticket with exactly this number (from a signed Message-ID or a subject tag)."""
         ticket = self._session.scalar(select(Ticket).where(Ticket.number == number))
         return ticket_ref(ticket) if ticket is not None else None
 
 
 def get_ticket(session: Session, number: str) -> Ticket | None:
+    """The ticket an operator typed, in any case (numbers are stored upper case)."""
     return session.scalar(select(Ticket).where(Ticket.number == number.upper()))
 
 
@@ -83,7 +86,7 @@ def sync_directory(session: Session, settings: Settings, now: datetime | None = 
     Contacts no longer listed are deactivated, not deleted, and their authorisation period is
     ended, so old tickets still name who opened them and whether that person was authorised
     then. Clients taken over by ``contacts import`` keep their imported authorised set: the
-    config's primary/backup entries for them are logged and ignored (see contacts.py).
+    config's primary/backup entries for them are logged and ignored (see contacts/history.py).
     """
     state = _DirectoryState.read(session, now or utc_now())
     clients = {c.name: c for c in session.scalars(select(Client))}

@@ -52,6 +52,7 @@ class FairLock:
         self._held = False
 
     def acquire(self) -> None:
+        """Block until every thread that asked before us has had the lock and released it."""
         me = object()
         with self._condition:
             self._queue.append(me)
@@ -62,6 +63,7 @@ class FairLock:
             self._held = True
 
     def release(self) -> None:
+        """Hand the lock to the longest-waiting thread."""
         with self._condition:
             self._held = False
             self._condition.notify_all()
@@ -75,7 +77,7 @@ class FairLock:
 class ProcessWriteLock:
     """An exclusive ``flock`` on ``<db>.write-lock``, taken before SQLite's own write lock.
 
-    serve's worker and sender are processes of their own (worker_process.py). Between
+    serve's worker and sender are processes of their own (runtime/workers.py). Between
     processes SQLite's busy handler sleeps 1, 2, 5 ... 100 ms before it looks again, so the
     SMTP edge waited out those sleeps for a lock freed long before. This lock is polled in
     steps of 0.1 to 2 ms instead. After ``timeout`` the writer goes on without it, and
@@ -101,6 +103,7 @@ class ProcessWriteLock:
                 pause = min(pause * 2, 0.002)
 
     def release(self) -> None:
+        """Let the next process's writer in."""
         fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 

@@ -68,10 +68,12 @@ class Backoff:
         self.base, self.cap, self.failures = base, cap, 0
 
     def next_delay(self) -> float:
+        """Count one more failure and say how long to wait before trying again."""
         self.failures += 1
         return float(min(self.cap, self.base * 2 ** min(self.failures - 1, 30)))
 
     def reset(self) -> None:
+        """Start again from base: the last session worked."""
         self.failures = 0
 
 
@@ -124,6 +126,7 @@ class ImapPoller:
         self._bookmark = Bookmark(0, 0)
 
     def run(self) -> None:
+        """Poll while holding the mailbox's lock, retrying failures with backoff, until stop."""
         structlog.contextvars.bind_contextvars(imap_mailbox=self.mailbox.key)
         while not self._stop.is_set():
             if not self._hold_lock():

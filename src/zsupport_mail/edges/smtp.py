@@ -55,6 +55,7 @@ class SupportSMTP(SMTP):
         self._counted = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Greet the client, or answer 421 and close when over the session or per-IP limit."""
         handler: SupportHandler = self.event_handler
         if handler.open_sessions >= self._max_sessions:
             assert isinstance(transport, asyncio.WriteTransport)
@@ -75,12 +76,14 @@ class SupportSMTP(SMTP):
         super().connection_made(transport)
 
     def connection_lost(self, error: Exception | None) -> None:
+        """Free the session's slot; a connection refused at connect never took one."""
         if self._counted:
             self.event_handler.open_sessions -= 1
             self._counted = False
             super().connection_lost(error)
 
     async def push(self, status: AnyStr) -> None:
+        """Send a reply with aiosmtpd's wording given enhanced codes; close after any 421."""
         if isinstance(status, str):
             await super().push(_ENHANCED.get(status, status))
             if status.startswith("421 ") and self.transport is not None:
@@ -133,6 +136,7 @@ class SupportHandler:
         address: str,
         mail_options: list[str],
     ) -> str:
+        """Accept a sender within the rate limits and the per-connection message limit."""
         refusal = self._rate_refusal(session, address)
         if refusal is not None:
             return refusal
@@ -166,6 +170,7 @@ class SupportHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        """Accept only our support addresses (never an open relay), up to max_recipients."""
         try:
             mailbox = normalize_address(address)
         except AddressError:
@@ -181,6 +186,7 @@ class SupportHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        """Store one inbox row per recipient off the loop; 250 only once all are committed."""
         started = time.perf_counter()
         raw = envelope.original_content or b""
         loop = asyncio.get_running_loop()
@@ -217,5 +223,6 @@ class SupportHandler:
         return f"250 2.0.0 OK queued as {ids}"
 
     async def handle_exception(self, error: Exception) -> str:
+        """Log an unexpected error and answer 451, so the sender keeps the mail and retries."""
         log.error("smtp_session_error", error=repr(error))
         return "451 4.3.0 Internal error, please try again later"

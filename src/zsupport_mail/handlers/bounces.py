@@ -19,9 +19,12 @@ BOUNCE_LIMIT = 3
 
 @dataclass(frozen=True)
 class RecordBounce:
+    """A delivery failure report, noted on the ticket of the mail it returns."""
+
     name: str = "record_bounce"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Note who the reply failed for; count permanent failures against those contacts."""
         report = msg.delivery_report
         if report is None or state.ticket is None:
             return

@@ -56,9 +56,12 @@ def add_charge(
 
 @dataclass(frozen=True)
 class RecordCharges:
+    """The contract's charges for how a ticket was opened, each at most once per ticket."""
+
     name: str = "record_charges"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Charge hourly for an unauthorised opener, and surcharge an incomplete first report."""
         ticket = state.ticket
         if ticket is None:
             return

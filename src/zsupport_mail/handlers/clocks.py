@@ -76,6 +76,7 @@ def close_pending(ticket: Ticket, now: datetime) -> None:
 
 
 def pending_intervals(ticket: Ticket) -> list[tuple[datetime, datetime]]:
+    """The ended waiting-on-the-client intervals, which restoration's due time adds back."""
     return [
         (datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in ticket.pending_log or []
     ]
@@ -112,9 +113,12 @@ def recompute_open(session: Session, settings: Settings) -> int:
 
 @dataclass(frozen=True)
 class UpdateClocks:
+    """The SLA clocks of an authorised ticket: started at proper notification, kept current."""
+
     name: str = "update_clocks"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Start the clock if this mail is proper notification, then recompute the due times."""
         ticket = state.ticket
         if ticket is None or not ticket.authorized:
             return

@@ -29,12 +29,16 @@ _HOURS = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:h|hrs?|hours?)?$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Command:
+    """One valid staff command line: its lower-cased word and the rest of the line."""
+
     name: str
     argument: str
 
 
 @dataclass(frozen=True)
 class ParsedCommands:
+    """A staff reply split into its commands, the lines refused as commands, and the text."""
+
     commands: tuple[Command, ...]
     unknown: tuple[str, ...]  # lines that looked like commands but are not valid ones
     text: str  # the reply without the command block

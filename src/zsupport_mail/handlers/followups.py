@@ -40,9 +40,12 @@ def _is_client(ctx: HandlerContext, state: HandlingState) -> bool:
 
 @dataclass(frozen=True)
 class RecordTracking:
+    """The return shipment's tracking number, from the client during an RMA's testing stage."""
+
     name: str = "record_tracking"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Record the first tracking number in a client's mail and mark the RMA returned."""
         ticket = state.ticket
         if ticket is None or ticket.rma_state != "testing" or not _is_client(ctx, state):
             return
@@ -54,9 +57,12 @@ class RecordTracking:
 
 @dataclass(frozen=True)
 class RemindNoCc:
+    """A polite reminder, once per ticket, when a client copies individual staff."""
+
     name: str = "remind_no_cc"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Ask the reply to carry the reminder if the client's mail copied staff addresses."""
         ticket = state.ticket
         if ticket is None or ticket.cc_reminder_sent or not _is_client(ctx, state):
             return

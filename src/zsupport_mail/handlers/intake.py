@@ -77,9 +77,12 @@ def score_before_writing(
 
 @dataclass(frozen=True)
 class ScoreIntake:
+    """The thread's intake score, and from it the ticket's status and the reply to send."""
+
     name: str = "score_intake"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Merge this mail's score into the thread's; open the ticket or ask for what is missing."""
         ticket = state.ticket
         action = ctx.disposition.action
         if ticket is None or ctx.own_score is None:  # not a report or a client follow-up

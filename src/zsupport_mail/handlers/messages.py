@@ -20,9 +20,12 @@ def _stored_text(msg: ParsedMessage, ctx: HandlerContext) -> str:
 
 @dataclass(frozen=True)
 class RecordMessage:
+    """The mail itself on its ticket, with attachment metadata and the ids it references."""
+
     name: str = "record_message"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Store the mail (a reply without its quoted history) on the ticket open_ticket chose."""
         assert state.ticket is not None, "open_ticket runs first"
         stored = TicketMessage(
             ticket_id=state.ticket.id,

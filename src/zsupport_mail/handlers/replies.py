@@ -78,6 +78,7 @@ class QueueReply:
     name: str = "queue_reply"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Queue the chosen reply to the sender, unless none was chosen or it would loop."""
         template = state.reply or ("cc_reminder" if state.cc_reminder else None)
         if template is None or state.ticket is None:
             if not any(step == "reply" for step in ctx.journey.steps):

@@ -93,9 +93,12 @@ def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) ->
 
 @dataclass(frozen=True)
 class ApplyCommands:
+    """A staff reply's leading ``#commands``, applied to the ticket and cut from the text."""
+
     name: str = "apply_commands"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Apply a staff reply's commands, or none if any is unknown (and then relay nothing)."""
         if not _is_staff_reply(ctx, state):
             if msg.text.lstrip().startswith("#") and state.ticket is not None:
                 doubt = ctx.assessment.context.sender.doubt
@@ -154,9 +157,12 @@ def _last_client_message(ctx: HandlerContext, ticket: Ticket) -> TicketMessage |
 
 @dataclass(frozen=True)
 class RelayReply:
+    """A staff reply passed on to the client from the support address, in the client's thread."""
+
     name: str = "relay_reply"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Relay what apply_commands left to send (or the command list to staff on an error)."""
         ticket = state.ticket
         if ticket is None:
             return

@@ -41,9 +41,12 @@ def _critical_keyword(msg: ParsedMessage, keywords: tuple[str, ...]) -> str | No
 
 @dataclass(frozen=True)
 class OpenTicket:
+    """The ticket every later handler works on; runs first."""
+
     name: str = "open_ticket"
 
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Load the ticket a reply continues, open one for a new report, or stop the pipeline."""
         disposition = ctx.disposition
         if disposition.action == "appended" and disposition.ticket is not None:
             state.ticket = ticket = ctx.session.get_one(Ticket, disposition.ticket.id)

@@ -60,7 +60,11 @@ class HandlingState:
 
 
 class Handler(Protocol):
-    @property
-    def name(self) -> str: ...
+    """One step that acts on a message after intake decided its disposition."""
 
-    def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None: ...
+    @property
+    def name(self) -> str:
+        """What the handler does, as verb_object (``open_ticket``, ``queue_reply``)."""
+
+    def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Do this step's part, leaving in state what later handlers need; may StopPipeline."""

@@ -21,6 +21,8 @@ from zsupport_mail.settings import AUTHORIZED_ROLES
 
 @dataclass(frozen=True)
 class Directory:
+    """Everyone the intake knows by address, as plain dicts; ``as_of`` dates the roles."""
+
     contacts: dict[str, ContactRef]
     domains: dict[str, ClientRef]
     staff_addresses: frozenset[str]
@@ -72,6 +74,7 @@ class Directory:
         return dataclasses.replace(self, contacts=contacts)
 
     def contact(self, address: str) -> ContactRef | None:
+        """The listed contact with exactly this address, with its role in this view."""
         return self.contacts.get(address)
 
     def client_for(self, address: str) -> ClientRef | None:
@@ -82,9 +85,11 @@ class Directory:
         return self.domains.get(domain_of(address))
 
     def is_staff(self, address: str) -> bool:
+        """Whether the address is a listed staff address or in a staff domain."""
         return address in self.staff_addresses or domain_of(address) in self.staff_domains
 
     def is_own(self, address: str) -> bool:
+        """Whether we send from this address, so mail from it is one of ours come back."""
         return address in self.own_addresses
 
     @property

@@ -32,6 +32,7 @@ class OwnMail:
     name: str = "own_mail"
 
     def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        """Hit on our loop header or on a sender that is one of our own addresses."""
         if msg.header(LOOP_HEADER):
             return Finding(self.name, f"carries our {LOOP_HEADER} header (mail loop)")
         if ctx.sender.own:
@@ -46,6 +47,7 @@ class AutoSubmitted:
     name: str = "auto_submitted"
 
     def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        """Hit on the first sign of automatic mail: headers, subject, null sender, system box."""
         auto = (msg.first_header("auto-submitted") or "no").strip().lower()
         if not auto.startswith("no"):
             return Finding(self.name, f"Auto-Submitted: {auto}")
@@ -72,6 +74,7 @@ class UnknownDomain:
     name: str = "unknown_sender"
 
     def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        """Hit when the sender belongs to no client and is neither staff nor us."""
         sender = ctx.sender
         if sender.client is None and not sender.staff and not sender.own:
             reason = f"domain {domain_of(sender.address)} belongs to no client"
@@ -86,6 +89,7 @@ class UnauthorizedContact:
     name: str = "unauthorized_contact"
 
     def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        """Hit when a client's sender is unlisted, or listed but not primary or backup."""
         sender = ctx.sender
         if sender.client is None or sender.staff:
             return None
@@ -112,6 +116,7 @@ class DeliveryFailure:
     name: str = "delivery_report"
 
     def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        """Hit when the message parsed as a delivery failure report."""
         report = msg.delivery_report
         if report is None:
             return None

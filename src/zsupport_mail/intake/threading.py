@@ -20,11 +20,16 @@ from zsupport_mail.settings import TicketSettings
 
 
 class TicketLookup(Protocol):
-    def by_message_ids(self, message_ids: tuple[str, ...]) -> TicketRef | None: ...
+    """The ticket queries threading needs; kept abstract so find_thread stays pure."""
 
-    def by_number(self, number: str) -> TicketRef | None: ...
+    def by_message_ids(self, message_ids: tuple[str, ...]) -> TicketRef | None:
+        """The ticket holding any of message_ids, the earliest in the given order first."""
 
-    def referencing(self, message_id: str) -> TicketRef | None: ...
+    def by_number(self, number: str) -> TicketRef | None:
+        """The ticket with exactly this number, if it exists."""
+
+    def referencing(self, message_id: str) -> TicketRef | None:
+        """The ticket of an already stored mail that referenced message_id."""
 
 
 def subject_tag_pattern(tickets: TicketSettings) -> re.Pattern[str]:

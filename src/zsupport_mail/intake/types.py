@@ -16,27 +16,34 @@ from zsupport_mail.settings import Settings
 
 @dataclass(frozen=True)
 class ClientRef:
+    """A client as the rules see it: its row id and its name from the config."""
+
     id: int
     name: str
 
 
 @dataclass(frozen=True)
 class ContactRef:
+    """A listed person at a client, with the role they held when the message arrived."""
+
     id: int
     name: str
     email: str
     role: str
     client: ClientRef
-    authorization: str = ""  # why authorised at the message's time (contacts.Period.explain)
+    authorization: str = ""  # why authorised then (periods.Period.explain)
     phone: str | None = None  # from the contact's record (counts as furnished when scoring)
 
     @property
     def authorized(self) -> bool:
+        """Whether this contact may open tickets free of charge (primary or backup)."""
         return self.role in ("primary", "backup")
 
 
 @dataclass(frozen=True)
 class TicketRef:
+    """An existing ticket as threading and decide see it, without touching the database."""
+
     id: int
     number: str
     client_id: int
@@ -62,12 +69,16 @@ class Sender:
 
 @dataclass(frozen=True)
 class ThreadMatch:
+    """The ticket a mail continues, and the evidence that tied it there."""
+
     ticket: TicketRef
-    by: str  # "references" or "subject_tag"
+    by: str  # "signed_reference", "references", "referenced_by" or "subject_tag"
 
 
 @dataclass(frozen=True)
 class RuleContext:
+    """What every rule may look at besides the message; frozen, so rules stay pure."""
+
     settings: Settings
     sender: Sender
     thread: ThreadMatch | None
@@ -84,10 +95,14 @@ class Finding:
 
 
 class Rule(Protocol):
-    @property
-    def name(self) -> str: ...
+    """One pure test of a message; decide() weighs every rule's finding together."""
 
-    def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None: ...
+    @property
+    def name(self) -> str:
+        """What a hit means (``unknown_sender``, ``auto_submitted``); the finding's ``rule``."""
+
+    def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        """A Finding when the rule hits, else None; never touches storage or the network."""
 
 
 @dataclass
@@ -98,6 +113,7 @@ class IntakeAssessment:
     findings: list[Finding] = field(default_factory=list)
 
     def hit(self, rule: str) -> Finding | None:
+        """The finding of the rule with this name, if it hit."""
         return next((f for f in self.findings if f.rule == rule), None)
 
     @property

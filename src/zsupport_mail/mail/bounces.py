@@ -33,6 +33,8 @@ _SUBJECT = re.compile(
 
 @dataclass(frozen=True)
 class DeliveryReport:
+    """What a bounce says: who failed, whether for good, and which of our mails it returns."""
+
     failed: tuple[str, ...]  # recipients that failed (permanent first)
     permanent: bool
     original_ids: tuple[str, ...]  # Message-IDs of the mail that bounced

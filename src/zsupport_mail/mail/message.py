@@ -43,6 +43,8 @@ class MessageParseError(Exception):
 
 @dataclass(frozen=True)
 class AttachmentInfo:
+    """An attachment's metadata, kept on the ticket; its content stays in the raw message."""
+
     filename: str
     content_type: str
     size: int
@@ -72,6 +74,7 @@ class ParsedMessage:
         return self.headers.get(name.lower(), ())
 
     def first_header(self, name: str) -> str | None:
+        """The first value of a header (case-insensitive name), or None if absent."""
         values = self.header(name)
         return values[0] if values else None
 

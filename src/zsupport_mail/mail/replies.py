@@ -30,7 +30,7 @@ from zsupport_mail.intake.rules import LOOP_HEADER
 from zsupport_mail.mail.addresses import domain_of
 from zsupport_mail.settings import Settings
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # zsupport_mail/
 _MAX_SUBJECT = 200  # characters of the client's subject kept in our replies' Subject
 _HTML_TEMPLATES = ("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2")
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -58,6 +58,7 @@ class ReplyRenderer:
         )
 
     def render(self, name: str, context: dict[str, Any]) -> str:
+        """The text of template name; a variable missing from context raises, never blank."""
         return self._env.get_template(f"{name}.txt.j2").render(**context)
 
 

@@ -52,6 +52,8 @@ class Arrival:
 
 @dataclass(frozen=True)
 class StoreResult:
+    """The inbox row a message is in; ``duplicate`` when it was stored before (a redelivery)."""
+
     inbound_id: int
     duplicate: bool
 

@@ -143,6 +143,8 @@ def deliver(settings: OutboundSettings, row: OutboundMessage) -> None:
 
 @dataclass(frozen=True)
 class DeliveryReport:
+    """What one pass over the due outbox rows did, counted by outcome."""
+
     sent: int = 0
     deferred: int = 0
     failed: int = 0

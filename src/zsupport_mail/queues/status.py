@@ -38,21 +38,26 @@ class QueueStatus:
 
     @property
     def inbox_pending(self) -> int:
+        """Inbound mail not yet done: waiting for a worker or in a worker's hands."""
         return sum(self.inbox.get(status, 0) for status in _WAITING)
 
     @property
     def outbox_queued(self) -> int:
+        """Outgoing mail still to be delivered."""
         return self.outbox.get("queued", 0)
 
     @property
     def quarantined(self) -> int:
+        """Inbound mail set aside for a person to look at."""
         return self.inbox.get("quarantined", 0)
 
     @property
     def outbox_stuck(self) -> bool:
+        """Whether queued mail is overdue: no sender is working the outbox."""
         return self.outbox_overdue > 0
 
     def as_json(self) -> dict[str, object]:
+        """The counts as JSON, for ``status`` (which adds the breached tickets) and monitoring."""
         return {
             "inbox": dict(sorted(self.inbox.items())),
             "outbox": dict(sorted(self.outbox.items())),

@@ -40,6 +40,8 @@ TICK_LOCK = "sla_tick"
 
 @dataclass(frozen=True)
 class Alert:
+    """Something an SLA tick did to a ticket (a warning, breach, reminder or auto-close)."""
+
     key: str  # e.g. "response:75"
     ticket: str
     at: datetime

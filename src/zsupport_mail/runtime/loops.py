@@ -75,6 +75,7 @@ class DatabaseWait:
         self.failures = 0
 
     async def after(self, exc: Exception) -> None:
+        """Log the failure and wait out the next, longer delay (cut short by stopping)."""
         self.failures += 1
         delay = min(DB_RETRY_CAP_SECONDS, 2.0 ** min(self.failures - 1, 10))
         # The driver's message only: SQLAlchemy's own text carries the statement's parameters.
@@ -89,17 +90,20 @@ class DatabaseWait:
         await _wait(asyncio.Event(), self.stopping, delay)
 
     def recovered(self) -> None:
+        """The database answered: log that once and start the backoff from the beginning."""
         if self.failures:
             log.info("database_available", task=self.task, failures=self.failures)
             self.failures = 0
 
 
 class WorkerCalls(Protocol):
-    """What run_worker needs of the processing worker (worker_process.WorkerProcess)."""
+    """What run_worker needs of the processing worker (workers.WorkerProcess)."""
 
-    async def process_next(self) -> Outcome | None: ...
+    async def process_next(self) -> Outcome | None:
+        """Process the next due inbox message; None when there is none."""
 
-    async def release_claims(self) -> int: ...
+    async def release_claims(self) -> int:
+        """Free the claims this worker holds, so its messages can be taken again."""
 
 
 async def run_worker(
@@ -170,9 +174,10 @@ async def run_scheduler(
 
 
 class SenderCalls(Protocol):
-    """What run_sender needs of the outbox sender (worker_process.WorkerProcess)."""
+    """What run_sender needs of the outbox sender (workers.WorkerProcess)."""
 
-    async def deliver_due(self, now: datetime) -> DeliveryReport: ...
+    async def deliver_due(self, now: datetime) -> DeliveryReport:
+        """One delivery pass over the outbox mail due at now."""
 
 
 async def run_sender(

@@ -43,6 +43,7 @@ class Notifier:
 
     @property
     def enabled(self) -> bool:
+        """Whether systemd gave us a socket; without one every send is a no-op."""
         return self._address is not None
 
     @property

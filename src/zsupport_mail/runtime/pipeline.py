@@ -59,6 +59,7 @@ class Outcome:
     score: float | None = None  # share of required items furnished, 0.0 to 1.0
 
     def as_json(self) -> dict[str, object]:
+        """Every field, under its own name: renaming a field changes the interface."""
         return asdict(self)
 
 
@@ -269,7 +270,7 @@ def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_re
         f"{sender.address}: {who}" + (f"; {note}" if note else ""),
     )
     unauthorized = assessment.hit("unauthorized_contact")
-    # An authorised sender's reason is the period that authorised them (contacts.py).
+    # An authorised sender's reason is the period that authorised them (contacts/history.py).
     why = sender.contact.authorization if sender.contact else ""
     journey.record(
         "authorisation",

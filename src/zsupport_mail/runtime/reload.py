@@ -8,7 +8,7 @@ file that does not validate changes nothing and is reported as ``config_reload_f
 
 Contacts imported with ``contacts import`` need no reload (the pipeline re-reads the
 authorisation history when it changed), and a reload cannot undo them: ``sync_directory``
-leaves an imported client's authorised set alone (contacts.py).
+leaves an imported client's authorised set alone (contacts/history.py).
 """
 
 from __future__ import annotations

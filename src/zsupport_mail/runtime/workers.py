@@ -175,15 +175,19 @@ class WorkerProcess:
             raise WorkerDiedError(str(exc)) from None
 
     async def process_next(self) -> Outcome | None:
+        """Process the next due inbox message in the child; None when there is none."""
         return await self._call(_process_next)
 
     async def release_claims(self) -> int:
+        """Free the child's claims after a database failure, so the messages can be retried."""
         return await self._call(_release_claims)
 
     async def deliver_due(self, now: datetime) -> DeliveryReport:
+        """One outbox delivery pass in the child."""
         return await self._call(_deliver_due, now)
 
     async def apply_settings(self, settings: Settings) -> None:
+        """Hand a reload's clients, contacts and staff lists to the child."""
         self._settings = settings  # a replacement child starts with the reloaded lists
         await self._call(_apply_settings, settings)
 

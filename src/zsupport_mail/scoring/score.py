@@ -43,6 +43,7 @@ class Score:
 
     @property
     def complete(self) -> bool:
+        """Whether every required item is furnished, so the report needs no follow-up notice."""
         return not self.missing
 
     @property

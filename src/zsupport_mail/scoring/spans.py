@@ -51,6 +51,8 @@ TIME = re.compile(
 
 @dataclass(frozen=True)
 class PhoneHit:
+    """A phone number in the text: where it is, as typed, in E.164, and any extension."""
+
     start: int
     end: int
     raw: str

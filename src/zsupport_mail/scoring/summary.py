@@ -25,6 +25,8 @@ _CAPTURED = (
 
 @dataclass(frozen=True)
 class MissingItem:
+    """A required item the notice asks for: its label, what part is lacking, its form line."""
+
     key: str
     label: str
     missing_parts: tuple[str, ...]

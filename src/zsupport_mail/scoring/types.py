@@ -65,6 +65,7 @@ class ItemResult:
 
     @property
     def found(self) -> bool:
+        """Whether the item was given, or declared not applicable by the client."""
         return bool(self.evidence) or self.not_applicable
 
 
@@ -108,7 +109,11 @@ class Prepared:
 
 
 class Extractor(Protocol):
-    @property
-    def keys(self) -> tuple[str, ...]: ...
+    """Finds the evidence for a few checklist items in a prepared message."""
 
-    def extract(self, prepared: Prepared) -> list[ItemResult]: ...
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The checklist items this extractor answers for."""
+
+    def extract(self, prepared: Prepared) -> list[ItemResult]:
+        """One ItemResult per key, found or not."""

@@ -56,6 +56,7 @@ def _dates(reader: Reader, key: str) -> tuple[str, ...]:
 
 
 def read_client(reader: Reader) -> ClientConfig | None:
+    """One ``[[clients]]`` table; None when it is too broken to use (its problems recorded)."""
     name = reader.string("name", REQUIRED)
     domains = []
     for domain in reader.strings("domains"):

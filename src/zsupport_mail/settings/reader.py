@@ -33,6 +33,7 @@ class Reader:
         return f"{self._path}.{key}" if self._path else key
 
     def problem(self, key: str, message: str) -> None:
+        """Record a problem with key's full dotted name, so every problem is reported at once."""
         self._problems.append(f"{self._where}: {self._key(key)}: {message}")
 
     def _get(self, key: str, default: Any, kind: str, check: Callable[[Any], bool]) -> Any:
@@ -48,22 +49,26 @@ class Reader:
         return value
 
     def string(self, key: str, default: Any = None, *, choices: tuple[str, ...] = ()) -> Any:
+        """A string, one of choices if given; the default when absent or wrong (then a problem)."""
         kind = f"one of {', '.join(choices)}" if choices else "a string"
         return self._get(
             key, default, kind, lambda v: isinstance(v, str) and (not choices or v in choices)
         )
 
     def integer(self, key: str, default: Any, low: int, high: int) -> Any:
+        """An integer within [low, high]; TOML's true and false are not integers here."""
         kind = f"an integer from {low} to {high}"
         ok = lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high  # noqa: E731
         return self._get(key, default, kind, ok)
 
     def strings(self, key: str, default: Any = ()) -> tuple[str, ...]:
+        """A list of strings as a tuple; the default when absent or wrong (then a problem)."""
         ok = lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v)  # noqa: E731
         value = self._get(key, default, "a list of strings", ok)
         return tuple(value or ())
 
     def number(self, key: str, default: Any) -> Decimal | None:
+        """A non-negative number as a Decimal: the amounts it reads are money."""
         ok = lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 0  # noqa: E731
         value = self._get(key, default, "a number >= 0", ok)
         try:
@@ -72,6 +77,7 @@ class Reader:
             return None
 
     def table(self, key: str) -> Reader:
+        """A reader of the sub-table key (empty when absent), its problems named under key."""
         self._seen.add(key)
         value = self._table.get(key, {})
         if not isinstance(value, dict):
@@ -80,6 +86,7 @@ class Reader:
         return Reader(value, self._key(key), self._problems, self._where)
 
     def tables(self, key: str) -> Iterator[Reader]:
+        """A reader for each table of the array key, problems named like ``key[2].name``."""
         self._seen.add(key)
         value = self._table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -89,6 +96,7 @@ class Reader:
             yield Reader(item, f"{self._key(key)}[{index}]", self._problems, self._where)
 
     def reject_unknown(self) -> None:
+        """A problem for every key not read so far: a typo must not silently mean a default."""
         for key in sorted(set(self._table) - self._seen):
             self.problem(key, "unknown key")
 
@@ -97,6 +105,7 @@ REQUIRED = object()
 
 
 def read_address(reader: Reader, key: str, value: str | None) -> str | None:
+    """The address normalised, or None with a problem; look-alike characters are refused."""
     if value is None:
         return None
     problem = lookalike_problem(value)
@@ -111,6 +120,7 @@ def read_address(reader: Reader, key: str, value: str | None) -> str | None:
 
 
 def existing_file(reader: Reader, key: str) -> Path | None:
+    """An optional path that must name a file now, so a typo fails at load, not at first use."""
     value = reader.string(key)
     if value is None:
         return None
@@ -133,6 +143,7 @@ def is_loopback(host: str) -> bool:
 def read_networks(
     reader: Reader, key: str, default: tuple[str, ...]
 ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """IP addresses or networks (host bits allowed); a bad entry is a problem and left out."""
     networks = []
     for value in reader.strings(key, default):
         try:

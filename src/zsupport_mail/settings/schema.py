@@ -77,12 +77,16 @@ class ClientConfig:
 
 @dataclass(frozen=True)
 class DatabaseSettings:
+    """Where the database is ([database]): an SQLAlchemy URL, SQLite or PostgreSQL."""
+
     url: str
     busy_timeout_seconds: int = 30  # SQLite: how long a write waits for another process's lock
 
 
 @dataclass(frozen=True)
 class SmtpSettings:
+    """The SMTP listener ([smtp]): where it listens, the support addresses it accepts, limits."""
+
     host: str
     port: int
     addresses: tuple[str, ...]
@@ -97,6 +101,8 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class OutboundSettings:
+    """How our mail leaves ([outbound]): a maildir or an SMTP relay, and how long we retry."""
+
     mode: str
     maildir: Path
     relay_host: str
@@ -109,6 +115,8 @@ class OutboundSettings:
 
 @dataclass(frozen=True)
 class TicketSettings:
+    """How tickets are numbered and tagged in subjects ([tickets]), and how long one reopens."""
+
     prefix: str
     number_width: int
     subject_tag: str
@@ -125,12 +133,16 @@ class TicketSettings:
 
 @dataclass(frozen=True)
 class StaffSettings:
+    """Who is staff ([staff]): listed addresses and whole domains; only staff give #commands."""
+
     addresses: frozenset[str]
     domains: frozenset[str]
 
 
 @dataclass(frozen=True)
 class ProcessingSettings:
+    """The inbox worker ([processing]): retries before quarantine, claim lease, priority."""
+
     max_attempts: int
     retry_base_seconds: int
     # A claim older than this belongs to a dead worker and is taken over (inbox.claim). It
@@ -224,6 +236,8 @@ class ImapMailboxSettings:
 
 @dataclass(frozen=True)
 class ImapSettings:
+    """The IMAP mailboxes serve polls ([[imap.mailboxes]]); none by default."""
+
     mailboxes: tuple[ImapMailboxSettings, ...] = ()
 
 
@@ -236,6 +250,7 @@ class MonitoringSettings:
 
     @property
     def enabled(self) -> bool:
+        """Whether serve opens the endpoint at all."""
         return self.port != 0
 
 

@@ -46,6 +46,7 @@ from zsupport_mail.settings.schema import (
 
 
 def read_smtp(reader: Reader) -> SmtpSettings:
+    """[smtp]: at least one support address; TLS certificate and key only together."""
     addresses = [read_address(reader, "addresses", a) for a in reader.strings("addresses")]
     settings = SmtpSettings(
         host=reader.string("host", "127.0.0.1"),
@@ -68,6 +69,7 @@ def read_smtp(reader: Reader) -> SmtpSettings:
 
 
 def read_outbound(reader: Reader, smtp: SmtpSettings) -> OutboundSettings:
+    """[outbound]; we send from the first support address unless from_address says otherwise."""
     from_address = read_address(reader, "from_address", reader.string("from_address"))
     settings = OutboundSettings(
         mode=reader.string("mode", "maildir", choices=OUTBOUND_MODES) or "maildir",
@@ -84,6 +86,7 @@ def read_outbound(reader: Reader, smtp: SmtpSettings) -> OutboundSettings:
 
 
 def read_tickets(reader: Reader) -> TicketSettings:
+    """[tickets]: an upper-case prefix and a subject tag that has a place for the number."""
     prefix = reader.string("prefix", "ZS")
     if prefix is not None and not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", prefix):
         reader.problem("prefix", f"expected 1-10 capital letters or digits, got {prefix!r}")
@@ -101,6 +104,7 @@ def read_tickets(reader: Reader) -> TicketSettings:
 
 
 def read_staff(reader: Reader) -> StaffSettings:
+    """[staff]: addresses and domains, normalised as the intake compares them."""
     addresses = {read_address(reader, "addresses", a) for a in reader.strings("addresses")}
     domains = set()
     for domain in reader.strings("domains"):
@@ -113,6 +117,7 @@ def read_staff(reader: Reader) -> StaffSettings:
 
 
 def read_processing(reader: Reader) -> ProcessingSettings:
+    """[processing], every key bounded and defaulted."""
     settings = ProcessingSettings(
         max_attempts=reader.integer("max_attempts", 5, 1, 100),
         retry_base_seconds=reader.integer("retry_base_seconds", 30, 1, 86400),
@@ -124,6 +129,7 @@ def read_processing(reader: Reader) -> ProcessingSettings:
 
 
 def read_safety(reader: Reader) -> SafetySettings:
+    """[safety]; $ZSUPPORT_SECRET wins over the file, so the secret can stay out of it."""
     secret = os.environ.get("ZSUPPORT_SECRET") or reader.string("secret")
     if secret is not None and len(secret) < 16:
         reader.problem("secret", "expected at least 16 characters")
@@ -136,6 +142,7 @@ def read_safety(reader: Reader) -> SafetySettings:
 
 
 def read_scoring(reader: Reader) -> ScoringSettings:
+    """[scoring]: the required items must be ones an extractor knows."""
     required = reader.strings("required", DEFAULT_REQUIRED)
     unknown = [key for key in required if key not in ITEM_KEYS]
     if unknown:
@@ -200,6 +207,7 @@ def _read_imap_mailbox(reader: Reader) -> ImapMailboxSettings | None:
 
 
 def read_imap(reader: Reader) -> ImapSettings:
+    """[imap]: each mailbox at most once, as its key names its saved state and its lock."""
     mailboxes = [m for m in map(_read_imap_mailbox, reader.tables("mailboxes")) if m]
     reader.reject_unknown()
     keys = [m.key for m in mailboxes]
@@ -212,6 +220,7 @@ def read_imap(reader: Reader) -> ImapSettings:
 
 
 def read_security(reader: Reader) -> SecuritySettings:
+    """[security]; requiring authentication needs a trusted authserv-id to believe."""
     required = reader._get(
         "require_authentication", False, "true or false", lambda v: isinstance(v, bool)
     )
@@ -240,6 +249,7 @@ def read_security(reader: Reader) -> SecuritySettings:
 
 
 def read_monitoring(reader: Reader) -> MonitoringSettings:
+    """[monitoring]: off unless a port is given."""
     host = reader.string("host", "127.0.0.1")
     if host == "":
         reader.problem("host", "expected an address to listen on")

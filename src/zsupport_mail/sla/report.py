@@ -35,6 +35,8 @@ class TicketClock:
 
 @dataclass(frozen=True)
 class Credit:
+    """One missed restoration's credit for a month: the hours past due inside it, prorated."""
+
     number: str
     client: str
     due_at: datetime

@@ -67,6 +67,8 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 
 @dataclass(frozen=True)
 class Party:
+    """A number, extension or user in a line, with its span so the words around it count."""
+
     start: int
     end: int
     value: str
@@ -74,6 +76,8 @@ class Party:
 
 @dataclass(frozen=True)
 class CallExample:
+    """One call the client describes; a part it does not give is None."""
+
     when: datetime | None
     calling: str | None
     called: str | None
@@ -81,6 +85,7 @@ class CallExample:
 
     @property
     def missing(self) -> tuple[str, ...]:
+        """The parts the client still has to give, named as the notice names them."""
         parts = (
             ("date/time", self.when),
             ("calling number", self.calling),
@@ -89,6 +94,7 @@ class CallExample:
         return tuple(name for name, value in parts if value is None)
 
     def describe(self) -> str:
+        """The example in one line for the evidence, ``?`` for a part not given."""
         when = self.when.strftime("%Y-%m-%d %H:%M") if self.when else "?"
         return f"{when}, from {self.calling or '?'} to {self.called or '?'}"
 
@@ -295,9 +301,12 @@ def examples_of(prepared: Prepared) -> list[CallExample]:
 
 @dataclass(frozen=True)
 class CallExampleExtractor:
+    """The ``call_examples`` item: furnished by at least one complete example."""
+
     keys: tuple[str, ...] = ("call_examples",)
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
+        """Found, not applicable, or missing with the parts the first partial example lacks."""
         not_applicable = _NOT_APPLICABLE.search(prepared.text)
         examples = examples_of(prepared)
         complete = [e for e in examples if not e.missing]

@@ -81,6 +81,8 @@ _TAIL_LINES = 10
 
 @dataclass(frozen=True)
 class SignOff:
+    """Where the sender's sign-off begins, the name it gives (if any) and the line it is on."""
+
     start: int  # offset in prepared.text where the sender's sign-off block begins
     name: str | None
     line: str
@@ -210,9 +212,12 @@ def _with_record(key: str, evidence: list[Evidence], value: str | None) -> ItemR
 
 @dataclass(frozen=True)
 class ContactExtractor:
+    """The four who-is-it items, from the text and then from our contact record."""
+
     keys: tuple[str, ...] = ("company", "contact_name", "contact_email", "contact_phone")
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
+        """Each item's evidence from the mail, with the record's value added after it."""
         record = prepared.item.record
         return [
             _with_record("company", _company_evidence(prepared), record.company),

@@ -89,9 +89,12 @@ def reproducibility(text: str) -> tuple[str, str] | None:
 
 @dataclass(frozen=True)
 class DescriptionExtractor:
+    """Whether the client described the problem and said whether it recurs."""
+
     keys: tuple[str, ...] = ("description", "reproducible")
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
+        """A description of at least MIN_WORDS words; reproducibility from the form, else text."""
         item = prepared.item
         body = prose(f"{item.text}\n{item.forwarded}")
         words = _WORD.findall(body) + _WORD.findall(" ".join(item.form.get("description", [])))

@@ -109,9 +109,12 @@ def _pasted_rows(prepared: Prepared) -> list[str]:
 
 @dataclass(frozen=True)
 class NotesExtractor:
+    """The "where applicable" items: an engineer's notes and call logs."""
+
     keys: tuple[str, ...] = ("notes", "call_logs")
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
+        """Notes from the text; call logs from attachments named as logs or pasted CDR rows."""
         logs = [
             Evidence(name, f"attachment {name} ({kind})", "attachment")
             for name, kind in prepared.item.attachments

@@ -53,6 +53,7 @@ class _Serial:
 
 
 def role_of(word: str) -> str:
+    """The role a matched role word names: board words are boards, every other an appliance."""
     return "board" if _BOARD.fullmatch(word.strip()) else "appliance"
 
 
@@ -111,9 +112,12 @@ def find_serials(masked: str) -> list[_Serial]:
 
 @dataclass(frozen=True)
 class SerialExtractor:
+    """The board and appliance serials, each under the role it was found with."""
+
     keys: tuple[str, ...] = ("board_serial", "appliance_serial")
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
+        """Form fields first, then labelled serials; the client's register overrides the role."""
         form = prepared.item.form
         by_role: dict[str, list[Evidence]] = {"board": [], "appliance": []}
         for key, form_role in (("board_serial", "board"), ("appliance_serial", "appliance")):

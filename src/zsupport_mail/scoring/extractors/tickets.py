@@ -49,9 +49,12 @@ def find_tickets(masked: str, our_prefix: str = "ZS") -> list[tuple[str, int, in
 
 @dataclass(frozen=True)
 class InternalTicketExtractor:
+    """The client's own ticket number for the problem, if they gave one."""
+
     keys: tuple[str, ...] = ("internal_ticket",)
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
+        """Form values, then the body, then the subject; never our own ticket numbers."""
         evidence = [
             Evidence(v.lstrip("#").strip(), v, "form")
             for v in prepared.item.form.get("internal_ticket", [])

@@ -39,6 +39,7 @@ _FORM_VERSION = re.compile(r"v?(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:-\d{1,3}(?:\.\d
 
 
 def normalise(product: str, version: str, patch: str | None) -> str:
+    """One spelling per product however it was typed, so a version found twice compares equal."""
     name = _PRODUCTS.get(" ".join(product.lower().split()), product)
     return f"{name} {version}" + (f" patch {patch}" if patch else "")
 
@@ -61,9 +62,12 @@ def version_key(version: str) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class VersionExtractor:
+    """The software version the client runs, named with its product."""
+
     keys: tuple[str, ...] = ("software_version",)
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
+        """Form values (a bare number there counts as MX), then versions in the text."""
         evidence: list[Evidence] = []
         for value in prepared.item.form.get("software_version", []):
             found = find_versions(value) or [
