@@ -1,8 +1,13 @@
 """Shared fixtures: a real database per test (SQLite and PostgreSQL), config files, pipelines.
 
-Every storage test takes ``db_url`` and so runs twice: on a fresh SQLite file and on a fresh
-database in the throwaway PostgreSQL cluster the suite starts (or the server named by
+Every storage test takes ``db_url`` (or ``empty_db_url``, ``sessions``, ``pipeline``, or a
+fixture built on them) and so runs twice: on a fresh SQLite file and on a fresh database in
+the throwaway PostgreSQL cluster the suite starts (or the server named by
 ZSUPPORT_TEST_DATABASE_URL). A PostgreSQL that cannot start fails the tests; it never skips.
+The PostgreSQL runs carry the ``postgres`` mark, so ``-m "not postgres"`` leaves them out.
+
+A test that touches no storage runs once: ``make_settings`` and ``settings`` alone do not ask
+for a database, and their ``database.url`` then names a SQLite file nobody created.
 """
 
 from __future__ import annotations
@@ -72,8 +77,41 @@ def pg_databases(pg_cluster: PostgresCluster | None) -> PostgresDatabases:  # no
     return PostgresDatabases(pg_cluster, os.environ.get("ZSUPPORT_TEST_DATABASE_URL"))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+BACKENDS = ("sqlite", "postgresql")
+STORAGE_FREE_DB = "no-database-requested.db"
+
+
+def _parametrized_by_marker(metafunc: pytest.Metafunc, name: str) -> bool:
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0] if marker.args else marker.kwargs.get("argnames", ())
+        if isinstance(names, str):
+            names = [part.strip() for part in names.split(",")]
+        if name in names:
+            return True
+    return False
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run a test once per backend when its fixtures reach ``backend`` (through ``db_url``,
+    ``empty_db_url``...), unless it names its backends itself with a parametrize mark."""
+    if "backend" in metafunc.fixturenames and not _parametrized_by_marker(metafunc, "backend"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by the marks added here
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that runs on PostgreSQL ``postgres``."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("backend") == "postgresql"
+        names = getattr(item, "fixturenames", ())
+        if on_postgres or "pg_databases" in names or "pg_cluster" in names:
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
+    """The test's storage backend, one of BACKENDS (parametrized by pytest_generate_tests)."""
     return str(request.param)
 
 
@@ -96,8 +134,17 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path, db_url: str) -> Callable[..., Settings]:
-    """Build Settings through the real TOML loader; keyword args override config sections."""
+def make_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Settings]:
+    """Build Settings through the real TOML loader; keyword args override config sections.
+
+    The database is the test's ``db_url`` when the test asks for one (directly or through
+    ``sessions``, ``pipeline``...); otherwise the test touches no storage, runs once, and the
+    URL names a SQLite file that was never created.
+    """
+    if "db_url" in request.fixturenames:
+        db_url = str(request.getfixturevalue("db_url"))
+    else:
+        db_url = f"sqlite:///{tmp_path / STORAGE_FREE_DB}"
 
     def make(**overrides: Any) -> Settings:
         path = write_config(
@@ -114,7 +161,8 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 
 
 @pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
+def sessions(settings: Settings, db_url: str) -> Iterator[sessionmaker[Session]]:
+    assert settings.database.url == db_url
     engine = make_engine(settings.database.url)
     factory = make_session_factory(engine)
     with factory.begin() as session:

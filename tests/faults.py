@@ -2,8 +2,11 @@
 
 MtaClient keeps every message that did not get a 250 and offers it again later, as a sending
 MTA does after a 4xx or a dropped connection; it records every answer, so a test can say which
-messages the daemon promised to keep. The ledger checks read the database directly: each
-accepted Message-ID on exactly one ticket, once; each ticket acknowledged exactly once.
+messages the daemon promised to keep. It can hold some messages back mid-transaction (after
+RCPT, before DATA) until the test releases them, so a test that kills the daemon on an observed
+count always kills it with mail still to come and a session open, however fast the machine.
+The ledger checks read the database directly: each accepted Message-ID on exactly one ticket,
+once; each ticket acknowledged exactly once.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from zsupport_mail.db.models import InboundMessage, OutboundMessage, Ticket, Tic
 from zsupport_mail.db.session import make_engine, make_session_factory
 
 SENDER = "dana@acmedental.example"
+HOLD_SECONDS = 120  # a held message's longest wait: far beyond any test's own deadline
 
 
 def numbered_reports(count: int, prefix: str) -> dict[str, bytes]:
@@ -49,6 +53,10 @@ class MtaClient:
 
     mails: dict[str, bytes]
     per_connection: int = 50
+    # Each of these waits in its open session, after RCPT and before DATA, until `release` is
+    # set (for at most HOLD_SECONDS); the rest go at once.
+    held: frozenset[str] = frozenset()
+    release: threading.Event = field(default_factory=threading.Event)
     pending: dict[str, bytes] = field(init=False)
     accepted: list[str] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
@@ -81,6 +89,8 @@ class MtaClient:
         code, text = client.mail(SENDER)
         if code == 250:
             code, text = client.rcpt(SUPPORT)
+        if code == 250 and message_id in self.held:
+            self._wait_release()
         if code == 250:
             code, text = client.data(self.pending[message_id])
         answer = Answer(message_id, code, text.decode(errors="replace"), time.monotonic())
@@ -94,6 +104,10 @@ class MtaClient:
             raise AssertionError(f"{message_id} refused permanently: {code} {answer.text}")
         if code != 250:
             client.rset()
+
+    def _wait_release(self) -> None:
+        if not self.release.wait(HOLD_SECONDS):
+            raise AssertionError(f"held messages not released within {HOLD_SECONDS}s")
 
     def offer_until_gone(self, port: int) -> None:
         """Keep offering (a thread's target) until all is accepted or the server is gone."""
@@ -173,6 +187,19 @@ class Ledger:
                     f"claimed (id, by, attempts): {[tuple(row) for row in claims]}"
                 )
             time.sleep(0.1)  # polling the database for a condition, with a deadline
+
+    def stored(self) -> int:
+        """How many inbox rows are stored, whatever their status."""
+        return int(self._scalars(select(func.count()).select_from(InboundMessage))[0][0])
+
+    def wait_stored(self, count: int, timeout: float = 60) -> int:
+        """Poll until at least `count` inbox rows are stored; returns the count seen."""
+        deadline = time.monotonic() + timeout
+        while (stored := self.stored()) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only {stored} of {count} messages stored in {timeout}s")
+            time.sleep(0.02)  # polling the database for a condition, with a deadline
+        return stored
 
     def inbound_copies(self) -> Counter[str]:
         """Message-ID -> how many times it is stored on a ticket (inbound messages)."""

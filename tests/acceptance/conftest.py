@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import email
+import itertools
+import smtplib
+
 import pytest
 from sqlalchemy import func, select
 
-from tests.daemon import CaptureRelay, ServeProcess
-from tests.helpers import write_config
+from tests.daemon import CaptureRelay, Delivery, ServeProcess
+from tests.helpers import SUPPORT, make_mail, write_config
 from tests.servers.ports import free_port
+from zsupport_mail.db.models import InboundMessage, OutboundMessage
 from zsupport_mail.db.session import make_engine, make_session_factory
+
+_markers = itertools.count()
 
 
 @pytest.fixture
@@ -51,3 +58,38 @@ def db_count(db_url: str, model, *where) -> int:
             return session.scalar(select(func.count()).select_from(model).where(*where))
     finally:
         engine.dispose()
+
+
+def settled_deliveries(
+    serve: ServeProcess, relay: CaptureRelay, db_url: str, timeout: float = 60
+) -> list[Delivery]:
+    """What the relay got once no other mail can follow; the marker's own reply left out.
+
+    Checking "each reply once" right after the first copy arrived proves nothing: a second
+    could come a pass later. So a marker mail goes in and its reply is awaited: the worker
+    processed everything before it and the sender made a pass after every reply queued
+    before it (oldest first, so a second copy still due would have come first). Then nothing
+    is left to send again: no outbox row still queued, no inbox row pending or processing.
+    """
+    marker = f"<settle-{next(_markers)}@acmedental.example>"
+    mail = make_mail(
+        sender="Lee Jones <lee@acmedental.example>", subject="Marker", message_id=marker
+    )
+    with smtplib.SMTP("127.0.0.1", serve.port) as client:
+        assert client.sendmail("lee@acmedental.example", [SUPPORT], mail) == {}
+
+    def to_marker(delivery: Delivery) -> bool:
+        return email.message_from_bytes(delivery.content)["In-Reply-To"] == marker
+
+    with relay.handler.arrived:
+        arrived = relay.handler.arrived.wait_for(
+            lambda: any(to_marker(d) for d in relay.deliveries), timeout
+        )
+    assert arrived, f"no reply to the marker {marker} in {timeout}s"
+    [reply] = [d for d in relay.deliveries if to_marker(d)]
+    reply_id = email.message_from_bytes(reply.content)["Message-ID"]
+    serve.wait_for("delivery_sent", where=lambda e: e.get("message_id") == reply_id)  # committed
+    assert db_count(db_url, OutboundMessage, OutboundMessage.status == "queued") == 0
+    unfinished = InboundMessage.status.in_(("pending", "processing"))
+    assert db_count(db_url, InboundMessage, unfinished) == 0
+    return [d for d in relay.deliveries if d is not reply]

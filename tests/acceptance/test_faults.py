@@ -6,6 +6,12 @@ ticket, once; nothing is lost, nothing doubled; each new ticket gets one acknowl
 Clients retry as real ones do (tests.faults.MtaClient); synchronisation is on the daemon's
 log events and on database conditions polled with a deadline. Run only these with
 ``pytest -m faults``.
+
+A kill or stop comes on a count of stored messages, never after a time, and part of the load
+is held back until it has come, so it lands mid-run on a slow machine and on a fast one.
+Each test's pytest-timeout is the sum of its own deadlines (30 s for each start or stop of
+serve, the timeout given to each wait) plus FIXTURES for its fixtures: a test that hangs
+fails on its own deadline, naming what it waited for, not on pytest-timeout's stack dump.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ from __future__ import annotations
 import contextlib
 import email
 import hashlib
+import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,9 +45,11 @@ from tests.imap_helpers import (
     append_mail,
     folder_flags,
     folder_message_ids,
+    imap_login,
     mailbox_config,
     wait_until,
 )
+from tests.servers.dovecot import DovecotServer
 from tests.servers.fixtures import server_dir
 from tests.servers.ports import free_port
 from tests.servers.postgres import PostgresCluster
@@ -51,6 +61,7 @@ pytestmark = pytest.mark.faults
 
 SEEN = b"\\Seen"
 LOAD = 500
+FIXTURES = 60  # starting and stopping a test's servers (Dovecot, PostgreSQL, relay)
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILINE)
 
 Start = Callable[[Path], ServeProcess]
@@ -92,6 +103,14 @@ def relay_copies(relay: CaptureRelay) -> Counter[str]:
     return Counter(m.group(1).decode() for m in found if m is not None)
 
 
+def join_all(threads: list[threading.Thread], timeout: float) -> list[str]:
+    """Join threads within one deadline; returns the names of those still running."""
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [thread.name for thread in threads if thread.is_alive()]
+
+
 def assert_one_reply_each(ledger: Ledger, relay: CaptureRelay, tickets: int, resent: int) -> None:
     """One reply per ticket in the outbox, each at the relay; at most `resent` sent twice."""
     per_ticket = ledger.replies_per_ticket()
@@ -107,28 +126,47 @@ def assert_one_reply_each(ledger: Ledger, relay: CaptureRelay, tickets: int, res
 # --- 1. kill -9 under SMTP load -----------------------------------------------------------------
 
 
+KILL_AT = LOAD // 4  # stored rows seen in the database before the kill
+HELD = LOAD // 5  # the last messages of each client wait in an open session until the kill
+
+
+# serve 30 + stored 60 + kill 30 + join 30 + serve 30 + 2 x deliver 60 + drained 90
+# + relay 30 + stop 30
+@pytest.mark.timeout(450 + FIXTURES)
 def test_kill_9_under_smtp_load_loses_and_doubles_nothing(daemons, relay, tmp_path, db_url):
     config = fault_config(tmp_path, db_url, outbound=relay_to(relay))
     serve = daemons(config)
     mails = numbered_reports(LOAD, "kill9")
-    clients = [MtaClient(dict(list(mails.items())[n::2])) for n in range(2)]
+    release = threading.Event()  # the held messages go on (to a dead server) after the kill
+    clients = []
+    for n in range(2):
+        share = dict(list(mails.items())[n::2])
+        clients.append(MtaClient(share, held=frozenset(list(share)[-HELD // 2 :]), release=release))
     threads = [
         threading.Thread(target=c.offer_until_gone, args=(smtp_port(config),)) for c in clients
     ]
-    for thread in threads:
-        thread.start()
-    for client in clients:
-        client.wait_accepted(LOAD // 6)  # well into the run: sessions, worker and sender busy
-    serve.kill()
-    for thread in threads:
-        thread.join(timeout=60)
+    ledger = Ledger(db_url)
+    try:
+        for thread in threads:
+            thread.start()
+        # On a count of stored rows, never on time: the kill lands mid-run on any machine. A
+        # slow one is still sending; a fast one has both clients waiting mid-transaction.
+        ledger.wait_stored(KILL_AT, timeout=60)
+        serve.kill()
+    finally:
+        release.set()
+        still_running = join_all(threads, timeout=30)
+    assert not still_running, "the clients did not notice the kill"
+    stored_at_kill = ledger.stored_copies()
+    assert KILL_AT <= stored_at_kill.total() <= LOAD - HELD, "the kill did not land mid-run"
     assert all(c.dropped for c in clients), "the kill should have cut the sessions"
-    assert sum(len(c.pending) for c in clients) > 0, "killed too late to prove anything"
+    # Every 250 before the kill is kept, stored once (no second row for a retried message).
+    assert {mid for c in clients for mid in c.accepted} <= set(stored_at_kill)
+    assert set(stored_at_kill.values()) == {1}
 
     again = daemons(config)
     for client in clients:
         client.deliver_all(smtp_port(config))
-    ledger = Ledger(db_url)
     ledger.wait_drained(LOAD, timeout=90)
     relay.wait_for(LOAD, timeout=30)
 
@@ -142,20 +180,38 @@ def test_kill_9_under_smtp_load_loses_and_doubles_nothing(daemons, relay, tmp_pa
 # --- 2. kill -9 under IMAP load -----------------------------------------------------------------
 
 
+IMAP_KILL_AT = 30  # messages of the first batch (100) stored before the kill
+
+
+# serve 30 + stored 60 + kill 30 + serve 30 + met 60 + drained 90 + INBOX empty 60
+# + stop 30
+@pytest.mark.timeout(390 + FIXTURES)
 def test_kill_9_mid_imap_poll_moves_each_message_once(daemons, dovecot, tmp_path, db_url):
     mails = numbered_reports(LOAD, "imapkill")
     append_mail(dovecot, *mails.values())
     config = fault_config(tmp_path, db_url, imap={"mailboxes": [mailbox_config(dovecot)]})
-    serve = daemons(config)
-    # Mid first batch (100): stored, not moved. Early, because the poller has serve's
-    # interpreter to itself (the worker is a process of its own): by the 150th event it had
-    # stored and moved all 500 before this test could act on it.
-    serve.wait_for("imap_message_stored", count=30, timeout=60)
-    serve.kill()
-    assert folder_message_ids(dovecot, "INBOX"), "killed too late to prove anything"
-
-    again = daemons(config)
     ledger = Ledger(db_url)
+    with moves_stalled(dovecot, "Processed"):
+        # The poller stores its first batch one message at a time, then MOVEs it, which waits
+        # here: killed on a count of stored messages, it dies between storing and moving, the
+        # window that matters, however fast the machine.
+        serve = daemons(config)
+        serve.wait_for("imap_message_stored", count=IMAP_KILL_AT, timeout=60)
+        serve.kill()
+        stored_at_kill = _inbound_ids(db_url)
+        assert IMAP_KILL_AT <= len(stored_at_kill) < LOAD, "the kill did not land mid-run"
+        # Nothing acknowledged to the IMAP server: every message is still in INBOX.
+        assert sorted(folder_message_ids(dovecot, "INBOX")) == sorted(mails)
+
+        again = daemons(config)
+        # The restart fetches the same batch and finds the stored ones stored: no second row.
+        met = again.wait_for(
+            "imap_message_stored",
+            where=lambda e: e["duplicate"],
+            count=len(stored_at_kill),
+            timeout=60,
+        )
+        assert {e["inbound_id"] for e in met} == stored_at_kill
     ledger.wait_drained(LOAD, timeout=90)
     assert _wait_inbox_empty(dovecot), "mail left in INBOX"
 
@@ -164,9 +220,36 @@ def test_kill_9_mid_imap_poll_moves_each_message_once(daemons, dovecot, tmp_path
     processed = folder_message_ids(dovecot, "Processed")
     assert Counter(processed) == Counter(dict.fromkeys(mails, 1))
     assert all(SEEN in flags for flags in folder_flags(dovecot, "Processed"))
-    duplicates = [e for e in again.events if e.get("event") == "imap_message_stored"]
-    assert any(e["duplicate"] for e in duplicates), "the restart should meet stored messages"
     assert again.stop() == 0
+
+
+@contextlib.contextmanager
+def moves_stalled(server: DovecotServer, folder: str) -> Iterator[None]:
+    """Within the block, a MOVE (or COPY) into folder waits, as on a slow or busy server.
+
+    Dovecot must take the folder's dovecot-uidlist lock (a dotlock file) to give the arriving
+    messages their UIDs; the file made here holds it. Dovecot takes such a lock over only when
+    it is 2 minutes old, and waits that long before failing the command. On leaving the block
+    the lock goes and every waiting MOVE completes.
+    """
+    with imap_login(server) as client:
+        if not client.folder_exists(folder):
+            client.create_folder(folder)
+    lock = server.maildir / f".{folder}" / "dovecot-uidlist.lock"  # Maildir++ layout
+    lock.touch(exist_ok=False)
+    try:
+        yield
+    finally:
+        lock.unlink()
+
+
+def _inbound_ids(url: str) -> set[int]:
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            return set(session.scalars(select(InboundMessage.id)))
+    finally:
+        engine.dispose()
 
 
 def _wait_inbox_empty(server, timeout: float = 60) -> bool:
@@ -176,6 +259,10 @@ def _wait_inbox_empty(server, timeout: float = 60) -> bool:
 # --- 3. the database goes away --------------------------------------------------------------
 
 
+# PostgreSQL start 30 + serve 30 + connected 30 + PostgreSQL stop 60 + IMAP failure 30
+# + 2 x unavailable 30 + PostgreSQL start 30 + deliver 60 + drained 60 + INBOX empty 60
+# + stop 30 + PostgreSQL stop 60
+@pytest.mark.timeout(540 + FIXTURES)
 @pytest.mark.postgres
 def test_postgres_down_answers_451_leaves_imap_mail_then_delivers_once(daemons, dovecot, tmp_path):
     """SMTP's 451 with a real MTA's retry is in test_postfix.py; here both edges, direct."""
@@ -259,6 +346,8 @@ def write_locked(path: Path) -> Iterator[None]:
             assert holder.wait(timeout=30) == 0
 
 
+# serve 30 + lock holder 30 + deliver 60 + drained 60 + stop 30
+@pytest.mark.timeout(210 + FIXTURES)
 def test_sqlite_locked_by_another_process_answers_451_in_bounded_time(daemons, tmp_path):
     db_path = tmp_path / "zsupport.db"
     db_url = f"sqlite:///{db_path}"
@@ -286,6 +375,9 @@ def test_sqlite_locked_by_another_process_answers_451_in_bounded_time(daemons, t
 # --- 4. the outbound relay is down for a while -----------------------------------------------
 
 
+# serve 30 + deliver 60 + deferred 30 + deliver 60 + processed 30 + deferred 30
+# + relay 30 + drained 60 + stop 30
+@pytest.mark.timeout(360 + FIXTURES)
 def test_relay_down_then_back_sends_each_reply_once_in_queue_order(daemons, tmp_path, db_url):
     port = free_port()
     outbound = {"mode": "smtp", "relay_port": port, "retry_base_seconds": 1}
@@ -321,31 +413,41 @@ def test_relay_down_then_back_sends_each_reply_once_in_queue_order(daemons, tmp_
 
 @contextlib.contextmanager
 def small_filesystem(path: Path, size: str) -> Iterator[Path]:
-    """A tmpfs of `size` mounted at path, or a skip when this machine does not allow it."""
+    """A tmpfs of `size` mounted at path (made here), unmounted afterwards.
+
+    Mounting needs root. Where it cannot be done the test skips, saying why, unless CI=true:
+    CI runs as root on machines where it works, so there a failed mount fails the test.
+    """
     path.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a size-limited tmpfs here: {result.stderr.strip()}")
+    command = ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        error = result.stderr.strip() or f"mount exited with {result.returncode}"
+    except OSError as exc:  # no mount program at all
+        result, error = None, str(exc)
+    if result is None or result.returncode != 0:
+        reason = f"cannot mount a {size} tmpfs at {path}: {error}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: this test must run here, not skip)")
+        pytest.skip(reason)
     try:
         yield path
     finally:
         subprocess.run(["umount", "-l", str(path)], check=False)
 
 
-def fill(path: Path) -> Path:
-    """Write a ballast file until the file system is full."""
+def fill(path: Path, leave: int = 0) -> Path:
+    """Write a ballast file on path's file system until at most `leave` bytes are free."""
     ballast = path / "ballast"
     with ballast.open("wb", buffering=0) as handle, contextlib.suppress(OSError):
-        while True:  # unbuffered: nothing is left to flush when the disk says no
-            handle.write(b"\0" * 65536)
+        # Unbuffered: nothing is left to flush when the disk says no.
+        while (free := shutil.disk_usage(path).free) > leave:
+            handle.write(b"\0" * min(65536, free - leave))
     return ballast
 
 
+# serve 30 + deliver 60 + drained 60 + deliver 60 + drained 60 + stop 30
+@pytest.mark.timeout(300 + FIXTURES)
 def test_full_disk_under_sqlite_answers_452_stores_nothing_broken_and_recovers(
     daemons, relay, tmp_path
 ):
@@ -358,7 +460,8 @@ def test_full_disk_under_sqlite_answers_452_stores_nothing_broken_and_recovers(
         big = {"<full-big@acmedental.example>": _big_report()}
         warmup = MtaClient(dict(list(mails.items())[:1]))
         warmup.deliver_all(smtp_port(config))
-        Ledger(url).wait_drained(1)
+        ledger = Ledger(url)
+        ledger.wait_drained(1)
 
         ballast = fill(small)
         client = MtaClient({**dict(list(mails.items())[1:]), **big})
@@ -367,34 +470,126 @@ def test_full_disk_under_sqlite_answers_452_stores_nothing_broken_and_recovers(
         assert refused, client.codes()
         assert {(a.code, a.text[:5]) for a in refused} == {(452, "4.3.1")}
         assert all("Insufficient system storage" in a.text for a in refused)
+        # Nothing half-written: exactly what was answered 250 is stored.
+        assert set(ledger.stored_copies()) == {*warmup.accepted, *client.accepted}
 
         ballast.unlink()
         client.deliver_all(smtp_port(config))
-        ledger = Ledger(url)
         ledger.wait_drained(4, timeout=60)
         ledger.assert_each_once([*mails, *big])
         _assert_rows_whole(url, {**mails, **big})
         assert serve.stop() == 0
 
 
-def _big_report() -> bytes:
-    """A report with a 1 MB attachment: more than a full disk's last free pages can hold."""
+PG_SMALL_DISK = "32m"  # the tablespace's file system: the database starts at about 8 MB
+PG_FREE_LEFT = 4 * 1024 * 1024  # left free by the ballast: the first reports fit, then no more
+PG_FULL_LOAD = 40  # reports of about 350 KB each: 14 MB, far more than is left
+
+
+# PostgreSQL start 30 + serve 30 + deliver 60 + drained 60 + store failed 30 + deliver 60
+# + drained 90 + relay 30 + stop 30 + PostgreSQL stop 60
+@pytest.mark.timeout(480 + FIXTURES)
+@pytest.mark.postgres
+def test_full_disk_under_postgres_answers_452_stores_nothing_broken_and_recovers(
+    daemons, relay, tmp_path
+):
+    """A real PostgreSQL whose database sits in a tablespace on a small tmpfs that fills up.
+
+    The tablespace holds every table of the database; the WAL stays on the cluster's own disk,
+    so PostgreSQL fails only the statements that need a new page (SQLSTATE 53100, "could not
+    extend file ... No space left on device") and keeps running. (A full pg_wal stops the
+    server instead: that is the database going away, test 3's case.)
+    """
+    with contextlib.ExitStack() as stack:
+        pg_dir = stack.enter_context(server_dir("pg-full"))  # its own cluster, thrown away
+        small = stack.enter_context(small_filesystem(pg_dir / "small", PG_SMALL_DISK))
+        cluster = PostgresCluster(pg_dir)
+        stack.callback(cluster.stop)  # before the tmpfs under it is unmounted
+        cluster.start()
+        cluster.create_tablespace("small", small / "tablespace")
+        cluster.create_database("full", tablespace="small")
+        url = cluster.url("full")
+        migrate.upgrade(url)
+        _postgres_disk_fills(url, small, daemons, relay, tmp_path)
+
+
+def _postgres_disk_fills(
+    url: str, small: Path, daemons: Start, relay: CaptureRelay, tmp_path: Path
+) -> None:
+    config = fault_config(tmp_path, url, outbound=relay_to(relay))
+    serve = daemons(config)
+    warmup = MtaClient(numbered_reports(1, "pgfull-warmup"))
+    warmup.deliver_all(smtp_port(config))
+    ledger = Ledger(url)
+    ledger.wait_drained(1)
+
+    ballast = fill(small, leave=PG_FREE_LEFT)
+    mails = {
+        f"<pgfull-{n}@acmedental.example>": _big_report(
+            f"<pgfull-{n}@acmedental.example>", noise=256 * 1024
+        )
+        for n in range(PG_FULL_LOAD)
+    }
+    client = MtaClient(mails, per_connection=PG_FULL_LOAD)
+    assert client.offer_once(smtp_port(config)), "serve dropped the session on a full disk"
+    refused = [a for a in client.answers if a.code != 250]
+    assert refused, f"the disk never filled: {client.codes()}"
+    assert client.answers[0].code == 250, "the disk was full before the run"
+    assert {(a.code, a.text) for a in refused} == {(452, "4.3.1 Insufficient system storage")}
+    # Nothing half-written: exactly what was answered 250 is stored, each message whole.
+    assert set(ledger.stored_copies()) == {*warmup.accepted, *client.accepted}
+    _assert_rows_whole(url, {**warmup.mails, **mails})
+    serve.wait_for("message_store_failed", where=lambda e: e["storage_full"])
+    assert serve.process is not None
+    assert serve.process.poll() is None, "serve ended on a full disk"
+
+    ballast.unlink()
+    client.deliver_all(smtp_port(config))
+    assert set(client.accepted) == set(mails)
+    total = 1 + PG_FULL_LOAD
+    ledger.wait_drained(total, timeout=90)
+    ledger.assert_each_once([*warmup.mails, *mails])
+    assert ledger.tickets() == total
+    _assert_rows_whole(url, {**warmup.mails, **mails})
+    relay.wait_for(total, timeout=30)
+    assert serve.stop() == 0  # and every event it logged has been read
+    # KNOWN DEFECT, reported: when the relay has taken a reply but the commit that marks it
+    # sent fails on the full disk, the row stays queued and the sender's next pass sends it
+    # again, once per pass for as long as the disk stays full. Until that is fixed, copies
+    # beyond the first are bounded by the sender's failed passes (one row per pass at most);
+    # once it is, this becomes assert_one_reply_each(ledger, relay, total, resent=0).
+    sender_failures = serve.wait_for(
+        "database_unavailable", where=lambda e: e["task"] == "sender", count=0, timeout=0
+    )
+    per_ticket = ledger.replies_per_ticket()
+    assert len(per_ticket) == total
+    assert set(per_ticket.values()) == {1}
+    copies = relay_copies(relay)
+    assert set(copies) == set(ledger.reply_ids_in_queue_order())
+    assert sum(n - 1 for n in copies.values()) <= len(sender_failures), copies
+
+
+def _big_report(
+    message_id: str = "<full-big@acmedental.example>", noise: int = 768 * 1024
+) -> bytes:
+    """A report with an attachment of `noise` random bytes (768 KB: 1 MB once in base64),
+    more than a full disk's last free pages can hold."""
     message = email.message_from_bytes(
-        make_mail(subject="Recordings attached", message_id="<full-big@acmedental.example>"),
-        policy=SMTP,
+        make_mail(subject="Recordings attached", message_id=message_id), policy=SMTP
     )
     assert isinstance(message, EmailMessage)
-    noise = random.Random(5).randbytes(768 * 1024)  # base64 makes it 1 MB
-    message.add_attachment(noise, maintype="audio", subtype="wav", filename="calls.wav")
+    recording = random.Random(message_id).randbytes(noise)
+    message.add_attachment(recording, maintype="audio", subtype="wav", filename="calls.wav")
     return message.as_bytes(policy=SMTP)
 
 
 def _assert_rows_whole(url: str, mails: dict[str, bytes]) -> None:
-    """Every stored row holds exactly the bytes the client sent; SQLite's file is sound."""
+    """Every stored row holds exactly the bytes the client sent; a SQLite file is sound."""
     engine = make_engine(url)
     try:
         with make_session_factory(engine).begin() as session:
-            assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            if engine.dialect.name == "sqlite":
+                assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
             rows = session.execute(
                 select(InboundMessage.header_message_id, InboundMessage.raw, InboundMessage.size)
             ).all()
@@ -409,25 +604,39 @@ def _assert_rows_whole(url: str, mails: dict[str, bytes]) -> None:
 # --- 6. SIGTERM under load ----------------------------------------------------------------------
 
 
+TERM_LOAD = 200
+TERM_AT = 60  # stored rows seen in the database before SIGTERM
+TERM_HELD = 40  # the last messages wait in an open session until serve has exited
+
+
+# serve 30 + stored 60 + stop 30 + join 30 + serve 30 + deliver 60 + drained 60
+# + relay 30 + stop 30
+@pytest.mark.timeout(360 + FIXTURES)
 def test_sigterm_under_smtp_load_exits_0_and_every_250_is_processed_once(
     daemons, relay, tmp_path, db_url
 ):
     config = fault_config(tmp_path, db_url, outbound=relay_to(relay))
     serve = daemons(config)
-    mails = numbered_reports(200, "term")
-    client = MtaClient(mails)
+    mails = numbered_reports(TERM_LOAD, "term")
+    release = threading.Event()
+    client = MtaClient(mails, held=frozenset(list(mails)[-TERM_HELD:]), release=release)
     thread = threading.Thread(target=client.offer_until_gone, args=(smtp_port(config),))
-    thread.start()
-    client.wait_accepted(60)
-    assert serve.stop(signal.SIGTERM) == 0
-    thread.join(timeout=60)
-    accepted_before = list(client.accepted)
-    assert client.pending, "stopped too late to prove anything"
-
     ledger = Ledger(db_url)
+    try:
+        thread.start()
+        ledger.wait_stored(TERM_AT, timeout=60)  # a count, not a time: mid-run on any machine
+        # Exits 0 with a session still open (the held messages wait in it).
+        assert serve.stop(signal.SIGTERM) == 0
+    finally:
+        release.set()
+        still_running = join_all([thread], timeout=30)
+    assert not still_running, "the client did not notice the stop"
+    accepted_before = list(client.accepted)
     # What was answered 250 before the stop is stored, whatever the worker had got to.
     stored = ledger.stored_copies()
+    assert TERM_AT <= stored.total() <= TERM_LOAD - TERM_HELD, "the stop did not land mid-run"
     assert set(accepted_before) <= set(stored)
+    assert client.dropped, "the stop should have cut the session"
     again = daemons(config)
     client.deliver_all(smtp_port(config))
     ledger.wait_drained(len(mails), timeout=60)

@@ -27,6 +27,8 @@ def serve_config(tmp_path, url, name: str, **overrides):
     )
 
 
+# Its own deadlines: serve 30 + second serve 60 + kill 30 + serve 30 + stop 30; 60 to spare.
+@pytest.mark.timeout(180 + 60)
 def test_a_second_serve_on_one_sqlite_file_is_refused_and_a_kill_9_frees_the_file(tmp_path):
     url = f"sqlite:///{tmp_path / 'zsupport.db'}"
     migrate.upgrade(url)
@@ -73,6 +75,9 @@ def imap_section(server) -> dict:
     return {"mailboxes": [mailbox_config(server)]}
 
 
+# Its own deadlines: 2 x (serve 30 + lock event 30) + stored 30 + INBOX empty 30
+# + processed 30 + kill 30 + takeover 30 + stored 30 + processed 30 + stop 30; 60 for fixtures.
+@pytest.mark.timeout(360 + 60)
 @pytest.mark.postgres
 def test_one_instance_polls_the_mailbox_and_another_takes_over_after_a_kill_9(
     pg_databases, dovecot, tmp_path

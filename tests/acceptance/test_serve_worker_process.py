@@ -1,16 +1,23 @@
-"""serve's processing worker and outbox sender run in child processes (worker_process.py):
+"""serve's processing worker and outbox sender run in child processes (runtime/workers.py):
 serve's children at a lower priority, a dead one is replaced without losing mail, they die
-with serve, and every process's log lines stay whole on the shared stderr."""
+with serve, a stop ends them after serve began stopping and before it is done, and every
+process's log lines stay whole on the shared stderr."""
 
 from __future__ import annotations
 
+import email
 import os
 import select
 import signal
 import smtplib
+import threading
+import time
+from datetime import datetime
 from pathlib import Path
 
-from tests.acceptance.conftest import db_count, relay_mode
+import pytest
+
+from tests.acceptance.conftest import db_count, relay_mode, settled_deliveries
 from tests.helpers import SUPPORT, make_mail
 from zsupport_mail.db.models import InboundMessage, Ticket
 
@@ -83,7 +90,7 @@ def test_a_killed_worker_process_is_replaced_and_mail_still_processed(start_serv
     assert serve.process.poll() is None  # serve itself went on
 
 
-def test_a_killed_sender_process_is_replaced_and_replies_still_sent(start_serve, relay):
+def test_a_killed_sender_process_is_replaced_and_replies_still_sent(start_serve, relay, db_url):
     serve = start_serve(outbound=relay_mode(relay))
     first = _child(serve, "sender")
     os.kill(first["pid"], signal.SIGKILL)
@@ -91,10 +98,13 @@ def test_a_killed_sender_process_is_replaced_and_replies_still_sent(start_serve,
 
     _send(serve.port, 2, "sender-kill")
     serve.wait_for("worker_process_died", where=lambda e: e["role"] == "sender")
-    assert len(relay.wait_for(2)) == 2
+    replies = settled_deliveries(serve, relay, db_url)  # killed before it sent anything:
+    answered = sorted(email.message_from_bytes(r.content)["In-Reply-To"] for r in replies)
+    assert answered == ["<sender-kill-0@x>", "<sender-kill-1@x>"]  # each reply once
     assert serve.process.poll() is None
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # no mail, no storage: one backend
 def test_the_children_die_with_serve(start_serve):
     serve = start_serve()
     children = [_child(serve, role)["pid"] for role in ("worker", "sender")]
@@ -104,14 +114,79 @@ def test_the_children_die_with_serve(start_serve):
         assert _wait_until_gone(pid, timeout=10), "an orphaned child goes on writing"
 
 
+class ExitTimes:
+    """When each of some processes ended (time.time()), seen on their pidfds by a thread.
+
+    A time is taken when the thread wakes, so it is at or after the real end; and a process
+    seen in one wake-up ended no later than one first seen in a later one.
+    """
+
+    def __init__(self, pids: list[int]) -> None:
+        self._fds = {os.pidfd_open(pid): pid for pid in pids}  # while they all run
+        self.seen: dict[int, tuple[int, float]] = {}  # pid -> (wake-up number, time)
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        pending = dict(self._fds)
+        wake = 0
+        while pending:
+            ready, _, _ = select.select(list(pending), [], [], 60)
+            if not ready:
+                return
+            now = time.time()
+            for fd in ready:
+                self.seen[pending.pop(fd)] = (wake, now)
+            wake += 1
+
+    def gone(self, pid: int) -> bool:
+        [fd] = [fd for fd, watched in self._fds.items() if watched == pid]
+        return bool(select.select([fd], [], [], 0)[0])
+
+    def join(self, timeout: float) -> dict[int, tuple[int, float]]:
+        self._thread.join(timeout)
+        for fd in self._fds:
+            os.close(fd)
+        return self.seen
+
+
+def _ignored_signals(pid: int) -> set[signal.Signals]:
+    """The signals pid ignores, from the SigIgn mask in /proc/PID/status."""
+    [mask] = [
+        int(line.split()[1], 16)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if line.startswith("SigIgn:")
+    ]
+    return {sig for sig in signal.Signals if mask >> (sig - 1) & 1}
+
+
+def _logged_at(event: dict) -> float:
+    return datetime.fromisoformat(event["timestamp"]).timestamp()
+
+
 def test_sigterm_stops_the_children_after_serve(start_serve):
+    """systemd stops serve with SIGTERM to all three processes (KillMode=control-group). The
+    children ignore it: serve logs serve_stopping, lets the call in hand finish, then stops
+    them, and only when both are gone logs serve_stopped and exits 0."""
     serve = start_serve()
     children = [_child(serve, role)["pid"] for role in ("worker", "sender")]
     _send(serve.port, 5, "stop")
     serve.wait_for("message_received", count=5)
-    assert serve.stop(signal.SIGTERM) == 0
     for pid in children:
-        assert _wait_until_gone(pid, timeout=10)
+        assert {signal.SIGTERM, signal.SIGINT, signal.SIGHUP} <= _ignored_signals(pid)
+    exits = ExitTimes([serve.process.pid, *children])
+    os.killpg(serve.process.pid, signal.SIGTERM)
+
+    serve.wait_for("serve_stopped")
+    assert [pid for pid in children if not exits.gone(pid)] == []  # before serve_stopped
+    assert serve.process.wait(timeout=30) == 0
+    seen = exits.join(timeout=30)
+    [stopping] = serve.wait_for("serve_stopping")
+    for pid in children:
+        assert seen[pid][1] >= _logged_at(stopping)  # outlived the SIGTERM sent to them
+        assert seen[pid][0] <= seen[serve.process.pid][0]  # ended before serve did
+    failed = {"worker_process_died", "task_failed"}
+    assert [e for e in serve.events if e.get("event") in failed] == []
 
 
 def test_log_lines_of_both_processes_stay_whole(start_serve):

@@ -80,11 +80,30 @@ class PostgresCluster:
         self._stop("fast")
         self.start()
 
-    def create_database(self, name: str, template: str | None = None) -> None:
+    def create_database(
+        self, name: str, template: str | None = None, tablespace: str | None = None
+    ) -> None:
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template is not None:
             query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        if tablespace is not None:
+            query += sql.SQL(" TABLESPACE {}").format(sql.Identifier(tablespace))
         self._execute(query)
+
+    def create_tablespace(self, name: str, location: Path) -> None:
+        """A tablespace in location, e.g. on a small file system a test can fill up.
+
+        location is made here (PostgreSQL wants an empty dir owned by its account); every
+        dir above it must let that account through (tests.servers.fixtures.server_dir does).
+        """
+        location.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(location, SERVICE_ACCOUNT, SERVICE_ACCOUNT)
+        self._execute(
+            sql.SQL("CREATE TABLESPACE {} LOCATION {}").format(
+                sql.Identifier(name), sql.Literal(str(location))
+            )
+        )
 
     def drop_database(self, name: str) -> None:
         """Drop name even while clients are still connected to it."""
