@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from zsupport_mail.handlers.authority import HoldUnverifiedStaff
 from zsupport_mail.handlers.bounces import RecordBounce
 from zsupport_mail.handlers.charges import RecordCharges
 from zsupport_mail.handlers.clocks import UpdateClocks
@@ -22,6 +23,7 @@ from zsupport_mail.mail.message import ParsedMessage
 HANDLERS: tuple[Handler, ...] = (
     OpenTicket(),
     RecordMessage(),
+    HoldUnverifiedStaff(),
     RecordBounce(),
     ApplyCommands(),
     ScoreIntake(),

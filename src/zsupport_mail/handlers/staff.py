@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from zsupport_mail.db.models import Charge, Ticket, TicketMessage
-from zsupport_mail.handlers.charges import add_charge
+from zsupport_mail.handlers.charges import UNCONFIRMED, add_charge
 from zsupport_mail.handlers.clocks import calendar_for, close_pending
 from zsupport_mail.handlers.commands import Command, hours, parse_commands, portion
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
@@ -74,11 +74,16 @@ def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) ->
         for charge in ctx.session.scalars(
             select(Charge).where(
                 Charge.ticket_id == ticket.id,
-                Charge.state == "pending",
+                Charge.state.in_(("pending", UNCONFIRMED)),
                 Charge.kind == "incomplete_report_surcharge",
             )
         ):
             charge.state, charge.reason = "waived", f"{charge.reason} | waived by {staff}"
+    elif name == "confirm":
+        for charge in ctx.session.scalars(
+            select(Charge).where(Charge.ticket_id == ticket.id, Charge.state == UNCONFIRMED)
+        ):
+            charge.state, charge.reason = "pending", f"{charge.reason} | confirmed by {staff}"
     elif name == "ntf":
         add_charge(ctx, ticket, "no_trouble_found", f"no trouble found ({staff}): time is billable")
     elif name == "time":
@@ -101,7 +106,8 @@ class ApplyCommands:
         """Apply a staff reply's commands, or none if any is unknown (and then relay nothing)."""
         if not _is_staff_reply(ctx, state):
             if msg.text.lstrip().startswith("#") and state.ticket is not None:
-                doubt = ctx.assessment.context.sender.doubt
+                sender = ctx.assessment.context.sender
+                doubt = sender.staff_claim or sender.doubt
                 why = f": {doubt}" if doubt else ""
                 ctx.journey.record("commands", "ignored", f"commands from a non-staff sender{why}")
             return
