@@ -9,14 +9,14 @@ from email.policy import default
 
 from sqlalchemy import select
 
-from tests.helpers import SUPPORT, TERSE_REPORT, ManualClock, make_mail
+from tests.helpers import STAFF_SECRET, SUPPORT, TERSE_REPORT, ManualClock, make_mail, staff_thread
 from zsupport_mail.db.models import Charge, OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.mail.tokens import make_message_id
 from zsupport_mail.runtime.pipeline import Pipeline
 
 STAFF = "Tom Tech <tom@zsupport.example>"
-SECRET = "a-test-secret-of-enough-length"
+SECRET = STAFF_SECRET
 
 
 def make_pipeline(make_settings, sessions, clock=None, **overrides) -> Pipeline:
@@ -45,8 +45,14 @@ def the_ticket(sessions, number="ZS-000001") -> Ticket:
 
 
 def staff_reply(body: str, number: int = 1, subject="Re: [Z-Support #ZS-000001] Phones") -> bytes:
+    """A staff member's reply to the staff copy of the ticket named in subject."""
+    ticket = subject.partition("#")[2].partition("]")[0]
     return make_mail(
-        sender=STAFF, subject=subject, body=body, message_id=f"<staff-{number}@zsupport.example>"
+        sender=STAFF,
+        subject=subject,
+        body=body,
+        message_id=f"<staff-{number}@zsupport.example>",
+        headers=staff_thread(ticket),
     )
 
 
