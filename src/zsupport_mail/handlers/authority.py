@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
+from zsupport_mail.handlers.replies import over_rate_limit
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.tokens import STAFF
@@ -37,6 +38,9 @@ class HoldUnverifiedStaff:
         if ctx.assessment.automatic is not None:
             ctx.journey.record("warning", "none", "automatic mail: no warning (no loops)")
             return
+        if over_rate_limit(ctx, sender.address):  # a flood of forgeries: staff know by now
+            ctx.journey.record("warning", "suppressed", f"rate limit for {sender.address}")
+            return
         lines = msg.text.strip().splitlines()
         body = ctx.renderer.render(
             "staff_unverified",
@@ -44,7 +48,6 @@ class HoldUnverifiedStaff:
                 "number": state.ticket.number,
                 "address": sender.address,
                 "why": sender.staff_claim,
-                "subject": msg.subject,
                 "lines": lines[:QUOTED_LINES],
                 "more": max(0, len(lines) - QUOTED_LINES),
             },
