@@ -191,7 +191,8 @@ def test_forged_client_report_puts_no_charge_on_the_ledger_until_staff_confirm(
     assert outcome.action == "created"  # the ticket is opened; the notice is sent
     assert [r.kind for r in outbox(sessions)] == ["missing_information"]
     assert charges(sessions) == [("incomplete_report_surcharge", "unconfirmed")]
-    reason = journey(sessions, outcome.inbound_id)["charge:incomplete_report_surcharge unconfirmed"]
+    reason = journey(sessions, outcome.inbound_id)["charge:unconfirmed"]
+    assert reason.startswith("incomplete_report_surcharge: first report lacked required ")
     assert "no charge until staff confirm it, the sender is not proven: sender not " in reason
 
     # Staff (proven by the reply to the staff copy) confirm it: now it is a charge.

@@ -56,7 +56,10 @@ def add_charge(
             created_at=ctx.now,
         )
     )
-    ctx.journey.record("charge", kind if state == "pending" else f"{kind} {state}", reason)
+    if state == "pending":
+        ctx.journey.record("charge", kind, reason)
+    else:
+        ctx.journey.record("charge", state, f"{kind}: {reason}")
 
 
 def _charge_for_sender(
