@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from tests.acceptance.conftest import relay_mode
 from tests.helpers import STAFF_SECRET, SUPPORT, TERSE_REPORT, make_mail, staff_thread
-from zsupport_mail.db.models import Charge, Ticket, TicketMessage
+from zsupport_mail.db.models import Charge, OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.mail.tokens import STAFF, make_message_id
 
@@ -121,6 +121,9 @@ def test_forged_staff_mail_never_reaches_the_client(start_serve, relay, db_url):
         assert session.scalars(select(Charge)).all() == []  # no #time, #waive had nothing
         notes = session.scalars(select(TicketMessage).where(TicketMessage.from_addr == TOM))
         assert [n.internal for n in notes] == [True] * 5
+        # queued with each message's commit, so nothing to the client is still on its way
+        queued = session.execute(select(OutboundMessage.kind, OutboundMessage.to_addrs)).all()
+        assert sorted(kind for kind, to in queued if DANA in to) == ["acknowledgement"]
     finally:
         session.close()
         engine.dispose()
