@@ -8,12 +8,23 @@ tests/acceptance/test_serve_staff_authority.py.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from email import message_from_bytes
 from email.policy import default
 
 from sqlalchemy import select
 
-from tests.helpers import STAFF_SECRET, SUPPORT, TERSE_REPORT, ManualClock, make_mail, staff_thread
+from tests.helpers import (
+    STAFF_SECRET,
+    SUPPORT,
+    TERSE_REPORT,
+    ManualClock,
+    make_mail,
+    staff_thread,
+    write_config,
+)
 from zsupport_mail.db.models import Charge, JourneyEvent, OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.runtime.pipeline import Pipeline
@@ -189,7 +200,12 @@ def test_forged_client_report_puts_no_charge_on_the_ledger_until_staff_confirm(
     pipeline = make_pipeline(make_settings, sessions, security={"trusted_authserv_ids": [MX]})
     outcome = ingest(pipeline, make_mail(body=TERSE_REPORT))  # no Authentication-Results
     assert outcome.action == "created"  # the ticket is opened; the notice is sent
-    assert [r.kind for r in outbox(sessions)] == ["missing_information"]
+    [notice] = outbox(sessions)
+    assert notice.kind == "missing_information"
+    text = " ".join(message_from_bytes(notice.raw, policy=default).get_content().split())
+    assert "additional charge of $100.00 per occurrence. We could not verify that this " in text
+    assert "it will be recorded only once we have confirmed that." in text
+    assert "It has been recorded" not in text
     assert charges(sessions) == [("incomplete_report_surcharge", "unconfirmed")]
     reason = journey(sessions, outcome.inbound_id)["charge:unconfirmed"]
     assert reason.startswith("incomplete_report_surcharge: first report lacked required ")
@@ -221,9 +237,54 @@ def test_authenticated_client_is_charged_as_before(make_settings, sessions):
     dkim = f"{MX}; dkim=pass header.d=acmedental.example"
     ingest(pipeline, make_mail(body=TERSE_REPORT, headers={"Authentication-Results": dkim}))
     assert charges(sessions) == [("incomplete_report_surcharge", "pending")]
+    [notice] = outbox(sessions)
+    assert b"It has been recorded on this ticket." in notice.raw
 
 
 def test_without_trusted_authserv_ids_charges_rest_on_the_address(make_settings, sessions):
     pipeline = make_pipeline(make_settings, sessions)
     ingest(pipeline, make_mail(body=TERSE_REPORT))
     assert charges(sessions) == [("incomplete_report_surcharge", "pending")]
+
+
+def test_charges_confirm_and_check_config_from_the_cli(make_settings, sessions, tmp_path, db_url):
+    pipeline = make_pipeline(make_settings, sessions, security={"trusted_authserv_ids": [MX]})
+    ingest(pipeline, make_mail(body=TERSE_REPORT))
+    unsafe = write_config(tmp_path / "unsafe.toml", db_url, tmp_path)
+    safe = write_config(
+        tmp_path / "safe.toml",
+        db_url,
+        tmp_path,
+        safety={"secret": STAFF_SECRET},
+        security={"trusted_authserv_ids": [MX]},
+        staff={"trusted_relays": ["10.0.0.25"]},
+    )
+
+    def run(config, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "zsupport_mail", "--config", str(config), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    [held] = json.loads(run(safe, "charges", "list", "--json", "--state", "unconfirmed").stdout)
+    refused = run(safe, "charges", "confirm", str(held["id"] + 1), "--reason", "x")
+    assert (refused.returncode, refused.stderr.strip()) == (1, f"error: no charge {held['id'] + 1}")
+    confirmed = json.loads(
+        run(safe, "charges", "confirm", str(held["id"]), "--reason", "phone").stdout
+    )
+    assert confirmed["state"] == "pending"
+    assert confirmed["reason"].endswith(" | confirmed: phone")
+    again = run(safe, "charges", "confirm", str(held["id"]), "--reason", "phone")
+    assert "is pending, not unconfirmed" in again.stderr
+
+    warnings = json.loads(run(unsafe, "check-config", "--json").stdout)["warnings"]
+    assert [w.split(":")[0] for w in warnings] == [
+        "charges rest on the From address alone",
+        "no [safety] secret",
+        "staff authority rests on replies to staff-only mail alone",
+    ]
+    checked = json.loads(run(safe, "check-config", "--json").stdout)
+    assert (checked["warnings"], checked["staff_trusted_relays"]) == ([], ["10.0.0.25/32"])
+    assert "warning: charges rest on the From address alone" in run(unsafe, "check-config").stdout

@@ -58,6 +58,8 @@ def _template_context(
         # one_line: a display name is the sender's to choose, line breaks included.
         "requester_name": one_line(sender.contact.name if sender.contact else sender.name),
         "unverified": sender.doubt,
+        # Money needs proof (charges.py): the charge waits until staff confirm the sender.
+        "charge_held": sender.unproven is not None,
         "requester": sender.address,
         "subject": msg.subject or "(no subject)",
         "authorized_contacts": [
