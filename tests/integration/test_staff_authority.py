@@ -15,6 +15,7 @@ from email import message_from_bytes
 from email.policy import default
 
 from sqlalchemy import select
+from structlog.testing import capture_logs
 
 from tests.helpers import (
     STAFF_SECRET,
@@ -76,7 +77,15 @@ def forged(message_id="<forged@x>", **headers: str) -> bytes:
 def test_forged_staff_reply_is_an_internal_note_and_staff_are_warned(make_settings, sessions):
     pipeline = make_pipeline(make_settings, sessions)
     ingest(pipeline, make_mail(body=TERSE_REPORT))  # incomplete: a pending $100 surcharge
-    outcome = ingest(pipeline, forged())
+    with capture_logs() as logs:
+        outcome = ingest(pipeline, forged())
+
+    [event] = [e for e in logs if e["event"] == "staff_mail_unverified"]
+    assert (event["log_level"], event["address"], event["ticket"]) == (
+        "warning",
+        "tom@zsupport.example",
+        "ZS-000001",
+    )
 
     assert outcome.action == "appended"
     assert outcome.reply is None

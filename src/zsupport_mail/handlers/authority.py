@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
+
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.replies import over_rate_limit
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.tokens import STAFF
+
+log = structlog.get_logger("zsupport_mail.handlers.authority")
 
 QUOTED_LINES = 15  # enough of the claimed text to recognise it, not the whole mail again
 
@@ -35,6 +39,12 @@ class HoldUnverifiedStaff:
         state.stored.internal = True
         state.reply = None
         ctx.journey.record("authority", "unverified", sender.staff_claim)
+        log.warning(
+            "staff_mail_unverified",
+            address=sender.address,
+            ticket=state.ticket.number,
+            reason=sender.staff_claim,
+        )
         if ctx.assessment.automatic is not None:
             ctx.journey.record("warning", "none", "automatic mail: no warning (no loops)")
             return
