@@ -165,7 +165,19 @@ def test_unverified_staff_mail_on_no_ticket_is_quarantined(make_settings, sessio
     )
     assert outcome.action == "quarantined"
     assert outcome.reason.startswith("unverified mail claiming to be from tom@zsupport.example")
-    assert outbox(sessions) == []
+    [warning] = outbox(sessions)
+    assert (warning.kind, warning.to_addrs, warning.ticket_id) == (
+        "staff_warning",
+        ["tom@zsupport.example"],
+        None,
+    )
+    mail = message_from_bytes(warning.raw, policy=default)
+    assert mail["Subject"] == "Re: Invoice 4471"
+    body = " ".join(mail.get_content().split())
+    assert "arrived, naming no ticket. Nothing of it was sent to anyone" in body
+    assert f"(zsupport-mail messages show {outcome.inbound_id})" in body
+    assert "| Please settle invoice 4471 by wire to IBAN" in body
+    assert "reply to this warning" not in body
 
 
 def test_automatic_unverified_staff_mail_gets_no_warning(make_settings, sessions):

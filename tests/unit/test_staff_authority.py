@@ -101,6 +101,17 @@ def test_references_that_prove_nothing(tmp_path, reference, why):
 def test_staff_only_mail_proves_nothing_without_a_ticket(tmp_path):
     raw = staff_mail(*staff_thread("ZS-000001").items())
     assert judge(raw, settings(tmp_path), thread=None).staff is False
+    sender = judge(staff_mail(), settings(tmp_path), thread=None)
+    assert (sender.staff_claim or "").endswith("; continues no ticket")
+
+
+def test_without_a_secret_no_staff_only_mail_is_recognised(tmp_path):
+    raw = staff_mail(*staff_thread("ZS-000001").items())
+    sender = judge(raw, settings(tmp_path, safety={}))
+    assert sender.staff is False
+    assert (sender.staff_claim or "").endswith(
+        "no [safety] secret, so no staff-only mail can be recognised"
+    )
 
 
 def test_aligned_mta_pass_proves_staff(tmp_path):

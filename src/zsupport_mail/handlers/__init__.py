@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zsupport_mail.handlers.authority import HoldUnverifiedStaff
+from zsupport_mail.handlers.authority import HoldUnverifiedStaff, WarnUnverifiedStaff
 from zsupport_mail.handlers.bounces import RecordBounce
 from zsupport_mail.handlers.charges import RecordCharges
 from zsupport_mail.handlers.clocks import UpdateClocks
@@ -21,6 +21,7 @@ from zsupport_mail.handlers.types import (
 from zsupport_mail.mail.message import ParsedMessage
 
 HANDLERS: tuple[Handler, ...] = (
+    WarnUnverifiedStaff(),
     OpenTicket(),
     RecordMessage(),
     HoldUnverifiedStaff(),

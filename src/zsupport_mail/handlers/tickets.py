@@ -41,7 +41,7 @@ def _critical_keyword(msg: ParsedMessage, keywords: tuple[str, ...]) -> str | No
 
 @dataclass(frozen=True)
 class OpenTicket:
-    """The ticket every later handler works on; runs first."""
+    """The ticket every later handler works on; runs first (after warn_unverified_staff)."""
 
     name: str = "open_ticket"
 

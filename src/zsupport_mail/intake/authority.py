@@ -60,6 +60,8 @@ def _by_staff_reference(
         return None, f"replies to staff-only mail of {', '.join(others)}, not of this ticket"
     if not secret:
         return None, "no [safety] secret, so no staff-only mail can be recognised"
+    if thread is None:
+        return None, "continues no ticket"
     return None, "replies to no staff-only mail of this ticket"
 
 
