@@ -112,6 +112,18 @@ def test_unknown_command_goes_back_to_staff_only(make_settings, sessions):
     assert "#status open|pending|restored|closed" in body
     assert the_ticket(sessions).status == "open"
 
+    # The help mail went to staff only: answering it with the corrected command is proof.
+    assert help_mail.message_id.startswith("<zs.ZS-000001.staff.")
+    corrected = make_mail(
+        sender=STAFF,
+        subject="Re: [Z-Support #ZS-000001] Phones",
+        body="#status closed\nAll done.",
+        message_id="<staff-2@zsupport.example>",
+        headers={"In-Reply-To": help_mail.message_id, "References": help_mail.message_id},
+    )
+    assert ingest(pipeline, corrected).reply == "queued"
+    assert the_ticket(sessions).status == "closed"
+
 
 def test_commands_from_a_client_are_ignored(make_settings, sessions):
     pipeline = make_pipeline(make_settings, sessions)

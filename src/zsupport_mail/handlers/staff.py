@@ -10,7 +10,7 @@ the ticket's first response (the SLA clock's "status advice").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
@@ -21,6 +21,7 @@ from zsupport_mail.handlers.commands import Command, hours, parse_commands, port
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.mail.tokens import STAFF
 from zsupport_mail.scoring.text import split_reply
 
 
@@ -211,6 +212,9 @@ def _queue_command_help(
     body = ctx.renderer.render(
         "staff_commands", {"number": ticket.number, "unknown": state.staff_error}
     )
-    send_on_ticket(ctx, ticket, Outgoing.answering(msg, body, "staff_commands"), record=False)
+    # Only staff receive it, so it is signed for staff: answering it with the corrected
+    # commands is itself proof of staff authority (intake/authority.py).
+    help_mail = replace(Outgoing.answering(msg, body, "staff_commands"), audience=STAFF)
+    send_on_ticket(ctx, ticket, help_mail, record=False)
     state.reply_queued = True
     ctx.journey.record("reply", "queued", f"list of valid commands to {msg.from_addr}")
