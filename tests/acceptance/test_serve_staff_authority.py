@@ -18,7 +18,14 @@ from sqlalchemy import select
 
 from tests.acceptance.conftest import relay_mode
 from tests.helpers import STAFF_SECRET, SUPPORT, TERSE_REPORT, make_mail, staff_thread
-from zsupport_mail.db.models import Charge, OutboundMessage, Ticket, TicketMessage
+from tests.servers.ports import free_port
+from zsupport_mail.db.models import (
+    Charge,
+    InboundMessage,
+    OutboundMessage,
+    Ticket,
+    TicketMessage,
+)
 from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.mail.tokens import STAFF, make_message_id
 
@@ -182,6 +189,33 @@ def test_forged_client_mail_puts_no_charge_on_the_ledger(start_serve, relay, db_
             ("billable_communication", "unconfirmed", False),
         ]
         assert all("no charge until staff confirm it" in c.reason for c in ledger)
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def test_forged_staff_mail_through_a_real_postfix_is_held(
+    start_serve, postfix_factory, relay, db_url
+):
+    """Behind the MTA every peer is the MTA: loopback is no proof unless listed, and is not."""
+    port = free_port()
+    postfix = postfix_factory(port)
+    serve = start_serve(**config(relay, smtp={"port": port}))
+    send(postfix.port, DANA, make_mail(headers={"Authentication-Results": DKIM_ACME}))
+    serve.wait_for("message_processed", where=lambda e: e["action"] == "created")
+    send(postfix.port, TOM, staff_mail("<via-postfix@evil.example>"))
+    [held] = serve.wait_for(
+        "message_processed", where=lambda e: e["message_id"] == "<via-postfix@evil.example>"
+    )
+    assert held["action"] == "appended"
+    assert "received from 127.0.0.1, not a trusted relay" in held["reason"]
+    deliveries = relay.wait_for(2)
+    assert [d.rcpt_tos for d in deliveries] == [[DANA], [TOM]]  # the ack; the warning
+
+    engine, session = read_db(db_url)
+    try:
+        peers = session.scalars(select(InboundMessage.peer_address)).all()
+        assert peers == ["127.0.0.1", "127.0.0.1"]  # recorded by the edge with each row
     finally:
         session.close()
         engine.dispose()
