@@ -108,7 +108,7 @@ def test_staff_commands_need_an_authenticated_staff_sender(make_settings, sessio
     assert outcome.action == "appended"
     steps = journey(sessions, outcome.inbound_id)
     assert steps["commands:ignored"].startswith(
-        "commands from a non-staff sender: sender not authenticated: no trusted "
+        "commands from a sender without staff authority: sender not authenticated: no trusted "
         "Authentication-Results with dkim/spf pass for zsupport.example"
     )
     assert the_ticket(sessions).status == "open"

@@ -102,7 +102,7 @@ def test_forged_staff_reply_is_an_internal_note_and_staff_are_warned(make_settin
     assert all(b"IBAN" not in row.raw for row in outbox(sessions) if row.kind != "staff_warning")
     steps = journey(sessions, outcome.inbound_id)
     assert steps["authority:unverified"].startswith("no trusted MTA's Authentication-Results")
-    assert steps["commands:ignored"].startswith("commands from a non-staff sender")
+    assert steps["commands:ignored"].startswith("commands from a sender without staff authority")
 
 
 def test_the_warning_reads_right_and_answering_it_is_proof(make_settings, sessions):

@@ -110,7 +110,9 @@ class ApplyCommands:
                 sender = ctx.assessment.context.sender
                 doubt = sender.staff_claim or sender.doubt
                 why = f": {doubt}" if doubt else ""
-                ctx.journey.record("commands", "ignored", f"commands from a non-staff sender{why}")
+                ctx.journey.record(
+                    "commands", "ignored", f"commands from a sender without staff authority{why}"
+                )
             return
         assert state.ticket is not None, "open_ticket ran"
         assert state.stored is not None, "record_message ran"
