@@ -141,6 +141,20 @@ def make_mail(
     return message.as_bytes(policy=SMTP)
 
 
+STAFF_SECRET = "a-test-secret-of-enough-length"
+
+
+def staff_thread(number: str = "ZS-000001", secret: str = STAFF_SECRET) -> dict[str, str]:
+    """Headers of a reply to staff-only mail on ticket number: staff authority's proof.
+
+    The Message-ID is made as the staff copy of a ticket or an SLA alert makes it.
+    """
+    from zsupport_mail.mail.tokens import STAFF, make_message_id
+
+    staff_copy = make_message_id(number, "zsupport.example", secret, audience=STAFF)
+    return {"In-Reply-To": staff_copy, "References": staff_copy}
+
+
 class ManualClock:
     """A clock that moves only when told to (a Clock for code under test)."""
 

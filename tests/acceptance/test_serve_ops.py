@@ -210,11 +210,15 @@ def test_scheduler_warns_and_records_a_breach_on_a_running_serve(start_serve, tm
 def test_scheduler_auto_closes_a_ticket_waiting_on_the_client(start_serve, tmp_path):
     import smtplib
 
-    from tests.helpers import SUPPORT, make_mail
+    from tests.helpers import STAFF_SECRET, SUPPORT, make_mail, staff_thread
 
     clock_file = tmp_path / "now"
     set_clock(clock_file, "2026-11-24T17:00:00+00:00")  # Tuesday 10:00 in Denver
-    serve = start_serve(sla={"tick_seconds": 1}, env=moved_clock_env(clock_file))
+    serve = start_serve(
+        sla={"tick_seconds": 1},
+        safety={"secret": STAFF_SECRET},
+        env=moved_clock_env(clock_file),
+    )
     with smtplib.SMTP("127.0.0.1", serve.port) as client:
         client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
         client.sendmail(
@@ -225,6 +229,7 @@ def test_scheduler_auto_closes_a_ticket_waiting_on_the_client(start_serve, tmp_p
                 subject="Re: [Z-Support #ZS-000001] x",
                 body="#status pending\nPlease reboot the unit and tell us.",
                 message_id="<pending@zsupport.example>",
+                headers=staff_thread(),  # a reply to the ticket's staff copy: proof
             ),
         )
     serve.wait_for("message_processed", count=2)

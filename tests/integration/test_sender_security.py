@@ -108,11 +108,15 @@ def test_staff_commands_need_an_authenticated_staff_sender(make_settings, sessio
     assert outcome.action == "appended"
     steps = journey(sessions, outcome.inbound_id)
     assert steps["commands:ignored"].startswith(
-        "commands from a non-staff sender: sender not authenticated: no trusted "
+        "commands from a sender without staff authority: sender not authenticated: no trusted "
         "Authentication-Results with dkim/spf pass for zsupport.example"
     )
     assert the_ticket(sessions).status == "open"
-    assert [r.kind for r in outbox(sessions)] == ["acknowledgement"]  # nothing relayed
+    # nothing relayed to the client; the staff member it claims to be gets a warning
+    assert [(r.kind, r.to_addrs) for r in outbox(sessions)] == [
+        ("acknowledgement", ["dana@acmedental.example"]),
+        ("staff_warning", ["tom@zsupport.example"]),
+    ]
 
     genuine = make_mail(
         sender="Tom Tech <tom@zsupport.example>",
@@ -127,7 +131,9 @@ def test_staff_commands_need_an_authenticated_staff_sender(make_settings, sessio
     assert outbox(sessions)[-1].kind == "staff_reply"
 
 
-def test_forged_staff_mail_naming_a_ticket_only_by_subject_is_quarantined(make_settings, sessions):
+def test_forged_staff_mail_naming_a_ticket_only_by_subject_is_an_internal_note(
+    make_settings, sessions
+):
     pipeline = make_pipeline(make_settings, sessions, security=SECURITY)
     ingest(pipeline, authenticated())
     outcome = ingest(
@@ -139,9 +145,13 @@ def test_forged_staff_mail_naming_a_ticket_only_by_subject_is_quarantined(make_s
             message_id="<forged-2@x>",
         ),
     )
-    assert outcome.action == "quarantined"
-    assert outcome.reason.startswith("sender not authenticated")
+    assert outcome.action == "appended"
+    assert outcome.reason.startswith(
+        "kept as an internal note on ZS-000001 (subject_tag); unverified mail claiming to be "
+        "from tom@zsupport.example: sender not authenticated"
+    )
     assert the_ticket(sessions).status == "open"
+    assert [r.kind for r in outbox(sessions)] == ["acknowledgement", "staff_warning"]
 
 
 def raw_utf8(sender: str, message_id: str) -> bytes:

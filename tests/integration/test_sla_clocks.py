@@ -8,7 +8,7 @@ from email.policy import default
 
 from sqlalchemy import select
 
-from tests.helpers import SUPPORT, TERSE_REPORT, ManualClock, make_mail
+from tests.helpers import STAFF_SECRET, SUPPORT, TERSE_REPORT, ManualClock, make_mail, staff_thread
 from zsupport_mail.db.models import OutboundMessage, Ticket
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.runtime.pipeline import Pipeline
@@ -18,6 +18,7 @@ STAFF = "Tom Tech <tom@zsupport.example>"
 
 
 def pipeline_at(make_settings, sessions, clock, **overrides) -> Pipeline:
+    overrides.setdefault("safety", {"secret": STAFF_SECRET})
     settings = make_settings(**overrides)
     return Pipeline(
         settings=settings, sessions=sessions, renderer=ReplyRenderer(settings), clock=clock
@@ -90,6 +91,7 @@ def test_critical_restoration_adds_back_time_waiting_on_the_client(make_settings
             subject="Re: [Z-Support #ZS-000001] x",
             body="#critical\n#status pending\nPlease power-cycle the unit.",
             message_id="<staff-1@zsupport.example>",
+            headers=staff_thread(),
         ),
     )
     assert ticket(sessions).restoration_due_at == start + timedelta(hours=4)
@@ -129,6 +131,7 @@ def test_sla_report_and_credits_from_the_cli(make_settings, sessions, tmp_path, 
             subject="Re: [Z-Support #ZS-000001] x",
             body="#critical\nLooking at the trunk now.",
             message_id="<s-1@zsupport.example>",
+            headers=staff_thread(),
         ),
     )
     clock.advance(hours=9, minutes=30)  # restored 10 h after the start: 6 h past due
@@ -139,6 +142,7 @@ def test_sla_report_and_credits_from_the_cli(make_settings, sessions, tmp_path, 
             subject="Re: [Z-Support #ZS-000001] x",
             body="#status restored\n#credit-requested\nFixed.",
             message_id="<s-2@zsupport.example>",
+            headers=staff_thread(),
         ),
     )
     config = write_config(tmp_path / "cli.toml", db_url, tmp_path)
@@ -192,6 +196,7 @@ def test_staff_set_the_affected_portion(make_settings, sessions):
             subject="Re: [Z-Support #ZS-000001] x",
             body="#affected 0.25\n#critical\nOne site down.",
             message_id="<aff@zsupport.example>",
+            headers=staff_thread(),
         ),
     )
     assert str(ticket(sessions).affected_portion) == "0.250"
@@ -208,6 +213,7 @@ def test_restoration_can_be_measured_in_business_hours(make_settings, sessions):
             subject="Re: [Z-Support #ZS-000001] x",
             body="#critical\nOn it.",
             message_id="<c@zsupport.example>",
+            headers=staff_thread(),
         ),
     )
     # 4 business hours from Wed 16:00: 1 h Wednesday, Thanksgiving, 3 h Friday -> Fri 11:00.

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from tests.helpers import SUPPORT, ManualClock, make_mail
+from tests.helpers import STAFF_SECRET, SUPPORT, ManualClock, make_mail, staff_thread
 from zsupport_mail.db.models import OutboundMessage, Ticket
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.runtime.jobs import sla_tick
@@ -18,7 +18,9 @@ STAFF = "Tom Tech <tom@zsupport.example>"
 
 
 def setup(make_settings, sessions):
-    settings = make_settings(staff={"addresses": ["boss@staffmail.example"]})
+    settings = make_settings(
+        staff={"addresses": ["boss@staffmail.example"]}, safety={"secret": STAFF_SECRET}
+    )
     clock = ManualClock(TUE_10AM_DENVER)
     renderer = ReplyRenderer(settings)
     pipeline = Pipeline(settings=settings, sessions=sessions, renderer=renderer, clock=clock)
@@ -54,6 +56,7 @@ def test_a_response_in_time_stops_the_warnings(make_settings, sessions):
             subject="Re: [Z-Support #ZS-000001] x",
             body="Looking at it.",
             message_id="<s@zsupport.example>",
+            headers=staff_thread(),
         ),
         source="test",
         mailbox=SUPPORT,
@@ -70,6 +73,7 @@ def test_pending_ticket_is_reminded_then_auto_closed(make_settings, sessions):
             subject="Re: [Z-Support #ZS-000001] x",
             body="#status pending\nPlease reboot and tell us.",
             message_id="<p@zsupport.example>",
+            headers=staff_thread(),
         ),
         source="test",
         mailbox=SUPPORT,

@@ -9,14 +9,14 @@ from email.policy import default
 
 from sqlalchemy import select
 
-from tests.helpers import SUPPORT, TERSE_REPORT, ManualClock, make_mail
+from tests.helpers import STAFF_SECRET, SUPPORT, TERSE_REPORT, ManualClock, make_mail, staff_thread
 from zsupport_mail.db.models import Charge, OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.mail.tokens import make_message_id
 from zsupport_mail.runtime.pipeline import Pipeline
 
 STAFF = "Tom Tech <tom@zsupport.example>"
-SECRET = "a-test-secret-of-enough-length"
+SECRET = STAFF_SECRET
 
 
 def make_pipeline(make_settings, sessions, clock=None, **overrides) -> Pipeline:
@@ -45,8 +45,14 @@ def the_ticket(sessions, number="ZS-000001") -> Ticket:
 
 
 def staff_reply(body: str, number: int = 1, subject="Re: [Z-Support #ZS-000001] Phones") -> bytes:
+    """A staff member's reply to the staff copy of the ticket named in subject."""
+    ticket = subject.partition("#")[2].partition("]")[0]
     return make_mail(
-        sender=STAFF, subject=subject, body=body, message_id=f"<staff-{number}@zsupport.example>"
+        sender=STAFF,
+        subject=subject,
+        body=body,
+        message_id=f"<staff-{number}@zsupport.example>",
+        headers=staff_thread(ticket),
     )
 
 
@@ -105,6 +111,18 @@ def test_unknown_command_goes_back_to_staff_only(make_settings, sessions):
     assert "#stats closed" in body
     assert "#status open|pending|restored|closed" in body
     assert the_ticket(sessions).status == "open"
+
+    # The help mail went to staff only: answering it with the corrected command is proof.
+    assert help_mail.message_id.startswith("<zs.ZS-000001.staff.")
+    corrected = make_mail(
+        sender=STAFF,
+        subject="Re: [Z-Support #ZS-000001] Phones",
+        body="#status closed\nAll done.",
+        message_id="<staff-2@zsupport.example>",
+        headers={"In-Reply-To": help_mail.message_id, "References": help_mail.message_id},
+    )
+    assert ingest(pipeline, corrected).reply == "queued"
+    assert the_ticket(sessions).status == "closed"
 
 
 def test_commands_from_a_client_are_ignored(make_settings, sessions):

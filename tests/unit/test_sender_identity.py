@@ -229,14 +229,18 @@ def test_required_authentication_demotes_an_unauthenticated_contact():
     assert sender.verified == f"authenticated by {MX}: dkim=pass header.d=acmedental.example"
 
 
-def test_required_authentication_demotes_unauthenticated_staff():
+def test_a_staff_address_is_only_a_claim_the_mta_verdict_is_kept_for_authority():
+    # Staff authority is decided by intake/authority.py (tests/unit/test_staff_authority.py);
+    # recognition only records the address's claim and what the MTA said.
     forged = parse_message(raw_mail("tom@zsupport.example"))
-    assert recognise_sender(forged, DIRECTORY).staff is True  # off: the address decides
     sender = recognise_sender(forged, DIRECTORY, REQUIRED)
-    assert (sender.staff, sender.client) == (False, None)
+    assert (sender.staff, sender.client, sender.verified) == (True, None, None)
+    assert (sender.unproven or "").startswith("sender not authenticated")
     spf = "mx.zsupport.example; spf=pass smtp.mailfrom=tom@zsupport.example"
     signed = parse_message(raw_mail("tom@zsupport.example", f"Authentication-Results: {spf}"))
-    assert recognise_sender(signed, DIRECTORY, REQUIRED).staff is True
+    sender = recognise_sender(signed, DIRECTORY, REQUIRED)
+    assert (sender.verified or "").startswith("authenticated by mx.zsupport.example")
+    assert sender.unproven is None
 
 
 # --- [security] configuration ----------------------------------------------------------

@@ -40,6 +40,7 @@ from zsupport_mail.cli.system import (
     cmd_status,
 )
 from zsupport_mail.cli.tickets import (
+    cmd_charges_confirm,
     cmd_charges_export,
     cmd_charges_list,
     cmd_charges_waive,
@@ -167,13 +168,18 @@ def build_parser() -> argparse.ArgumentParser:
         dest="charges", required=True
     )
     clist = _add(charges, "list", cmd_charges_list, "list ledger entries", json_flag=True)
-    clist.add_argument("--state", help="only pending, waived or billed entries")
+    clist.add_argument("--state", help="only pending, unconfirmed, waived or billed entries")
     export = _add(charges, "export", cmd_charges_export, "write ledger entries as CSV (billing)")
     export.add_argument("--csv", action="store_true", required=True, help="CSV on stdout")
-    export.add_argument("--state", help="only pending, waived or billed entries")
+    export.add_argument("--state", help="only pending, unconfirmed, waived or billed entries")
     waive = _add(charges, "waive", cmd_charges_waive, "waive a pending charge")
     waive.add_argument("id", type=int)
     waive.add_argument("--reason", required=True, help="why (kept in the ledger)")
+    confirm = _add(
+        charges, "confirm", cmd_charges_confirm, "charge an entry held for an unproven sender"
+    )
+    confirm.add_argument("id", type=int)
+    confirm.add_argument("--reason", required=True, help="why (kept in the ledger)")
 
     sla = sub.add_parser("sla", help="SLA clocks").add_subparsers(dest="sla", required=True)
     report = _add(

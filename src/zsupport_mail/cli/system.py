@@ -13,9 +13,35 @@ from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import utc_now
 
 
+def authority_warnings(settings: Settings) -> list[str]:
+    """What staff authority and charges would rest on the From address alone (issue 21)."""
+    warnings = []
+    security = settings.security
+    if not security.trusted_authserv_ids:
+        warnings.append(
+            "charges rest on the From address alone: no [security] trusted_authserv_ids, so "
+            "a forged client mail can put a surcharge or billable hours on the ledger; let "
+            "the MTA write Authentication-Results (OpenDKIM/OpenDMARC or rspamd) and list "
+            "its authserv-id"
+        )
+    if not settings.safety.secret:
+        warnings.append(
+            "no [safety] secret: staff-only mail cannot be signed, so a staff reply proves "
+            "itself only by Authentication-Results or a [staff] trusted_relays address"
+        )
+    if not security.trusted_authserv_ids and not settings.staff.trusted_relays:
+        warnings.append(
+            "staff authority rests on replies to staff-only mail alone: with no trusted "
+            "authserv-id and no [staff] trusted_relays, a staff mail written fresh (not a "
+            "reply) is held as unverified"
+        )
+    return warnings
+
+
 def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
     """Summarise a config that loaded; main has already exited 2 on one that did not."""
-    summary = {
+    warnings = authority_warnings(settings)
+    summary: dict[str, object] = {
         "config": str(settings.source),
         "database": settings.database.url.split("@")[-1],
         "smtp": f"{settings.smtp.host}:{settings.smtp.port}",
@@ -31,13 +57,18 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         "max_messages_per_ip_per_minute": settings.security.max_messages_per_ip_per_minute,
         "max_messages_per_sender_per_hour": settings.security.max_messages_per_sender_per_hour,
         "rate_limit_exempt_ips": [str(n) for n in settings.security.rate_limit_exempt_ips],
+        "staff_trusted_relays": [str(n) for n in settings.staff.trusted_relays],
+        "warnings": warnings,
     }
     if args.json:
         print_json({"ok": True, **summary})
     else:
         print(f"{settings.source}: OK")
         for key, value in summary.items():
-            print(f"  {key}: {value}")
+            if key != "warnings":
+                print(f"  {key}: {value}")
+        for warning in warnings:
+            print(f"  warning: {warning}")
     return 0
 
 

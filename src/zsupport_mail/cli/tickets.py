@@ -1,4 +1,4 @@
-"""Commands on tickets and the charge ledger: tickets list/show, charges list/export/waive."""
+"""Commands on tickets and the ledger: tickets list/show, charges list/export/waive/confirm."""
 
 from __future__ import annotations
 
@@ -106,16 +106,32 @@ def cmd_charges_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_charges_waive(settings: Settings, args: argparse.Namespace) -> int:
-    """Waive a pending charge, keeping the reason in the ledger; any other state is refused."""
+def _change_state(
+    settings: Settings, charge_id: int, allowed: tuple[str, ...], new: str, note: str
+) -> int:
+    """Move one charge from an allowed state to new, keeping why in the ledger."""
     with open_db(settings).begin() as session:
-        charge = session.get(Charge, args.id)
+        charge = session.get(Charge, charge_id)
         if charge is None:
-            raise CommandError(f"no charge {args.id}")
-        if charge.state != "pending":
-            raise CommandError(f"charge {args.id} is {charge.state}, not pending")
-        charge.state = "waived"
-        charge.reason += f" | waived: {args.reason}"
+            raise CommandError(f"no charge {charge_id}")
+        if charge.state not in allowed:
+            raise CommandError(f"charge {charge_id} is {charge.state}, not {' or '.join(allowed)}")
+        charge.state = new
+        charge.reason += f" | {note}"
         view = charge_view(charge)
     print_json(view)
     return 0
+
+
+def cmd_charges_waive(settings: Settings, args: argparse.Namespace) -> int:
+    """Waive a pending or unconfirmed charge, keeping the reason; any other state is refused."""
+    return _change_state(
+        settings, args.id, ("pending", "unconfirmed"), "waived", f"waived: {args.reason}"
+    )
+
+
+def cmd_charges_confirm(settings: Settings, args: argparse.Namespace) -> int:
+    """Confirm a charge held because its sender was not proven: it becomes pending."""
+    return _change_state(
+        settings, args.id, ("unconfirmed",), "pending", f"confirmed: {args.reason}"
+    )

@@ -159,6 +159,8 @@ class InboundMessage(Base):
     mailbox: Mapped[str] = mapped_column(String(320))
     envelope_from: Mapped[str | None] = mapped_column(String(320))
     envelope_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The SMTP client's IP address (None from IMAP or a file): [staff] trusted_relays.
+    peer_address: Mapped[str | None] = mapped_column(String(64))
     dedupe_key: Mapped[str] = mapped_column(String(600))
     content_sha256: Mapped[str] = mapped_column(String(64), index=True)
     header_message_id: Mapped[str | None] = mapped_column(String(998))

@@ -30,7 +30,8 @@ from zsupport_mail.settings import SmtpSettings
 
 log = structlog.get_logger("zsupport_mail.edges.smtp")
 
-StoreFunc = Callable[[bytes, str, str | None, tuple[str, ...]], StoreResult]
+# (raw, mailbox, envelope sender, recipients, the client's IP address) -> the stored row
+StoreFunc = Callable[[bytes, str, str | None, tuple[str, ...], str | None], StoreResult]
 
 # aiosmtpd's own wording has no enhanced status codes (RFC 3463); MTAs log these verbatim.
 _TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
@@ -44,6 +45,12 @@ _ENHANCED = {
     "552 Error: Too much mail data": _TOO_BIG,
     "552 Error: message size exceeds fixed maximum message size": _TOO_BIG,
 }
+
+
+def _peer_ip(session: Session) -> str | None:
+    """The client's IP address, kept with the message for [staff] trusted_relays."""
+    peer = session.peer
+    return str(peer[0])[:64] if isinstance(peer, tuple) and peer else None
 
 
 class SupportSMTP(SMTP):
@@ -199,6 +206,7 @@ class SupportHandler:
                     mailbox,
                     envelope.mail_from,
                     tuple(envelope.rcpt_tos),
+                    _peer_ip(session),
                 )
                 for mailbox in envelope.rcpt_tos
             ]

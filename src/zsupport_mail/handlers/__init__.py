@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from zsupport_mail.handlers.authority import HoldUnverifiedStaff, WarnUnverifiedStaff
 from zsupport_mail.handlers.bounces import RecordBounce
 from zsupport_mail.handlers.charges import RecordCharges
 from zsupport_mail.handlers.clocks import UpdateClocks
@@ -20,8 +21,10 @@ from zsupport_mail.handlers.types import (
 from zsupport_mail.mail.message import ParsedMessage
 
 HANDLERS: tuple[Handler, ...] = (
+    WarnUnverifiedStaff(),
     OpenTicket(),
     RecordMessage(),
+    HoldUnverifiedStaff(),
     RecordBounce(),
     ApplyCommands(),
     ScoreIntake(),

@@ -4,6 +4,9 @@
   default) once per ticket, pending until billed or waived by staff.
 - A report from someone other than the primary or backup IT contact is billable hourly; the
   hours are not known yet, so that entry has no amount and stays pending for staff to settle.
+- Money needs proof: when our MTA's Authentication-Results do not vouch for the sender
+  (``Sender.unproven``), anyone could have written the mail, so its entries are recorded as
+  ``unconfirmed``: no charge until staff confirm them (``#confirm`` or ``charges confirm``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from zsupport_mail.mail.message import ParsedMessage
 
 SURCHARGE = "incomplete_report_surcharge"
 BILLABLE = "billable_communication"
+UNCONFIRMED = "unconfirmed"
 
 
 def _has_charge(ctx: HandlerContext, ticket: Ticket, kind: str) -> bool:
@@ -38,8 +42,9 @@ def add_charge(
     *,
     amount: Decimal | None = None,
     hours: Decimal | None = None,
+    state: str = "pending",
 ) -> None:
-    """A pending ledger entry on the ticket, noted in the journey log."""
+    """A ledger entry on the ticket (pending unless held), noted in the journey log."""
     ctx.session.add(
         Charge(
             ticket_id=ticket.id,
@@ -47,11 +52,26 @@ def add_charge(
             amount=amount,
             hours=hours,
             reason=reason,
-            state="pending",
+            state=state,
             created_at=ctx.now,
         )
     )
-    ctx.journey.record("charge", kind, reason)
+    if state == "pending":
+        ctx.journey.record("charge", kind, reason)
+    else:
+        ctx.journey.record("charge", state, f"{kind}: {reason}")
+
+
+def _charge_for_sender(
+    ctx: HandlerContext, ticket: Ticket, kind: str, reason: str, amount: Decimal | None = None
+) -> None:
+    """A pending entry, or an unconfirmed one when the sender is not proven."""
+    unproven = ctx.assessment.context.sender.unproven
+    if unproven is None:
+        add_charge(ctx, ticket, kind, reason, amount=amount)
+        return
+    held = f"{reason} | no charge until staff confirm it, the sender is not proven: {unproven}"
+    add_charge(ctx, ticket, kind, held, amount=amount, state=UNCONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -66,7 +86,7 @@ class RecordCharges:
         if ticket is None:
             return
         if ctx.disposition.action == "unauthorized" and not _has_charge(ctx, ticket, BILLABLE):
-            add_charge(
+            _charge_for_sender(
                 ctx,
                 ticket,
                 BILLABLE,
@@ -76,7 +96,7 @@ class RecordCharges:
             if _has_charge(ctx, ticket, SURCHARGE):
                 ctx.journey.record("charge", "not_repeated", "this ticket already has one")
                 return
-            add_charge(
+            _charge_for_sender(
                 ctx,
                 ticket,
                 SURCHARGE,

@@ -15,6 +15,7 @@ VALID = {
     "critical": "#critical",
     "note": "#note (the whole mail becomes an internal note, not sent to the client)",
     "waive": "#waive (waive the ticket's pending surcharge)",
+    "confirm": "#confirm (charge the ticket's entries held because the sender was not proven)",
     "ntf": "#ntf (no trouble found: the time is billable)",
     "time": "#time 1.5h (labour; outside business hours billed at 1.5x)",
     "assign": "#assign NAME",

@@ -44,7 +44,7 @@ def score_before_writing(
         and thread is not None
         and thread.status == AWAITING_INFO
         and assessment.automatic is None
-        and not sender.staff
+        and not sender.claims_staff
         and sender.client is not None
         and sender.client.id == thread.client_id
     )

@@ -12,7 +12,7 @@ from zsupport_mail.db.models import OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.replies import build_reply, reply_subject
-from zsupport_mail.mail.tokens import make_message_id
+from zsupport_mail.mail.tokens import CLIENT, make_message_id
 from zsupport_mail.queues.outbox import queue_mail
 
 
@@ -27,6 +27,7 @@ class Outgoing:
     kind: str  # the outbox kind, e.g. "acknowledgement", "staff_reply"
     automatic: bool = True  # an automatic reply (Auto-Submitted, counted by the rate limit)
     thread_index: str | None = None  # Outlook's Thread-Index of the mail answered
+    audience: str = CLIENT  # STAFF for mail only staff receive: a reply to it proves staff
 
     @classmethod
     def answering(cls, msg: ParsedMessage, body: str, kind: str) -> Outgoing:
@@ -54,7 +55,9 @@ def send_on_ticket(
         answers=mail.answers,
         now=ctx.now,
         automatic=mail.automatic,
-        message_id=make_message_id(ticket.number, domain, ctx.settings.safety.secret),
+        message_id=make_message_id(
+            ticket.number, domain, ctx.settings.safety.secret, audience=mail.audience
+        ),
         thread_index=mail.thread_index,
     )
     row = queue_mail(

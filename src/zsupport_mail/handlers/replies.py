@@ -58,6 +58,8 @@ def _template_context(
         # one_line: a display name is the sender's to choose, line breaks included.
         "requester_name": one_line(sender.contact.name if sender.contact else sender.name),
         "unverified": sender.doubt,
+        # Money needs proof (charges.py): the charge waits until staff confirm the sender.
+        "charge_held": sender.unproven is not None,
         "requester": sender.address,
         "subject": msg.subject or "(no subject)",
         "authorized_contacts": [
@@ -84,7 +86,7 @@ class QueueReply:
             if not any(step == "reply" for step in ctx.journey.steps):
                 ctx.journey.record("reply", "none", "this outcome sends no reply")
             return
-        if _over_rate_limit(ctx, msg.from_addr):
+        if over_rate_limit(ctx, msg.from_addr):
             ctx.journey.record(
                 "reply",
                 "suppressed",
@@ -100,7 +102,7 @@ class QueueReply:
         ctx.journey.record("reply", "queued", f"{template} to {msg.from_addr} as {row.message_id}")
 
 
-def _over_rate_limit(ctx: HandlerContext, address: str) -> bool:
+def over_rate_limit(ctx: HandlerContext, address: str) -> bool:
     """At most N automatic replies per address per 24 hours, whatever the mail says."""
     sent = ctx.session.scalar(
         select(func.count())

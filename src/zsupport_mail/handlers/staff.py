@@ -10,17 +10,18 @@ the ticket's first response (the SLA clock's "status advice").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
 from zsupport_mail.db.models import Charge, Ticket, TicketMessage
-from zsupport_mail.handlers.charges import add_charge
+from zsupport_mail.handlers.charges import UNCONFIRMED, add_charge
 from zsupport_mail.handlers.clocks import calendar_for, close_pending
 from zsupport_mail.handlers.commands import Command, hours, parse_commands, portion
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.mail.tokens import STAFF
 from zsupport_mail.scoring.text import split_reply
 
 
@@ -74,11 +75,16 @@ def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) ->
         for charge in ctx.session.scalars(
             select(Charge).where(
                 Charge.ticket_id == ticket.id,
-                Charge.state == "pending",
+                Charge.state.in_(("pending", UNCONFIRMED)),
                 Charge.kind == "incomplete_report_surcharge",
             )
         ):
             charge.state, charge.reason = "waived", f"{charge.reason} | waived by {staff}"
+    elif name == "confirm":
+        for charge in ctx.session.scalars(
+            select(Charge).where(Charge.ticket_id == ticket.id, Charge.state == UNCONFIRMED)
+        ):
+            charge.state, charge.reason = "pending", f"{charge.reason} | confirmed by {staff}"
     elif name == "ntf":
         add_charge(ctx, ticket, "no_trouble_found", f"no trouble found ({staff}): time is billable")
     elif name == "time":
@@ -101,9 +107,12 @@ class ApplyCommands:
         """Apply a staff reply's commands, or none if any is unknown (and then relay nothing)."""
         if not _is_staff_reply(ctx, state):
             if msg.text.lstrip().startswith("#") and state.ticket is not None:
-                doubt = ctx.assessment.context.sender.doubt
+                sender = ctx.assessment.context.sender
+                doubt = sender.staff_claim or sender.doubt
                 why = f": {doubt}" if doubt else ""
-                ctx.journey.record("commands", "ignored", f"commands from a non-staff sender{why}")
+                ctx.journey.record(
+                    "commands", "ignored", f"commands from a sender without staff authority{why}"
+                )
             return
         assert state.ticket is not None, "open_ticket ran"
         assert state.stored is not None, "record_message ran"
@@ -205,6 +214,9 @@ def _queue_command_help(
     body = ctx.renderer.render(
         "staff_commands", {"number": ticket.number, "unknown": state.staff_error}
     )
-    send_on_ticket(ctx, ticket, Outgoing.answering(msg, body, "staff_commands"), record=False)
+    # Only staff receive it, so it is signed for staff: answering it with the corrected
+    # commands is itself proof of staff authority (intake/authority.py).
+    help_mail = replace(Outgoing.answering(msg, body, "staff_commands"), audience=STAFF)
+    send_on_ticket(ctx, ticket, help_mail, record=False)
     state.reply_queued = True
     ctx.journey.record("reply", "queued", f"list of valid commands to {msg.from_addr}")

@@ -41,7 +41,7 @@ def _critical_keyword(msg: ParsedMessage, keywords: tuple[str, ...]) -> str | No
 
 @dataclass(frozen=True)
 class OpenTicket:
-    """The ticket every later handler works on; runs first."""
+    """The ticket every later handler works on; runs first (after warn_unverified_staff)."""
 
     name: str = "open_ticket"
 
@@ -54,7 +54,8 @@ class OpenTicket:
             ctx.journey.record("ticket", "appended", ticket.number)
             sender = ctx.assessment.context.sender
             automatic = ctx.assessment.automatic is not None
-            if ticket.status in ("closed", "pending") and not sender.staff and not automatic:
+            client = not sender.claims_staff and not automatic
+            if ticket.status in ("closed", "pending") and client:
                 # Any client mail clears a pending countdown; within reopen_days it reopens.
                 ctx.journey.record("ticket", "reopened", f"client mail while {ticket.status}")
                 close_pending(ticket, ctx.now)

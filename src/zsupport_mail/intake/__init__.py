@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from zsupport_mail.intake.authority import prove_staff
 from zsupport_mail.intake.decide import decide
 from zsupport_mail.intake.directory import Directory
 from zsupport_mail.intake.rules import (
@@ -15,6 +16,7 @@ from zsupport_mail.intake.rules import (
     OwnMail,
     UnauthorizedContact,
     UnknownDomain,
+    UnverifiedStaff,
 )
 from zsupport_mail.intake.sender import recognise_sender
 from zsupport_mail.intake.threading import TicketLookup, find_thread
@@ -27,6 +29,7 @@ RULES: tuple[Rule, ...] = (
     AutoSubmitted(),
     DeliveryFailure(),
     UnknownDomain(),
+    UnverifiedStaff(),
     UnauthorizedContact(),
 )
 
@@ -41,12 +44,18 @@ def assess(
     tickets: TicketLookup,
     now: datetime,
     envelope_from: str | None = None,
+    peer: str | None = None,
 ) -> tuple[IntakeAssessment, str]:
-    """Run recognition, threading and every rule; returns the assessment and the thread reason."""
+    """Run recognition, threading and every rule; returns the assessment and the thread reason.
+
+    Threading trusts a staff address's subject tag before staff authority is proven, so an
+    unverified staff mail is kept on the ticket it names, as an internal note (decide.py).
+    """
     sender = recognise_sender(msg, directory, settings.security)
     thread, thread_reason = find_thread(
         msg, sender, tickets, settings.tickets, settings.safety.secret
     )
+    sender = prove_staff(msg, sender, thread, settings, peer)
     ctx = RuleContext(
         settings=settings, sender=sender, thread=thread, now=now, envelope_from=envelope_from
     )

@@ -108,3 +108,20 @@ def verify_sender(
         f"sender not authenticated: no trusted Authentication-Results with dkim/spf pass "
         f"for {from_domain}" + (f" ({detail})" if detail else ""),
     )
+
+
+def submitted_by(values: tuple[str, ...], trusted: frozenset[str]) -> tuple[str, str] | None:
+    """(authserv-id, user) when a trusted MTA says the mail was submitted with SMTP AUTH.
+
+    RFC 8601 section 2.7.4: ``auth=pass smtp.auth=<user>``, written by the MTA where the
+    sender logged in to submit (Postfix with ``smtpd_sasl_authenticated_header`` and a milter,
+    rspamd, Exim). Only our own MTAs' headers count, as for DKIM and SPF.
+    """
+    results, _ = _results(values, trusted)
+    for authserv, result in results:
+        method = str(getattr(result, "method", "")).lower()
+        if method == "auth" and str(getattr(result, "result", "")).lower() == "pass":
+            user = _property(result, "smtp", "auth")
+            if user:
+                return authserv, user.strip().lower()
+    return None

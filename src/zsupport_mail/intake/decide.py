@@ -1,6 +1,8 @@
 """One decision per message, from all the findings at once (collect the reasons, then decide).
 
-The precedence, highest first: a loop is dropped; mail on an existing ticket is appended
+The precedence, highest first: a loop is dropped; staff-looking mail without proof of staff
+authority (authority.py) is kept as an internal note on the ticket it names, or quarantined
+when it names none, and never reaches a client; mail on an existing ticket is appended
 (automatic mail without a reply); other automatic mail is ignored; unknown senders are
 quarantined without a reply (answering strangers is backscatter); a client's non-authorised
 person gets a ticket marked unauthorised and a notice; an authorised contact gets a ticket and an
@@ -30,6 +32,16 @@ def decide(assessment: IntakeAssessment) -> Disposition:
     loop = assessment.hit("own_mail")
     if loop is not None:
         return Disposition("ignored", loop.reason)
+    unverified = assessment.hit("unverified_staff")
+    if unverified is not None:
+        if ctx.thread is None:
+            return Disposition("quarantined", unverified.reason)
+        number = ctx.thread.ticket.number
+        return Disposition(
+            "appended",
+            f"kept as an internal note on {number} ({ctx.thread.by}); {unverified.reason}",
+            ticket=ctx.thread.ticket,
+        )
     automatic = assessment.automatic
     old = _closed_too_long(ctx)
     if old is not None and automatic is None and assessment.hit("unknown_sender") is None:

@@ -76,10 +76,26 @@ class UnknownDomain:
     def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
         """Hit when the sender belongs to no client and is neither staff nor us."""
         sender = ctx.sender
-        if sender.client is None and not sender.staff and not sender.own:
+        if sender.client is None and not sender.claims_staff and not sender.own:
             reason = f"domain {domain_of(sender.address)} belongs to no client"
             return Finding(self.name, f"{sender.doubt}; {reason}" if sender.doubt else reason)
         return None
+
+
+@dataclass(frozen=True)
+class UnverifiedStaff:
+    """A staff address without proof of staff authority (authority.py): possibly forged."""
+
+    name: str = "unverified_staff"
+
+    def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
+        """Hit when the From address is staff's but nothing proves the mail is."""
+        claim = ctx.sender.staff_claim
+        if claim is None:
+            return None
+        return Finding(
+            self.name, f"unverified mail claiming to be from {ctx.sender.address}: {claim}"
+        )
 
 
 @dataclass(frozen=True)
@@ -91,7 +107,7 @@ class UnauthorizedContact:
     def check(self, msg: ParsedMessage, ctx: RuleContext) -> Finding | None:
         """Hit when a client's sender is unlisted, or listed but not primary or backup."""
         sender = ctx.sender
-        if sender.client is None or sender.staff:
+        if sender.client is None or sender.claims_staff:
             return None
         if sender.contact is None and sender.doubt:
             return Finding(

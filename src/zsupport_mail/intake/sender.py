@@ -1,9 +1,12 @@
 """Recognise the sender: contact by normalised address, client by contact or by domain.
 
-A contact or staff address counts as that person only when nothing casts doubt on it: with
+A contact address counts as that person only when nothing casts doubt on it: with
 ``security.require_authentication`` a trusted MTA must vouch for the From domain (DKIM or SPF,
 see authentication.py), otherwise the mail is handled like one from an unknown person at that
-domain. Look-alike addresses never match anyone (addresses.py); the doubt says what they imitate.
+domain. A staff address is only a claim here; authority.py decides whether it is proven.
+Whenever trusted authserv-ids are configured, a sender they do not vouch for is ``unproven``:
+it may open a ticket, but its charges wait for staff (handlers/charges.py). Look-alike
+addresses never match anyone (addresses.py); the doubt says what they imitate.
 """
 
 from __future__ import annotations
@@ -34,18 +37,20 @@ def recognise_sender(
     contact = directory.contact(address)
     staff = directory.is_staff(address)
     doubt = _lookalike_doubt(address, directory)
-    verified = None
-    if security is not None and security.require_authentication and (contact or staff):
+    verified = unproven = None
+    known = contact is not None or domain in directory.domains
+    # Only a client's people (charges) and staff (authority) need the verdict: about 0.4 ms
+    # of header parsing that mail from strangers, quarantined anyway, does not need.
+    if security is not None and security.trusted_authserv_ids and (known or staff):
         verdict = verify_sender(
             msg.header("authentication-results"),
             domain,
             security.trusted_authserv_ids,
             directory.organisation_domains,
         )
-        if verdict.passed:
-            verified = verdict.reason
-        else:
-            contact, staff, doubt = None, False, verdict.reason
+        verified, unproven = (verdict.reason, None) if verdict.passed else (None, verdict.reason)
+        if unproven and security.require_authentication and contact:
+            contact, doubt = None, unproven
     return Sender(
         address=address,
         name=msg.from_name,
@@ -55,4 +60,5 @@ def recognise_sender(
         own=directory.is_own(address),
         doubt=doubt,
         verified=verified,
+        unproven=unproven,
     )

@@ -64,7 +64,20 @@ class Sender:
     # Why the address was not believed to be the contact or staff member it names (a failed
     # authentication, a look-alike address), or None; rules put it into their reasons.
     doubt: str | None = None
-    verified: str | None = None  # how the sender was authenticated, when it had to be
+    verified: str | None = None  # how a trusted MTA authenticated the sender, if it did
+    # Why charges from this sender wait for staff: a trusted MTA's Authentication-Results are
+    # expected ([security] trusted_authserv_ids) and do not vouch for the From domain.
+    unproven: str | None = None
+    # Staff authority (relay to a client, #commands) needs a proof, never the address alone:
+    # ``staff`` is True only with one (``authority`` says which, intake/authority.py); a
+    # staff address without one keeps ``staff`` False and ``staff_claim`` says why.
+    authority: str | None = None
+    staff_claim: str | None = None
+
+    @property
+    def claims_staff(self) -> bool:
+        """Whether the From address is staff's, proven or not (never a client's mail)."""
+        return self.staff or self.staff_claim is not None
 
 
 @dataclass(frozen=True)

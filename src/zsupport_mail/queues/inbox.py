@@ -48,6 +48,7 @@ class Arrival:
     received_at: datetime
     envelope_from: str | None = None
     envelope_to: tuple[str, ...] = ()
+    peer_address: str | None = None  # the SMTP client's IP address
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def _inbound_values(
         "mailbox": arrival.mailbox,
         "envelope_from": arrival.envelope_from,
         "envelope_to": list(arrival.envelope_to),
+        "peer_address": arrival.peer_address,
         "dedupe_key": key,
         "content_sha256": sha,
         "header_message_id": message_id,

@@ -103,6 +103,7 @@ class Pipeline:
         mailbox: str,
         envelope_from: str | None = None,
         envelope_to: tuple[str, ...] = (),
+        peer_address: str | None = None,
     ) -> Outcome:
         """Store and process raw bytes in one transaction (the `ingest` command's path).
 
@@ -112,7 +113,7 @@ class Pipeline:
         """
         now = self.clock()
         ident = identity(raw)
-        arrival = Arrival(source, mailbox, now, envelope_from, envelope_to)
+        arrival = Arrival(source, mailbox, now, envelope_from, envelope_to, peer_address)
         try:
             with self.sessions.begin() as session:
                 existing = find_stored(session, mailbox, ident[0])
@@ -261,12 +262,14 @@ def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_re
         if sender.client
         else "staff"
         if sender.staff
+        else "unverified staff"
+        if sender.staff_claim
         else "unknown"
     )
-    note = sender.doubt or sender.verified
+    note = sender.doubt or sender.authority or sender.staff_claim or sender.verified
     journey.record(
         "sender",
-        "recognised" if sender.client or sender.staff else "unknown",
+        "recognised" if sender.client or sender.claims_staff else "unknown",
         f"{sender.address}: {who}" + (f"; {note}" if note else ""),
     )
     unauthorized = assessment.hit("unauthorized_contact")
@@ -324,6 +327,7 @@ def _process_in(
         tickets=SqlTicketLookup(session),
         now=now,
         envelope_from=row.envelope_from,
+        peer=row.peer_address,
     )
     _record_assessment(journey, assessment, thread_reason)
     disposition = decide(assessment)

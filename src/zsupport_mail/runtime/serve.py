@@ -123,9 +123,9 @@ async def serve_async(
     work_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="work")
 
     def store(
-        raw: bytes, mailbox: str, mail_from: str | None, rcpt: tuple[str, ...]
+        raw: bytes, mailbox: str, mail_from: str | None, rcpt: tuple[str, ...], peer: str | None
     ) -> StoreResult:
-        arrival = Arrival("smtp", mailbox, clock(), mail_from, rcpt)
+        arrival = Arrival("smtp", mailbox, clock(), mail_from, rcpt, peer)
         return store_raw(sessions, raw, arrival)
 
     def on_stored() -> None:

@@ -131,12 +131,35 @@ class TicketSettings:
         return self.subject_tag.replace(SUBJECT_TAG_FIELD, number)
 
 
+def in_networks(
+    ip: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> bool:
+    """Whether ip (an IPv4-mapped IPv6 address counts as its IPv4 one) is in any network."""
+    try:
+        address = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
+
+
 @dataclass(frozen=True)
 class StaffSettings:
-    """Who is staff ([staff]): listed addresses and whole domains; only staff give #commands."""
+    """Who is staff ([staff]): listed addresses and whole domains; only staff give #commands.
+
+    The address only names whom a mail claims to be from; staff authority also needs a proof
+    (intake/authority.py). ``trusted_relays`` are our own submission hosts: mail handed to our
+    SMTP listener from one of them was submitted by staff (SMTP AUTH at that relay).
+    """
 
     addresses: frozenset[str]
     domains: frozenset[str]
+    trusted_relays: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    def relayed(self, peer: str | None) -> bool:
+        """Whether the SMTP client address peer is one of the trusted staff relays."""
+        return peer is not None and in_networks(peer, self.trusted_relays)
 
 
 @dataclass(frozen=True)
@@ -196,13 +219,7 @@ class SecuritySettings:
 
     def exempt(self, ip: str) -> bool:
         """Whether a client IP is one of our own relays, never rate-limited."""
-        try:
-            address = ipaddress.ip_address(ip.split("%", 1)[0])
-        except ValueError:
-            return False
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        return any(address in network for network in self.rate_limit_exempt_ips)
+        return in_networks(ip, self.rate_limit_exempt_ips)
 
 
 @dataclass(frozen=True)

@@ -112,8 +112,13 @@ def read_staff(reader: Reader) -> StaffSettings:
             domains.add(normalize_domain(domain))
         except AddressError as exc:
             reader.problem("domains", f"expected domain names: {exc}")
+    relays = read_networks(reader, "trusted_relays", ())
     reader.reject_unknown()
-    return StaffSettings(addresses=frozenset(a for a in addresses if a), domains=frozenset(domains))
+    return StaffSettings(
+        addresses=frozenset(a for a in addresses if a),
+        domains=frozenset(domains),
+        trusted_relays=relays,
+    )
 
 
 def read_processing(reader: Reader) -> ProcessingSettings:
