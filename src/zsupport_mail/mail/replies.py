@@ -76,7 +76,7 @@ def reply_subject(tag: str, original: str) -> str:
     return one_line(f"Re: {tag} {subject or '(no subject)'}")
 
 
-def _text_part(body: str) -> MIMEText:
+def text_part(body: str) -> MIMEText:
     """7bit for short-lined ASCII, quoted-printable UTF-8 otherwise: readable anywhere.
 
     Quoted-printable also wraps the lines longer than RFC 5322's 998 characters that a
@@ -117,7 +117,7 @@ def build_reply(
         message_id: our (signed) Message-ID; a random one when None.
         thread_index: the answered mail's Thread-Index, echoed and extended for Outlook.
     """
-    message = _text_part(body)
+    message = text_part(body)
     sender = settings.outbound.from_address
     message["From"] = sender
     message["To"] = to

@@ -133,10 +133,23 @@ class TicketSettings:
 
 @dataclass(frozen=True)
 class StaffSettings:
-    """Who is staff ([staff]): listed addresses and whole domains; only staff give #commands."""
+    """Who is staff ([staff]) and where staff mail goes.
+
+    ``addresses`` and ``domains`` say who is staff (only staff give #commands). Every client
+    message is copied to ``queue_addresses`` (default: every listed address) and the ticket's
+    assignee; critical tickets and SLA breaches also reach ``pager_addresses``. Times in staff
+    mail are shown in ``timezone``; attachments up to ``copy_attachment_max_bytes`` each ride
+    along in the copy, larger ones are only listed.
+    """
 
     addresses: frozenset[str]
     domains: frozenset[str]
+    queue_addresses: tuple[str, ...] = ()
+    pager_addresses: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    support_name: str = "Z-Support"
+    copy_attachment_max_bytes: int = 5_000_000
+    portal_url: str | None = None  # "https://desk.example/tickets/{number}", once a portal runs
 
 
 @dataclass(frozen=True)

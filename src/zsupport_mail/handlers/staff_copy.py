@@ -1,0 +1,194 @@
+"""copy_to_staff: every client message on a ticket reaches staff as mail they can answer.
+
+Staff never see the client's acknowledgement, so without this copy they would have nothing to
+reply to. The copy goes to the ticket's assignee and the queue addresses
+(``[staff] queue_addresses``), from "<contact> (<client>) via <support name>" with the support
+address as Reply-To, under ``[ZS-000123] <subject>``, threaded under the ticket's earlier staff
+mail and signed for staff (a reply to it proves the writer got staff mail). It opens with a head
+(who wrote, role, intake state, targets in the staff's time zone) and carries the client's
+text and attachments. Critical tickets' first reports also page ``[staff] pager_addresses``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from zsupport_mail.db.models import Ticket, TicketMessage
+from zsupport_mail.handlers.types import HandlerContext, HandlingState
+from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.mail.replies import one_line
+from zsupport_mail.mail.staffmail import (
+    StaffMail,
+    attachments_of,
+    build_staff_mail,
+    recipients,
+    split_by_size,
+    staff_subject,
+    staff_time,
+)
+from zsupport_mail.mail.tokens import STAFF, make_message_id
+from zsupport_mail.queues.outbox import queue_mail
+from zsupport_mail.settings import Settings
+
+STAFF_COPY = "staff_copy"
+
+
+def _what(ctx: HandlerContext, state: HandlingState) -> str:
+    action = ctx.disposition.action
+    if action == "unauthorized" or not ctx.disposition.authorized and action == "created":
+        return "mail from a sender not authorised to open tickets"
+    if action == "created":
+        return "a new report"
+    if state.score is not None:
+        return "an answer filling in the report"
+    return "a reply"
+
+
+def _contact(ctx: HandlerContext) -> str:
+    sender = ctx.assessment.context.sender
+    contact = sender.contact
+    if contact is None:
+        why = f"; {sender.doubt}" if sender.doubt else ""
+        return f"{sender.address}, not a listed contact (not authorised{why})"
+    role = "authorised" if contact.authorized else "not authorised"
+    return f"{one_line(contact.name)} <{contact.email}>, {contact.role} ({role})"
+
+
+def _intake(ticket: Ticket) -> str:
+    if ticket.status == "awaiting_info":
+        return "awaiting information; missing: " + ", ".join(ticket.notified_missing or [])
+    return "complete" if ticket.intake_complete_at else ticket.status
+
+
+def _restoration(ctx: HandlerContext, ticket: Ticket) -> str:
+    if not ticket.critical:
+        return "none (not critical)"
+    return "target " + staff_time(ticket.restoration_due_at, ctx.settings)
+
+
+def writer_name(ctx: HandlerContext, msg: ParsedMessage) -> str:
+    """The client's writer as staff see them: the directory's name, else the mail's."""
+    sender = ctx.assessment.context.sender
+    return one_line(sender.contact.name if sender.contact else (msg.from_name or msg.from_addr))
+
+
+def last_staff_mail(ctx: HandlerContext, ticket: Ticket) -> str | None:
+    """The Message-ID of the ticket's last staff-only mail, to thread the next one under."""
+    if ctx.disposition.action != "appended":
+        return None  # a new ticket has none; and no query flushes the pending ticket early
+    return ctx.session.scalar(
+        select(TicketMessage.message_id)
+        .where(
+            TicketMessage.ticket_id == ticket.id,
+            TicketMessage.direction == "outbound",
+            TicketMessage.internal.is_(True),
+        )
+        .order_by(TicketMessage.id.desc())
+        .limit(1)
+    )
+
+
+def queue_staff_mail(
+    ctx: HandlerContext, ticket: Ticket, mail: StaffMail, *, kind: str, head: str
+) -> None:
+    """Queue mail for staff and keep its head on the ticket as an internal outbound entry."""
+    message = build_staff_mail(ctx.settings, mail, ctx.now)
+    row = queue_mail(
+        ctx.session,
+        ctx.settings.outbound,
+        message,
+        kind=kind,
+        now=ctx.now,
+        ticket_id=ticket.id,
+        inbound_id=ctx.inbound.id,
+        automatic=False,
+    )
+    parent, references = mail.answers
+    ctx.session.add(
+        TicketMessage(
+            ticket_id=ticket.id,
+            direction="outbound",
+            internal=True,
+            message_id=row.message_id,
+            in_reply_to=parent,
+            references=" ".join(references),
+            from_addr=row.mail_from,
+            to_addrs=row.to_addrs,
+            cc_addrs=[],
+            subject=row.subject,
+            body_text=head,
+            created_at=ctx.now,
+        )
+    )
+
+
+def staff_message_id(settings: Settings, number: str) -> str:
+    """A Message-ID signed for the staff audience on ticket number."""
+    domain = settings.outbound.from_address.rpartition("@")[2]
+    return make_message_id(number, domain, settings.safety.secret, audience=STAFF)
+
+
+def _limit(settings: Settings) -> str:
+    size = settings.staff.copy_attachment_max_bytes
+    return f"{size / 1_000_000:g} MB" if size >= 1_000_000 else f"{size:,} bytes"
+
+
+@dataclass(frozen=True)
+class CopyToStaff:
+    """The client's message, with a head and its attachments, to the assignee and the queue."""
+
+    name: str = "copy_to_staff"
+
+    def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
+        """Queue the staff copy of a client message on a ticket (never of staff or robot mail)."""
+        ticket = state.ticket
+        sender = ctx.assessment.context.sender
+        if ticket is None or sender.staff or ctx.assessment.automatic is not None:
+            return
+        settings = ctx.settings
+        to = recipients(settings, ticket.assignee)
+        pager = list(settings.staff.pager_addresses) if ticket.critical else []
+        if ctx.disposition.action != "created":
+            pager = []  # the pager hears of a critical ticket once, when it opens
+        to += [a for a in pager if a not in to]
+        if not to:
+            ctx.journey.record("staff", "none", "no staff address is configured for copies")
+            return
+        carried, listed = split_by_size(
+            attachments_of(ctx.inbound.raw), settings.staff.copy_attachment_max_bytes
+        )
+        writer = writer_name(ctx, msg)
+        client = ticket.client.name if ticket.client else ""
+        head = {
+            "writer": writer,
+            "number": ticket.number,
+            "what": _what(ctx, state),
+            "client": client,
+            "contact": _contact(ctx),
+            "intake": _intake(ticket),
+            "response": "target " + staff_time(ticket.response_due_at, settings),
+            "restoration": _restoration(ctx, ticket),
+            "critical": ticket.critical,
+            "assignee": ticket.assignee,
+            "portal": settings.staff.portal_url.replace("{number}", ticket.number)
+            if settings.staff.portal_url
+            else None,
+            "carried": [p.filename for p in carried],
+            "listed": [f"{p.filename} ({len(p.data):,} bytes)" for p in listed],
+            "limit": _limit(settings),
+        }
+        body = ctx.renderer.render(STAFF_COPY, {**head, "text": msg.text.strip()})
+        parent = last_staff_mail(ctx, ticket)
+        mail = StaffMail(
+            display=f"{writer} ({client}) via {settings.staff.support_name}",
+            to=to,
+            subject=staff_subject(ticket.number, msg.subject or ticket.subject),
+            body=body,
+            message_id=staff_message_id(settings, ticket.number),
+            answers=(parent, ()),
+            attachments=tuple(carried),
+        )
+        queue_staff_mail(ctx, ticket, mail, kind=STAFF_COPY, head=body.split("-----")[0].strip())
+        ctx.journey.record("staff", "copied", f"{_what(ctx, state)} to {', '.join(to)}")
