@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from zsupport_mail.db.models import OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext
+from zsupport_mail.mail.attachments import Payload
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.replies import build_reply, reply_subject
 from zsupport_mail.mail.tokens import make_message_id
@@ -27,6 +28,7 @@ class Outgoing:
     kind: str  # the outbox kind, e.g. "acknowledgement", "staff_reply"
     automatic: bool = True  # an automatic reply (Auto-Submitted, counted by the rate limit)
     thread_index: str | None = None  # Outlook's Thread-Index of the mail answered
+    attachments: tuple[Payload, ...] = ()  # files sent along (a staff answer's)
 
     @classmethod
     def answering(cls, msg: ParsedMessage, body: str, kind: str) -> Outgoing:
@@ -56,6 +58,7 @@ def send_on_ticket(
         automatic=mail.automatic,
         message_id=make_message_id(ticket.number, domain, ctx.settings.safety.secret),
         thread_index=mail.thread_index,
+        attachments=mail.attachments,
     )
     row = queue_mail(
         ctx.session,

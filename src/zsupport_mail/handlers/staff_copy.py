@@ -17,19 +17,19 @@ from sqlalchemy import select
 
 from zsupport_mail.db.models import Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
+from zsupport_mail.mail.attachments import attachments_of, split_by_size
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.replies import one_line
 from zsupport_mail.mail.staffmail import (
     StaffMail,
-    attachments_of,
     build_staff_mail,
     recipients,
-    split_by_size,
     staff_subject,
     staff_time,
 )
 from zsupport_mail.mail.tokens import STAFF, make_message_id
 from zsupport_mail.queues.outbox import queue_mail
+from zsupport_mail.scoring.types import ITEM_LABELS
 from zsupport_mail.settings import Settings
 
 STAFF_COPY = "staff_copy"
@@ -37,7 +37,7 @@ STAFF_COPY = "staff_copy"
 
 def _what(ctx: HandlerContext, state: HandlingState) -> str:
     action = ctx.disposition.action
-    if action == "unauthorized" or not ctx.disposition.authorized and action == "created":
+    if action == "unauthorized" or (not ctx.disposition.authorized and action == "created"):
         return "mail from a sender not authorised to open tickets"
     if action == "created":
         return "a new report"
@@ -58,13 +58,22 @@ def _contact(ctx: HandlerContext) -> str:
 
 def _intake(ticket: Ticket) -> str:
     if ticket.status == "awaiting_info":
-        return "awaiting information; missing: " + ", ".join(ticket.notified_missing or [])
+        missing = [ITEM_LABELS.get(k, k) for k in ticket.notified_missing or []]
+        return "awaiting information; missing: " + ", ".join(missing)
     return "complete" if ticket.intake_complete_at else ticket.status
+
+
+def _response(ctx: HandlerContext, ticket: Ticket) -> str:
+    if ticket.sla_started_at is None:
+        return "clock not started (it starts when the report is complete)"
+    return "target " + staff_time(ticket.response_due_at, ctx.settings)
 
 
 def _restoration(ctx: HandlerContext, ticket: Ticket) -> str:
     if not ticket.critical:
         return "none (not critical)"
+    if ticket.sla_started_at is None:
+        return "clock not started (it starts when the report is complete)"
     return "target " + staff_time(ticket.restoration_due_at, ctx.settings)
 
 
@@ -168,7 +177,7 @@ class CopyToStaff:
             "client": client,
             "contact": _contact(ctx),
             "intake": _intake(ticket),
-            "response": "target " + staff_time(ticket.response_due_at, settings),
+            "response": _response(ctx, ticket),
             "restoration": _restoration(ctx, ticket),
             "critical": ticket.critical,
             "assignee": ticket.assignee,
@@ -179,7 +188,10 @@ class CopyToStaff:
             "listed": [f"{p.filename} ({len(p.data):,} bytes)" for p in listed],
             "limit": _limit(settings),
         }
-        body = ctx.renderer.render(STAFF_COPY, {**head, "text": msg.text.strip()})
+        body = ctx.renderer.render(
+            STAFF_COPY,
+            {**head, "text": (state.stored.body_text if state.stored else msg.text).strip()},
+        )
         parent = last_staff_mail(ctx, ticket)
         mail = StaffMail(
             display=f"{writer} ({client}) via {settings.staff.support_name}",

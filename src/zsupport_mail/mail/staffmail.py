@@ -13,51 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email import message_from_bytes
 from email.header import Header
 from email.message import Message
-from email.mime.application import MIMEApplication
-from email.mime.multipart import MIMEMultipart
-from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from zoneinfo import ZoneInfo
 
 from zsupport_mail.intake.rules import LOOP_HEADER
-from zsupport_mail.mail.replies import text_part, one_line
+from zsupport_mail.mail.attachments import Payload, with_attachments
+from zsupport_mail.mail.replies import one_line, text_part
 from zsupport_mail.settings import Settings
 
 _MAX_SUBJECT = 200
-
-
-@dataclass(frozen=True)
-class Payload:
-    """An attachment's bytes, as carried into a staff mail."""
-
-    filename: str
-    content_type: str
-    data: bytes
-
-
-def attachments_of(raw: bytes) -> list[Payload]:
-    """Every attachment in a raw message (parts with a filename or marked attachment)."""
-    found = []
-    for part in message_from_bytes(raw, policy=compat32).walk():
-        if part.is_multipart():
-            continue
-        filename = part.get_filename()
-        if filename is None and part.get_content_disposition() != "attachment":
-            continue
-        data = part.get_payload(decode=True)
-        if isinstance(data, bytes):
-            name = one_line(str(filename or "attachment.bin"))
-            found.append(Payload(name, part.get_content_type(), data))
-    return found
-
-
-def split_by_size(payloads: list[Payload], limit: int) -> tuple[list[Payload], list[Payload]]:
-    """(carried, only listed): each attachment rides along if it is at most limit bytes."""
-    carried = [p for p in payloads if len(p.data) <= limit]
-    return carried, [p for p in payloads if len(p.data) > limit]
 
 
 def staff_time(instant: datetime | None, settings: Settings) -> str:
@@ -106,20 +72,10 @@ class StaffMail:
 
 def build_staff_mail(settings: Settings, mail: StaffMail, now: datetime) -> Message:
     """The RFC 5322 message: From the support address under mail.display, Reply-To it."""
-    text = text_part(mail.body)
-    message: Message = text
-    if mail.attachments:
-        message = MIMEMultipart()
-        message.attach(text)
-        for payload in mail.attachments:
-            maintype, _, subtype = payload.content_type.partition("/")
-            part = MIMEApplication(payload.data, subtype or "octet-stream")
-            part.replace_header("Content-Type", payload.content_type)
-            part.add_header("Content-Disposition", "attachment", filename=payload.filename)
-            message.attach(part)
+    message = with_attachments(text_part(mail.body), mail.attachments)
     support = settings.outbound.from_address
     display = one_line(mail.display)
-    message["From"] = formataddr((str(Header(display, "utf-8")), support))
+    message["From"] = formataddr((display, support), charset="utf-8")
     message["Reply-To"] = support
     message["To"] = ", ".join(mail.to)
     subject = one_line(mail.subject)

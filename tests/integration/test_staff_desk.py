@@ -1,0 +1,185 @@
+"""The staff desk by e-mail: staff get every client message and answer from their mail client.
+
+Through the real pipeline on SQLite and PostgreSQL: a report reaches two staff addresses, one
+answers from the copy (threading to its staff-signed Message-ID), the client gets the answer
+from the support address and the other staff address sees what went to the client.
+"""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import SMTP, default
+
+from sqlalchemy import select
+
+from tests.helpers import SUPPORT, TERSE_REPORT, ManualClock, make_mail
+from zsupport_mail.db.models import OutboundMessage, TicketMessage
+from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.mail.tokens import is_staff_message_id
+from zsupport_mail.runtime.pipeline import Pipeline
+
+SECRET = "a-test-secret-of-enough-length"
+TOM, ANN = "tom@zsupport.example", "ann@zsupport.example"
+STAFF = {
+    "addresses": [TOM, ANN],
+    "domains": ["zsupport.example"],
+    "timezone": "Europe/London",
+}
+
+
+def make_pipeline(make_settings, sessions, **staff: object) -> Pipeline:
+    settings = make_settings(safety={"secret": SECRET}, staff={**STAFF, **staff})
+    return Pipeline(
+        settings=settings,
+        sessions=sessions,
+        renderer=ReplyRenderer(settings),
+        clock=ManualClock(),
+    )
+
+
+def ingest(pipeline: Pipeline, raw: bytes):
+    return pipeline.ingest(raw, source="test", mailbox=SUPPORT)
+
+
+def sent(sessions, kind: str | None = None) -> list[OutboundMessage]:
+    with sessions.begin() as session:
+        rows = list(session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
+    return [r for r in rows if kind is None or r.kind == kind]
+
+
+def parse(row: OutboundMessage) -> EmailMessage:
+    message = message_from_bytes(row.raw, policy=default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
+def with_attachment(raw: bytes, name: str, data: bytes) -> bytes:
+    message = message_from_bytes(raw, policy=default)
+    assert isinstance(message, EmailMessage)
+    message.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return message.as_bytes(policy=SMTP)
+
+
+def staff_answer(copy: EmailMessage, sender: str, body: str, **attach: bytes) -> bytes:
+    """What a mail client sends for "reply all" on the copy."""
+    reply = EmailMessage()
+    reply["From"] = f"Tom Tech <{sender}>"
+    reply["To"] = copy["Reply-To"]
+    others = [a.strip() for a in str(copy["To"]).split(",") if a.strip() != sender]
+    if others:
+        reply["Cc"] = ", ".join(others)
+    reply["Subject"] = "Re: " + str(copy["Subject"])
+    reply["Message-ID"] = f"<answer-{len(body)}@zsupport.example>"
+    reply["In-Reply-To"] = str(copy["Message-ID"]).strip()
+    reply["References"] = str(copy["Message-ID"]).strip()
+    reply.set_content(body + "\n\n> quoted copy\n")
+    for name, data in attach.items():
+        reply.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    return reply.as_bytes(policy=SMTP)
+
+
+def test_report_reaches_both_staff_and_the_answer_goes_round(make_settings, sessions):
+    pipeline = make_pipeline(make_settings, sessions)
+    ingest(pipeline, with_attachment(make_mail(), "trace.pcap", b"\x00pcap" * 10))
+
+    [copy_row] = sent(sessions, "staff_copy")
+    assert sorted(copy_row.to_addrs) == [ANN, TOM]
+    copy = parse(copy_row)
+    assert copy["From"].addresses[0].display_name == "Dana Smith (Acme Dental) via Z-Support"
+    assert copy["From"].addresses[0].addr_spec == SUPPORT
+    assert copy["Reply-To"] == SUPPORT
+    assert copy["Subject"] == "[ZS-000001] Phones drop calls after 30 seconds"
+    assert is_staff_message_id(str(copy["Message-ID"]).strip(), SECRET)
+    assert b"dana@acmedental.example" not in b"".join(f"{k}: {v}".encode() for k, v in copy.items())
+    body = text_of(copy)
+    assert "Contact:      Dana Smith <dana@acmedental.example>, primary (authorised)" in body
+    assert "(Europe/London)" in body
+    assert "Internet drops every call" in body or "30 seconds" in body
+    [attached] = list(copy.iter_attachments())
+    assert attached.get_filename() == "trace.pcap"
+    assert attached.get_content() == b"\x00pcap" * 10
+
+    outcome = ingest(
+        pipeline,
+        staff_answer(
+            copy, TOM, "#assign tom\n\nWe fixed the trunk; try now.", **{"fix.pdf": b"%PDF"}
+        ),
+    )
+    assert (outcome.action, outcome.reply) == ("appended", "queued")
+    [answer] = sent(sessions, "staff_reply")
+    assert answer.to_addrs == ["dana@acmedental.example"]
+    to_client = parse(answer)
+    assert to_client["From"] == SUPPORT
+    assert TOM.encode() not in answer.raw
+    assert "We fixed the trunk" in text_of(to_client)
+    assert [a.get_filename() for a in to_client.iter_attachments()] == ["fix.pdf"]
+
+    [seen] = sent(sessions, "staff_answer_copy")
+    assert seen.to_addrs == [ANN]
+    seen_mail = parse(seen)
+    assert str(seen_mail["In-Reply-To"]).strip() == str(copy["Message-ID"]).strip()
+    assert "We fixed the trunk" in text_of(seen_mail)
+    assert "dana@acmedental.example" in text_of(seen_mail)
+
+
+def test_note_reaches_the_other_staff_only(make_settings, sessions):
+    pipeline = make_pipeline(make_settings, sessions)
+    ingest(pipeline, make_mail())
+    copy = parse(sent(sessions, "staff_copy")[0])
+    ingest(pipeline, staff_answer(copy, TOM, "#note\nTheir firewall drops RTP."))
+
+    assert sent(sessions, "staff_reply") == []
+    [note] = sent(sessions, "staff_answer_copy")
+    assert note.to_addrs == [ANN]
+    assert "Their firewall drops RTP." in text_of(parse(note))
+    assert "dana@acmedental.example" not in note.to_addrs
+
+
+def test_every_client_message_is_copied_to_assignee_and_queue(make_settings, sessions):
+    pipeline = make_pipeline(make_settings, sessions, queue_addresses=["queue@zsupport.example"])
+    ingest(pipeline, make_mail(body=TERSE_REPORT))
+    [first] = sent(sessions, "staff_copy")
+    assert first.to_addrs == ["queue@zsupport.example"]
+    assert "Intake:       awaiting information; missing:" in text_of(parse(first))
+    ingest(pipeline, staff_answer(parse(first), TOM, "#assign tom\n#note\nmine"))
+    ingest(
+        pipeline,
+        make_mail(
+            subject="Re: [Z-Support #ZS-000001] Phones",
+            body="The system is MX 6.1 and the serial number is 00:13:31:0A:BC:DE.",
+            message_id="<fill-1@acmedental.example>",
+        ),
+    )
+    second = sent(sessions, "staff_copy")[-1]
+    assert second.to_addrs == [TOM, "queue@zsupport.example"]
+    assert parse(second)["In-Reply-To"] is not None
+    ingest(
+        pipeline,
+        make_mail(
+            sender="Stranger <pat@acmedental.example>",
+            subject="Phones dead",
+            message_id="<stranger@acmedental.example>",
+        ),
+    )
+    stranger = text_of(parse(sent(sessions, "staff_copy")[-1]))
+    assert "not authorised" in stranger
+    with sessions.begin() as session:
+        internal = session.scalars(
+            select(TicketMessage).where(TicketMessage.internal.is_(True))
+        ).all()
+    assert all("-----" not in m.body_text for m in internal)
+
+
+def test_large_attachments_are_listed_not_carried(make_settings, sessions):
+    pipeline = make_pipeline(make_settings, sessions, copy_attachment_max_bytes=100)
+    ingest(pipeline, with_attachment(make_mail(), "big.bin", b"x" * 500))
+    copy = parse(sent(sessions, "staff_copy")[0])
+    assert list(copy.iter_attachments()) == []
+    assert "big.bin (500 bytes)" in text_of(copy)
