@@ -23,6 +23,7 @@ SECRET = "a-test-secret-of-enough-length"
 TOM, ANN = "tom@zsupport.example", "ann@zsupport.example"
 STAFF = {
     "addresses": [TOM, ANN],
+    "queue_addresses": [ANN, TOM],
     "domains": ["zsupport.example"],
     "timezone": "Europe/London",
 }

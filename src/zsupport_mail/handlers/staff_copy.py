@@ -163,7 +163,8 @@ class CopyToStaff:
             pager = []  # the pager hears of a critical ticket once, when it opens
         to += [a for a in pager if a not in to]
         if not to:
-            ctx.journey.record("staff", "none", "no staff address is configured for copies")
+            if not settings.staff.addresses:  # check-config warns about this set-up too
+                ctx.journey.record("staff", "none", "no staff address is configured for copies")
             return
         carried, listed = split_by_size(
             attachments_of(ctx.inbound.raw), settings.staff.copy_attachment_max_bytes
