@@ -7,6 +7,7 @@ from the support address and the other staff address sees what went to the clien
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP, default
@@ -17,6 +18,7 @@ from tests.helpers import SUPPORT, TERSE_REPORT, ManualClock, make_mail
 from zsupport_mail.db.models import OutboundMessage, TicketMessage
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.mail.tokens import is_staff_message_id
+from zsupport_mail.runtime.jobs import sla_tick
 from zsupport_mail.runtime.pipeline import Pipeline
 
 SECRET = "a-test-secret-of-enough-length"
@@ -29,13 +31,13 @@ STAFF = {
 }
 
 
-def make_pipeline(make_settings, sessions, **staff: object) -> Pipeline:
-    settings = make_settings(safety={"secret": SECRET}, staff={**STAFF, **staff})
+def make_pipeline(make_settings, sessions, clock=None, sla=None, **staff: object) -> Pipeline:
+    settings = make_settings(safety={"secret": SECRET}, staff={**STAFF, **staff}, sla=sla or {})
     return Pipeline(
         settings=settings,
         sessions=sessions,
         renderer=ReplyRenderer(settings),
-        clock=ManualClock(),
+        clock=clock or ManualClock(),
     )
 
 
@@ -184,3 +186,65 @@ def test_large_attachments_are_listed_not_carried(make_settings, sessions):
     copy = parse(sent(sessions, "staff_copy")[0])
     assert list(copy.iter_attachments()) == []
     assert "big.bin (500 bytes)" in text_of(copy)
+
+
+TUE_10AM_DENVER = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+PAGER = "pager@sms.example"
+
+
+def tick(pipeline: Pipeline, sessions, clock: ManualClock) -> list[str]:
+    alerts = sla_tick(sessions, pipeline.settings, pipeline.renderer, clock.now)
+    return [a.key for a in alerts]
+
+
+def test_alerts_have_their_prefix_staff_times_and_one_mail_per_tick(make_settings, sessions):
+    clock = ManualClock(TUE_10AM_DENVER)
+    pipeline = make_pipeline(make_settings, sessions, clock, pager_addresses=[PAGER])
+    ingest(pipeline, make_mail())
+    clock.advance(minutes=91)  # 75% of the 2 business-hour response target
+    assert tick(pipeline, sessions, clock) == ["response:75"]
+    [warning] = sent(sessions, "sla_warning")
+    assert warning.to_addrs == [ANN, TOM]  # not critical, not breached: no pager
+    mail = parse(warning)
+    assert mail["Subject"] == "[SLA warning] [ZS-000001] Phones drop calls after 30 seconds"
+    assert is_staff_message_id(str(mail["Message-ID"]).strip(), SECRET)
+    assert (
+        str(mail["In-Reply-To"]).strip()
+        == str(parse(sent(sessions, "staff_copy")[0])["Message-ID"]).strip()
+    )
+    # Due Tue 12:00 in Denver = 19:00 UTC = 19:00 GMT in London, the staff's zone
+    assert "75% of the response target on ZS-000001 is used up;" in text_of(mail)
+    assert "due Tue 24 Nov 2026 19:00 GMT (Europe/London)" in text_of(mail)
+
+    clock.advance(hours=1)  # past 90% and the breach in one tick
+    assert tick(pipeline, sessions, clock) == ["response:90", "response:breach"]
+    breach_row = sent(sessions, "sla_warning")[-1]
+    assert len(sent(sessions, "sla_warning")) == 2
+    assert breach_row.to_addrs == [ANN, TOM, PAGER]
+    breach = parse(breach_row)
+    assert breach["Subject"] == "[SLA BREACH] [ZS-000001] Phones drop calls after 30 seconds"
+    body = text_of(breach)
+    assert "SLA warning: 90% of the response target" in body
+    assert "SLA BREACH: the response target on ZS-000001 was due Tue 24 Nov 2026 19:00 GMT" in body
+    assert "guarantee" not in body
+
+
+def test_answering_an_alert_answers_the_client(make_settings, sessions):
+    clock = ManualClock(TUE_10AM_DENVER)
+    pipeline = make_pipeline(make_settings, sessions, clock)
+    ingest(pipeline, make_mail())
+    clock.advance(minutes=91)
+    tick(pipeline, sessions, clock)
+    alert = parse(sent(sessions, "sla_warning")[0])
+    ingest(pipeline, staff_answer(alert, TOM, "Sorry for the wait: we are on it."))
+    [answer] = sent(sessions, "staff_reply")
+    assert answer.to_addrs == ["dana@acmedental.example"]
+
+
+def test_critical_report_pages(make_settings, sessions):
+    sla = {"critical_keywords": ["system down"]}
+    pipeline = make_pipeline(make_settings, sessions, sla=sla, pager_addresses=[PAGER])
+    ingest(pipeline, make_mail(subject="System down: no calls at all"))
+    [copy] = sent(sessions, "staff_copy")
+    assert copy.to_addrs == [ANN, TOM, PAGER]
+    assert "Critical:     yes" in text_of(parse(copy))

@@ -12,8 +12,10 @@ text and attachments. Critical tickets' first reports also page ``[staff] pager_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from zsupport_mail.db.models import Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
@@ -87,10 +89,15 @@ def last_staff_mail(ctx: HandlerContext, ticket: Ticket) -> str | None:
     """The Message-ID of the ticket's last staff-only mail, to thread the next one under."""
     if ctx.disposition.action != "appended":
         return None  # a new ticket has none; and no query flushes the pending ticket early
-    return ctx.session.scalar(
+    return latest_staff_mail(ctx.session, ticket.id)
+
+
+def latest_staff_mail(session: Session, ticket_id: int) -> str | None:
+    """The Message-ID of the last mail only staff got on a ticket (copy or alert), or None."""
+    return session.scalar(
         select(TicketMessage.message_id)
         .where(
-            TicketMessage.ticket_id == ticket.id,
+            TicketMessage.ticket_id == ticket_id,
             TicketMessage.direction == "outbound",
             TicketMessage.internal.is_(True),
         )
@@ -99,23 +106,42 @@ def last_staff_mail(ctx: HandlerContext, ticket: Ticket) -> str | None:
     )
 
 
+@dataclass(frozen=True)
+class StaffOutbox:
+    """Where a staff mail is queued: the transaction, the settings, the time, its cause."""
+
+    session: Session
+    settings: Settings
+    now: datetime
+    inbound_id: int | None = None
+
+    @classmethod
+    def of(cls, ctx: HandlerContext) -> StaffOutbox:
+        """The outbox of the message being handled."""
+        return cls(ctx.session, ctx.settings, ctx.now, ctx.inbound.id)
+
+
 def queue_staff_mail(
-    ctx: HandlerContext, ticket: Ticket, mail: StaffMail, *, kind: str, head: str
+    outbox: StaffOutbox, ticket: Ticket, mail: StaffMail, *, kind: str, head: str
 ) -> None:
-    """Queue mail for staff and keep its head on the ticket as an internal outbound entry."""
-    message = build_staff_mail(ctx.settings, mail, ctx.now)
+    """Queue mail for staff and keep its head on the ticket as an internal outbound entry.
+
+    The entry lets a reply to this mail thread to the ticket by its Message-ID even without
+    a signing secret, and shows in the ticket's history what staff were told.
+    """
+    message = build_staff_mail(outbox.settings, mail, outbox.now)
     row = queue_mail(
-        ctx.session,
-        ctx.settings.outbound,
+        outbox.session,
+        outbox.settings.outbound,
         message,
         kind=kind,
-        now=ctx.now,
+        now=outbox.now,
         ticket_id=ticket.id,
-        inbound_id=ctx.inbound.id,
+        inbound_id=outbox.inbound_id,
         automatic=False,
     )
     parent, references = mail.answers
-    ctx.session.add(
+    outbox.session.add(
         TicketMessage(
             ticket_id=ticket.id,
             direction="outbound",
@@ -128,7 +154,7 @@ def queue_staff_mail(
             cc_addrs=[],
             subject=row.subject,
             body_text=head,
-            created_at=ctx.now,
+            created_at=outbox.now,
         )
     )
 
@@ -203,5 +229,7 @@ class CopyToStaff:
             answers=(parent, ()),
             attachments=tuple(carried),
         )
-        queue_staff_mail(ctx, ticket, mail, kind=STAFF_COPY, head=body.split("-----")[0].strip())
+        queue_staff_mail(
+            StaffOutbox.of(ctx), ticket, mail, kind=STAFF_COPY, head=body.split("-----")[0].strip()
+        )
         ctx.journey.record("staff", "copied", f"{_what(ctx, state)} to {', '.join(to)}")

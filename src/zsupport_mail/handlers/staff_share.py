@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zsupport_mail.handlers.staff_copy import (
+    StaffOutbox,
     last_staff_mail,
     queue_staff_mail,
     staff_message_id,
@@ -69,7 +70,7 @@ class ShareWithStaff:
             attachments=tuple(attachments_of(ctx.inbound.raw)) if state.relayed_to else (),
         )
         head = body.split("-----")[0].strip()
-        queue_staff_mail(ctx, ticket, mail, kind=STAFF_ANSWER_COPY, head=head)
+        queue_staff_mail(StaffOutbox.of(ctx), ticket, mail, kind=STAFF_ANSWER_COPY, head=head)
         ctx.journey.record("staff", "shared", f"{writer}'s mail to {', '.join(to)}")
 
 
