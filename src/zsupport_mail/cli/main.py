@@ -29,6 +29,7 @@ from zsupport_mail.cli.messages import (
     cmd_outbox_list,
 )
 from zsupport_mail.cli.outage import cmd_outage_announce
+from zsupport_mail.cli.phone import add_open_command
 from zsupport_mail.cli.sla import cmd_credits, cmd_sla_due, cmd_sla_report
 from zsupport_mail.cli.system import (
     cmd_check_config,
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         json_flag=True,
     )
     show.add_argument("number")
+    add_open_command(tickets)
 
     outbox = sub.add_parser("outbox", help="outgoing mail").add_subparsers(
         dest="outbox", required=True

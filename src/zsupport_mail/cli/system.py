@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from zsupport_mail.cli.common import EXIT_FAILURE, CommandError, open_db, print_json
@@ -31,14 +32,40 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         "max_messages_per_ip_per_minute": settings.security.max_messages_per_ip_per_minute,
         "max_messages_per_sender_per_hour": settings.security.max_messages_per_sender_per_hour,
         "rate_limit_exempt_ips": [str(n) for n in settings.security.rate_limit_exempt_ips],
+        "staff_queue_addresses": list(settings.staff.queue_addresses),
+        "staff_pager_addresses": list(settings.staff.pager_addresses),
+        "staff_timezone": settings.staff.timezone,
     }
+    warnings = staff_warnings(settings)
     if args.json:
-        print_json({"ok": True, **summary})
+        print_json({"ok": True, **summary, "warnings": warnings})
     else:
         print(f"{settings.source}: OK")
         for key, value in summary.items():
             print(f"  {key}: {value}")
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def staff_warnings(settings: Settings) -> list[str]:
+    """What staff would miss with this config: copies and alerts with nowhere to go."""
+    staff = settings.staff
+    if not staff.queue_addresses:
+        where = (
+            "only to a ticket's assignee, when assigned by address (#assign name@domain); "
+            "for other tickets SLA alerts are only logged (sla_warning, sla_breach)"
+        )
+        return [
+            "no staff queue address ([staff] addresses and queue_addresses are empty): "
+            f"copies of client mail and SLA alerts go {where}"
+        ]
+    if not staff.pager_addresses:
+        return [
+            "no [staff] pager_addresses: critical tickets and SLA breaches reach the queue "
+            f"({', '.join(staff.queue_addresses)}) by mail only"
+        ]
+    return []
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

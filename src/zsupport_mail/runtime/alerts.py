@@ -46,11 +46,21 @@ def queue_alert(
     sla_breach, written by the caller) is then the only trace, and check-config warns.
     """
     settings = outbox.settings
-    alerts = []
-    for key in keys:
+    highest: dict[str, str] = {}  # per target, only the furthest threshold passed is told
+    for key in keys:  # in the order passed: 75, 90, breach
         target, _, level = key.partition(":")
-        due = ticket.response_due_at if target == "response" else ticket.restoration_due_at
-        alerts.append({"target": target, "level": level, "due": staff_time(due, settings)})
+        highest[target] = level
+    alerts = [
+        {
+            "target": target,
+            "level": level,
+            "due": staff_time(
+                ticket.response_due_at if target == "response" else ticket.restoration_due_at,
+                settings,
+            ),
+        }
+        for target, level in highest.items()
+    ]
     breach = any(a["level"] == "breach" for a in alerts)
     to = alert_recipients(outbox, ticket, breach)
     if not to:
@@ -69,6 +79,7 @@ def queue_alert(
             "assignee": ticket.assignee,
             "critical": ticket.critical,
             "portal": portal.replace("{number}", ticket.number) if portal else None,
+            "targets": list(highest),
         },
     )
     prefix = BREACH_PREFIX if breach else WARNING_PREFIX
