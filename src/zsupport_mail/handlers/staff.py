@@ -20,7 +20,7 @@ from zsupport_mail.handlers.clocks import calendar_for, close_pending
 from zsupport_mail.handlers.commands import Command, hours, parse_commands, portion
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.mail.attachments import attachments_of
+from zsupport_mail.mail.attachments import attachments_in
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import split_reply
 
@@ -190,7 +190,7 @@ class RelayReply:
                 kind="staff_reply",
                 automatic=False,
                 thread_index=msg.first_header("thread-index"),
-                attachments=tuple(attachments_of(ctx.inbound.raw)),
+                attachments=tuple(attachments_in(ctx.inbound.raw, msg.attachments)),
             ),
         )
         if ticket.first_response_at is None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from zsupport_mail.db.models import Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.mail.attachments import attachments_of, split_by_size
+from zsupport_mail.mail.attachments import carried_attachments
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.replies import one_line
 from zsupport_mail.mail.staffmail import (
@@ -192,8 +192,8 @@ class CopyToStaff:
             if not settings.staff.addresses:  # check-config warns about this set-up too
                 ctx.journey.record("staff", "none", "no staff address is configured for copies")
             return
-        carried, listed = split_by_size(
-            attachments_of(ctx.inbound.raw), settings.staff.copy_attachment_max_bytes
+        carried, listed = carried_attachments(
+            ctx.inbound.raw, msg.attachments, settings.staff.copy_attachment_max_bytes
         )
         writer = writer_name(ctx, msg)
         client = ticket.client.name if ticket.client else ""
@@ -212,7 +212,7 @@ class CopyToStaff:
             if settings.staff.portal_url
             else None,
             "carried": [p.filename for p in carried],
-            "listed": [f"{p.filename} ({len(p.data):,} bytes)" for p in listed],
+            "listed": [f"{a.filename} ({a.size:,} bytes)" for a in listed],
             "limit": _limit(settings),
         }
         body = ctx.renderer.render(

@@ -18,7 +18,7 @@ from zsupport_mail.handlers.staff_copy import (
     staff_message_id,
 )
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.mail.attachments import attachments_of
+from zsupport_mail.mail.attachments import attachments_in
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.replies import one_line
 from zsupport_mail.mail.staffmail import StaffMail, recipients, staff_subject
@@ -67,7 +67,9 @@ class ShareWithStaff:
             body=body,
             message_id=staff_message_id(ctx.settings, ticket.number),
             answers=(_answered(msg, ctx) or last_staff_mail(ctx, ticket), ()),
-            attachments=tuple(attachments_of(ctx.inbound.raw)) if state.relayed_to else (),
+            attachments=tuple(attachments_in(ctx.inbound.raw, msg.attachments))
+            if state.relayed_to
+            else (),
         )
         head = body.split("-----")[0].strip()
         queue_staff_mail(StaffOutbox.of(ctx), ticket, mail, kind=STAFF_ANSWER_COPY, head=head)

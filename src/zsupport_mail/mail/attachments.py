@@ -7,13 +7,15 @@ the raw bytes and attaches them to a mail we build.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.policy import compat32
+
+from zsupport_mail.mail.message import AttachmentInfo
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,23 @@ def _printable(name: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in name).split())
 
 
-def split_by_size(payloads: list[Payload], limit: int) -> tuple[list[Payload], list[Payload]]:
-    """(carried, only listed): each attachment rides along if it is at most limit bytes."""
-    carried = [p for p in payloads if len(p.data) <= limit]
-    return carried, [p for p in payloads if len(p.data) > limit]
+def attachments_in(raw: bytes, infos: Sequence[AttachmentInfo]) -> list[Payload]:
+    """The attachments' bytes; the raw message is not parsed again when it has none."""
+    return attachments_of(raw) if infos else []
+
+
+def carried_attachments(
+    raw: bytes, infos: Sequence[AttachmentInfo], limit: int
+) -> tuple[list[Payload], list[AttachmentInfo]]:
+    """(the attachments of at most limit bytes, with their bytes; the larger ones, listed).
+
+    The raw message is parsed again only when something will be carried: a mail whose only
+    attachment is a 25 MB trace is never decoded a second time (slim.py says why that costs).
+    """
+    listed = [a for a in infos if a.size > limit]
+    if len(listed) == len(infos):
+        return [], listed
+    return [p for p in attachments_of(raw) if len(p.data) <= limit], listed
 
 
 def with_attachments(text: Message, payloads: Iterable[Payload]) -> Message:
