@@ -70,13 +70,15 @@ def with_attachment(raw: bytes, name: str, data: bytes) -> bytes:
     return message.as_bytes(policy=SMTP)
 
 
-def staff_answer(copy: EmailMessage, sender: str, body: str, **attach: bytes) -> bytes:
-    """What a mail client sends for "reply all" on the copy."""
+def staff_answer(
+    copy: EmailMessage, sender: str, body: str, *, reply_all: bool = False, **attach: bytes
+) -> bytes:
+    """What a mail client sends for "reply" (or "reply all") on the copy."""
     reply = EmailMessage()
     reply["From"] = f"Tom Tech <{sender}>"
     reply["To"] = copy["Reply-To"]
     others = [a.strip() for a in str(copy["To"]).split(",") if a.strip() != sender]
-    if others:
+    if others and reply_all:
         reply["Cc"] = ", ".join(others)
     reply["Subject"] = "Re: " + str(copy["Subject"])
     reply["Message-ID"] = f"<answer-{len(body)}@zsupport.example>"
@@ -130,6 +132,15 @@ def test_report_reaches_both_staff_and_the_answer_goes_round(make_settings, sess
     assert str(seen_mail["In-Reply-To"]).strip() == str(copy["Message-ID"]).strip()
     assert "We fixed the trunk" in text_of(seen_mail)
     assert "dana@acmedental.example" in text_of(seen_mail)
+
+
+def test_reply_all_is_not_copied_twice_to_those_it_reached(make_settings, sessions):
+    pipeline = make_pipeline(make_settings, sessions)
+    ingest(pipeline, make_mail())
+    copy = parse(sent(sessions, "staff_copy")[0])
+    ingest(pipeline, staff_answer(copy, TOM, "On it.", reply_all=True))
+    assert [r.to_addrs for r in sent(sessions, "staff_reply")] == [["dana@acmedental.example"]]
+    assert sent(sessions, "staff_answer_copy") == []  # Ann was copied by Tom himself
 
 
 def test_note_reaches_the_other_staff_only(make_settings, sessions):

@@ -2,9 +2,9 @@
 
 A staff member answers a ticket from their own mail client; the client gets the answer from
 the support address (relay_reply). So that the rest of the team sees the whole thread, the
-assignee and the queue addresses, except the writer, get a copy of what went to the client,
-threaded under the staff copy that was answered. A ``#note`` (commands only, or a note) is
-shared the same way and never reaches the client.
+assignee and the queue addresses get a copy of what went to the client, threaded under the
+staff copy that was answered; the writer and anyone they copied (reply-all) already have it.
+A ``#note`` (commands only, or a note) is shared the same way and never reaches the client.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ class ShareWithStaff:
             return
         if ctx.disposition.action != "appended":
             return
-        to = recipients(ctx.settings, ticket.assignee, leave_out=msg.from_addr)
+        # Whoever the writer copied (reply-all on a staff copy) already has the mail.
+        already = {msg.from_addr, *msg.to, *msg.cc}
+        to = [a for a in recipients(ctx.settings, ticket.assignee) if a not in already]
         if not to:
             return
         writer = one_line(msg.from_name or msg.from_addr)

@@ -54,7 +54,8 @@ def recipients(settings: Settings, assignee: str | None, *, leave_out: str = "")
         else:
             found += sorted(a for a in staff.addresses if a.partition("@")[0] == wanted)
     found += staff.queue_addresses
-    return [a for a in dict.fromkeys(found) if a != leave_out.lower()]
+    own = {*settings.smtp.addresses, settings.outbound.from_address, leave_out.lower()}
+    return [a for a in dict.fromkeys(found) if a not in own]  # never mail ourselves: a loop
 
 
 @dataclass(frozen=True)
