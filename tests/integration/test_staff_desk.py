@@ -231,7 +231,14 @@ def test_alerts_have_their_prefix_staff_times_and_one_mail_per_tick(make_setting
     assert tick(pipeline, sessions, clock) == ["response:90", "response:breach"]
     breach_row = sent(sessions, "sla_warning")[-1]
     assert len(sent(sessions, "sla_warning")) == 2
-    assert breach_row.to_addrs == [ANN, TOM, PAGER]
+    assert breach_row.to_addrs == [ANN, TOM]
+    [paged] = sent(sessions, "staff_page")  # the breach, as one line for an SMS gateway
+    assert paged.to_addrs == [PAGER]
+    assert paged.subject == "[SLA BREACH] [ZS-000001] Phones drop calls after 30 seconds"
+    assert text_of(parse(paged)).strip() == (
+        "ZS-000001 (Acme Dental): response BREACHED, was due "
+        "Tue 24 Nov 2026 19:00 GMT (Europe/London)"
+    )
     breach = parse(breach_row)
     assert breach["Subject"] == "[SLA BREACH] [ZS-000001] Phones drop calls after 30 seconds"
     body = text_of(breach)
@@ -257,5 +264,12 @@ def test_critical_report_pages(make_settings, sessions):
     pipeline = make_pipeline(make_settings, sessions, sla=sla, pager_addresses=[PAGER])
     ingest(pipeline, make_mail(subject="System down: no calls at all"))
     [copy] = sent(sessions, "staff_copy")
-    assert copy.to_addrs == [ANN, TOM, PAGER]
+    assert copy.to_addrs == [ANN, TOM]
     assert "Critical:     yes" in text_of(parse(copy))
+    [paged] = sent(sessions, "staff_page")
+    assert paged.to_addrs == [PAGER]
+    assert paged.subject.startswith("[CRITICAL] [ZS-000001] System down")
+    line = text_of(parse(paged))
+    assert line.startswith("Dana Smith (Acme Dental): ")
+    assert len(line.strip()) <= 300 and "\n" not in line.strip()
+    assert list(parse(paged).iter_attachments()) == []

@@ -6,7 +6,7 @@ reply to. The copy goes to the ticket's assignee and the queue addresses
 address as Reply-To, under ``[ZS-000123] <subject>``, threaded under the ticket's earlier staff
 mail and signed for staff (a reply to it proves the writer got staff mail). It opens with a head
 (who wrote, role, intake state, targets in the staff's time zone) and carries the client's
-text and attachments. Critical tickets' first reports also page ``[staff] pager_addresses``.
+text and attachments. A new critical ticket also pages ``[staff] pager_addresses`` (one line).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from zsupport_mail.db.models import Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.mail.attachments import carried_attachments
-from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.mail.attachments import Payload, carried_attachments
+from zsupport_mail.mail.message import AttachmentInfo, ParsedMessage
 from zsupport_mail.mail.replies import one_line
 from zsupport_mail.mail.staffmail import (
     StaffMail,
@@ -35,6 +35,8 @@ from zsupport_mail.scoring.types import ITEM_LABELS
 from zsupport_mail.settings import Settings
 
 STAFF_COPY = "staff_copy"
+PAGE = "staff_page"
+Carried = tuple[list[Payload], list[AttachmentInfo]]
 
 
 def _what(ctx: HandlerContext, state: HandlingState) -> str:
@@ -66,6 +68,8 @@ def _intake(ticket: Ticket) -> str:
 
 
 def _response(ctx: HandlerContext, ticket: Ticket) -> str:
+    if ticket.first_response_at is not None:
+        return "met " + staff_time(ticket.first_response_at, ctx.settings)
     if ticket.sla_started_at is None:
         return "clock not started (it starts when the report is complete)"
     return "target " + staff_time(ticket.response_due_at, ctx.settings)
@@ -74,6 +78,8 @@ def _response(ctx: HandlerContext, ticket: Ticket) -> str:
 def _restoration(ctx: HandlerContext, ticket: Ticket) -> str:
     if not ticket.critical:
         return "none (not critical)"
+    if ticket.restored_at is not None:
+        return "met " + staff_time(ticket.restored_at, ctx.settings)
     if ticket.sla_started_at is None:
         return "clock not started (it starts when the report is complete)"
     return "target " + staff_time(ticket.restoration_due_at, ctx.settings)
@@ -170,6 +176,48 @@ def _limit(settings: Settings) -> str:
     return f"{size / 1_000_000:g} MB" if size >= 1_000_000 else f"{size:,} bytes"
 
 
+def page(outbox: StaffOutbox, ticket: Ticket, prefix: str, line: str) -> list[str]:
+    """A short mail (no head, no attachments) for ``[staff] pager_addresses``; returns them.
+
+    A pager is often an SMS gateway: it gets one line, under ``<prefix> [ZS-000123] subject``.
+    """
+    to = list(outbox.settings.staff.pager_addresses)
+    if to:
+        mail = StaffMail(
+            display=f"{outbox.settings.staff.support_name} pager",
+            to=to,
+            subject=staff_subject(ticket.number, ticket.subject, prefix),
+            body=one_line(line)[:300] + "\n",
+            message_id=staff_message_id(outbox.settings, ticket.number),
+        )
+        queue_staff_mail(outbox, ticket, mail, kind=PAGE, head=mail.body.strip())
+    return to
+
+
+def _head(
+    ctx: HandlerContext, state: HandlingState, ticket: Ticket, writer: str, attachments: Carried
+) -> dict[str, object]:
+    """What the staff copy's head shows (templates/staff_copy.txt.j2)."""
+    carried, listed = attachments
+    portal = ctx.settings.staff.portal_url
+    return {
+        "writer": writer,
+        "number": ticket.number,
+        "what": _what(ctx, state),
+        "client": ticket.client.name,
+        "contact": _contact(ctx),
+        "intake": _intake(ticket),
+        "response": _response(ctx, ticket),
+        "restoration": _restoration(ctx, ticket),
+        "critical": ticket.critical,
+        "assignee": ticket.assignee,
+        "portal": portal.replace("{number}", ticket.number) if portal else None,
+        "carried": [p.filename for p in carried],
+        "listed": [f"{a.filename} ({a.size:,} bytes)" for a in listed],
+        "limit": _limit(ctx.settings),
+    }
+
+
 @dataclass(frozen=True)
 class CopyToStaff:
     """The client's message, with a head and its attachments, to the assignee and the queue."""
@@ -182,54 +230,37 @@ class CopyToStaff:
         sender = ctx.assessment.context.sender
         if ticket is None or sender.staff or ctx.assessment.automatic is not None:
             return
-        settings = ctx.settings
-        to = recipients(settings, ticket.assignee)
-        pager = list(settings.staff.pager_addresses) if ticket.critical else []
-        if ctx.disposition.action != "created":
-            pager = []  # the pager hears of a critical ticket once, when it opens
-        to += [a for a in pager if a not in to]
-        if not to:
-            if not settings.staff.addresses:  # check-config warns about this set-up too
-                ctx.journey.record("staff", "none", "no staff address is configured for copies")
-            return
-        carried, listed = carried_attachments(
+        outbox = StaffOutbox.of(ctx)
+        to = recipients(ctx.settings, ticket.assignee)
+        if to:
+            self._copy(msg, ctx, state, ticket, to)
+        elif not ctx.settings.staff.addresses:  # check-config warns about this set-up too
+            ctx.journey.record("staff", "none", "no staff address is configured for copies")
+        if ticket.critical and ctx.disposition.action == "created":  # paged once, at opening
+            line = f"{writer_name(ctx, msg)} ({ticket.client.name}): {msg.text}"
+            if paged := page(outbox, ticket, "[CRITICAL]", line):
+                ctx.journey.record("staff", "paged", ", ".join(paged))
+
+    @staticmethod
+    def _copy(
+        msg: ParsedMessage, ctx: HandlerContext, state: HandlingState, ticket: Ticket, to: list[str]
+    ) -> None:
+        settings, outbox = ctx.settings, StaffOutbox.of(ctx)
+        writer = writer_name(ctx, msg)
+        attachments = carried_attachments(
             ctx.inbound.raw, msg.attachments, settings.staff.copy_attachment_max_bytes
         )
-        writer = writer_name(ctx, msg)
-        client = ticket.client.name if ticket.client else ""
-        head = {
-            "writer": writer,
-            "number": ticket.number,
-            "what": _what(ctx, state),
-            "client": client,
-            "contact": _contact(ctx),
-            "intake": _intake(ticket),
-            "response": _response(ctx, ticket),
-            "restoration": _restoration(ctx, ticket),
-            "critical": ticket.critical,
-            "assignee": ticket.assignee,
-            "portal": settings.staff.portal_url.replace("{number}", ticket.number)
-            if settings.staff.portal_url
-            else None,
-            "carried": [p.filename for p in carried],
-            "listed": [f"{a.filename} ({a.size:,} bytes)" for a in listed],
-            "limit": _limit(settings),
-        }
-        body = ctx.renderer.render(
-            STAFF_COPY,
-            {**head, "text": (state.stored.body_text if state.stored else msg.text).strip()},
-        )
-        parent = last_staff_mail(ctx, ticket)
+        marker = f"----- {writer} wrote -----"
+        text = (state.stored.body_text if state.stored else msg.text).strip()
+        head = ctx.renderer.render(STAFF_COPY, _head(ctx, state, ticket, writer, attachments))
         mail = StaffMail(
-            display=f"{writer} ({client}) via {settings.staff.support_name}",
+            display=f"{writer} ({ticket.client.name}) via {settings.staff.support_name}",
             to=to,
             subject=staff_subject(ticket.number, msg.subject or ticket.subject),
-            body=body,
+            body=f"{head}\n{marker}\n{text}\n",
             message_id=staff_message_id(settings, ticket.number),
-            answers=(parent, ()),
-            attachments=tuple(carried),
+            answers=(last_staff_mail(ctx, ticket), ()),
+            attachments=tuple(attachments[0]),
         )
-        queue_staff_mail(
-            StaffOutbox.of(ctx), ticket, mail, kind=STAFF_COPY, head=body.split("-----")[0].strip()
-        )
+        queue_staff_mail(outbox, ticket, mail, kind=STAFF_COPY, head=head.strip())
         ctx.journey.record("staff", "copied", f"{_what(ctx, state)} to {', '.join(to)}")

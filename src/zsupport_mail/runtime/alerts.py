@@ -6,8 +6,9 @@ quiet night. The subject starts with ``[SLA BREACH]`` or ``[SLA warning]`` befor
 ``[ZS-000123]``, so a mail filter or an SMS gateway can route alerts apart from copies of
 client mail; times are shown in ``[staff] timezone``. Alerts go to the ticket's assignee and
 the queue addresses; breaches, and any alert on a critical ticket, also go to
-``[staff] pager_addresses``. The Message-ID is signed for staff, like a staff copy, and the
-alert threads under the ticket's last staff mail, so answering the alert answers the client.
+``[staff] pager_addresses`` as one line (an SMS gateway). The Message-ID is signed for staff,
+like a staff copy, and the alert threads under the ticket's last staff mail, so answering the
+alert answers the client.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.staff_copy import (
     StaffOutbox,
     latest_staff_mail,
+    page,
     queue_staff_mail,
     staff_message_id,
 )
@@ -27,14 +29,6 @@ from zsupport_mail.mail.staffmail import StaffMail, recipients, staff_subject, s
 log = structlog.get_logger("zsupport_mail.runtime.alerts")
 ALERT_KIND = "sla_warning"  # the outbox kind and template name, as before alerts were grouped
 BREACH_PREFIX, WARNING_PREFIX = "[SLA BREACH]", "[SLA warning]"
-
-
-def alert_recipients(outbox: StaffOutbox, ticket: Ticket, breach: bool) -> list[str]:
-    """Assignee and queue; the pager too for a breach or a critical ticket."""
-    to = recipients(outbox.settings, ticket.assignee)
-    if breach or ticket.critical:
-        to += [a for a in outbox.settings.staff.pager_addresses if a not in to]
-    return to
 
 
 def queue_alert(
@@ -62,10 +56,28 @@ def queue_alert(
         for target, level in highest.items()
     ]
     breach = any(a["level"] == "breach" for a in alerts)
-    to = alert_recipients(outbox, ticket, breach)
-    if not to:
+    prefix = BREACH_PREFIX if breach else WARNING_PREFIX
+    to = recipients(settings, ticket.assignee)
+    if to:
+        _mail(outbox, renderer, ticket, alerts, prefix, to)
+    paged = []
+    if breach or ticket.critical:
+        paged = page(outbox, ticket, prefix, _pager_line(ticket, alerts))
+    if not to and not paged:
         log.warning("sla_alert_unsent", ticket=ticket.number, reason="no staff address")
-        return []
+    return [*to, *paged]
+
+
+def _mail(
+    outbox: StaffOutbox,
+    renderer: ReplyRenderer,
+    ticket: Ticket,
+    alerts: list[dict[str, str]],
+    prefix: str,
+    to: list[str],
+) -> None:
+    """The alert mail for assignee and queue, threaded under the ticket's last staff mail."""
+    settings = outbox.settings
     portal = settings.staff.portal_url
     body = renderer.render(
         ALERT_KIND,
@@ -79,10 +91,9 @@ def queue_alert(
             "assignee": ticket.assignee,
             "critical": ticket.critical,
             "portal": portal.replace("{number}", ticket.number) if portal else None,
-            "targets": list(highest),
+            "targets": [a["target"] for a in alerts],
         },
     )
-    prefix = BREACH_PREFIX if breach else WARNING_PREFIX
     mail = StaffMail(
         display=f"SLA alert via {settings.staff.support_name}",
         to=to,
@@ -93,4 +104,13 @@ def queue_alert(
     )
     head = body.split("\n\n")[0].strip()
     queue_staff_mail(outbox, ticket, mail, kind=ALERT_KIND, head=head)
-    return to
+
+
+def _pager_line(ticket: Ticket, alerts: list[dict[str, str]]) -> str:
+    """One line for an SMS: which targets, how far, when due (in the staff's zone)."""
+    told = "; ".join(
+        f"{a['target']} {'BREACHED, was due' if a['level'] == 'breach' else a['level'] + '%, due'}"
+        f" {a['due']}"
+        for a in alerts
+    )
+    return f"{ticket.number} ({ticket.client.name}): {told}"
