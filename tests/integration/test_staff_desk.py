@@ -271,5 +271,6 @@ def test_critical_report_pages(make_settings, sessions):
     assert paged.subject.startswith("[CRITICAL] [ZS-000001] System down")
     line = text_of(parse(paged))
     assert line.startswith("Dana Smith (Acme Dental): ")
-    assert len(line.strip()) <= 300 and "\n" not in line.strip()
+    assert len(line.strip()) <= 300
+    assert "\n" not in line.strip()
     assert list(parse(paged).iter_attachments()) == []

@@ -178,6 +178,8 @@ def test_bad_staff_desk_values_are_named(tmp_path):
         )
     )
     text = "\n".join(found)
-    assert "staff.timezone" in text and "Mars/Olympus" in text
-    assert "staff.portal_url" in text and "{number}" in text
+    assert "staff.timezone" in text
+    assert "Mars/Olympus" in text
+    assert "staff.portal_url" in text
+    assert "{number}" in text
     assert "staff.queue_addresses" in text
