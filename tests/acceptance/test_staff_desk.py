@@ -170,3 +170,33 @@ def test_check_config_warns_when_no_staff_address_is_configured(tmp_path, db_url
     assert result.returncode == 0, result.stderr
     [warning] = json.loads(result.stdout)["warnings"]
     assert "SLA alerts go only to a ticket's assignee" in warning
+
+
+def test_postfix_redirects_a_staff_reply_all_that_names_the_client(postfix_factory, relay):
+    """OPERATIONS.md's advice, on a real Postfix: staff mail to a client domain goes to the
+    support address only (permit_mynetworks stands in for permit_sasl_authenticated)."""
+    postfix = postfix_factory(
+        relay.port,
+        extra_main_cf=(
+            "smtpd_recipient_restrictions = check_recipient_access "
+            "texthash:{config_dir}/client_domains, permit_mynetworks, reject\n"
+        ),
+        files={"client_domains": f"acmedental.example REDIRECT {SUPPORT}\n"},
+    )
+    answer = EmailMessage()
+    answer["From"] = f"Tom Tech <{TOM}>"
+    answer["To"] = CLIENT
+    answer["Cc"] = f"{SUPPORT}, {ANN}"
+    answer["Subject"] = "Re: [Z-Support #ZS-000001] Phones"
+    answer.set_content("Try again now.")
+    with smtplib.SMTP(postfix.host, postfix.port) as staff_mta:
+        staff_mta.sendmail(TOM, [CLIENT, SUPPORT, ANN], answer.as_bytes(policy=SMTP))
+    [delivered] = relay.wait_for(1)
+    assert delivered.rcpt_tos == [SUPPORT]
+    postfix.wait_for_empty_queue()
+    assert len(relay.deliveries) == 1
+
+    # Mail that names no client domain is not touched.
+    with smtplib.SMTP(postfix.host, postfix.port) as staff_mta:
+        staff_mta.sendmail(TOM, [ANN], answer.as_bytes(policy=SMTP))
+    assert relay.wait_for(2)[1].rcpt_tos == [ANN]
