@@ -161,7 +161,11 @@ def test_every_client_message_is_copied_to_assignee_and_queue(make_settings, ses
     ingest(pipeline, make_mail(body=TERSE_REPORT))
     [first] = sent(sessions, "staff_copy")
     assert first.to_addrs == ["queue@zsupport.example"]
-    assert "Intake:       awaiting information; missing:" in text_of(parse(first))
+    assert (
+        "Intake:       awaiting information; missing: Board serial number; Appliance serial "
+        "number; Software version; Can the issue be reproduced; Call example(s); client's "
+        "internal ticket number\n"
+    ) in text_of(parse(first))
     ingest(pipeline, staff_answer(parse(first), TOM, "#assign tom\n#note\nmine"))
     ingest(
         pipeline,

@@ -60,10 +60,16 @@ def _contact(ctx: HandlerContext) -> str:
     return f"{one_line(contact.name)} <{contact.email}>, {contact.role} ({role})"
 
 
+def _short(label: str) -> str:
+    """ "Call example(s): date/time, ..." -> "Call example(s)": one line for all items."""
+    short = label.split(" (")[0].split("?")[0].split(":")[0]
+    return "client's " + short[5:] if short.startswith("Your ") else short
+
+
 def _intake(ticket: Ticket) -> str:
     if ticket.status == "awaiting_info":
-        missing = [ITEM_LABELS.get(k, k) for k in ticket.notified_missing or []]
-        return "awaiting information; missing: " + ", ".join(missing)
+        missing = [_short(ITEM_LABELS.get(k, k)) for k in ticket.notified_missing or []]
+        return "awaiting information; missing: " + "; ".join(missing)
     return "complete" if ticket.intake_complete_at else ticket.status
 
 
@@ -206,6 +212,7 @@ def _head(
         "what": _what(ctx, state),
         "client": ticket.client.name,
         "contact": _contact(ctx),
+        "status": ticket.status,
         "intake": _intake(ticket),
         "response": _response(ctx, ticket),
         "restoration": _restoration(ctx, ticket),
