@@ -164,7 +164,7 @@ def test_every_client_message_is_copied_to_assignee_and_queue(make_settings, ses
     assert (
         "Intake:       awaiting information; missing: Board serial number; Appliance serial "
         "number; Software version; Can the issue be reproduced; Call example(s); client's "
-        "internal ticket number\n"
+        "internal ticket number"
     ) in text_of(parse(first))
     ingest(pipeline, staff_answer(parse(first), TOM, "#assign tom\n#note\nmine"))
     ingest(
