@@ -135,6 +135,7 @@ def write_config(
     maildir: Path,
     level: str,
     smtp: dict[str, object] | None = None,
+    staff: dict[str, object] | None = None,
 ) -> Path:
     """Write a config made from the example: our database, maildir, log level and clients.
 
@@ -148,6 +149,7 @@ def write_config(
         "outbound": {"mode": "maildir", "maildir": str(maildir)},
         "logging": {"level": level},
         "smtp": {"host": "127.0.0.1", **(smtp or {})},
+        **({"staff": staff} if staff else {}),
     }
     base = _set_keys(_without_clients(EXAMPLE_CONFIG.read_text(encoding="utf-8")), settings)
     text = base + "\n" + (corpus_dir / "clients.toml").read_text(encoding="utf-8")

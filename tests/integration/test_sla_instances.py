@@ -22,8 +22,15 @@ from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.runtime.jobs import TICK_LOCK, sla_tick
 from zsupport_mail.runtime.pipeline import Pipeline
+from zsupport_mail.settings import Settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("backend", ["postgresql"])]
+
+
+@pytest.fixture
+def settings(make_settings) -> Settings:
+    """Alerts mailed to a staff queue, so they can be counted."""
+    return make_settings(staff={"queue_addresses": ["boss@staffmail.example"]})
 
 
 @pytest.fixture

@@ -69,12 +69,25 @@ def dovecot() -> Iterator[DovecotServer]:
 
 
 @pytest.fixture
-def postfix_factory() -> Iterator[Callable[[int], PostfixRelay]]:
-    """make(relay_port) starts a Postfix relaying to 127.0.0.1:relay_port; all stop at teardown."""
+def postfix_factory() -> Iterator[Callable[..., PostfixRelay]]:
+    """make(relay_port) starts a Postfix relaying to 127.0.0.1:relay_port; all stop at teardown.
+
+    ``make(port, extra_main_cf=..., files={name: text})`` adds main.cf lines and writes files
+    into its config dir first (maps such as ``texthash:{config_dir}/name``).
+    """
     with contextlib.ExitStack() as stack:
 
-        def make(relay_port: int) -> PostfixRelay:
-            relay = PostfixRelay(stack.enter_context(server_dir("postfix")), relay_port=relay_port)
+        def make(
+            relay_port: int, extra_main_cf: str = "", files: dict[str, str] | None = None
+        ) -> PostfixRelay:
+            relay = PostfixRelay(
+                stack.enter_context(server_dir("postfix")),
+                relay_port=relay_port,
+                extra_main_cf=extra_main_cf,
+            )
+            relay.config_dir.mkdir(parents=True, exist_ok=True)
+            for name, text in (files or {}).items():
+                (relay.config_dir / name).write_text(text)
             stack.callback(relay.stop)
             relay.start()
             return relay

@@ -77,8 +77,16 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 class PostfixRelay:
     """`postfix start-fg` with its own config dir; the port is picked at construction."""
 
-    def __init__(self, base_dir: Path, relay_host: str = "127.0.0.1", *, relay_port: int) -> None:
+    def __init__(
+        self,
+        base_dir: Path,
+        relay_host: str = "127.0.0.1",
+        *,
+        relay_port: int,
+        extra_main_cf: str = "",
+    ) -> None:
         self.base_dir = base_dir
+        self.extra_main_cf = extra_main_cf  # more main.cf lines; {config_dir} is filled in
         self.config_dir = base_dir / "etc"
         self.maillog = base_dir / "maillog"
         self.relay_host = relay_host
@@ -176,6 +184,7 @@ class PostfixRelay:
             MAIN_CF.format(
                 base_dir=self.base_dir, relay_host=self.relay_host, relay_port=self.relay_port
             )
+            + self.extra_main_cf.replace("{config_dir}", str(self.config_dir))
         )
         (self.config_dir / "master.cf").write_text(MASTER_CF.format(port=self.port))
 

@@ -154,3 +154,32 @@ def test_database_busy_timeout_defaults_to_30_and_is_checked(tmp_path):
     assert f"{path}: database.busy_timeout_seconds: expected an integer from 1 to 3600, got 0" in (
         problems(path)
     )
+
+
+def test_staff_queue_defaults_to_every_staff_address(tmp_path):
+    data = config_dict("sqlite:///x.db", tmp_path)
+    data["staff"] = {"addresses": ["Tom@ZSupport.example", "ann@zsupport.example"]}
+    path = tmp_path / "config.toml"
+    path.write_text(to_toml(data))
+    staff = load_settings(path).staff
+    assert staff.queue_addresses == ("ann@zsupport.example", "tom@zsupport.example")
+    assert (staff.pager_addresses, staff.timezone) == ((), "UTC")
+
+
+def test_bad_staff_desk_values_are_named(tmp_path):
+    found = problems(
+        write(
+            tmp_path,
+            staff={
+                "timezone": "Mars/Olympus",
+                "portal_url": "https://desk.example/t",
+                "queue_addresses": ["not an address"],
+            },
+        )
+    )
+    text = "\n".join(found)
+    assert "staff.timezone" in text
+    assert "Mars/Olympus" in text
+    assert "staff.portal_url" in text
+    assert "{number}" in text
+    assert "staff.queue_addresses" in text

@@ -20,6 +20,7 @@ import structlog
 from zsupport_mail import __version__
 from zsupport_mail.cli import contacts as contacts_commands
 from zsupport_mail.cli.common import EXIT_CONFIG, EXIT_FAILURE, EXIT_SCHEMA, CommandError
+from zsupport_mail.cli.files import add_file_commands
 from zsupport_mail.cli.messages import (
     cmd_ingest,
     cmd_messages_list,
@@ -29,6 +30,8 @@ from zsupport_mail.cli.messages import (
     cmd_outbox_list,
 )
 from zsupport_mail.cli.outage import cmd_outage_announce
+from zsupport_mail.cli.phone import add_open_command
+from zsupport_mail.cli.queue import add_list_filters, add_queue_commands
 from zsupport_mail.cli.sla import cmd_credits, cmd_sla_due, cmd_sla_report
 from zsupport_mail.cli.system import (
     cmd_check_config,
@@ -141,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     tickets = sub.add_parser("tickets", help="tickets").add_subparsers(
         dest="tickets", required=True
     )
-    _add(tickets, "list", cmd_tickets_list, "list tickets", json_flag=True, status=True)
+    add_list_filters(
+        _add(tickets, "list", cmd_tickets_list, "list tickets", json_flag=True, status=True)
+    )
     show = _add(
         tickets,
         "show",
@@ -150,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
         json_flag=True,
     )
     show.add_argument("number")
+    add_open_command(tickets)
+    add_queue_commands(tickets)
 
     outbox = sub.add_parser("outbox", help="outgoing mail").add_subparsers(
         dest="outbox", required=True
@@ -241,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add(messages, "list", cmd_messages_list, "list received messages (JSON)", status=True)
     mshow = _add(messages, "show", cmd_messages_show, "show a message's journey", json_flag=True)
     mshow.add_argument("id", type=int)
+    add_file_commands(messages, sub)
     again = _add(
         messages,
         "reprocess",

@@ -40,7 +40,7 @@ def authority_warnings(settings: Settings) -> list[str]:
 
 def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
     """Summarise a config that loaded; main has already exited 2 on one that did not."""
-    warnings = authority_warnings(settings)
+    warnings = authority_warnings(settings) + staff_warnings(settings)
     summary: dict[str, object] = {
         "config": str(settings.source),
         "database": settings.database.url.split("@")[-1],
@@ -58,18 +58,39 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         "max_messages_per_sender_per_hour": settings.security.max_messages_per_sender_per_hour,
         "rate_limit_exempt_ips": [str(n) for n in settings.security.rate_limit_exempt_ips],
         "staff_trusted_relays": [str(n) for n in settings.staff.trusted_relays],
-        "warnings": warnings,
+        "staff_queue_addresses": list(settings.staff.queue_addresses),
+        "staff_pager_addresses": list(settings.staff.pager_addresses),
+        "staff_timezone": settings.staff.timezone,
     }
     if args.json:
-        print_json({"ok": True, **summary})
+        print_json({"ok": True, **summary, "warnings": warnings})
     else:
         print(f"{settings.source}: OK")
         for key, value in summary.items():
-            if key != "warnings":
-                print(f"  {key}: {value}")
+            print(f"  {key}: {value}")
         for warning in warnings:
             print(f"  warning: {warning}")
     return 0
+
+
+def staff_warnings(settings: Settings) -> list[str]:
+    """What staff would miss with this config: copies and alerts with nowhere to go."""
+    staff = settings.staff
+    if not staff.queue_addresses:
+        where = (
+            "only to a ticket's assignee, when assigned by address (#assign name@domain); "
+            "for other tickets SLA alerts are only logged (sla_warning, sla_breach)"
+        )
+        return [
+            "no staff queue address ([staff] addresses and queue_addresses are empty): "
+            f"copies of client mail and SLA alerts go {where}"
+        ]
+    if not staff.pager_addresses:
+        return [
+            "no [staff] pager_addresses: critical tickets and SLA breaches reach the queue "
+            f"({', '.join(staff.queue_addresses)}) by mail only"
+        ]
+    return []
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

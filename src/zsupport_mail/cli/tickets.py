@@ -11,23 +11,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.cli.common import CommandError, open_db, print_columns, print_json
+from zsupport_mail.cli.queue import ticket_rows
 from zsupport_mail.cli.views import (
     charge_view,
     ticket_detail,
-    ticket_summary,
 )
-from zsupport_mail.db.models import Charge, Ticket
+from zsupport_mail.db.models import Charge
 from zsupport_mail.db.repos import get_ticket
 from zsupport_mail.settings import Settings
 
 
 def cmd_tickets_list(settings: Settings, args: argparse.Namespace) -> int:
-    """Every ticket in number order, optionally only one status."""
-    with open_db(settings).begin() as session:
-        query = select(Ticket).order_by(Ticket.id)
-        if args.status:
-            query = query.where(Ticket.status == args.status)
-        rows = [ticket_summary(t) for t in session.scalars(query)]
+    """Every ticket in number order, filtered by status, client, assignee, text or date."""
+    rows = ticket_rows(settings, args)
     if args.json:
         print_json(rows)
     else:

@@ -39,6 +39,8 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "subject": ticket.subject,
         "requester": ticket.requester_email,
         "authorized": ticket.authorized,
+        "assignee": ticket.assignee,
+        "critical": ticket.critical,
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
     }

@@ -11,6 +11,8 @@ from zsupport_mail.handlers.intake import ScoreIntake
 from zsupport_mail.handlers.messages import RecordMessage
 from zsupport_mail.handlers.replies import QueueReply
 from zsupport_mail.handlers.staff import ApplyCommands, RelayReply
+from zsupport_mail.handlers.staff_copy import CopyToStaff
+from zsupport_mail.handlers.staff_share import ShareWithStaff
 from zsupport_mail.handlers.tickets import OpenTicket
 from zsupport_mail.handlers.types import (
     Handler,
@@ -34,6 +36,8 @@ HANDLERS: tuple[Handler, ...] = (
     UpdateClocks(),
     QueueReply(),
     RelayReply(),
+    CopyToStaff(),
+    ShareWithStaff(),
 )
 
 __all__ = ["HANDLERS", "HandlerContext", "HandlingState", "run_handlers"]

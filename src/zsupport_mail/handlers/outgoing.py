@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from zsupport_mail.db.models import OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext
+from zsupport_mail.mail.attachments import Payload
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.replies import build_reply, reply_subject
 from zsupport_mail.mail.tokens import CLIENT, make_message_id
@@ -28,6 +29,7 @@ class Outgoing:
     automatic: bool = True  # an automatic reply (Auto-Submitted, counted by the rate limit)
     thread_index: str | None = None  # Outlook's Thread-Index of the mail answered
     audience: str = CLIENT  # STAFF for mail only staff receive: a reply to it proves staff
+    attachments: tuple[Payload, ...] = ()  # files sent along (a staff answer's)
 
     @classmethod
     def answering(cls, msg: ParsedMessage, body: str, kind: str) -> Outgoing:
@@ -59,6 +61,7 @@ def send_on_ticket(
             ticket.number, domain, ctx.settings.safety.secret, audience=mail.audience
         ),
         thread_index=mail.thread_index,
+        attachments=mail.attachments,
     )
     row = queue_mail(
         ctx.session,

@@ -20,6 +20,7 @@ from zsupport_mail.handlers.clocks import calendar_for, close_pending
 from zsupport_mail.handlers.commands import Command, hours, parse_commands, portion
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
+from zsupport_mail.mail.attachments import attachments_in
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.tokens import STAFF
 from zsupport_mail.scoring.text import split_reply
@@ -128,6 +129,7 @@ class ApplyCommands:
             _apply(ctx, state.ticket, command, msg.from_addr)
         names = ", ".join(f"#{c.name} {c.argument}".strip() for c in parsed.commands) or "none"
         ctx.journey.record("commands", "applied", names)
+        state.commands_applied = names if parsed.commands else ""
         state.stored.body_text = parsed.text
         note = any(c.name == "note" for c in parsed.commands)
         state.stored.internal = note
@@ -197,11 +199,13 @@ class RelayReply:
                 kind="staff_reply",
                 automatic=False,
                 thread_index=msg.first_header("thread-index"),
+                attachments=tuple(attachments_in(ctx.inbound.raw, msg.attachments)),
             ),
         )
         if ticket.first_response_at is None:
             ticket.first_response_at = ctx.now
         state.reply_queued = True
+        state.relayed_to = tuple(to)
         ctx.journey.record(
             "reply", "relayed", f"staff reply to {', '.join(to)} as {row.message_id}"
         )

@@ -14,6 +14,8 @@ from zsupport_mail.handlers.types import HandlerContext, HandlingState, StopPipe
 from zsupport_mail.mail.message import ParsedMessage
 
 OPENING_ACTIONS = frozenset({"created", "unauthorized"})
+PHONE = "phone"  # the inbox source of a report taken by telephone (`tickets open`)
+PHONE_CRITICAL = "x-zsupport-phone-critical"  # honoured on that source only
 
 
 def allocate_ticket_id(session: Session) -> int | None:
@@ -90,7 +92,10 @@ class OpenTicket:
             ctx.session.add(ticket)
         ticket.number = ctx.settings.tickets.format_number(ticket.id)
         keyword = _critical_keyword(msg, ctx.settings.sla.critical_keywords)
-        if keyword is not None:
+        if ctx.inbound.source == PHONE and msg.first_header(PHONE_CRITICAL) == "yes":
+            ticket.critical = True  # only `tickets open --critical` makes source "phone"
+            ctx.journey.record("ticket", "critical", "phoned in as critical")
+        elif keyword is not None:
             ticket.critical = True
             ctx.journey.record("ticket", "critical", f"the report mentions {keyword!r}")
         state.ticket = ticket

@@ -51,6 +51,8 @@ class HandlingState:
     first_contact_incomplete: bool = False
     staff_error: tuple[str, ...] = ()  # unknown staff commands: tell the staff member
     relay_text: str | None = None  # a staff reply's text to relay to the client
+    relayed_to: tuple[str, ...] = ()  # who the relayed staff reply went to
+    commands_applied: str = ""  # a staff reply's commands, as applied ("#assign tom, ...")
     rma_started: bool = False
     cc_reminder: bool = False  # the client copied a staff member: remind once per ticket
     reply_queued: bool = False

@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from zsupport_mail.intake.rules import LOOP_HEADER
 from zsupport_mail.mail.addresses import domain_of
+from zsupport_mail.mail.attachments import Payload, with_attachments
 from zsupport_mail.settings import Settings
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # zsupport_mail/
@@ -76,7 +77,7 @@ def reply_subject(tag: str, original: str) -> str:
     return one_line(f"Re: {tag} {subject or '(no subject)'}")
 
 
-def _text_part(body: str) -> MIMEText:
+def text_part(body: str) -> MIMEText:
     """7bit for short-lined ASCII, quoted-printable UTF-8 otherwise: readable anywhere.
 
     Quoted-printable also wraps the lines longer than RFC 5322's 998 characters that a
@@ -104,6 +105,7 @@ def build_reply(
     automatic: bool = True,
     message_id: str | None = None,
     thread_index: str | None = None,
+    attachments: tuple[Payload, ...] = (),
 ) -> Message:
     """An outbound mail from the support address.
 
@@ -116,8 +118,9 @@ def build_reply(
         automatic: mark as an automatic reply (RFC 3834) so other robots do not answer it.
         message_id: our (signed) Message-ID; a random one when None.
         thread_index: the answered mail's Thread-Index, echoed and extended for Outlook.
+        attachments: files to send along (a staff answer's), as multipart/mixed.
     """
-    message = _text_part(body)
+    message = with_attachments(text_part(body), attachments)
     sender = settings.outbound.from_address
     message["From"] = sender
     message["To"] = to

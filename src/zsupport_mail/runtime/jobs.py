@@ -1,5 +1,6 @@
-"""Periodic SLA work: warn staff at 75% and 90% of a target and at breach, remind and auto-close
-tickets waiting on the client. Run by serve's scheduler every ``sla.tick_seconds``.
+"""Periodic SLA work: warn staff at 75% and 90% of a target and at breach (one mail per ticket
+per tick, runtime/alerts.py), remind and auto-close tickets waiting on the client. Run by
+serve's scheduler every ``sla.tick_seconds``.
 
 Each alert is sent once per ticket: its key ("response:75", "restoration:breach", "reminder",
 ...) is recorded on the ticket in the same transaction that queues the mail, so a restart or a
@@ -23,9 +24,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from zsupport_mail.db.advisory import try_xact_lock
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.clocks import calendar_for, close_pending, pending_intervals
+from zsupport_mail.handlers.staff_copy import StaffOutbox
 from zsupport_mail.mail.replies import ReplyRenderer, build_reply, reply_subject
 from zsupport_mail.queues.outbox import queue_mail
 from zsupport_mail.queues.status import OPEN_STATES
+from zsupport_mail.runtime.alerts import queue_alert
 from zsupport_mail.settings import Settings
 from zsupport_mail.sla import (
     Deadline,
@@ -133,22 +136,16 @@ def _remember(ticket: Ticket, key: str) -> None:
 def _warn(
     session: Session, settings: Settings, renderer: ReplyRenderer, ticket: Ticket, now: datetime
 ) -> list[Alert]:
-    alerts = []
-    for key, at in _due_alerts(settings, ticket, now):
+    """Every threshold passed since the last tick, in one alert mail (runtime/alerts.py)."""
+    due = _due_alerts(settings, ticket, now)
+    if not due:
+        return []
+    for key, _ in due:
         _remember(ticket, key)
+    queue_alert(StaffOutbox(session, settings, now), renderer, ticket, [key for key, _ in due])
+    alerts = []
+    for key, at in due:
         kind, _, level = key.partition(":")
-        _mail(
-            session,
-            settings,
-            renderer,
-            ticket,
-            "sla_warning",
-            sorted(settings.staff.addresses),
-            now,
-            target=kind,
-            level=level,
-            due=ticket.response_due_at if kind == "response" else ticket.restoration_due_at,
-        )
         event = "sla_breach" if level == "breach" else "sla_warning"
         log.warning(event, ticket=ticket.number, target=kind, threshold=level, at=at.isoformat())
         alerts.append(Alert(key, ticket.number, at))

@@ -104,16 +104,20 @@ class Pipeline:
         envelope_from: str | None = None,
         envelope_to: tuple[str, ...] = (),
         peer_address: str | None = None,
+        received_at: datetime | None = None,
     ) -> Outcome:
         """Store and process raw bytes in one transaction (the `ingest` command's path).
 
         The input is already durable (a file), so storing and processing can commit together;
         if processing fails, the message is stored on its own and the failure counted, exactly
-        as if it had arrived by SMTP.
+        as if it had arrived by SMTP. ``received_at`` backdates the arrival (a phoned-in
+        report, whose SLA clock starts when the call came in); the default is now.
         """
         now = self.clock()
         ident = identity(raw)
-        arrival = Arrival(source, mailbox, now, envelope_from, envelope_to, peer_address)
+        arrival = Arrival(
+            source, mailbox, received_at or now, envelope_from, envelope_to, peer_address
+        )
         try:
             with self.sessions.begin() as session:
                 existing = find_stored(session, mailbox, ident[0])

@@ -146,16 +146,26 @@ def in_networks(
 
 @dataclass(frozen=True)
 class StaffSettings:
-    """Who is staff ([staff]): listed addresses and whole domains; only staff give #commands.
+    """Who is staff ([staff]) and where staff mail goes.
 
-    The address only names whom a mail claims to be from; staff authority also needs a proof
-    (intake/authority.py). ``trusted_relays`` are our own submission hosts: mail handed to our
-    SMTP listener from one of them was submitted by staff (SMTP AUTH at that relay).
+    ``addresses`` and ``domains`` say whom a mail may claim to be from; staff authority also
+    needs a proof (intake/authority.py). ``trusted_relays`` are our own submission hosts: mail
+    handed to our SMTP listener from one of them was submitted by staff. Every client message
+    is copied to ``queue_addresses`` (default: every listed address) and the ticket's
+    assignee; critical tickets and SLA breaches also reach ``pager_addresses``. Times in staff
+    mail are shown in ``timezone``; attachments up to ``copy_attachment_max_bytes`` each ride
+    along in the copy, larger ones are only listed.
     """
 
     addresses: frozenset[str]
     domains: frozenset[str]
     trusted_relays: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    queue_addresses: tuple[str, ...] = ()
+    pager_addresses: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    support_name: str = "Z-Support"
+    copy_attachment_max_bytes: int = 5_000_000
+    portal_url: str | None = None  # "https://desk.example/tickets/{number}", once a portal runs
 
     def relayed(self, peer: str | None) -> bool:
         """Whether the SMTP client address peer is one of the trusted staff relays."""

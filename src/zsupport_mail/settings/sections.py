@@ -11,6 +11,7 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zsupport_mail.mail.addresses import (
     AddressError,
@@ -112,13 +113,47 @@ def read_staff(reader: Reader) -> StaffSettings:
             domains.add(normalize_domain(domain))
         except AddressError as exc:
             reader.problem("domains", f"expected domain names: {exc}")
+    listed = frozenset(a for a in addresses if a)
     relays = read_networks(reader, "trusted_relays", ())
-    reader.reject_unknown()
-    return StaffSettings(
-        addresses=frozenset(a for a in addresses if a),
+    queue = _address_list(reader, "queue_addresses", sorted(listed))
+    settings = StaffSettings(
+        addresses=listed,
         domains=frozenset(domains),
         trusted_relays=relays,
+        queue_addresses=queue,
+        pager_addresses=_address_list(reader, "pager_addresses", []),
+        timezone=_timezone(reader, "timezone"),
+        support_name=reader.string("support_name", "Z-Support") or "Z-Support",
+        copy_attachment_max_bytes=reader.integer(
+            "copy_attachment_max_bytes", 5_000_000, 0, 100_000_000
+        ),
+        portal_url=_portal_url(reader),
     )
+    reader.reject_unknown()
+    return settings
+
+
+def _address_list(reader: Reader, key: str, default: list[str]) -> tuple[str, ...]:
+    """A list of mail addresses, normalised and deduplicated in the order given."""
+    found = [read_address(reader, key, a) for a in reader.strings(key, default)]
+    return tuple(dict.fromkeys(a for a in found if a))
+
+
+def _timezone(reader: Reader, key: str) -> str:
+    name = reader.string(key, "UTC") or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        reader.problem(key, f"expected an IANA time zone like Europe/London, got {name!r}")
+        return "UTC"
+    return str(name)
+
+
+def _portal_url(reader: Reader) -> str | None:
+    url = reader.string("portal_url")
+    if url is not None and "{number}" not in url:
+        reader.problem("portal_url", "expected a URL template containing {number}")
+    return str(url) if url else None
 
 
 def read_processing(reader: Reader) -> ProcessingSettings:
