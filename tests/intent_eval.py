@@ -150,5 +150,7 @@ def report(name: str, result: Result) -> str:
         f"of them sure (checklist, notice, surcharge): {result.problems_charged}",
     ]
     for detail, tally in sorted(result.details.items()):
-        lines.append(f"- `{detail}` right when the kind is right: {tally.tp} of {tally.tp + tally.fn}")
+        lines.append(
+            f"- `{detail}` right when the kind is right: {tally.tp} of {tally.tp + tally.fn}"
+        )
     return "\n".join(lines)

@@ -175,6 +175,8 @@ class InboundMessage(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    kind: Mapped[str | None] = mapped_column(String(32))  # intake/kind.py's reading
+    notice_message_id: Mapped[str | None] = mapped_column(String(998))  # our notice it answers
 
     journey: Mapped[list[JourneyEvent]] = relationship(
         back_populates="inbound", order_by="JourneyEvent.id"
@@ -220,6 +222,10 @@ class Ticket(Base):
     notified_missing: Mapped[list[str] | None] = mapped_column(JSON)
     # Working the ticket (staff commands, threading).
     critical: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the opening mail was (intake/kind.py); only a problem_report carries the surcharge.
+    kind: Mapped[str] = mapped_column(
+        String(32), default="problem_report", server_default="problem_report"
+    )
     assignee: Mapped[str | None] = mapped_column(String(200))
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from zsupport_mail.intake.kind import KINDS
+
 VALID = {
     "status": "#status open|pending|restored|closed",
     "critical": "#critical",
@@ -21,6 +23,8 @@ VALID = {
     "rma": "#rma (start the return process: test as directed, then send the tracking number)",
     "credit-requested": "#credit-requested (the client asked in writing for an SLA credit)",
     "affected": "#affected 0.5 (the portion of the system affected, for restoration credits)",
+    "kind": "#kind " + "|".join(KINDS) + " (what the client's mail is; only a problem_report "
+    "keeps the incomplete-report surcharge)",
 }
 STATUSES = ("open", "pending", "restored", "closed")
 _LINE = re.compile(r"^#([a-z][a-z-]*)\b[ \t]*(.*?)[ \t]*$", re.IGNORECASE)
@@ -94,4 +98,6 @@ def _valid_argument(name: str, argument: str) -> bool:
         return bool(argument)
     if name == "affected":
         return portion(argument) is not None
+    if name == "kind":
+        return argument.lower() in KINDS
     return not argument

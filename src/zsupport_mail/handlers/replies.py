@@ -46,6 +46,19 @@ def _local(instant: datetime | None, timezone: str) -> str | None:
     return f"{local:%a %d %b %Y %H:%M} {local.tzname()} ({timezone})"
 
 
+def _kind_context(ctx: HandlerContext) -> dict[str, object]:
+    """What the mail was read as (intake/kind.py), for the receipt of a non-report."""
+    kind = ctx.assessment.kind
+    return {
+        "kind": kind.kind,
+        "kind_sure": kind.sure,
+        "network_change": kind.network_change,
+        "tickets": list(kind.tickets),
+        "tracking": list(kind.tracking),
+        "rma": kind.rma,
+    }
+
+
 def _template_context(
     msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket, state: HandlingState
 ) -> dict[str, object]:
@@ -67,6 +80,7 @@ def _template_context(
         "reason": ctx.disposition.reason,
         "cc_reminder": state.cc_reminder,
         "response_due": _local(ticket.response_due_at, ticket.client.timezone),
+        **_kind_context(ctx),
         **_scoring_context(ctx, state),
     }
 

@@ -71,14 +71,11 @@ def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) ->
     elif name == "assign":
         ticket.assignee = argument
     elif name == "waive":
-        for charge in ctx.session.scalars(
-            select(Charge).where(
-                Charge.ticket_id == ticket.id,
-                Charge.state == "pending",
-                Charge.kind == "incomplete_report_surcharge",
-            )
-        ):
-            charge.state, charge.reason = "waived", f"{charge.reason} | waived by {staff}"
+        _waive_surcharge(ctx, ticket, f"waived by {staff}")
+    elif name == "kind":
+        ticket.kind = argument.lower()
+        if ticket.kind != "problem_report":  # the contract charges reports only
+            _waive_surcharge(ctx, ticket, f"waived: #kind {ticket.kind} by {staff}")
     elif name == "ntf":
         add_charge(ctx, ticket, "no_trouble_found", f"no trouble found ({staff}): time is billable")
     elif name == "time":
@@ -89,6 +86,17 @@ def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) ->
         ticket.rma_state = "testing"
     elif name == "credit-requested":
         add_charge(ctx, ticket, "sla_credit_requested", f"written credit request noted by {staff}")
+
+
+def _waive_surcharge(ctx: HandlerContext, ticket: Ticket, why: str) -> None:
+    for charge in ctx.session.scalars(
+        select(Charge).where(
+            Charge.ticket_id == ticket.id,
+            Charge.state == "pending",
+            Charge.kind == "incomplete_report_surcharge",
+        )
+    ):
+        charge.state, charge.reason = "waived", f"{charge.reason} | {why}"
 
 
 @dataclass(frozen=True)

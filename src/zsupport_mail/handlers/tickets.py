@@ -88,8 +88,9 @@ class OpenTicket:
             ticket.client = ctx.session.get_one(Client, sender.client.id)  # pending: not lazy
             ctx.session.add(ticket)
         ticket.number = ctx.settings.tickets.format_number(ticket.id)
+        ticket.kind = ctx.assessment.kind.kind
         keyword = _critical_keyword(msg, ctx.settings.sla.critical_keywords)
-        if keyword is not None:
+        if keyword is not None and ticket.kind == "problem_report":
             ticket.critical = True
             ctx.journey.record("ticket", "critical", f"the report mentions {keyword!r}")
         state.ticket = ticket
