@@ -154,3 +154,28 @@ def report(name: str, result: Result) -> str:
             f"- `{detail}` right when the kind is right: {tally.tp} of {tally.tp + tally.fn}"
         )
     return "\n".join(lines)
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "SCORING.md"
+START, END = "<!-- intent-figures:start -->", "<!-- intent-figures:end -->"
+
+
+def figures() -> str:
+    """Both sets' figures, as docs/SCORING.md publishes them between the markers."""
+    parts = [report("Tuned set, tests/fixtures/intent", evaluate(TUNED, keep_errors=False))]
+    if (HELDOUT / "labels.json").exists():
+        held = evaluate(HELDOUT, keep_errors=False)
+        parts.append(report("Held-out set, tests/fixtures/intent_heldout", held))
+    return "\n\n".join(parts)
+
+
+def doc_figures(text: str) -> str:
+    """The figures docs/SCORING.md holds now (between the markers)."""
+    return text.split(START, 1)[1].split(END, 1)[0].strip()
+
+
+def with_figures(text: str, generated: str) -> str:
+    """The doc with its intent figures replaced by generated ones."""
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    return f"{head}{START}\n{generated}\n{END}{tail}"

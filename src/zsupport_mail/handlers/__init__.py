@@ -5,6 +5,7 @@ from __future__ import annotations
 from zsupport_mail.handlers.bounces import RecordBounce
 from zsupport_mail.handlers.charges import RecordCharges
 from zsupport_mail.handlers.clocks import UpdateClocks
+from zsupport_mail.handlers.credits import RecordCreditRequest
 from zsupport_mail.handlers.followups import RecordTracking, RemindNoCc
 from zsupport_mail.handlers.intake import ScoreIntake
 from zsupport_mail.handlers.messages import RecordMessage
@@ -28,6 +29,7 @@ HANDLERS: tuple[Handler, ...] = (
     RecordTracking(),
     RemindNoCc(),
     RecordCharges(),
+    RecordCreditRequest(),
     UpdateClocks(),
     QueueReply(),
     RelayReply(),
