@@ -38,7 +38,7 @@ def _scoring_context(ctx: HandlerContext, state: HandlingState) -> dict[str, obj
     }
 
 
-def _local(instant: datetime | None, timezone: str) -> str | None:
+def local_time(instant: datetime | None, timezone: str) -> str | None:
     """An instant as the client reads it: "Fri 27 Nov 2026 09:00 MST (America/Denver)"."""
     if instant is None:
         return None
@@ -77,9 +77,12 @@ def _template_context(
             (c.name, c.role) for c in sorted(contacts, key=lambda c: c.role, reverse=True)
         ],
         "support_address": ctx.settings.smtp.addresses[0],
+        "support_phones": ctx.settings.tickets.support_phones,
         "reason": ctx.disposition.reason,
         "cc_reminder": state.cc_reminder,
-        "response_due": _local(ticket.response_due_at, ticket.client.timezone),
+        # The mail that opened the ticket is answered "We have opened ticket ...".
+        "opened_now": ctx.disposition.action in ("created", "unauthorized"),
+        "response_due": local_time(ticket.response_due_at, ticket.client.timezone),
         **_kind_context(ctx),
         **_scoring_context(ctx, state),
     }

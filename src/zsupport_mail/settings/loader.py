@@ -17,6 +17,7 @@ from zsupport_mail.settings.clients import check_clients, read_client
 from zsupport_mail.settings.reader import REQUIRED, Reader
 from zsupport_mail.settings.schema import (
     DEFAULT_CONFIG_PATH,
+    DEFAULT_CRITICAL_KEYWORDS,
     ConfigError,
     DatabaseSettings,
     Settings,
@@ -69,7 +70,9 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         or "elapsed",
         reminder_hours=sla_table.integer("reminder_hours", 24, 1, 1000) or 24,
         auto_close_hours=sla_table.integer("auto_close_hours", 48, 2, 2000) or 48,
-        critical_keywords=tuple(k.lower() for k in sla_table.strings("critical_keywords")),
+        critical_keywords=tuple(
+            k.lower() for k in sla_table.strings("critical_keywords", DEFAULT_CRITICAL_KEYWORDS)
+        ),
     )
     if sla.reminder_hours >= sla.auto_close_hours:
         sla_table.problem("reminder_hours", "expected fewer hours than sla.auto_close_hours")

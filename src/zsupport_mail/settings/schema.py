@@ -113,6 +113,30 @@ class OutboundSettings:
     retry_max_seconds: int
 
 
+# The contract's support lines (Option #2 - Support), for mail telling clients how to call.
+DEFAULT_SUPPORT_PHONES = (
+    "Denver, Colorado: (303) 957-2884, option 2",
+    "Kansas City, Kansas: (913) 204-0482, option 2",
+    "Fort Collins, Colorado: (970) 212-1411, option 2",
+    "San Diego, California: (619) 436-5000, option 2",
+)
+# How clients write that everything is down; a new problem report saying one is critical.
+DEFAULT_CRITICAL_KEYWORDS = (
+    "phones down",
+    "phones are down",
+    "phones are all down",
+    "system down",
+    "system is down",
+    "cannot make or receive calls",
+    "can't make or receive calls",
+    "can not make or receive calls",
+    "no calls in or out",
+    "no incoming or outgoing calls",
+    "no inbound or outbound calls",
+    "totalausfall",
+)
+
+
 @dataclass(frozen=True)
 class TicketSettings:
     """How tickets are numbered and tagged in subjects ([tickets]), and how long one reopens."""
@@ -121,6 +145,7 @@ class TicketSettings:
     number_width: int
     subject_tag: str
     reopen_days: int = 14
+    support_phones: tuple[str, ...] = DEFAULT_SUPPORT_PHONES  # how to reach us in an outage
 
     def format_number(self, ticket_id: int) -> str:
         """The public ticket number for a database id, e.g. ``ZS-000123``."""
@@ -163,7 +188,8 @@ class SlaSettings:
     restoration_measure: str = "elapsed"  # the contract's plain "Hours"; or "business"
     reminder_hours: int = 24  # business hours waiting on the client before a reminder
     auto_close_hours: int = 48  # business hours waiting on the client before closing
-    critical_keywords: tuple[str, ...] = ()  # a new report mentioning one is critical at once
+    # a new problem report mentioning one is critical at once
+    critical_keywords: tuple[str, ...] = DEFAULT_CRITICAL_KEYWORDS
 
     def policy(self) -> SlaPolicy:
         """The contract's numbers with this configuration's choices."""

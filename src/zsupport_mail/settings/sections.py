@@ -28,6 +28,7 @@ from zsupport_mail.settings.reader import (
 )
 from zsupport_mail.settings.schema import (
     DEFAULT_EXEMPT_NETWORKS,
+    DEFAULT_SUPPORT_PHONES,
     IMAP_TLS_MODES,
     OUTBOUND_MODES,
     SUBJECT_TAG_FIELD,
@@ -98,6 +99,7 @@ def read_tickets(reader: Reader) -> TicketSettings:
         number_width=reader.integer("number_width", 6, 1, 12),
         subject_tag=tag or "[Z-Support #{number}]",
         reopen_days=reader.integer("reopen_days", 14, 0, 3650),
+        support_phones=reader.strings("support_phones", DEFAULT_SUPPORT_PHONES),
     )
     reader.reject_unknown()
     return settings
