@@ -92,6 +92,8 @@ def _details(result: Result, label: dict[str, Any], reading: KindReading) -> lis
         checks.append(("notice", reading.notice, label["notice"]))
     if label["kind"] == "scheduling_request":
         checks.append(("network_change", reading.network_change, label["network_change"]))
+        asked = reading.requested_date.isoformat() if reading.requested_date else None
+        checks.append(("requested_date", asked, label["requested_date"]))
     if label["kind"] == "credit_request":
         checks.append(("tickets", set(reading.tickets), set(label["tickets"])))
     if label["kind"] == "rma_shipment":

@@ -215,3 +215,27 @@ def test_credit_request_is_recorded_on_the_ticket_it_names(pipeline, sessions):
         ).all()
     assert requested == ["ZS-000001"]
     assert journey == ["ZS-000777: not this client's"]
+
+
+@pytest.mark.parametrize(("days_ahead", "remark"), [(3, True), (20, False)])
+def test_scheduling_request_on_short_notice_is_told_so_politely(
+    pipeline, sessions, days_ahead, remark
+):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    day = (utc_now().astimezone(ZoneInfo("America/Denver")) + timedelta(days=days_ahead)).date()
+    outcome = ingest(
+        pipeline,
+        make_mail(
+            subject="MXIE training",
+            body=f"Could we book an MXIE training session for two new people on {day:%Y-%m-%d}?",
+        ),
+    )
+
+    assert outcome.kind == "scheduling_request"
+    [(_kind, body)] = replies(sessions)
+    text = " ".join(body.split())
+    assert "at least 7 calendar days' notice" in text
+    assert (f"You asked for {day:%A %d %B %Y}, which is less than 7 days away" in text) is remark
+    assert "engineering review" not in text  # training is no network change

@@ -46,10 +46,19 @@ def local_time(instant: datetime | None, timezone: str) -> str | None:
     return f"{local:%a %d %b %Y %H:%M} {local.tzname()} ({timezone})"
 
 
-def _kind_context(ctx: HandlerContext) -> dict[str, object]:
+NOTICE_DAYS = 7  # the contract's calendar days of notice for meetings, training, changes
+
+
+def _kind_context(ctx: HandlerContext, timezone: str) -> dict[str, object]:
     """What the mail was read as (intake/kind.py), for the receipt of a non-report."""
     kind = ctx.assessment.kind
+    asked = kind.requested_date
+    today = ctx.inbound.received_at.astimezone(ZoneInfo(timezone)).date()
     return {
+        "requested_date": f"{asked:%A %d %B %Y}" if asked else None,
+        # A day already past when the mail arrived is a slip of the pen: no remark on it.
+        "short_notice": asked is not None and 0 <= (asked - today).days < NOTICE_DAYS,
+        "notice_days": NOTICE_DAYS,
         "kind": kind.kind,
         "kind_sure": kind.sure,
         "network_change": kind.network_change,
@@ -83,7 +92,7 @@ def _template_context(
         # The mail that opened the ticket is answered "We have opened ticket ...".
         "opened_now": ctx.disposition.action in ("created", "unauthorized"),
         "response_due": local_time(ticket.response_due_at, ticket.client.timezone),
-        **_kind_context(ctx),
+        **_kind_context(ctx, ticket.client.timezone),
         **_scoring_context(ctx, state),
     }
 

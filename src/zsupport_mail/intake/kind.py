@@ -17,11 +17,15 @@ ask, but nothing is charged until staff decide (``#kind``). Pure: no database, n
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
+from zsupport_mail.intake.dates import requested_day
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
@@ -53,6 +57,7 @@ class KindReading:
     tickets: tuple[str, ...] = ()  # our ticket numbers named (credit requests)
     tracking: tuple[str, ...] = ()  # parcel tracking numbers (RMA shipments)
     rma: str | None = None
+    requested_date: date | None = None  # the day a scheduling request asks for
 
     @property
     def chargeable(self) -> bool:
@@ -106,8 +111,21 @@ def _tickets(text: str, prefix: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(0).upper() for m in pattern.finditer(text)))
 
 
+def _written(msg: ParsedMessage) -> date | None:
+    """The day the sender wrote the mail, in the sender's zone (its Date header)."""
+    header = msg.first_header("date")
+    try:
+        return parsedate_to_datetime(header).date() if header else None
+    except (TypeError, ValueError):
+        return None
+
+
 def read_kind(
-    msg: ParsedMessage, *, notices: Mapping[str, str] | None = None, ticket_prefix: str = "ZS"
+    msg: ParsedMessage,
+    *,
+    notices: Mapping[str, str] | None = None,
+    ticket_prefix: str = "ZS",
+    written: date | None = None,
 ) -> KindReading:
     """Read the kind of a mail.
 
@@ -116,6 +134,8 @@ def read_kind(
         notices: Message-IDs of our own notices (outage announcements, upgrade notices,
             reminders), each mapped to its kind; a reply to one is that notice's reply.
         ticket_prefix: the prefix of our ticket numbers (``ZS`` in ``ZS-000123``).
+        written: the day relative dates ("next Tuesday") count from, in the client's zone;
+            the Date header's day when None.
 
     Returns:
         The KindReading; automatic mail is ``other`` with ``automatic`` set.
@@ -135,7 +155,15 @@ def read_kind(
         if words.CREDIT.search(text.all) and not words.ONGOING.search(text.all):
             return _credit(text, ticket_prefix, f"a credit for a past fault ({fault!r})")
         return KindReading("problem_report", True, f"reports a fault: {fault!r}")
-    return _without_fault(text, ticket_prefix)
+    reading = _without_fault(text, ticket_prefix)
+    if reading.kind != "scheduling_request":
+        return reading
+    day = written or _written(msg)
+    asked = msg.event_days[0] if msg.event_days else None
+    requested = date.fromisoformat(asked) if asked else None
+    if requested is None and day is not None:
+        requested = requested_day(f"{text.subject}\n{text.own}\n{text.forwarded}", day)
+    return dataclasses.replace(reading, requested_date=requested)
 
 
 def _notice_or_report(text: _Text, notice: str, fault: str | None) -> KindReading:
