@@ -239,3 +239,88 @@ def test_scheduling_request_on_short_notice_is_told_so_politely(
     assert "at least 7 calendar days' notice" in text
     assert (f"You asked for {day:%A %d %B %Y}, which is less than 7 days away" in text) is remark
     assert "engineering review" not in text  # training is no network change
+
+
+def _recipients(sessions, kind: str) -> list[list[str]]:
+    with sessions.begin() as session:
+        rows = session.scalars(select(OutboundMessage).where(OutboundMessage.kind == kind))
+        return [list(r.to_addrs) for r in rows]
+
+
+def test_contact_change_receipt_goes_to_the_sender_and_both_authorised_contacts(pipeline, sessions):
+    outcome = ingest(pipeline, fixture("037"))  # Dana's written notice
+
+    assert (outcome.action, outcome.kind) == ("created", "contact_change")
+    assert _recipients(sessions, "received") == [
+        ["dana@acmedental.example", "lee@acmedental.example"]
+    ]
+
+
+def test_new_contact_announcing_himself_gets_the_receipt_and_no_hourly_charge(pipeline, sessions):
+    outcome = ingest(pipeline, fixture("044"))  # Carl, not yet a listed contact of Globex
+
+    assert (outcome.action, outcome.kind) == ("unauthorized", "contact_change")
+    assert _recipients(sessions, "received") == [
+        ["carl.bauer@globex.example", "hank@globex.example"]
+    ]
+    assert _recipients(sessions, "unauthorized") == []
+    assert charges(sessions) == []
+
+
+def run_cli(settings, *args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "zsupport_mail", "--config", str(settings.source), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_staff_confirm_the_notice_with_contacts_import_on_its_ticket(
+    pipeline, sessions, settings, tmp_path
+):
+    import json
+
+    from zsupport_mail.contacts.history import load_periods
+
+    ingest(pipeline, fixture("038"))  # Hank: "Add Carl Bauer as our backup contact"
+    notice = tmp_path / "globex.csv"
+    notice.write_text(
+        "client,name,email,role\n"
+        "Globex,Hank Scorpio,hank@globex.example,primary\n"
+        "Globex,Carl Bauer,carl.bauer@globex.example,backup\n",
+        encoding="utf-8",
+    )
+    result = run_cli(settings, "contacts", "import", "--json", "--ticket", "zs-000001", str(notice))
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ticket"] == "ZS-000001"
+    assert [a["email"] for a in report["clients"][0]["added"]] == ["carl.bauer@globex.example"]
+    with sessions.begin() as session:
+        ticket = session.scalars(select(Ticket)).one()
+        assert ticket.status == "closed"
+        [note] = [m for m in ticket.messages if m.internal]
+        assert "+ Carl Bauer <carl.bauer@globex.example> backup" in note.body_text
+        carl = [p for p in load_periods(session, client="Globex") if p.email.startswith("carl")]
+        assert carl
+        assert carl[0].note == "written notice on ticket ZS-000001"
+
+
+def test_contacts_import_refuses_a_ticket_that_is_no_contact_change(
+    pipeline, sessions, settings, tmp_path
+):
+    ingest(pipeline, make_mail(body=TERSE_REPORT))
+    notice = tmp_path / "acme.csv"
+    notice.write_text(
+        "client,name,email,role\nAcme Dental,Dana Smith,dana@acmedental.example,primary\n",
+        encoding="utf-8",
+    )
+
+    result = run_cli(settings, "contacts", "import", "--ticket", "ZS-000001", str(notice))
+
+    assert result.returncode == 1
+    assert "is a problem_report, not a contact_change" in result.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -121,9 +121,23 @@ class QueueReply:
             return
         ticket = state.ticket
         body = ctx.renderer.render(template, _template_context(msg, ctx, ticket, state))
-        row = send_on_ticket(ctx, ticket, Outgoing.answering(msg, body, template))
+        outgoing = Outgoing.answering(msg, body, template)
+        if template == "received" and ctx.assessment.kind.kind == "contact_change":
+            # A written notice changing who may open tickets: both authorised contacts see
+            # the receipt, so a notice they did not send does not pass unnoticed.
+            outgoing = replace(outgoing, to=[msg.from_addr, *_authorised(ticket, msg.from_addr)])
+        row = send_on_ticket(ctx, ticket, outgoing)
         state.reply_queued = True
         ctx.journey.record("reply", "queued", f"{template} to {msg.from_addr} as {row.message_id}")
+
+
+def _authorised(ticket: Ticket, sender: str) -> list[str]:
+    """The client's current primary and backup addresses, other than the sender's."""
+    return sorted(
+        c.email
+        for c in ticket.client.contacts
+        if c.active and c.role in ("primary", "backup") and c.email != sender
+    )
 
 
 def _over_rate_limit(ctx: HandlerContext, address: str) -> bool:

@@ -69,9 +69,10 @@ def _new_ticket(
     suffix = f"; {note}" if note else ""
     unauthorized = assessment.hit("unauthorized_contact")
     if unauthorized is not None:
-        return Disposition(
-            "unauthorized", unauthorized.reason + suffix, reply="unauthorized", linked=linked
-        )
+        # A new contact announcing a contact change gets the receipt its authorised
+        # contacts are copied on, not the billable-communication notice.
+        reply = "received" if assessment.kind.kind == "contact_change" else "unauthorized"
+        return Disposition("unauthorized", unauthorized.reason + suffix, reply=reply, linked=linked)
     kind = assessment.kind
     what = "report" if kind.chargeable else kind.kind.replace("_", " ")
     return Disposition(
