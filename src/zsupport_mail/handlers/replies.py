@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
-from zsupport_mail.db.models import OutboundMessage, Ticket
+from zsupport_mail.db.models import Ticket
+from zsupport_mail.handlers.loops import over_reply_limit
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.mail.message import ParsedMessage
@@ -110,14 +109,9 @@ class QueueReply:
             if not any(step == "reply" for step in ctx.journey.steps):
                 ctx.journey.record("reply", "none", "this outcome sends no reply")
             return
-        if _over_rate_limit(ctx, msg.from_addr):
-            ctx.journey.record(
-                "reply",
-                "suppressed",
-                f"more than "
-                f"{ctx.settings.safety.max_auto_replies_per_day} automatic "
-                f"replies to {msg.from_addr} in 24 hours (loop protection)",
-            )
+        loop = over_reply_limit(ctx, msg)
+        if loop is not None:
+            ctx.journey.record("reply", "suppressed", loop)
             return
         ticket = state.ticket
         body = ctx.renderer.render(template, _template_context(msg, ctx, ticket, state))
@@ -138,17 +132,3 @@ def _authorised(ticket: Ticket, sender: str) -> list[str]:
         for c in ticket.client.contacts
         if c.active and c.role in ("primary", "backup") and c.email != sender
     )
-
-
-def _over_rate_limit(ctx: HandlerContext, address: str) -> bool:
-    """At most N automatic replies per address per 24 hours, whatever the mail says."""
-    sent = ctx.session.scalar(
-        select(func.count())
-        .select_from(OutboundMessage)
-        .where(
-            OutboundMessage.recipient == address,
-            OutboundMessage.automatic.is_(True),
-            OutboundMessage.created_at > ctx.now - timedelta(hours=24),
-        )
-    )
-    return (sent or 0) >= ctx.settings.safety.max_auto_replies_per_day
