@@ -324,3 +324,41 @@ def test_contacts_import_refuses_a_ticket_that_is_no_contact_change(
 
     assert result.returncode == 1
     assert "is a problem_report, not a contact_change" in result.stderr
+
+
+def test_rma_shipment_details_go_on_the_rmas_ticket(pipeline, sessions):
+    ingest(pipeline, make_mail())  # ZS-000001
+    ingest(
+        pipeline,
+        make_mail(
+            sender="Tom Tech <tom@zsupport.example>",
+            subject="Re: [Z-Support #ZS-000001] Phones",
+            body="#rma\n\nPlease test the board as described and ship it back.",
+            message_id="<staff-rma@zsupport.example>",
+        ),
+    )
+    later = ingest(
+        pipeline,
+        make_mail(
+            subject="RMA 30117 - return",
+            body="We packed the defective board today; I will send the tracking information "
+            "tomorrow. Our PO for it was PO 45871.",
+            message_id="<rma-1@acmedental.example>",
+        ),
+    )
+    with sessions.begin() as session:
+        assert session.scalars(select(Ticket.rma_tracking)).one() is None
+    shipped = ingest(
+        pipeline,
+        make_mail(
+            subject="RMA 30117 shipped",
+            body="The defective board for RMA 30117 went out this morning: UPS 1Z8V4E290311874420.",
+            message_id="<rma-2@acmedental.example>",
+        ),
+    )
+
+    assert (later.action, later.ticket, later.kind) == ("appended", "ZS-000001", "rma_shipment")
+    assert (shipped.action, shipped.ticket) == ("appended", "ZS-000001")
+    with sessions.begin() as session:
+        ticket = session.scalars(select(Ticket)).one()
+        assert (ticket.rma_state, ticket.rma_tracking) == ("returned", "1Z8V4E290311874420")

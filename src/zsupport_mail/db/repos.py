@@ -70,6 +70,20 @@ class SqlTicketLookup:
         )
         return ticket_ref(ticket) if ticket is not None else None
 
+    def open_rma(self, client_id: int) -> TicketRef | None:
+        """The client's latest ticket with a return (RMA) under way and not closed."""
+        ticket = self._session.scalar(
+            select(Ticket)
+            .where(
+                Ticket.client_id == client_id,
+                Ticket.rma_state.is_not(None),
+                Ticket.status != "closed",
+            )
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+        return ticket_ref(ticket) if ticket is not None else None
+
     def by_number(self, number: str) -> TicketRef | None:
         """The ticket with exactly this number (from a signed Message-ID or a subject tag)."""
         ticket = self._session.scalar(select(Ticket).where(Ticket.number == number))

@@ -20,7 +20,13 @@ from zsupport_mail.intake.rules import (
 )
 from zsupport_mail.intake.sender import recognise_sender
 from zsupport_mail.intake.threading import TicketLookup, find_thread
-from zsupport_mail.intake.types import Finding, IntakeAssessment, Rule, RuleContext
+from zsupport_mail.intake.types import (
+    Finding,
+    IntakeAssessment,
+    Rule,
+    RuleContext,
+    ThreadMatch,
+)
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.settings import Settings
 
@@ -64,11 +70,17 @@ def assess(
     thread, thread_reason = find_thread(
         msg, sender, tickets, settings.tickets, settings.safety.secret
     )
+    known = dict(notices or {})
+    kind = read_kind(msg, notices=known, ticket_prefix=settings.tickets.prefix)
+    if thread is None and kind.kind == "rma_shipment" and sender.client and not sender.staff:
+        # Shipment details belong on the ticket whose return they are about.
+        rma = tickets.open_rma(sender.client.id)
+        if rma is not None:
+            thread = ThreadMatch(rma, "rma")
+            thread_reason = f"RMA shipment details: the client's open return on {rma.number}"
     ctx = RuleContext(
         settings=settings, sender=sender, thread=thread, now=now, envelope_from=envelope_from
     )
-    known = dict(notices or {})
-    kind = read_kind(msg, notices=known, ticket_prefix=settings.tickets.prefix)
     notice_id = next((ref for ref in msg.referenced_ids if ref in known), None)
     assessment = IntakeAssessment(context=ctx, kind=kind, notice_id=notice_id)
     for rule in RULES:

@@ -73,7 +73,7 @@ class ThreadMatch:
     """The ticket a mail continues, and the evidence that tied it there."""
 
     ticket: TicketRef
-    by: str  # "signed_reference", "references", "referenced_by" or "subject_tag"
+    by: str  # "signed_reference", "references", "referenced_by", "subject_tag" or "rma"
 
 
 @dataclass(frozen=True)
