@@ -308,6 +308,8 @@ def test_staff_confirm_the_notice_with_contacts_import_on_its_ticket(
         carl = [p for p in load_periods(session, client="Globex") if p.email.startswith("carl")]
         assert carl
         assert carl[0].note == "written notice on ticket ZS-000001"
+    listed = run_cli(settings, "tickets", "list", "--json")
+    assert [t["kind"] for t in json.loads(listed.stdout)] == ["contact_change"]
 
 
 def test_contacts_import_refuses_a_ticket_that_is_no_contact_change(

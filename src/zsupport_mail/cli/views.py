@@ -39,6 +39,7 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "subject": ticket.subject,
         "requester": ticket.requester_email,
         "authorized": ticket.authorized,
+        "kind": ticket.kind,
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
     }
@@ -163,6 +164,8 @@ def inbound_view(session: Session, row: InboundMessage, *, explain: bool = True)
         "status": row.status,
         "action": row.action,
         "reason": row.reason,
+        "kind": row.kind,
+        "notice": row.notice_message_id,
         "ticket": number,
         "attempts": row.attempts,
         "last_error": row.last_error,
