@@ -96,6 +96,9 @@ def _details(result: Result, label: dict[str, Any], reading: KindReading) -> lis
         checks.append(("requested_date", asked, label["requested_date"]))
     if label["kind"] == "credit_request":
         checks.append(("tickets", set(reading.tickets), set(label["tickets"])))
+        period = reading.period
+        got_period = {"start": str(period[0]), "end": str(period[1])} if period else None
+        checks.append(("period", got_period, label["period"]))
     if label["kind"] == "rma_shipment":
         want = {t.replace(" ", "").upper() for t in label["tracking"]}
         checks.append(("tracking", set(reading.tracking), want))

@@ -364,3 +364,32 @@ def test_rma_shipment_details_go_on_the_rmas_ticket(pipeline, sessions):
     with sessions.begin() as session:
         ticket = session.scalars(select(Ticket)).one()
         assert (ticket.rma_state, ticket.rma_tracking) == ("returned", "1Z8V4E290311874420")
+
+
+def test_credit_request_naming_only_a_day_is_recorded_on_the_missed_restoration(settings, sessions):
+    from tests.helpers import ManualClock
+    from zsupport_mail.mail.replies import ReplyRenderer
+    from zsupport_mail.runtime.pipeline import Pipeline
+
+    clock = ManualClock()  # Thu 26 Nov 2026 10:00 in Denver
+    pipeline = Pipeline(settings, sessions, ReplyRenderer(settings), clock, "test")
+    ingest(pipeline, make_mail(subject="Phones down: no calls in or out"))  # critical, complete
+    clock.advance(days=3)  # never restored: the restoration target was missed
+    outcome = ingest(
+        pipeline,
+        make_mail(
+            subject="Credit for the outage",
+            body="We were without phones on November 26 for the whole day. Please take this as "
+            "our written request for the SLA credit.",
+            message_id="<credit-2@acmedental.example>",
+        ),
+    )
+
+    assert outcome.kind == "credit_request"
+    with sessions.begin() as session:
+        requested = session.scalars(
+            select(Ticket.number)
+            .join(Charge, Charge.ticket_id == Ticket.id)
+            .where(Charge.kind == "sla_credit_requested")
+        ).all()
+    assert requested == ["ZS-000001"]

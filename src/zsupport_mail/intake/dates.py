@@ -185,3 +185,41 @@ def requested_day(text: str, written: date) -> date | None:
         if not any(end <= at <= end + 12 for at, _ in dated):
             dated.append((start, day))
     return min(dated)[1] if dated else None
+
+
+_YESTERDAY = re.compile(r"\b(yesterday|gestern|ayer|hier)\b", re.I)
+_ABSOLUTE = ("iso", "dmy", "day_month", "month_day", "the_nth")
+
+
+def _past(day: date, written: date, has_year: bool) -> date:
+    if not has_year and day > written:
+        try:
+            return day.replace(year=day.year - 1)
+        except ValueError:  # 29 February
+            return day - timedelta(days=365)
+    return day
+
+
+def past_days(text: str, written: date) -> list[date]:
+    """Every day text names on or before the day it was written (outages a credit is for).
+
+    Dates without a year that would lie ahead are last year's; a weekday alone is the latest
+    such day on or before the mail ("on Monday"), unless a date follows it at once.
+    """
+    dated: list[tuple[int, date]] = []
+    for kind, pattern in _PATTERNS:
+        if kind not in _ABSOLUTE:
+            continue
+        for match in pattern.finditer(text):
+            day = _candidate(kind, match, written)
+            if day is not None:
+                has_year = kind == "iso" or (kind == "dmy" and bool(match.group(3)))
+                dated.append((match.start(), _past(day, written, has_year)))
+    weekday_pattern = dict(_PATTERNS)["relative"]
+    for match in weekday_pattern.finditer(text):
+        if match.group(1) or any(match.end() <= at <= match.end() + 12 for at, _ in dated):
+            continue
+        back = (written.weekday() - _WEEKDAYS[match.group(2).lower()]) % 7
+        dated.append((match.start(), written - timedelta(days=back)))
+    dated += [(m.start(), written - timedelta(days=1)) for m in _YESTERDAY.finditer(text)]
+    return sorted({day for _, day in dated if day <= written})

@@ -25,7 +25,7 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
-from zsupport_mail.intake.dates import requested_day
+from zsupport_mail.intake.dates import past_days, requested_day
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
@@ -58,6 +58,7 @@ class KindReading:
     tracking: tuple[str, ...] = ()  # parcel tracking numbers (RMA shipments)
     rma: str | None = None
     requested_date: date | None = None  # the day a scheduling request asks for
+    period: tuple[date, date] | None = None  # first and last day a credit request names
 
     @property
     def chargeable(self) -> bool:
@@ -153,12 +154,15 @@ def read_kind(
         return _notice_or_report(text, notice, fault)
     if fault is not None:
         if words.CREDIT.search(text.all) and not words.ONGOING.search(text.all):
-            return _credit(text, ticket_prefix, f"a credit for a past fault ({fault!r})")
+            reading = _credit(text, ticket_prefix, f"a credit for a past fault ({fault!r})")
+            return _with_period(reading, text, written or _written(msg))
         return KindReading("problem_report", True, f"reports a fault: {fault!r}")
     reading = _without_fault(text, ticket_prefix)
+    day = written or _written(msg)
+    if reading.kind == "credit_request":
+        return _with_period(reading, text, day)
     if reading.kind != "scheduling_request":
         return reading
-    day = written or _written(msg)
     asked = msg.event_days[0] if msg.event_days else None
     requested = date.fromisoformat(asked) if asked else None
     if requested is None and day is not None:
@@ -174,6 +178,12 @@ def _notice_or_report(text: _Text, notice: str, fault: str | None) -> KindReadin
             "problem_report", True, f"reports a fault in reply to our {notice}: {fault!r}"
         )
     return KindReading("notice_reply", True, f"answers our {notice} notice", notice=notice)
+
+
+def _with_period(reading: KindReading, text: _Text, written: date | None) -> KindReading:
+    """A credit request's period: the first to the last past day its own words name."""
+    days = past_days(f"{text.own}\n{text.forwarded}", written) if written else []
+    return dataclasses.replace(reading, period=(days[0], days[-1]) if days else None)
 
 
 def _credit(text: _Text, prefix: str, reason: str) -> KindReading:
