@@ -29,8 +29,9 @@ _NOISE = re.compile(r"[\d\W_]+")
 
 def fingerprint(subject: str, text: str) -> str:
     """The words of a mail's subject and first lines, without numbers, tags or punctuation."""
-    words = f"{_PREFIXES.sub('', subject)} {text[:600]}".lower()
-    return " ".join(_NOISE.sub(" ", words).split())
+    # Bounded: a hostile mail's megabyte subject must not make the comparison quadratic.
+    words = f"{_PREFIXES.sub('', subject[:300])} {text[:600]}".lower()
+    return " ".join(_NOISE.sub(" ", words).split())[:800]
 
 
 def _replies_sent(ctx: HandlerContext, address: str) -> int:

@@ -24,6 +24,7 @@ from zsupport_mail.settings.schema import (
     SlaSettings,
 )
 from zsupport_mail.settings.sections import (
+    read_billing,
     read_imap,
     read_monitoring,
     read_outbound,
@@ -56,6 +57,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     staff = read_staff(root.table("staff"))
     processing = read_processing(root.table("processing"))
     scoring = read_scoring(root.table("scoring"))
+    billing = read_billing(root.table("billing"))
     safety = read_safety(root.table("safety"))
     sla_table = root.table("sla")
     sla = SlaSettings(
@@ -111,6 +113,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         imap=imap,
         monitoring=monitoring,
         security=security,
+        billing=billing,
     )
 
 

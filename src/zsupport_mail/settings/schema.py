@@ -67,6 +67,7 @@ class ClientConfig:
     business_hours: tuple[tuple[int, str | None], ...] = ()  # (weekday 0-6, "HH:MM-HH:MM"|None)
     closed_days: tuple[str, ...] = ()  # ISO dates closed on top of the public holidays
     working_holidays: tuple[str, ...] = ()  # ISO dates of public holidays this client works
+    hourly_rate: Decimal | None = None  # overrides billing.hourly_rate for this client
 
     def known_serials(self) -> dict[str, str]:
         """The client's register of serials: serial -> "board" or "appliance"."""
@@ -242,6 +243,14 @@ class ScoringSettings:
 
 
 @dataclass(frozen=True)
+class BillingSettings:
+    """Billable time ([billing]): the hourly labour rate; overtime is billed at 1.5 times it."""
+
+    hourly_rate: Decimal | None = None  # None: hours are recorded without an amount
+    overtime_factor: Decimal = Decimal("1.5")  # the contract's "1 1/2 times"
+
+
+@dataclass(frozen=True)
 class ImapMailboxSettings:
     """One watched IMAP folder ([[imap.mailboxes]]); the password never appears in a repr."""
 
@@ -303,3 +312,4 @@ class Settings:
     imap: ImapSettings = field(default_factory=ImapSettings)
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    billing: BillingSettings = field(default_factory=BillingSettings)

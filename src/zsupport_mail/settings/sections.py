@@ -32,6 +32,7 @@ from zsupport_mail.settings.schema import (
     IMAP_TLS_MODES,
     OUTBOUND_MODES,
     SUBJECT_TAG_FIELD,
+    BillingSettings,
     ImapMailboxSettings,
     ImapSettings,
     MonitoringSettings,
@@ -139,6 +140,13 @@ def read_safety(reader: Reader) -> SafetySettings:
         secret=secret,
         max_auto_replies_per_day=reader.integer("max_auto_replies_per_day", 10, 1, 10000),
     )
+    reader.reject_unknown()
+    return settings
+
+
+def read_billing(reader: Reader) -> BillingSettings:
+    """[billing]: the hourly rate billable time is charged at (none: hours only)."""
+    settings = BillingSettings(hourly_rate=reader.number("hourly_rate", None))
     reader.reject_unknown()
     return settings
 
