@@ -351,6 +351,30 @@ class OutboundMessage(Base):
     ticket: Mapped[Ticket | None] = relationship(lazy="raise")
 
 
+class UpgradeNotice(Base):
+    """One client's notice of a software release: the contract's 30 calendar days to schedule.
+
+    Scheduled by the client's reply to the notice (``scheduled_by`` their address) or by staff
+    (``upgrade scheduled``); ``reminded_at`` when the reminder before day 30 went out.
+    """
+
+    __tablename__ = "upgrade_notice"
+    __table_args__ = (UniqueConstraint("client_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(998), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scheduled_by: Mapped[str | None] = mapped_column(String(320))
+    scheduled_note: Mapped[str | None] = mapped_column(Text)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client] = relationship()
+
+
 class ImapMailboxState(Base):
     """Where an IMAP poller got to in one watched folder, so a restart resumes there.
 

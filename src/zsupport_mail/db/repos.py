@@ -211,6 +211,7 @@ NOTICE_KINDS = {
     "outage_planned": "outage",
     "outage_emergency": "outage",
     "upgrade_notice": "upgrade",
+    "upgrade_reminder": "upgrade",
     "pending_reminder": "reminder",
     "awaiting_info_reminder": "reminder",
 }

@@ -9,6 +9,7 @@ from zsupport_mail.handlers.credits import RecordCreditRequest
 from zsupport_mail.handlers.followups import RecordTracking, RemindNoCc
 from zsupport_mail.handlers.intake import ScoreIntake
 from zsupport_mail.handlers.messages import RecordMessage
+from zsupport_mail.handlers.notices import RecordNoticeReply
 from zsupport_mail.handlers.replies import QueueReply
 from zsupport_mail.handlers.staff import ApplyCommands, RelayReply
 from zsupport_mail.handlers.tickets import OpenTicket
@@ -21,6 +22,7 @@ from zsupport_mail.handlers.types import (
 from zsupport_mail.mail.message import ParsedMessage
 
 HANDLERS: tuple[Handler, ...] = (
+    RecordNoticeReply(),
     OpenTicket(),
     RecordMessage(),
     RecordBounce(),

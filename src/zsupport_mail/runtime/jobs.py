@@ -33,6 +33,7 @@ from zsupport_mail.mail.replies import ReplyRenderer, build_reply, reply_subject
 from zsupport_mail.mail.tokens import make_message_id
 from zsupport_mail.queues.outbox import queue_mail
 from zsupport_mail.queues.status import OPEN_STATES
+from zsupport_mail.runtime.upgrades import remind_upgrades
 from zsupport_mail.settings import Settings
 from zsupport_mail.sla import (
     Deadline,
@@ -278,4 +279,6 @@ def sla_tick(
         for ticket in tickets:
             done += _warn(session, settings, renderer, ticket, now)
             done += _auto_close(session, settings, renderer, ticket, now)
+        for client in remind_upgrades(session, settings, renderer, now):
+            done.append(Alert("upgrade_reminder", client, now))
     return done
