@@ -39,7 +39,6 @@ KINDS = (
     "rma_shipment",
     "other",
 )
-NOTICE_KINDS = ("outage", "upgrade", "reminder")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|r|rif)\s*:", re.IGNORECASE)
 
