@@ -79,6 +79,7 @@ def test_report_from_authorised_contact_creates_ticket_and_acknowledgement(pipel
         ("sender", "recognised"),
         ("authorisation", "ok"),
         ("thread", "new"),
+        ("kind", "problem_report"),
         ("decision", "created"),
         ("ticket", "created"),
         ("scoring", "complete"),

@@ -93,3 +93,51 @@ def test_pending_ticket_is_reminded_then_auto_closed(make_settings, sessions):
         ticket = session.scalars(select(Ticket)).one()
         assert (ticket.status, ticket.closed_at) == ("closed", clock.now)
     assert kinds(sessions)[-2:] == ["pending_reminder", "auto_closed"]
+
+
+def _mails(sessions, kind: str):
+    from email import message_from_bytes
+    from email.policy import default
+
+    with sessions.begin() as session:
+        rows = session.scalars(select(OutboundMessage).where(OutboundMessage.kind == kind))
+        return [message_from_bytes(r.raw, policy=default) for r in rows]
+
+
+def test_ticket_awaiting_information_is_reminded_and_auto_closed_in_the_clients_zone(
+    make_settings, sessions
+):
+    from tests.helpers import TERSE_REPORT
+
+    settings = make_settings(staff={"addresses": ["boss@staffmail.example"]})
+    clock = ManualClock(TUE_10AM_DENVER)
+    renderer = ReplyRenderer(settings)
+    pipeline = Pipeline(settings=settings, sessions=sessions, renderer=renderer, clock=clock)
+    pipeline.ingest(make_mail(body=TERSE_REPORT), source="test", mailbox=SUPPORT)
+    assert kinds(sessions) == ["missing_information"]
+
+    clock.advance(days=3, hours=7)  # 24 business hours after the notice (Thanksgiving closed)
+    assert [a.key for a in sla_tick(sessions, settings, renderer, clock.now)] == ["reminder"]
+    [reminder] = _mails(sessions, "pending_reminder")
+    body = reminder.get_content()
+    # The close time in the client's zone (48 business hours: Wed 2 Dec 13:00 in Denver).
+    assert "Wed 02 Dec 2026 13:00 MST (America/Denver)" in body
+    assert "(UTC)" not in body
+    assert "information your support agreement requires" in body
+    # Threaded under our notice, with a signed Message-ID naming the ticket.
+    [notice] = _mails(sessions, "missing_information")
+    assert reminder["In-Reply-To"] == notice["Message-ID"]
+    assert notice["Message-ID"] in reminder["References"]
+    with sessions.begin() as session:  # on the ticket's thread: the answer finds the ticket
+        from zsupport_mail.db.models import TicketMessage
+
+        stored = session.scalars(select(TicketMessage.message_id)).all()
+    assert reminder["Message-ID"] in stored
+
+    clock.advance(days=6)
+    assert [a.key for a in sla_tick(sessions, settings, renderer, clock.now)] == ["closed"]
+    [closing] = _mails(sessions, "auto_closed")
+    assert closing["In-Reply-To"] == reminder["Message-ID"]
+    assert "within 14 days and we will reopen" in " ".join(closing.get_content().split())
+    with sessions.begin() as session:
+        assert session.scalars(select(Ticket.status)).one() == "closed"

@@ -4,6 +4,10 @@ An import is checked whole first (exit 2 and every problem with its line number,
 changed), then applied in one transaction; ``--dry-run`` computes the same diff and rolls it
 back. A running serve sees the change at its next message (it re-reads the history when it
 changed), so no reload is needed.
+
+``--ticket NUMBER`` confirms a client's written notice that the intake read as a
+``contact_change``: the import is applied with the same rules and history, its note names the
+ticket, and the ticket gets an internal note of what changed and is closed.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from zsupport_mail.cli.common import CommandError, open_db, print_json
 from zsupport_mail.contacts.history import load_periods
 from zsupport_mail.contacts.importer import (
@@ -26,7 +32,8 @@ from zsupport_mail.contacts.importer import (
     parse_csv,
 )
 from zsupport_mail.contacts.periods import IMPORT_PREFIX
-from zsupport_mail.db.repos import sync_directory
+from zsupport_mail.db.models import Ticket, TicketMessage
+from zsupport_mail.db.repos import get_ticket, sync_directory
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import utc_now
 
@@ -64,7 +71,11 @@ def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         sync_directory(session, settings, now)  # the config's clients exist before we look
         rows = parse_csv(text, known(session))
-        changes = apply_import(session, rows, at=now, source=source, note=args.note)
+        ticket = _notice_ticket(session, args.ticket) if args.ticket else None
+        note = args.note or (f"written notice on ticket {ticket.number}" if ticket else None)
+        changes = apply_import(session, rows, at=now, source=source, note=note)
+        if ticket is not None:
+            _confirm_on_ticket(session, ticket, changes, source, now)
         if args.dry_run:
             session.rollback()
         else:
@@ -82,6 +93,7 @@ def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
         "source": source,
         "at": now.isoformat(),
         "dry_run": args.dry_run,
+        "ticket": args.ticket.upper() if args.ticket else None,
         "clients": [c.as_json() for c in changes],
     }
     if args.json:
@@ -90,6 +102,46 @@ def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
         _print_changes(changes)
         print("dry run: nothing changed" if args.dry_run else f"applied as {source}")
     return 0
+
+
+def _notice_ticket(session: Session, number: str) -> Ticket:
+    """The ticket holding the client's written notice; refused unless it is a contact change."""
+    ticket = get_ticket(session, number)
+    if ticket is None:
+        raise CommandError(f"no ticket {number}")
+    if ticket.kind != "contact_change":
+        raise CommandError(
+            f"{ticket.number} is a {ticket.kind}, not a contact_change "
+            f"(staff can set it with #kind contact_change)"
+        )
+    return ticket
+
+
+def _confirm_on_ticket(
+    session: Session, ticket: Ticket, changes: list[ClientChanges], source: str, now: datetime
+) -> None:
+    """Record on the ticket what its notice changed, as an internal note, and close it."""
+    lines = [f"Contact change applied ({source}):"]
+    for client in changes:
+        for kind, mark in _MARKS:
+            lines += [
+                f"  {mark} {e['name']} <{e['email']}> {e['role']}" for e in getattr(client, kind)
+            ]
+    session.add(
+        TicketMessage(
+            ticket_id=ticket.id,
+            direction="inbound",
+            internal=True,
+            message_id=None,
+            from_addr=_operator()[:320],
+            to_addrs=[],
+            cc_addrs=[],
+            subject=f"contacts confirmed: {ticket.number}",
+            body_text="\n".join(lines),
+            created_at=now,
+        )
+    )
+    ticket.status, ticket.closed_at, ticket.updated_at = "closed", now, now
 
 
 def _instant(value: str) -> datetime:
@@ -136,6 +188,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     imp.add_argument("file", metavar="FILE.csv")
     imp.add_argument("--dry-run", action="store_true", help="show the changes, change nothing")
     imp.add_argument("--note", help="kept with each new period, e.g. the notice's date and author")
+    imp.add_argument(
+        "--ticket",
+        metavar="NUMBER",
+        help="confirm the written notice on this contact_change ticket (noted on it, closed)",
+    )
     imp.add_argument("--json", action="store_true", help="print JSON (a stable interface)")
     text = "who is (or was, with --at or --history) an authorised contact"
     lst = commands.add_parser("list", help=text, description=text)

@@ -19,6 +19,7 @@ import structlog
 
 from zsupport_mail import __version__
 from zsupport_mail.cli import contacts as contacts_commands
+from zsupport_mail.cli import upgrade as upgrade_commands
 from zsupport_mail.cli.common import EXIT_CONFIG, EXIT_FAILURE, EXIT_SCHEMA, CommandError
 from zsupport_mail.cli.files import add_file_commands
 from zsupport_mail.cli.messages import (
@@ -258,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("id", type=int)
 
     contacts_commands.add_parsers(sub)
+    upgrade_commands.add_parsers(sub)
 
     imap = sub.add_parser("imap", help="IMAP mailboxes").add_subparsers(dest="imap", required=True)
     _add(

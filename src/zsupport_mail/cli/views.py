@@ -41,6 +41,7 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "authorized": ticket.authorized,
         "assignee": ticket.assignee,
         "critical": ticket.critical,
+        "kind": ticket.kind,
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
     }
@@ -165,6 +166,8 @@ def inbound_view(session: Session, row: InboundMessage, *, explain: bool = True)
         "status": row.status,
         "action": row.action,
         "reason": row.reason,
+        "kind": row.kind,
+        "notice": row.notice_message_id,
         "ticket": number,
         "attempts": row.attempts,
         "last_error": row.last_error,

@@ -177,6 +177,8 @@ class InboundMessage(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    kind: Mapped[str | None] = mapped_column(String(32))  # intake/kind.py's reading
+    notice_message_id: Mapped[str | None] = mapped_column(String(998))  # our notice it answers
 
     journey: Mapped[list[JourneyEvent]] = relationship(
         back_populates="inbound", order_by="JourneyEvent.id"
@@ -222,6 +224,10 @@ class Ticket(Base):
     notified_missing: Mapped[list[str] | None] = mapped_column(JSON)
     # Working the ticket (staff commands, threading).
     critical: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the opening mail was (intake/kind.py); only a problem_report carries the surcharge.
+    kind: Mapped[str] = mapped_column(
+        String(32), default="problem_report", server_default="problem_report"
+    )
     assignee: Mapped[str | None] = mapped_column(String(200))
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -345,6 +351,30 @@ class OutboundMessage(Base):
 
     # Never loaded; it orders a flush: a new ticket is inserted before rows that point to it.
     ticket: Mapped[Ticket | None] = relationship(lazy="raise")
+
+
+class UpgradeNotice(Base):
+    """One client's notice of a software release: the contract's 30 calendar days to schedule.
+
+    Scheduled by the client's reply to the notice (``scheduled_by`` their address) or by staff
+    (``upgrade scheduled``); ``reminded_at`` when the reminder before day 30 went out.
+    """
+
+    __tablename__ = "upgrade_notice"
+    __table_args__ = (UniqueConstraint("client_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(998), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scheduled_by: Mapped[str | None] = mapped_column(String(320))
+    scheduled_note: Mapped[str | None] = mapped_column(Text)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client] = relationship()
 
 
 class ImapMailboxState(Base):

@@ -22,6 +22,7 @@ from zsupport_mail.db.models import (
     Contact,
     ContactAuthorization,
     MessageReference,
+    OutboundMessage,
     Ticket,
     TicketMessage,
 )
@@ -65,6 +66,20 @@ class SqlTicketLookup:
             .join(MessageReference, MessageReference.ticket_id == Ticket.id)
             .where(MessageReference.referenced_id == message_id)
             .order_by(MessageReference.id)
+            .limit(1)
+        )
+        return ticket_ref(ticket) if ticket is not None else None
+
+    def open_rma(self, client_id: int) -> TicketRef | None:
+        """The client's latest ticket with a return (RMA) under way and not closed."""
+        ticket = self._session.scalar(
+            select(Ticket)
+            .where(
+                Ticket.client_id == client_id,
+                Ticket.rma_state.is_not(None),
+                Ticket.status != "closed",
+            )
+            .order_by(Ticket.id.desc())
             .limit(1)
         )
         return ticket_ref(ticket) if ticket is not None else None
@@ -189,3 +204,27 @@ def _deactivate_unlisted(session: Session, state: _DirectoryState) -> None:
 
 def _by_import(period: ContactAuthorization | None) -> bool:
     return period is not None and period.source.startswith(IMPORT_PREFIX)
+
+
+# Our outgoing mail whose answers are answers to a notice, not new reports (outbox kinds).
+NOTICE_KINDS = {
+    "outage_planned": "outage",
+    "outage_emergency": "outage",
+    "upgrade_notice": "upgrade",
+    "upgrade_reminder": "upgrade",
+    "pending_reminder": "reminder",
+    "awaiting_info_reminder": "reminder",
+}
+
+
+def known_notices(session: Session, message_ids: tuple[str, ...]) -> dict[str, str]:
+    """Which of message_ids are our notices, each with its kind (outage, upgrade, reminder)."""
+    if not message_ids:
+        return {}
+    rows = session.execute(
+        select(OutboundMessage.message_id, OutboundMessage.kind).where(
+            OutboundMessage.message_id.in_(message_ids),
+            OutboundMessage.kind.in_(NOTICE_KINDS),
+        )
+    ).all()
+    return {message_id: NOTICE_KINDS[kind] for message_id, kind in rows}

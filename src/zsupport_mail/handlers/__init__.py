@@ -6,9 +6,11 @@ from zsupport_mail.handlers.authority import HoldUnverifiedStaff, WarnUnverified
 from zsupport_mail.handlers.bounces import RecordBounce
 from zsupport_mail.handlers.charges import RecordCharges
 from zsupport_mail.handlers.clocks import UpdateClocks
+from zsupport_mail.handlers.credits import RecordCreditRequest
 from zsupport_mail.handlers.followups import RecordTracking, RemindNoCc
 from zsupport_mail.handlers.intake import ScoreIntake
 from zsupport_mail.handlers.messages import RecordMessage
+from zsupport_mail.handlers.notices import RecordNoticeReply
 from zsupport_mail.handlers.replies import QueueReply
 from zsupport_mail.handlers.staff import ApplyCommands, RelayReply
 from zsupport_mail.handlers.staff_copy import CopyToStaff
@@ -24,6 +26,7 @@ from zsupport_mail.mail.message import ParsedMessage
 
 HANDLERS: tuple[Handler, ...] = (
     WarnUnverifiedStaff(),
+    RecordNoticeReply(),
     OpenTicket(),
     RecordMessage(),
     HoldUnverifiedStaff(),
@@ -33,6 +36,7 @@ HANDLERS: tuple[Handler, ...] = (
     RecordTracking(),
     RemindNoCc(),
     RecordCharges(),
+    RecordCreditRequest(),
     UpdateClocks(),
     QueueReply(),
     RelayReply(),

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import structlog
 
+from zsupport_mail.handlers.loops import over_rate_limit
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
-from zsupport_mail.handlers.replies import over_rate_limit
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.replies import build_reply, reply_subject

@@ -85,7 +85,13 @@ class RecordCharges:
         ticket = state.ticket
         if ticket is None:
             return
-        if ctx.disposition.action == "unauthorized" and not _has_charge(ctx, ticket, BILLABLE):
+        # A written notice changing the contacts is confirmed by staff, not billed by the hour.
+        notice = ctx.assessment.kind.kind == "contact_change"
+        if (
+            ctx.disposition.action == "unauthorized"
+            and not notice
+            and not _has_charge(ctx, ticket, BILLABLE)
+        ):
             _charge_for_sender(
                 ctx,
                 ticket,

@@ -122,6 +122,8 @@ class UpdateClocks:
         ticket = state.ticket
         if ticket is None or not ticket.authorized:
             return
+        if ticket.sla_started_at is None and ticket.kind != "problem_report":
+            return  # the SLA times run from notification of a problem, not from any mail
         if ticket.sla_started_at is None:
             start = _start(ctx, ticket)
             if start is None:

@@ -1,31 +1,27 @@
 """record_tracking and remind_no_cc: what a client's mail tells us beyond the report itself.
 
 - RMA: after staff start the return process (#rma), the client's reply with the return
-  shipment's tracking number (UPS, FedEx, USPS, DHL or "tracking number: X") is recorded.
+  shipment's tracking numbers (UPS, FedEx, USPS, DHL or "tracking number: X"; never "the
+  tracking information" or a PO number) are recorded.
 - The contract asks clients not to copy individual staff; a client mail that does is handled
   normally and the reply reminds them, politely and at most once per ticket.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
+from zsupport_mail.intake.shipment import tracking_numbers
 from zsupport_mail.mail.addresses import domain_of
 from zsupport_mail.mail.message import ParsedMessage
-
-_TRACKING = re.compile(
-    r"\b(1Z[0-9A-Z]{16})\b|\b(9[0-9]{21})\b|\b([0-9]{12}|[0-9]{15})\b"
-    r"|tracking\s*(?:number|no\.?|#|id)?\s*(?:is|:)?\s*#?\s*([A-Z0-9]{8,30})\b",
-    re.IGNORECASE,
-)
+from zsupport_mail.scoring.text import split_reply
 
 
 def tracking_number(text: str) -> str | None:
-    """The first parcel tracking number in text, or None."""
-    match = _TRACKING.search(text)
-    return next(group for group in match.groups() if group) if match else None
+    """The parcel tracking numbers in text, comma-separated, or None (intake/shipment.py)."""
+    numbers = tracking_numbers(text)
+    return ", ".join(numbers)[:64] if numbers else None
 
 
 def _is_client(ctx: HandlerContext, state: HandlingState) -> bool:
@@ -49,7 +45,7 @@ class RecordTracking:
         ticket = state.ticket
         if ticket is None or ticket.rma_state != "testing" or not _is_client(ctx, state):
             return
-        number = tracking_number(msg.text)
+        number = tracking_number(split_reply(msg.text)[0])
         if number is not None:
             ticket.rma_tracking, ticket.rma_state = number, "returned"
             ctx.journey.record("rma", "tracking", number)

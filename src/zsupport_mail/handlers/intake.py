@@ -48,7 +48,12 @@ def score_before_writing(
         and sender.client is not None
         and sender.client.id == thread.client_id
     )
-    if sender.client is None or not (follow_up or disposition.action in OPENING):
+    # Only a problem report is read against the checklist: a thank-you, a contact change or a
+    # training request must never get the missing-information notice or its surcharge.
+    opening = disposition.action in OPENING and assessment.kind.kind == "problem_report"
+    if opening and disposition.action == "created" and not assessment.kind.sure:
+        opening = False  # unsure: the ticket opens and we ask; staff decide with #kind
+    if sender.client is None or not (follow_up or opening):
         return None
     client = next((c for c in settings.clients if c.name == sender.client.name), None)
     if client is None:

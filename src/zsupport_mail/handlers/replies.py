@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
-from zsupport_mail.db.models import OutboundMessage, Ticket
+from zsupport_mail.db.models import Ticket
+from zsupport_mail.handlers.loops import over_reply_limit
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.mail.message import ParsedMessage
@@ -38,12 +37,34 @@ def _scoring_context(ctx: HandlerContext, state: HandlingState) -> dict[str, obj
     }
 
 
-def _local(instant: datetime | None, timezone: str) -> str | None:
+def local_time(instant: datetime | None, timezone: str) -> str | None:
     """An instant as the client reads it: "Fri 27 Nov 2026 09:00 MST (America/Denver)"."""
     if instant is None:
         return None
     local = instant.astimezone(ZoneInfo(timezone))
     return f"{local:%a %d %b %Y %H:%M} {local.tzname()} ({timezone})"
+
+
+NOTICE_DAYS = 7  # the contract's calendar days of notice for meetings, training, changes
+
+
+def _kind_context(ctx: HandlerContext, timezone: str) -> dict[str, object]:
+    """What the mail was read as (intake/kind.py), for the receipt of a non-report."""
+    kind = ctx.assessment.kind
+    asked = kind.requested_date
+    today = ctx.inbound.received_at.astimezone(ZoneInfo(timezone)).date()
+    return {
+        "requested_date": f"{asked:%A %d %B %Y}" if asked else None,
+        # A day already past when the mail arrived is a slip of the pen: no remark on it.
+        "short_notice": asked is not None and 0 <= (asked - today).days < NOTICE_DAYS,
+        "notice_days": NOTICE_DAYS,
+        "kind": kind.kind,
+        "kind_sure": kind.sure,
+        "network_change": kind.network_change,
+        "tickets": list(kind.tickets),
+        "tracking": list(kind.tracking),
+        "rma": kind.rma,
+    }
 
 
 def _template_context(
@@ -66,9 +87,13 @@ def _template_context(
             (c.name, c.role) for c in sorted(contacts, key=lambda c: c.role, reverse=True)
         ],
         "support_address": ctx.settings.smtp.addresses[0],
+        "support_phones": ctx.settings.tickets.support_phones,
         "reason": ctx.disposition.reason,
         "cc_reminder": state.cc_reminder,
-        "response_due": _local(ticket.response_due_at, ticket.client.timezone),
+        # The mail that opened the ticket is answered "We have opened ticket ...".
+        "opened_now": ctx.disposition.action in ("created", "unauthorized"),
+        "response_due": local_time(ticket.response_due_at, ticket.client.timezone),
+        **_kind_context(ctx, ticket.client.timezone),
         **_scoring_context(ctx, state),
     }
 
@@ -86,31 +111,26 @@ class QueueReply:
             if not any(step == "reply" for step in ctx.journey.steps):
                 ctx.journey.record("reply", "none", "this outcome sends no reply")
             return
-        if over_rate_limit(ctx, msg.from_addr):
-            ctx.journey.record(
-                "reply",
-                "suppressed",
-                f"more than "
-                f"{ctx.settings.safety.max_auto_replies_per_day} automatic "
-                f"replies to {msg.from_addr} in 24 hours (loop protection)",
-            )
+        loop = over_reply_limit(ctx, msg)
+        if loop is not None:
+            ctx.journey.record("reply", "suppressed", loop)
             return
         ticket = state.ticket
         body = ctx.renderer.render(template, _template_context(msg, ctx, ticket, state))
-        row = send_on_ticket(ctx, ticket, Outgoing.answering(msg, body, template))
+        outgoing = Outgoing.answering(msg, body, template)
+        if template == "received" and ctx.assessment.kind.kind == "contact_change":
+            # A written notice changing who may open tickets: both authorised contacts see
+            # the receipt, so a notice they did not send does not pass unnoticed.
+            outgoing = replace(outgoing, to=[msg.from_addr, *_authorised(ticket, msg.from_addr)])
+        row = send_on_ticket(ctx, ticket, outgoing)
         state.reply_queued = True
         ctx.journey.record("reply", "queued", f"{template} to {msg.from_addr} as {row.message_id}")
 
 
-def over_rate_limit(ctx: HandlerContext, address: str) -> bool:
-    """At most N automatic replies per address per 24 hours, whatever the mail says."""
-    sent = ctx.session.scalar(
-        select(func.count())
-        .select_from(OutboundMessage)
-        .where(
-            OutboundMessage.recipient == address,
-            OutboundMessage.automatic.is_(True),
-            OutboundMessage.created_at > ctx.now - timedelta(hours=24),
-        )
+def _authorised(ticket: Ticket, sender: str) -> list[str]:
+    """The client's current primary and backup addresses, other than the sender's."""
+    return sorted(
+        c.email
+        for c in ticket.client.contacts
+        if c.active and c.role in ("primary", "backup") and c.email != sender
     )
-    return (sent or 0) >= ctx.settings.safety.max_auto_replies_per_day

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from zsupport_mail.db.models import Charge, Ticket, TicketMessage
 from zsupport_mail.handlers.charges import UNCONFIRMED, add_charge
-from zsupport_mail.handlers.clocks import calendar_for, close_pending
-from zsupport_mail.handlers.commands import Command, hours, parse_commands, portion
+from zsupport_mail.handlers.clocks import close_pending
+from zsupport_mail.handlers.commands import Command, parse_commands, portion
+from zsupport_mail.handlers.labour import record_time
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.mail.attachments import attachments_in
@@ -45,24 +46,6 @@ def _set_status(ctx: HandlerContext, ticket: Ticket, status: str) -> None:
         ticket.restored_at = ctx.now
 
 
-OVERTIME_RATE = "1.5x"
-
-
-def _labour(ctx: HandlerContext, ticket: Ticket, argument: str, staff: str) -> None:
-    """#time: labour outside the client's business hours is overtime, billed at 1.5x."""
-    calendar = calendar_for(ctx.settings, ticket.client.name)
-    if calendar.is_business_time(ctx.inbound.received_at):
-        add_charge(ctx, ticket, "labour", f"{argument} by {staff}", hours=hours(argument))
-    else:
-        add_charge(
-            ctx,
-            ticket,
-            "labour_overtime",
-            f"{argument} by {staff}, outside business hours: billed at {OVERTIME_RATE}",
-            hours=hours(argument),
-        )
-
-
 def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) -> None:
     """One command's effect on the ticket and the ledger."""
     name, argument = command.name, command.argument
@@ -73,29 +56,39 @@ def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) ->
     elif name == "assign":
         ticket.assignee = argument
     elif name == "waive":
-        for charge in ctx.session.scalars(
-            select(Charge).where(
-                Charge.ticket_id == ticket.id,
-                Charge.state.in_(("pending", UNCONFIRMED)),
-                Charge.kind == "incomplete_report_surcharge",
-            )
-        ):
-            charge.state, charge.reason = "waived", f"{charge.reason} | waived by {staff}"
+        _waive_surcharge(ctx, ticket, f"waived by {staff}")
     elif name == "confirm":
         for charge in ctx.session.scalars(
             select(Charge).where(Charge.ticket_id == ticket.id, Charge.state == UNCONFIRMED)
         ):
             charge.state, charge.reason = "pending", f"{charge.reason} | confirmed by {staff}"
+    elif name == "kind":
+        ticket.kind = argument.lower()
+        if ticket.kind != "problem_report":  # the contract charges reports only
+            _waive_surcharge(ctx, ticket, f"waived: #kind {ticket.kind} by {staff}")
     elif name == "ntf":
-        add_charge(ctx, ticket, "no_trouble_found", f"no trouble found ({staff}): time is billable")
+        record_time(ctx, ticket, "no_trouble_found", argument, f"{staff} (no trouble found)")
+    elif name == "third-party":
+        record_time(ctx, ticket, "third_party", argument, f"{staff} (a third party's issue)")
     elif name == "time":
-        _labour(ctx, ticket, argument, staff)
+        record_time(ctx, ticket, "labour", argument, staff)
     elif name == "affected":
         ticket.affected_portion = portion(argument)
     elif name == "rma":
         ticket.rma_state = "testing"
     elif name == "credit-requested":
         add_charge(ctx, ticket, "sla_credit_requested", f"written credit request noted by {staff}")
+
+
+def _waive_surcharge(ctx: HandlerContext, ticket: Ticket, why: str) -> None:
+    for charge in ctx.session.scalars(
+        select(Charge).where(
+            Charge.ticket_id == ticket.id,
+            Charge.state.in_(("pending", UNCONFIRMED)),
+            Charge.kind == "incomplete_report_surcharge",
+        )
+    ):
+        charge.state, charge.reason = "waived", f"{charge.reason} | {why}"
 
 
 @dataclass(frozen=True)

@@ -91,11 +91,12 @@ class OpenTicket:
             ticket.client = ctx.session.get_one(Client, sender.client.id)  # pending: not lazy
             ctx.session.add(ticket)
         ticket.number = ctx.settings.tickets.format_number(ticket.id)
+        ticket.kind = ctx.assessment.kind.kind
         keyword = _critical_keyword(msg, ctx.settings.sla.critical_keywords)
         if ctx.inbound.source == PHONE and msg.first_header(PHONE_CRITICAL) == "yes":
             ticket.critical = True  # only `tickets open --critical` makes source "phone"
             ctx.journey.record("ticket", "critical", "phoned in as critical")
-        elif keyword is not None:
+        elif keyword is not None and ticket.kind == "problem_report":
             ticket.critical = True
             ctx.journey.record("ticket", "critical", f"the report mentions {keyword!r}")
         state.ticket = ticket

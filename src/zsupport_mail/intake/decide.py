@@ -6,8 +6,12 @@ when it names none, and never reaches a client; mail on an existing ticket is ap
 (automatic mail without a reply); other automatic mail is ignored; unknown senders are
 quarantined without a reply (answering strangers is backscatter); a client's non-authorised
 person gets a ticket marked unauthorised and a notice; an authorised contact gets a ticket and an
-acknowledgement. A client's mail on a ticket closed longer than ``tickets.reopen_days`` ago
-opens a new ticket linked to the old one; sooner, it reopens the old one (see open_ticket).
+acknowledgement. What the mail is (intake/kind.py) decides which: a problem report gets the
+checklist (scored later, with its notice and surcharge); any other kind a receipt, never a
+charge; an answer to one of our notices that continues no ticket is noted on that notice's
+record (``noted``), never taken for a new report. A client's mail on a ticket closed longer
+than ``tickets.reopen_days`` ago opens a new ticket linked to the old one; sooner, it reopens
+the old one (see open_ticket).
 """
 
 from __future__ import annotations
@@ -61,6 +65,13 @@ def decide(assessment: IntakeAssessment) -> Disposition:
         return Disposition("quarantined", unknown.reason)
     if ctx.sender.staff:
         return Disposition("ignored", "staff mail that continues no ticket")
+    kind = assessment.kind
+    if kind.kind == "notice_reply" and assessment.notice_id is not None and old is None:
+        return Disposition(
+            "noted",
+            f"answers our {kind.notice} notice {assessment.notice_id}",
+            notice_id=assessment.notice_id,
+        )
     return _new_ticket(assessment, "")
 
 
@@ -70,13 +81,16 @@ def _new_ticket(
     suffix = f"; {note}" if note else ""
     unauthorized = assessment.hit("unauthorized_contact")
     if unauthorized is not None:
-        return Disposition(
-            "unauthorized", unauthorized.reason + suffix, reply="unauthorized", linked=linked
-        )
+        # A new contact announcing a contact change gets the receipt its authorised
+        # contacts are copied on, not the billable-communication notice.
+        reply = "received" if assessment.kind.kind == "contact_change" else "unauthorized"
+        return Disposition("unauthorized", unauthorized.reason + suffix, reply=reply, linked=linked)
+    kind = assessment.kind
+    what = "report" if kind.chargeable else kind.kind.replace("_", " ")
     return Disposition(
         "created",
-        "report from an authorised contact" + suffix,
-        reply="acknowledgement",
+        f"{what} from an authorised contact" + suffix,
+        reply="acknowledgement" if kind.chargeable else "received",
         authorized=True,
         linked=linked,
     )

@@ -31,6 +31,9 @@ class TicketLookup(Protocol):
     def referencing(self, message_id: str) -> TicketRef | None:
         """The ticket of an already stored mail that referenced message_id."""
 
+    def open_rma(self, client_id: int) -> TicketRef | None:
+        """The client's latest ticket with a return (RMA) under way, if any."""
+
 
 def subject_tag_pattern(tickets: TicketSettings) -> re.Pattern[str]:
     """A regex whose group 1 is the ticket number inside the configured subject tag."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from zsupport_mail.intake.kind import KindReading
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.settings import Settings
 
@@ -85,7 +86,7 @@ class ThreadMatch:
     """The ticket a mail continues, and the evidence that tied it there."""
 
     ticket: TicketRef
-    by: str  # "signed_reference", "references", "referenced_by" or "subject_tag"
+    by: str  # "signed_reference", "references", "referenced_by", "subject_tag" or "rma"
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ class IntakeAssessment:
 
     context: RuleContext
     findings: list[Finding] = field(default_factory=list)
+    kind: KindReading = field(default_factory=lambda: KindReading("problem_report", True, ""))
+    notice_id: str | None = None  # the Message-ID of our notice this mail answers, if any
 
     def hit(self, rule: str) -> Finding | None:
         """The finding of the rule with this name, if it hit."""
@@ -139,7 +142,8 @@ class IntakeAssessment:
 class Disposition:
     """The single decision for a message: what to do and why.
 
-    ``action`` is the public outcome (created, appended, unauthorized, quarantined, ignored);
+    ``action`` is the public outcome (created, appended, unauthorized, quarantined, ignored,
+    noted: an answer to one of our notices, kept on that notice's record without a ticket);
     ``reply`` names the template of the automatic reply, or None for no reply.
     """
 
@@ -149,3 +153,4 @@ class Disposition:
     ticket: TicketRef | None = None
     authorized: bool = False
     linked: TicketRef | None = None  # a closed ticket this new one follows up
+    notice_id: str | None = None  # "noted": the Message-ID of our notice it answers

@@ -68,6 +68,8 @@ class ParsedMessage:
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     defects: tuple[str, ...] = ()
     delivery_report: DeliveryReport | None = None  # set when this mail is a bounce
+    # Start days (YYYY-MM-DD) of the events in a meeting invitation's text/calendar part.
+    event_days: tuple[str, ...] = ()
 
     def header(self, name: str) -> tuple[str, ...]:
         """All values of a header (case-insensitive name), or an empty tuple."""
@@ -265,4 +267,20 @@ def parse_message(raw: bytes) -> ParsedMessage:
         headers=headers,
         defects=tuple(str(d) for d in parsed.defects),
         delivery_report=delivery_report(parsed.message, from_addr, subject, len(raw)),
+        event_days=_event_days(parsed.message),
     )
+
+
+_DTSTART = re.compile(r"^DTSTART[^:\r\n]*:(\d{4})(\d{2})(\d{2})", re.MULTILINE)
+
+
+def _event_days(message: Message) -> tuple[str, ...]:
+    """The DTSTART days of an invitation (iCalendar), skipping time-zone rules (year 1601)."""
+    days: list[str] = []
+    for part in message.walk():
+        if part.get_content_type() != "text/calendar":
+            continue
+        payload = part.get_payload(decode=True)
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+        days += [f"{y}-{m}-{d}" for y, m, d in _DTSTART.findall(text) if y > "1900"]
+    return tuple(days)

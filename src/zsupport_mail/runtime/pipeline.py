@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from zsupport_mail.contacts.history import history_version
 from zsupport_mail.contacts.repository import load_directory
 from zsupport_mail.db.models import InboundMessage, MessageReference, Ticket, TicketMessage
-from zsupport_mail.db.repos import SqlTicketLookup
+from zsupport_mail.db.repos import SqlTicketLookup, known_notices
 from zsupport_mail.handlers import HandlerContext, HandlingState, run_handlers
 from zsupport_mail.handlers.intake import score_before_writing
 from zsupport_mail.intake import assess, decide
@@ -57,6 +57,7 @@ class Outcome:
     missing: list[str] | None = None  # required items not furnished (None: not scored)
     found: dict[str, list[dict[str, str]]] | None = None  # item -> values with their source
     score: float | None = None  # share of required items furnished, 0.0 to 1.0
+    kind: str | None = None  # what the mail is (intake/kind.py); None when not read
 
     def as_json(self) -> dict[str, object]:
         """Every field, under its own name: renaming a field changes the interface."""
@@ -285,6 +286,8 @@ def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_re
         unauthorized.reason if unauthorized else why,
     )
     journey.record("thread", "matched" if assessment.context.thread else "new", thread_reason)
+    kind = assessment.kind
+    journey.record("kind", kind.kind if kind.sure else f"{kind.kind}?", kind.reason)
     for finding in assessment.findings:
         log.info("rule_hit", rule=finding.rule, reason=finding.reason)
 
@@ -332,8 +335,10 @@ def _process_in(
         now=now,
         envelope_from=row.envelope_from,
         peer=row.peer_address,
+        notices=known_notices(session, msg.referenced_ids),
     )
     _record_assessment(journey, assessment, thread_reason)
+    row.kind, row.notice_message_id = assessment.kind.kind, assessment.notice_id
     disposition = decide(assessment)
     journey.record("decision", disposition.action, disposition.reason)
     state = run_handlers(
@@ -382,4 +387,5 @@ def _outcome(
         missing=score.missing if score else None,
         found=score.found_json() if score else None,
         score=score.value if score else None,
+        kind=row.kind,
     )

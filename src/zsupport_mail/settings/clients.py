@@ -75,6 +75,7 @@ def read_client(reader: Reader) -> ClientConfig | None:
     if holidays is not None and not HOLIDAY_CODE.match(holidays):
         reader.problem("holidays", f"expected a code like US or US-CO, got {holidays!r}")
     fee = reader.number("monthly_fee", 0)
+    hourly_rate = reader.number("hourly_rate", None)
     business_hours = _business_hours(reader)
     closed_days = _dates(reader, "closed_days")
     working_holidays = _dates(reader, "working_holidays")
@@ -96,6 +97,7 @@ def read_client(reader: Reader) -> ClientConfig | None:
         business_hours=business_hours,
         closed_days=closed_days,
         working_holidays=working_holidays,
+        hourly_rate=hourly_rate,
     )
 
 

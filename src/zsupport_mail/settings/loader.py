@@ -17,12 +17,14 @@ from zsupport_mail.settings.clients import check_clients, read_client
 from zsupport_mail.settings.reader import REQUIRED, Reader
 from zsupport_mail.settings.schema import (
     DEFAULT_CONFIG_PATH,
+    DEFAULT_CRITICAL_KEYWORDS,
     ConfigError,
     DatabaseSettings,
     Settings,
     SlaSettings,
 )
 from zsupport_mail.settings.sections import (
+    read_billing,
     read_imap,
     read_monitoring,
     read_outbound,
@@ -55,6 +57,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     staff = read_staff(root.table("staff"))
     processing = read_processing(root.table("processing"))
     scoring = read_scoring(root.table("scoring"))
+    billing = read_billing(root.table("billing"))
     safety = read_safety(root.table("safety"))
     sla_table = root.table("sla")
     sla = SlaSettings(
@@ -69,7 +72,9 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         or "elapsed",
         reminder_hours=sla_table.integer("reminder_hours", 24, 1, 1000) or 24,
         auto_close_hours=sla_table.integer("auto_close_hours", 48, 2, 2000) or 48,
-        critical_keywords=tuple(k.lower() for k in sla_table.strings("critical_keywords")),
+        critical_keywords=tuple(
+            k.lower() for k in sla_table.strings("critical_keywords", DEFAULT_CRITICAL_KEYWORDS)
+        ),
     )
     if sla.reminder_hours >= sla.auto_close_hours:
         sla_table.problem("reminder_hours", "expected fewer hours than sla.auto_close_hours")
@@ -108,6 +113,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         imap=imap,
         monitoring=monitoring,
         security=security,
+        billing=billing,
     )
 
 

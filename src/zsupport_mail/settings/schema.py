@@ -67,6 +67,7 @@ class ClientConfig:
     business_hours: tuple[tuple[int, str | None], ...] = ()  # (weekday 0-6, "HH:MM-HH:MM"|None)
     closed_days: tuple[str, ...] = ()  # ISO dates closed on top of the public holidays
     working_holidays: tuple[str, ...] = ()  # ISO dates of public holidays this client works
+    hourly_rate: Decimal | None = None  # overrides billing.hourly_rate for this client
 
     def known_serials(self) -> dict[str, str]:
         """The client's register of serials: serial -> "board" or "appliance"."""
@@ -113,6 +114,30 @@ class OutboundSettings:
     retry_max_seconds: int
 
 
+# The contract's support lines (Option #2 - Support), for mail telling clients how to call.
+DEFAULT_SUPPORT_PHONES = (
+    "Denver, Colorado: (303) 957-2884, option 2",
+    "Kansas City, Kansas: (913) 204-0482, option 2",
+    "Fort Collins, Colorado: (970) 212-1411, option 2",
+    "San Diego, California: (619) 436-5000, option 2",
+)
+# How clients write that everything is down; a new problem report saying one is critical.
+DEFAULT_CRITICAL_KEYWORDS = (
+    "phones down",
+    "phones are down",
+    "phones are all down",
+    "system down",
+    "system is down",
+    "cannot make or receive calls",
+    "can't make or receive calls",
+    "can not make or receive calls",
+    "no calls in or out",
+    "no incoming or outgoing calls",
+    "no inbound or outbound calls",
+    "totalausfall",
+)
+
+
 @dataclass(frozen=True)
 class TicketSettings:
     """How tickets are numbered and tagged in subjects ([tickets]), and how long one reopens."""
@@ -121,6 +146,7 @@ class TicketSettings:
     number_width: int
     subject_tag: str
     reopen_days: int = 14
+    support_phones: tuple[str, ...] = DEFAULT_SUPPORT_PHONES  # how to reach us in an outage
 
     def format_number(self, ticket_id: int) -> str:
         """The public ticket number for a database id, e.g. ``ZS-000123``."""
@@ -196,7 +222,8 @@ class SlaSettings:
     restoration_measure: str = "elapsed"  # the contract's plain "Hours"; or "business"
     reminder_hours: int = 24  # business hours waiting on the client before a reminder
     auto_close_hours: int = 48  # business hours waiting on the client before closing
-    critical_keywords: tuple[str, ...] = ()  # a new report mentioning one is critical at once
+    # a new problem report mentioning one is critical at once
+    critical_keywords: tuple[str, ...] = DEFAULT_CRITICAL_KEYWORDS
 
     def policy(self) -> SlaPolicy:
         """The contract's numbers with this configuration's choices."""
@@ -240,6 +267,14 @@ class ScoringSettings:
     surcharge_amount: Decimal
     record_counts_as_furnished: bool
     current_mx_version: str | None
+
+
+@dataclass(frozen=True)
+class BillingSettings:
+    """Billable time ([billing]): the hourly labour rate; overtime is billed at 1.5 times it."""
+
+    hourly_rate: Decimal | None = None  # None: hours are recorded without an amount
+    overtime_factor: Decimal = Decimal("1.5")  # the contract's "1 1/2 times"
 
 
 @dataclass(frozen=True)
@@ -304,3 +339,4 @@ class Settings:
     imap: ImapSettings = field(default_factory=ImapSettings)
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    billing: BillingSettings = field(default_factory=BillingSettings)

@@ -29,9 +29,11 @@ from zsupport_mail.settings.reader import (
 )
 from zsupport_mail.settings.schema import (
     DEFAULT_EXEMPT_NETWORKS,
+    DEFAULT_SUPPORT_PHONES,
     IMAP_TLS_MODES,
     OUTBOUND_MODES,
     SUBJECT_TAG_FIELD,
+    BillingSettings,
     ImapMailboxSettings,
     ImapSettings,
     MonitoringSettings,
@@ -99,6 +101,7 @@ def read_tickets(reader: Reader) -> TicketSettings:
         number_width=reader.integer("number_width", 6, 1, 12),
         subject_tag=tag or "[Z-Support #{number}]",
         reopen_days=reader.integer("reopen_days", 14, 0, 3650),
+        support_phones=reader.strings("support_phones", DEFAULT_SUPPORT_PHONES),
     )
     reader.reject_unknown()
     return settings
@@ -177,6 +180,13 @@ def read_safety(reader: Reader) -> SafetySettings:
         secret=secret,
         max_auto_replies_per_day=reader.integer("max_auto_replies_per_day", 10, 1, 10000),
     )
+    reader.reject_unknown()
+    return settings
+
+
+def read_billing(reader: Reader) -> BillingSettings:
+    """[billing]: the hourly rate billable time is charged at (none: hours only)."""
+    settings = BillingSettings(hourly_rate=reader.number("hourly_rate", None))
     reader.reject_unknown()
     return settings
 

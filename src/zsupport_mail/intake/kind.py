@@ -1,0 +1,227 @@
+"""What a mail is, decided before the checklist: only a problem report can be surcharged.
+
+The contract charges $100 for "reporting call or system problems" without the required
+information; a thank-you, a contact change, a request for a training call, a credit request
+or an answer to one of our notices is not such a report. The reading follows the labelling
+rules of tests/fixtures/intent/README.md, in their order:
+
+1. automatic mail (out-of-office, challenge-response, helpdesk acknowledgements) is ``other``;
+2. only the sender's own words count (quoted history removed, a forwarded report kept);
+3. of two intents, the one that decides billing wins: a fault being reported makes the mail a
+   ``problem_report`` whatever else it says; then credit over contact change over the rest.
+
+When the mail only pleads about the phones without naming a fault ("call me asap about the
+phones") it is read as a problem report that we are *not sure* of: the ticket opens and we
+ask, but nothing is charged until staff decide (``#kind``). Pure: no database, no clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from email.utils import parsedate_to_datetime
+
+from zsupport_mail.intake import kind_words as words
+from zsupport_mail.intake.dates import past_days, requested_day
+from zsupport_mail.intake.shipment import rma_number, tracking_numbers
+from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.scoring.text import own_text
+
+KINDS = (
+    "problem_report",
+    "contact_change",
+    "scheduling_request",
+    "credit_request",
+    "notice_reply",
+    "rma_shipment",
+    "other",
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|r|rif)\s*:", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class KindReading:
+    """The kind of one mail and what it names; ``sure`` is False when we should ask first."""
+
+    kind: str
+    sure: bool
+    reason: str
+    automatic: bool = False
+    notice: str | None = None  # outage, upgrade or reminder, for a notice_reply
+    network_change: bool = False
+    tickets: tuple[str, ...] = ()  # our ticket numbers named (credit requests)
+    tracking: tuple[str, ...] = ()  # parcel tracking numbers (RMA shipments)
+    rma: str | None = None
+    requested_date: date | None = None  # the day a scheduling request asks for
+    period: tuple[date, date] | None = None  # first and last day a credit request names
+
+    @property
+    def chargeable(self) -> bool:
+        """Whether the checklist, its notice and the surcharge apply: a sure problem report."""
+        return self.kind == "problem_report" and self.sure
+
+
+@dataclass(frozen=True)
+class _Text:
+    subject: str
+    own: str
+    forwarded: str
+
+    @property
+    def all(self) -> str:
+        return f"{self.subject}\n{self.own}\n{self.forwarded}"
+
+
+def _fault(text: _Text) -> str | None:
+    """The first fault named in a sentence that does not also say the fault is over."""
+    # A reply's subject is the old thread's: only the new words report something.
+    subject = "" if _REPLY_SUBJECT.match(text.subject) else text.subject
+    for sentence in _SENTENCE.split(f"{subject}\n{text.own}\n{text.forwarded}"):
+        if words.RESOLVED.search(sentence):
+            continue
+        match = words.FAULT.search(words.NOT_A_FAULT.sub(" ", sentence))
+        if match is not None:
+            return match.group(0).strip()
+    return None
+
+
+def _notice(msg: ParsedMessage, text: _Text, notices: Mapping[str, str]) -> str | None:
+    """Which of our notices the mail answers: by reference, by our subject, or by naming it."""
+    for ref in msg.referenced_ids:
+        if ref in notices:
+            return notices[ref]
+    for kind, pattern in words.NOTICE_SUBJECT.items():
+        if pattern.search(text.subject):
+            return kind
+    return None
+
+
+def _mentioned_notice(text: _Text) -> str | None:
+    if not words.NOTICE_MENTION.search(text.own):
+        return None
+    return next((k for k, p in words.NOTICE_TOPIC.items() if p.search(text.all)), None)
+
+
+def _tickets(text: str, prefix: str) -> tuple[str, ...]:
+    pattern = re.compile(rf"\b{re.escape(prefix)}-\d+\b", re.IGNORECASE)
+    return tuple(dict.fromkeys(m.group(0).upper() for m in pattern.finditer(text)))
+
+
+def _written(msg: ParsedMessage) -> date | None:
+    """The day the sender wrote the mail, in the sender's zone (its Date header)."""
+    header = msg.first_header("date")
+    try:
+        return parsedate_to_datetime(header).date() if header else None
+    except (TypeError, ValueError):
+        return None
+
+
+def read_kind(
+    msg: ParsedMessage,
+    *,
+    notices: Mapping[str, str] | None = None,
+    ticket_prefix: str = "ZS",
+    written: date | None = None,
+) -> KindReading:
+    """Read the kind of a mail.
+
+    Args:
+        msg: the parsed mail.
+        notices: Message-IDs of our own notices (outage announcements, upgrade notices,
+            reminders), each mapped to its kind; a reply to one is that notice's reply.
+        ticket_prefix: the prefix of our ticket numbers (``ZS`` in ``ZS-000123``).
+        written: the day relative dates ("next Tuesday") count from, in the client's zone;
+            the Date header's day when None.
+
+    Returns:
+        The KindReading; automatic mail is ``other`` with ``automatic`` set.
+    """
+    own, _signature, forwarded = own_text(msg.text, msg.subject)
+    text = _Text(msg.subject, own, forwarded)
+    auto = (msg.first_header("auto-submitted") or "no").strip().lower()
+    if not auto.startswith("no") or words.AUTOMATIC.search(msg.subject):
+        return KindReading("other", True, "automatic mail", automatic=True)
+    if words.AUTOMATIC.search(own):
+        return KindReading("other", True, "automatic mail, by its words", automatic=True)
+    fault = _fault(text)
+    notice = _notice(msg, text, notices or {})
+    if notice is not None:
+        return _notice_or_report(text, notice, fault)
+    if fault is not None:
+        if words.CREDIT.search(text.all) and not words.ONGOING.search(text.all):
+            reading = _credit(text, ticket_prefix, f"a credit for a past fault ({fault!r})")
+            return _with_period(reading, text, written or _written(msg))
+        return KindReading("problem_report", True, f"reports a fault: {fault!r}")
+    reading = _without_fault(text, ticket_prefix)
+    day = written or _written(msg)
+    if reading.kind == "credit_request":
+        return _with_period(reading, text, day)
+    if reading.kind != "scheduling_request":
+        return reading
+    asked = msg.event_days[0] if msg.event_days else None
+    requested = date.fromisoformat(asked) if asked else None
+    if requested is None and day is not None:
+        requested = requested_day(f"{text.subject}\n{text.own}\n{text.forwarded}", day)
+    return dataclasses.replace(reading, requested_date=requested)
+
+
+def _notice_or_report(text: _Text, notice: str, fault: str | None) -> KindReading:
+    """An answer to our notice, unless its new text reports a fault (a reminder's answer may
+    describe the fault we asked about: only a new matter makes it a report)."""
+    if fault is not None and (notice != "reminder" or words.NEW_MATTER.search(text.own)):
+        return KindReading(
+            "problem_report", True, f"reports a fault in reply to our {notice}: {fault!r}"
+        )
+    return KindReading("notice_reply", True, f"answers our {notice} notice", notice=notice)
+
+
+def _with_period(reading: KindReading, text: _Text, written: date | None) -> KindReading:
+    """A credit request's period: the first to the last past day its own words name."""
+    days = past_days(f"{text.own}\n{text.forwarded}", written) if written else []
+    return dataclasses.replace(reading, period=(days[0], days[-1]) if days else None)
+
+
+def _credit(text: _Text, prefix: str, reason: str) -> KindReading:
+    tickets = _tickets(text.all, prefix)
+    return KindReading("credit_request", True, reason, tickets=tickets)
+
+
+def _without_fault(text: _Text, prefix: str) -> KindReading:
+    """The kinds that report no fault, in the order the labelling rules give."""
+    if words.CREDIT.search(text.all):
+        return _credit(text, prefix, "asks for a service credit")
+    if words.CONTACT_CHANGE.search(text.all):
+        return KindReading("contact_change", True, "changes the authorised contacts")
+    mentioned = _mentioned_notice(text)
+    if mentioned is not None:
+        return KindReading(
+            "notice_reply", True, f"refers to our {mentioned} notice", notice=mentioned
+        )
+    if words.RMA.search(text.all) and words.SHIPMENT.search(text.all):
+        return KindReading(
+            "rma_shipment",
+            True,
+            "about an RMA shipment",
+            tracking=tuple(tracking_numbers(f"{text.own}\n{text.forwarded}")),
+            rma=rma_number(text.all),
+        )
+    network = words.NETWORK_CHANGE.search(text.all) is not None
+    if words.MEETING.search(text.all) or network:
+        what = "a network change" if network else "a meeting, call or training"
+        return KindReading(
+            "scheduling_request", True, f"asks to schedule {what}", network_change=network
+        )
+    plea = words.PLEA.search(text.all)
+    if plea is not None:
+        return KindReading(
+            "problem_report", False, f"may report a problem ({plea.group(0)!r}): staff decide"
+        )
+    if words.PHONE_TOPIC.search(text.all) and not words.NOT_A_REPORT.search(text.all):
+        return KindReading(
+            "problem_report", False, "about the phones, no fault recognised: staff decide"
+        )
+    return KindReading("other", True, "no fault, request or notice recognised")

@@ -1,0 +1,239 @@
+"""The vocabulary intake/kind.py reads a mail's kind by, in English, German, Spanish and French.
+
+Kept apart from the decision so that a new phrasing is a one-line change here, reviewed with
+the tuned set's figures (bench/intent_quality.py). Patterns are matched case-insensitively on
+the sender's own words (quoted history removed; a forwarded report kept) and the subject.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _words(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+# A call or system fault described as happening (or having happened): the mark of a report.
+FAULT = _words(
+    # English
+    r"\b(?:is|are|was|were|went|been|still|phones?|system|everything|all)\s+down\b",
+    r"\bdown\s+(?:again|since)\b",
+    r"^\s*(?:phones?\s+)?down\b",
+    r"\bno\s+(?:incoming\s+|inbound\s+|outbound\s+|outgoing\s+|outside\s+)?calls?\b"
+    r"(?:\s+(?:in|out|are|coming|since|at all))?",
+    r"\bno\s+(?:dial\s*tone|service|audio|sound)\b",
+    r"\b(?:can'?t|cannot|can\s+not|couldn'?t|unable\s+to)\s+(?:be\s+)?"
+    r"(?:hear|dial|call|make|receive|get|log|transfer|connect|reach|place|send)",
+    r"\bnobody\s+(?:here\s+)?can\b",
+    r"\bdrop(?:s|ped|ping)?\s+(?:the\s+)?(?:calls?|callers|everybody|everyone|out)\b",
+    r"\bcalls?\s+(?:drop|fail|go\s+straight)",
+    r"\bfail(?:s|ed|ing|ure)\b",
+    r"\bnot\s+(?:ringing|working|arriving|saving|booting|available|connecting)\b",
+    r"\bnever\s+(?:rings?|arrives?|comes?\s+up)\b",
+    r"\b(?:doesn'?t|does\s+not|don'?t|won'?t|isn'?t|aren'?t|didn'?t)\s+"
+    r"(?:work|ring|boot|say\s+anything|arrive|save|saving|working|ringing|light)",
+    r"\bis\s+dead\b|\bdead\b.*\bphone|\bphone\b.*\bdead\b",
+    r"\bcrash(?:es|ed|ing)?\b",
+    r"\becho\b",
+    r"\bone[- ]way\s+audio\b",
+    r"\b(?:is|are|was)\s+(?:silent|empty)\b|\bsilent\s+again\b",
+    r"\bfast\s+busy\b|\bbusy\s+signal\b|\bsuena\s+ocupado\b",
+    r"\blos(?:ing|es|t)\s+(?:their\s+)?registration\b",
+    r"\bcuts?\s+off\b",
+    r"\bit'?s\s+back\b|\bhappen(?:s|ed)\s+again\b",
+    r"\bshows?\s+[\"'].*[\"']\s+since\b",
+    r"\b(?:call|calls)\s+failed\b|\bcomm\s+error\b|\berror\s+(?:message|code)\b",
+    r"\bnot\s+able\s+to\s+(?:hear|dial|call|make|receive|get|log|transfer|connect|reach)",
+    r"\bstop(?:ped|s)?\s+(?:working|ringing|recording|forwarding)\b",
+    r"\bkeeps?\s+(?:dropping|crashing|rebooting|freezing|restarting|disconnecting|losing)\b",
+    r"\bstatic\b(?!\s+(?:ips?|address\w*|routes?|nat))|\b(?:crackl\w*|choppy|garbled|robotic|jitter\w*|distorted|muffled)\b",
+    r"\bno\s+(?:ring(?:ing|back)?|voicemail|caller\s+id|music\s+on\s+hold|hold\s+music)\b",
+    r"\bbusy\s+tone\b|\bunreachable\b|\boffline\b|\bbroken\b|\bfreez(?:e|es|ing)\b",
+    r"\breboot(?:s|ing|ed)\s+(?:itself|on\s+its\s+own|by\s+itself|randomly)\b",
+    r"\bdisconnect(?:s|ed|ing)\b|\bdropped\b|\bhung\s+up\s+on\b|\bgoes?\s+dead\b",
+    r"\b(?:wrong|incorrect)\s+(?:caller\s*id|number|name|extension|time|date)\b",
+    r"\bnot\s+(?:showing|displaying|recording|forwarding|transferring|registering|"
+    r"updating|receiving|sending|going\s+through|coming\s+through|getting\s+through)\b",
+    r"\b(?:having|have|had|getting|experiencing|seeing)\s+(?:an?\s+|some\s+|the\s+same\s+)?"
+    r"(?:issues?|problems?|trouble)\b",
+    r"\b(?:issues?|problems?|trouble)\s+with\s+(?:the\s+|our\s+|my\s+)?"
+    r"(?:phones?|calls?|voicemail|mxie|fax|lines?|trunk|extension|system|paging|audio)",
+    r"\b(?:hear|hears|heard)\s+(?:nothing|only\s+silence|dead\s+air)\b|\bdead\s+air\b",
+    r"\b(?:straight|directly)\s+to\s+voice\s*mail\b|\brings?\s+(?:once|forever|and\s+rings)\b",
+    r"\b(?:times?|timed)\s+out\b|\blog\s*in\s+(?:fails?|failed)\b|\bwrong\s+greeting\b",
+    r"\bno\s+one\s+can\b|\bintermittent(?:ly)?\b",
+    r"\bh[öo]ren\s+nichts\b|\bbesetztzeichen\b|\bnur\s+noch\b|\bst[äa]ndig\b",
+    r"\bno\s+se\s+puede\b|\bcuelga\b|\bsilencio\b|\braccroche\b|\bn'arrive\s+(?:pas|plus)\b",
+    r"\bstuck\b|\bno\s+longer\s+(?:works?|rings?|receives?|sends?|gets?)\b",
+    # German
+    r"\bgeht\s+nicht\b|\bgehen\s+nicht\b|\bkein(?:e|en)?\s+(?:ton|anruf|gespr[äa]ch)",
+    r"\bnicht\s+(?:m[öo]glich|zu\s+h[öo]ren|verst[äa]ndlich)\b|\bbricht\s+ab\b",
+    r"\bbrechen\s+ab\b|\bf[äa]llt\s+aus\b|\bausgefallen\b|\bprobleme?\s+mit\b",
+    r"\brauschen\b|\babgest[üu]rzt\b|\bst[üu]rzt\s+ab\b|\bgetrennt\b|\bdefekt\b",
+    r"\bklingeln\s+nicht\b|\bkomm(?:t|en)\s+nicht\s+an\b|\bk[öo]nnen\s+nicht\b",
+    r"\bkann\s+nicht\b|\bfehlermeldung\b|\bfunktionieren\s+nicht\b|\bnicht\s+mehr\b",
+    r"\bgeht\b.*\bnichts\s+mehr\b|\bkeine\s+(?:eingehenden|ausgehenden|verbindung|anrufe)",
+    r"\bklingelt\s+nicht\b|\bfunktioniert\s+nicht\b|\b(?:total)?ausfall\b|\bst[öo]rung\b",
+    r"\bnur\s+noch\s+stille\b|\bnicht\s+(?:erreichbar|mehr\s+erreichbar)\b",
+    r"\bkein\s+freizeichen\b|\babgebrochen\b",
+    # Spanish
+    r"\bno\s+(?:entra|entran|funciona|suena|sale|salen)\b|\bse\s+corta\b",
+    r"\bca[íi]d[oa]s?\b|\bsin\s+servicio\b|\bno\s+podemos\s+(?:llamar|recibir|o[íi]r)\b",
+    r"\bno\s+(?:funcionan|se\s+(?:escucha|oye)|llegan|suenan|puedo|podemos)\b",
+    r"\bse\s+(?:cae|caen|cortan)\b|\bfallan?\b|\bfallo\b|\bproblemas?\s+con\s+(?:el|la|los|las)\b",
+    r"\bsin\s+tono\b|\bruido\b|\beco\b",
+    # French
+    r"\bne\s+(?:fonctionne|marche|sonne)\s+(?:pas|plus)\b|\ben\s+panne\b",
+    r"\bmauvais\s+num[ée]ro\b|\bpas\s+de\s+tonalit[ée]\b",
+    r"\bne\s+(?:fonctionnent|marchent|sonnent|passent|passe)\s+(?:pas|plus)\b|\bpanne\b",
+    r"\bcoup[ée]e?s?\b|\bimpossible\s+d[e']\b|\bprobl[èe]mes?\s+(?:avec|de)\b",
+    r"\berreur\b|\bplus\s+de\s+tonalit[ée]\b|\bn'entend|\baucun\s+appel\b|\b[ée]cho\b",
+)
+
+# A plea about the phones that names no fault: a problem report, but we are not sure of it.
+PLEA = _words(
+    r"\bcall\s+me\b.*\b(?:asap|urgent|phones?)\b",
+    r"\b(?:can|could)\s+(?:you|someone|somebody)\s+(?:fix|look)",
+    r"\bfix\s+(?:it|this|that)\b|\btake\s+a\s+look\b|\bschauen\s+sie\s+sich\b",
+    r"\burgent\b|\bdringend\b|\burgente\b|\basap\b",
+    r"\b(?:ever\s+)?since\s+(?:yesterday|this\s+morning|today|last\s+\w+|the\s+weekend|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
+    r"\bseit\s+(?:gestern|heute|montag|dienstag|mittwoch|donnerstag|freitag|dem\s+wochenende)\b",
+    r"\bdesde\s+(?:ayer|hoy|esta\s+ma[ñn]ana|el\s+(?:lunes|martes|mi[ée]rcoles|jueves|viernes))\b",
+    r"\bdepuis\s+(?:hier|ce\s+matin|aujourd'hui|lundi|mardi|mercredi|jeudi|vendredi)\b",
+    r"\bplease\s+(?:help|advise|check|investigate|look\s+into)\b|\bhilfe\b|\bayuda\b",
+)
+
+# The phone system's own nouns: a mail about them that is nothing else may be a report.
+PHONE_TOPIC = _words(
+    r"\bphones?\b|\bcalls?\b|\bextensions?\b|\bext\.?\s*\d|\bvoice\s*mail\b|\bmxie\b",
+    r"\bfax\b|\btrunk\b|\bpaging\b|\bhandset\b|\bheadset\b|\bhunt\s+group\b|\bacd\b",
+    r"\btelefon\w*|\banruf\w*|\bnebenstelle\b|\bllamadas?\b|\btel[ée]fonos?\b",
+    r"\bappels?\b|\bt[ée]l[ée]phones?\b|\bposte\b",
+)
+
+# Mail that is only thanks, greetings or a question about something other than a fault.
+NOT_A_REPORT = _words(
+    r"\bthank(?:s|\s+you)\b|\bdanke\b|\bgracias\b|\bmerci\b",
+    r"\bhow\s+(?:do|can|would)\s+(?:i|we)\b|\bis\s+there\s+a\s+way\b|\bquick\s+question\b",
+    r"\bquote\b|\bpricing\b|\bprice\b|\binvoice\b|\bcontract\b|\blicen[cs]es?\b",
+    r"\bholiday\b|\bgreetings\b|\bfrohe\b|\bfeliz\b|\bjoyeux\b|\bout\s+of\s+(?:the\s+)?office\b",
+    r"\bis\s+[^.?!]*\bcompatible\b|\bbefore\s+we\s+(?:pick|schedule|choose|book)\b",
+    r"\bi'?m\s+out\b|\bi\s+am\s+out\b|\bwill\s+be\s+out\b|\bheads[- ]up\b|\bon\s+vacation\b",
+    r"\bwie\s+kann\s+ich\b|\bc[óo]mo\s+(?:puedo|se)\b|\bcomment\s+(?:puis|faire)\b",
+)
+
+# A sentence saying a fault is over; it does not count as a report.
+RESOLVED = _words(
+    r"\b(?:is|are|has\s+been)\s+fixed\b",
+    r"\b(?:works|working)\s+(?:fine|again|great)\b",
+    r"\bhasn'?t\s+(?:come\s+back|happened\s+again)\b",
+    r"\bnothing\s+is\s+broken\b",
+    r"\bya\s+funciona\b|\bya\s+no\b",
+    r"\bfunktioniert\s+wieder\b",
+    r"\bfonctionne\s+(?:de\s+nouveau|à\s+nouveau)\b",
+)
+
+# Phrases that look like a fault but speak of a proposed time ("Sunday doesn't work for us").
+NOT_A_FAULT = _words(
+    r"\b(?:in\s+case|to\s+avoid|make\s+sure|so\s+that|so\s+the|would|might)\b[^.?!]*",
+    r"\bwill\b[^.?!]*\bbe\s+down\b",
+    r"\b(?:time|date|day|night|morning|evening|window|slot|that|it|this)\s+"
+    r"(?:doesn'?t|does\s+not|won'?t|will\s+not)\s+work\b",
+    r"\b(?:doesn'?t|does\s+not|won'?t)\s+work\s+for\s+(?:us|me|you)\b",
+)
+
+# An outage that is going on while the mail is written (credit demands in it are rule 3's).
+ONGOING = _words(
+    r"\bsince\s+(?:about\s+|ca\.?\s+)?(?:\d|this|today|yesterday|the\s+weekend)",
+    r"\bright\s+now\b|\bcurrently\b|\bstill\s+down\b|\bdown\s+again\b",
+    r"\bseit\s+(?:ca\.?\s+)?\d|\bdesde\s+(?:las|esta|hoy)\b",
+)
+
+CREDIT = _words(
+    r"\b(?:sla|service|restoration)\s+credits?\b",
+    r"\bcredits?\s+(?:request|for\s+(?:the|this|both|all|that)|under|per|amount)\b",
+    r"\b(?:request|requests|requesting|want|like|apply|expect)\b[^.]{0,40}\bcredits?\b",
+    r"\bgutschrift\b",
+    r"\bcr[ée]dito\b|\bnota\s+de\s+cr[ée]dito\b",
+    r"\bavoir\b|\bcr[ée]dit\s+(?:de\s+service|sla)\b",
+)
+
+CONTACT_CHANGE = _words(
+    r"\bauthori[sz]ed\s+(?:it\s+|i\.t\.\s+)?contacts?\b",
+    r"\b(?:primary|backup|back-up)\s+(?:it\s+|i\.t\.\s+)?(?:contact|administrator|admin)\b",
+    r"\b(?:as|our|make\s+\w+\s+our)\s+(?:new\s+)?(?:primary|backup|back-up)\b",
+    r"\bansprechpartner(?:in)?\b",
+    r"\bcontacto\s+(?:autorizado|principal|de\s+respaldo)\b",
+    r"\bcontact\s+(?:autoris[ée]|principal|de\s+secours)\b",
+)
+
+# Our notices, when a mail names them without replying in their thread.
+NOTICE_MENTION = _words(
+    r"\b(?:your|the)\s+(?:e-?mail|note|notice|message|reminder|announcement)\s+"
+    r"(?:about|on|regarding|re)\b",
+    r"\b(?:planned|scheduled|announced|upcoming)\s+(?:maintenance|outage|upgrade)\b",
+    r"\bmaintenance\s+(?:window|this|next|on)\b|\bwartungsfenster\b|\bgeplante\s+wartung\b",
+    r"\bventana\s+de\s+mantenimiento\b|\bmantenimiento\s+programado\b",
+    r"\bmaintenance\s+pr[ée]vue\b|\bintervention\s+pr[ée]vue\b",
+    r"\bre\s+your\s+(?:note|e-?mail|notice|message|reminder)\b",
+    r"\bgot\s+your\s+(?:e-?mail|note|notice|message|reminder)\b",
+    r"\bihre\s+(?:e-?mail|nachricht|erinnerung|ank[üu]ndigung)\b",
+    r"\bsu\s+(?:correo|aviso|recordatorio)\b",
+)
+NOTICE_TOPIC = {
+    "outage": _words(
+        r"\bmaintenance\b|\bwartung\b|\bmantenimiento\b|\bplanned\s+outage\b|\bwindow\b"
+    ),
+    "upgrade": _words(r"\bupgrade\b|\bupdate\b|\b\d+\.\d+\.\d+\b|\bactualizaci[óo]n\b"),
+    "reminder": _words(r"\breminder\b|\berinnerung\b|\brecordatorio\b|\brappel\b"),
+}
+# The subjects our own notices carry (templates outage, upgrade, pending_reminder).
+NOTICE_SUBJECT = {
+    "outage": _words(r"\[Z-Support\]\s+Planned\s+maintenance"),
+    "upgrade": _words(r"\[Z-Support\][^\n]*\bis\s+available:\s+please\s+schedule"),
+    "reminder": _words(r"\[Z-Support\s+#[^\]]+\]\s+Reminder:"),
+}
+# In a reply to our reminder, a new fault is told apart from the answer we asked for.
+NEW_MATTER = _words(r"\bbut\b|\balso\b|\banother\b|\bnew\s+problem\b|\baber\b|\bpero\b")
+
+RMA = _words(r"\brma\b|\br[üu]cksendung\b|\breturn\s+merchandise\b")
+SHIPMENT = _words(
+    r"\btracking\b|\bsendungsnummer\b|\bseguimiento\b|\bsuivi\b",
+    r"\bship(?:ped|ping|ment)?\b|\bwent\s+(?:out|back)\b|\bgoes\s+out\b|\breturn(?:ed)?\b",
+    r"\breplacement\b|\bups\b|\bfedex\b|\bdhl\b|\busps\b|\bpacked\b",
+)
+
+MEETING = _words(
+    r"\bmeeting\b|\bconference\s+call\b|\bwebinar\b|\btraining\b|\bkick-?off\b",
+    r"\b(?:on|get\s+on|have|do|book|schedule)\s+a\s+(?:short\s+)?call\b",
+    r"\bcall\s+(?:with|on|this|next)\b|\binvite\b|\bsession\b",
+    r"\bappointment\b|\bwalk\s*-?\s*through\b|\bdemo\b|\bonboarding\b|\bworkshop\b",
+    r"\bzoom\b|\bteams\s+(?:call|meeting)\b|\btime\s+slot\b|\bare\s+you\s+available\b",
+    r"\bset\s+up\s+a\s+(?:call|meeting|session)\b|\bbook\s+(?:a|an|some)\b",
+    r"\beinweisung\b|\bcita\b|\bagendar\b|\bprogramar\b|\bformaci[óo]n\b",
+    r"\brendez-vous\b|\bvisioconf[ée]rence\b|\bplanifier\b",
+    r"\bschulung\b|\btelefonkonferenz\b|\btermin\b|\bbesprechung\b",
+    r"\bcapacitaci[óo]n\b|\breuni[óo]n\b|\bformation\b|\br[ée]union\b",
+    r"^BEGIN:VCALENDAR",
+)
+NETWORK_CHANGE = _words(
+    r"\bfirewall\b|\brouting\b|\bospf\b|\bvlan\b|\bsubnet\b|\bmpls\b|\bvpn\b",
+    r"\bisp\b|\bcutover\b|\bcircuit\b|\bswitching\s+(?:from|to)\b|\bfortigate\b|\bsonicwall\b",
+    r"\brouter\b|\bnew\s+switch(?:es)?\b|\bswitch\s+replacement\b|\b(?:public|new)\s+ips?\b",
+    r"\bip\s+address(?:es)?\s+change\b|\bsd-?wan\b|\bre-?ip\b|\bdhcp\b",
+    r"\b(?:internet|service)\s+provider\b|\bprovider\s*wechsel\b|\banbieterwechsel\b",
+    r"\bcambio\s+de\s+proveedor\b|\bchangement\s+de\s+fournisseur\b|\bpare-?feu\b",
+    r"\bnetzwerk\b|\bred\b\s+(?:nueva|de\s+voz)|\br[ée]seau\b",
+)
+
+# Automatic mail that carries no Auto-Submitted header, told by its words.
+AUTOMATIC = _words(
+    r"^\s*(?:auto:|automatic\s+reply|automatische\s+antwort|out\s+of\s+office|"
+    r"respuesta\s+autom[áa]tica|r[ée]ponse\s+automatique|abwesenheitsnotiz)",
+    r"\bis\s+out\s+of\s+the\s+office\b.*\breturning\b",
+    r"\bthis\s+is\s+an\s+automated\s+(?:message|response)\b",
+    r"\bconfirm\s+(?:that\s+)?you\s+are\s+(?:a\s+)?human\b|\bchallenge[- ]response\b",
+    r"\bplease\s+do\s+not\s+reply\s+to\s+this\s+message\b",
+)

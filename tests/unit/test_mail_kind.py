@@ -1,0 +1,122 @@
+"""intake/kind.py and intake/shipment.py on small hand-written mails (pure: no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import make_mail
+from zsupport_mail.intake.kind import read_kind
+from zsupport_mail.intake.shipment import rma_number, tracking_numbers
+from zsupport_mail.mail.message import parse_message
+
+
+def kind_of(subject: str, body: str, **headers: str) -> tuple[str, bool]:
+    reading = read_kind(parse_message(make_mail(subject=subject, body=body, headers=headers)))
+    return reading.kind, reading.chargeable
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "kind", "chargeable"),
+    [
+        (
+            "Phones",
+            "Since this morning every external call drops after 30 seconds.",
+            "problem_report",
+            True,
+        ),
+        ("Thanks", "Thanks, the echo is fixed and everything works fine now.", "other", False),
+        (
+            "Backup contact",
+            "Please make Carl our backup contact from Monday.",
+            "contact_change",
+            False,
+        ),
+        (
+            "Training",
+            "Could we book an MXIE training session for two new people?",
+            "scheduling_request",
+            False,
+        ),
+        (
+            "SLA credit ZS-000140",
+            "Requesting the SLA credit for ZS-000140, down 14 hours.",
+            "credit_request",
+            False,
+        ),
+        ("call me", "Need someone to call me asap about the phones.", "problem_report", False),
+        (
+            "DOWN AGAIN",
+            "No calls in or out since 8:10. I expect a credit, but first fix it.",
+            "problem_report",
+            True,
+        ),
+    ],
+)
+def test_kinds_and_what_is_chargeable(subject, body, kind, chargeable):
+    assert kind_of(subject, body) == (kind, chargeable)
+
+
+def test_reply_subject_of_an_old_fault_does_not_make_a_thank_you_a_report():
+    assert kind_of("RE: [Z-Support #ZS-000123] One-way audio", "Thanks, all good now!") == (
+        "other",
+        False,
+    )
+
+
+def test_domino_out_of_office_is_automatic_without_any_header():
+    reading = read_kind(
+        parse_message(
+            make_mail(
+                subject="AUTO: Dana Smith is out of the office (returning 03/30/2026)",
+                body="I am out of the office until 03/30/2026.",
+            )
+        )
+    )
+    assert (reading.kind, reading.automatic) == ("other", True)
+
+
+def test_answer_to_a_known_notice_is_a_notice_reply_unless_it_reports_a_fault():
+    notice = "<zs.abc@zsupport.example>"
+    headers = {"In-Reply-To": notice}
+    ok = read_kind(
+        parse_message(make_mail(subject="Re: maintenance", body="ok thanks", headers=headers)),
+        notices={notice: "outage"},
+    )
+    fault = read_kind(
+        parse_message(
+            make_mail(
+                subject="Re: maintenance",
+                body="Since your maintenance no calls are coming in.",
+                headers=headers,
+            )
+        ),
+        notices={notice: "outage"},
+    )
+    assert (ok.kind, ok.notice) == ("notice_reply", "outage")
+    assert (fault.kind, fault.chargeable) == ("problem_report", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("I will send the tracking information tomorrow once I have it.", []),
+        (
+            "FedEx tracking 771845203361. Our PO was PO 45871 in case accounting asks.",
+            ["771845203361"],
+        ),
+        ("PO 458712345678 for the replacement", []),
+        (
+            "box 1: 1Z8V4E290311874437\nbox 2: 1Z8V4E290311874446",
+            ["1Z8V4E290311874437", "1Z8V4E290311874446"],
+        ),
+        ("Sendungsnummer: 00340434161094015902", ["00340434161094015902"]),
+        ("tracking number: AB12345678", ["AB12345678"]),
+    ],
+)
+def test_tracking_numbers(text, numbers):
+    assert tracking_numbers(text) == numbers
+
+
+def test_rma_number_without_the_word_or_hash():
+    assert rma_number("Returned board - RMA #30122") == "30122"
+    assert rma_number("no such number here") is None
