@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from zsupport_mail.settings.clients import check_clients, read_client
+from zsupport_mail.settings.outbound import read_outbound
 from zsupport_mail.settings.reader import REQUIRED, Reader
 from zsupport_mail.settings.schema import (
     DEFAULT_CONFIG_PATH,
@@ -25,7 +26,6 @@ from zsupport_mail.settings.schema import (
 from zsupport_mail.settings.sections import (
     read_imap,
     read_monitoring,
-    read_outbound,
     read_processing,
     read_safety,
     read_scoring,

@@ -19,6 +19,7 @@ DEFAULT_CONFIG_PATH = Path("/etc/zsupport-mail/config.toml")
 CONTACT_ROLES = ("primary", "backup", "other")
 AUTHORIZED_ROLES = frozenset({"primary", "backup"})
 OUTBOUND_MODES = ("maildir", "smtp")
+RELAY_SECURITY_MODES = ("none", "starttls", "tls")
 IMAP_TLS_MODES = ("ssl", "starttls", "none")
 # Postfix (or any local MTA) hands every message over from loopback: never throttle it.
 DEFAULT_EXEMPT_NETWORKS = (
@@ -111,6 +112,20 @@ class OutboundSettings:
     max_queue_hours: int
     retry_base_seconds: int
     retry_max_seconds: int
+    relay_security: str = "none"  # "none", "starttls" or "tls" (implicit TLS, port 465)
+    relay_username: str | None = None  # AUTH at the relay; only over TLS off loopback
+    relay_password: str | None = field(default=None, repr=False)  # from relay_password_file
+    relay_ca_file: Path | None = None  # a private CA; the system's store otherwise
+    dkim: DkimSettings | None = None  # sign every mail that leaves with this key
+
+
+@dataclass(frozen=True)
+class DkimSettings:
+    """The DKIM key our mail is signed with ([outbound] dkim_*); the key never appears in a repr."""
+
+    domain: str
+    selector: str
+    private_key: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """One reader per daemon section: each validates its TOML table into its dataclass.
 
-Sections: smtp, outbound, tickets, staff, processing, safety, scoring, imap, security,
-monitoring. The clients live in ``clients``; the sla, templates and logging tables are
-small enough to stay in ``loader``.
+Sections: smtp, tickets, staff, processing, safety, scoring, imap, security, monitoring.
+The clients live in ``clients``, [outbound] in ``outbound``; the sla, templates and logging
+tables are small enough to stay in ``loader``.
 """
 
 from __future__ import annotations
@@ -29,12 +29,10 @@ from zsupport_mail.settings.reader import (
 from zsupport_mail.settings.schema import (
     DEFAULT_EXEMPT_NETWORKS,
     IMAP_TLS_MODES,
-    OUTBOUND_MODES,
     SUBJECT_TAG_FIELD,
     ImapMailboxSettings,
     ImapSettings,
     MonitoringSettings,
-    OutboundSettings,
     ProcessingSettings,
     SafetySettings,
     ScoringSettings,
@@ -64,23 +62,6 @@ def read_smtp(reader: Reader) -> SmtpSettings:
         reader.problem("tls_cert", "tls_cert and tls_key must be set together")
     if not settings.addresses:
         reader.problem("addresses", "expected at least one support address")
-    reader.reject_unknown()
-    return settings
-
-
-def read_outbound(reader: Reader, smtp: SmtpSettings) -> OutboundSettings:
-    """[outbound]; we send from the first support address unless from_address says otherwise."""
-    from_address = read_address(reader, "from_address", reader.string("from_address"))
-    settings = OutboundSettings(
-        mode=reader.string("mode", "maildir", choices=OUTBOUND_MODES) or "maildir",
-        maildir=Path(reader.string("maildir", "var/outbox")),
-        relay_host=reader.string("relay_host", "127.0.0.1"),
-        relay_port=reader.integer("relay_port", 25, 1, 65535),
-        from_address=from_address or (smtp.addresses[0] if smtp.addresses else ""),
-        max_queue_hours=reader.integer("max_queue_hours", 48, 1, 24 * 30),
-        retry_base_seconds=reader.integer("retry_base_seconds", 60, 1, 86400),
-        retry_max_seconds=reader.integer("retry_max_seconds", 3600, 1, 86400),
-    )
     reader.reject_unknown()
     return settings
 
