@@ -175,6 +175,7 @@ class InboundMessage(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # raw dropped (retention)
 
     journey: Mapped[list[JourneyEvent]] = relationship(
         back_populates="inbound", order_by="JourneyEvent.id"
@@ -340,6 +341,7 @@ class OutboundMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # raw dropped (retention)
 
     # Never loaded; it orders a flush: a new ticket is inserted before rows that point to it.
     ticket: Mapped[Ticket | None] = relationship(lazy="raise")

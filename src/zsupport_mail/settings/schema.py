@@ -270,6 +270,13 @@ class MonitoringSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """How long raw mail is kept ([retention]); None keeps it for ever (the default)."""
+
+    keep_raw_after_close: timedelta | None = None  # after a ticket closes, then purged daily
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the daemon needs, validated. Pass it down explicitly; never a global."""
 
@@ -292,3 +299,4 @@ class Settings:
     imap: ImapSettings = field(default_factory=ImapSettings)
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)

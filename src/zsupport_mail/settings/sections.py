@@ -1,6 +1,7 @@
 """One reader per daemon section: each validates its TOML table into its dataclass.
 
-Sections: smtp, tickets, staff, processing, safety, scoring, imap, security, monitoring.
+Sections: smtp, tickets, staff, processing, safety, scoring, imap, security, monitoring,
+retention.
 The clients live in ``clients``, [outbound] in ``outbound``; the sla, templates and logging
 tables are small enough to stay in ``loader``.
 """
@@ -18,6 +19,7 @@ from zsupport_mail.mail.addresses import (
 )
 from zsupport_mail.scoring.score import DEFAULT_REQUIRED
 from zsupport_mail.scoring.types import ITEM_KEYS
+from zsupport_mail.settings.durations import parse_duration
 from zsupport_mail.settings.reader import (
     REQUIRED,
     Reader,
@@ -34,6 +36,7 @@ from zsupport_mail.settings.schema import (
     ImapSettings,
     MonitoringSettings,
     ProcessingSettings,
+    RetentionSettings,
     SafetySettings,
     ScoringSettings,
     SecuritySettings,
@@ -239,3 +242,16 @@ def read_monitoring(reader: Reader) -> MonitoringSettings:
     )
     reader.reject_unknown()
     return settings
+
+
+def read_retention(reader: Reader) -> RetentionSettings:
+    """[retention]: keep_raw_after_close, a duration such as "365d"; absent keeps everything."""
+    text = reader.string("keep_raw_after_close")
+    keep = None
+    if text is not None:
+        try:
+            keep = parse_duration(text)
+        except ValueError as exc:
+            reader.problem("keep_raw_after_close", str(exc))
+    reader.reject_unknown()
+    return RetentionSettings(keep_raw_after_close=keep)
