@@ -11,6 +11,8 @@ downgrade a man in the middle would try.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import base64
 import itertools
 import json
 import signal
@@ -18,6 +20,8 @@ import ssl
 import subprocess
 import sys
 import threading
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,7 @@ class AuthRelay:
     ) -> None:
         self.spool, self.security, self.cert = spool, security, cert
         self.user, self.password = user, password
+        self.introspection_url: str | None = None  # also accept XOAUTH2 tokens it calls live
         self.host, self.port = "127.0.0.1", free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -43,6 +48,8 @@ class AuthRelay:
         command += ["--user", self.user, "--password", self.password]
         if self.cert is not None:
             command += ["--cert", str(self.cert[0]), "--key", str(self.cert[1])]
+        if self.introspection_url is not None:
+            command += ["--introspect", self.introspection_url]
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0)
         greeting = b"" if self.security == "tls" else b"220"
         wait_for_port(self.host, self.port, timeout=20, process=self._process, greeting=greeting)
@@ -80,9 +87,38 @@ class _Spool:
         return "250 2.0.0 queued"
 
 
+def _live_user(introspection_url: str, token: str) -> str | None:
+    """Whose token this is, if the authorization server says it is live (RFC 7662)."""
+    data = urllib.parse.urlencode({"token": token}).encode()
+    with urllib.request.urlopen(introspection_url, data=data, timeout=10) as response:
+        answer = json.loads(response.read())
+    return str(answer["username"]) if answer.get("active") == "true" else None
+
+
 def _serve(args: argparse.Namespace) -> None:
     from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
+    from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+    class OAuthSMTP(SMTP):
+        """aiosmtpd with AUTH XOAUTH2, as Microsoft 365 and Gmail offer it."""
+
+        async def auth_XOAUTH2(self, _: Any, arguments: list[str]) -> Any:
+            if len(arguments) < 2 or args.introspect is None:
+                return AuthResult(success=False)
+            fields = dict(
+                part.split("=", 1)
+                for part in base64.b64decode(arguments[1]).decode().split("\x01")
+                if "=" in part
+            )
+            token = fields.get("auth", "").removeprefix("Bearer ")
+            user = await asyncio.to_thread(_live_user, args.introspect, token)
+            login = LoginPassword(fields.get("user", "").encode(), b"")
+            ok = user is not None and user == fields.get("user")
+            return AuthResult(success=ok, handled=False, auth_data=login)
+
+    class OAuthController(Controller):
+        def factory(self) -> Any:
+            return OAuthSMTP(self.handler, **self.SMTP_kwargs)
 
     def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
         ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
@@ -102,7 +138,7 @@ def _serve(args: argparse.Namespace) -> None:
         kwargs |= {"authenticator": authenticator, "auth_required": True}
         # aiosmtpd only counts STARTTLS as TLS; an implicit-TLS session is encrypted from the start.
         kwargs["auth_require_tls"] = args.security == "starttls"
-    controller = Controller(
+    controller = OAuthController(
         _Spool(Path(args.spool)),
         hostname="127.0.0.1",
         port=args.port,
@@ -118,6 +154,6 @@ def _serve(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    for name in ("port", "spool", "security", "user", "password", "cert", "key"):
+    for name in ("port", "spool", "security", "user", "password", "cert", "key", "introspect"):
         parser.add_argument(f"--{name}", type=int if name == "port" else str)
     _serve(parser.parse_args())

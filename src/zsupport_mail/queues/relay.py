@@ -15,6 +15,7 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from zsupport_mail.edges.oauth2 import TokenError, sasl_string, token_source
 from zsupport_mail.settings import OutboundSettings
 
 
@@ -52,11 +53,32 @@ def _connect(settings: OutboundSettings, timeout: float) -> smtplib.SMTP:
     return client
 
 
+def _oauth2_login(client: smtplib.SMTP, settings: OutboundSettings, user: str) -> None:
+    """AUTH XOAUTH2 or OAUTHBEARER with this process's access token for the relay."""
+    assert settings.relay_oauth2 is not None
+    mechanism = settings.relay_oauth2.mechanism
+    try:
+        token = token_source(settings.relay_oauth2).access_token()
+    except TokenError as exc:
+        raise RelaySecurityError(f"no OAuth2 token for the relay: {exc}") from exc
+    initial = sasl_string(mechanism, user, token, settings.relay_host, settings.relay_port)
+
+    def respond(challenge: bytes | None = None) -> str:
+        return initial if challenge is None else ""  # "" ends a failed exchange (RFC 7628)
+
+    client.ehlo_or_helo_if_needed()
+    client.auth(mechanism.upper(), respond, initial_response_ok=True)
+
+
 def _login(client: smtplib.SMTP, settings: OutboundSettings) -> None:
-    if settings.relay_username is None or settings.relay_password is None:
+    user = settings.relay_username
+    if user is None or (settings.relay_password is None and settings.relay_oauth2 is None):
         return
     try:
-        client.login(settings.relay_username, settings.relay_password)
+        if settings.relay_oauth2 is not None:
+            _oauth2_login(client, settings, user)
+        else:
+            client.login(user, settings.relay_password or "")
     except smtplib.SMTPAuthenticationError as exc:
         raise RelaySecurityError(
             f"relay refused the login of {settings.relay_username!r}:"

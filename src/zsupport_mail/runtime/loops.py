@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.db.retention import purge_closed
+from zsupport_mail.edges.oauth2 import refresh_all
 from zsupport_mail.queues.inbox import (
     TRANSIENT_DB_ERRORS,
 )
@@ -153,8 +154,8 @@ async def run_scheduler(
     run: Callable[..., Awaitable[object]],
     metrics: Metrics | None = None,
 ) -> None:
-    """The SLA tick (jobs.sla_tick) every sla.tick_seconds until stopping, and the retention
-    purge at the first tick and then once a day.
+    """The SLA tick (jobs.sla_tick) every sla.tick_seconds until stopping, OAuth2 tokens
+    refreshed ahead of expiry, and the retention purge at the first tick and then once a day.
 
     Reads the pipeline's settings on every tick, so a SIGHUP reload of the clients (and their
     calendars) applies to the next tick. Breaches it records are counted in metrics.
@@ -166,6 +167,8 @@ async def run_scheduler(
         settings = pipeline.settings
         try:
             alerts = await run(sla_tick, sessions, settings, pipeline.renderer, clock())
+            if settings.oauth2:
+                await run(refresh_all, settings.oauth2)
             keep = settings.retention.keep_raw_after_close
             now = clock()
             if keep is not None and (purged_at is None or now - purged_at >= PURGE_EVERY):

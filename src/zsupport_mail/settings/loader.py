@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from zsupport_mail.settings.clients import check_clients, read_client
+from zsupport_mail.settings.oauth2 import read_oauth2
 from zsupport_mail.settings.outbound import read_outbound
 from zsupport_mail.settings.reader import REQUIRED, Reader
 from zsupport_mail.settings.schema import (
@@ -51,7 +52,8 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     busy_timeout = database.integer("busy_timeout_seconds", 30, 1, 3600)
     database.reject_unknown()
     smtp = read_smtp(root.table("smtp"))
-    outbound = read_outbound(root.table("outbound"), smtp)
+    providers = read_oauth2(root.table("oauth2"))
+    outbound = read_outbound(root.table("outbound"), smtp, providers)
     tickets = read_tickets(root.table("tickets"))
     staff = read_staff(root.table("staff"))
     processing = read_processing(root.table("processing"))
@@ -82,7 +84,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     log_level = logging.string("level", "info", choices=("debug", "info", "warning", "error"))
     logging.reject_unknown()
     clients = [c for c in (read_client(r) for r in root.tables("clients")) if c is not None]
-    imap = read_imap(root.table("imap"))
+    imap = read_imap(root.table("imap"), providers)
     monitoring = read_monitoring(root.table("monitoring"))
     security = read_security(root.table("security"))
     retention = read_retention(root.table("retention"))
@@ -111,6 +113,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         monitoring=monitoring,
         security=security,
         retention=retention,
+        oauth2=tuple(providers.values()),
     )
 
 

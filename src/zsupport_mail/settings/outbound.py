@@ -13,11 +13,13 @@ from pathlib import Path
 
 import dkim
 
+from zsupport_mail.settings.oauth2 import named_provider
 from zsupport_mail.settings.reader import Reader, existing_file, is_loopback, read_address
 from zsupport_mail.settings.schema import (
     OUTBOUND_MODES,
     RELAY_SECURITY_MODES,
     DkimSettings,
+    OAuth2Settings,
     OutboundSettings,
     SmtpSettings,
 )
@@ -51,9 +53,13 @@ def _relay_password(reader: Reader) -> str | None:
 
 
 def _check_login(
-    reader: Reader, host: str, security: str, user: str | None, pw: str | None
+    reader: Reader, host: str, security: str, user: str | None, pw: str | None, oauth2: bool
 ) -> None:
-    if user is not None and pw is None:
+    if oauth2 and pw is not None:
+        reader.problem("relay_oauth2", "expected either relay_oauth2 or a relay password, not both")
+    if oauth2 and user is None:
+        reader.problem("relay_username", "expected the account that relay_oauth2 logs in as")
+    if user is not None and pw is None and not oauth2:
         reader.problem("relay_password_file", "expected a password file for relay_username")
     if user is None and pw is not None:
         reader.problem("relay_username", "expected a user name for the relay password")
@@ -87,7 +93,9 @@ def read_dkim(reader: Reader) -> DkimSettings | None:
     return DkimSettings(domain=domain, selector=selector, private_key=key)
 
 
-def read_outbound(reader: Reader, smtp: SmtpSettings) -> OutboundSettings:
+def read_outbound(
+    reader: Reader, smtp: SmtpSettings, providers: dict[str, OAuth2Settings] | None = None
+) -> OutboundSettings:
     """[outbound]; we send from the first support address unless from_address says otherwise."""
     from_address = read_address(reader, "from_address", reader.string("from_address"))
     host = reader.string("relay_host", "127.0.0.1")
@@ -96,7 +104,8 @@ def read_outbound(reader: Reader, smtp: SmtpSettings) -> OutboundSettings:
         "relay_security", default_relay_security(host, port), choices=RELAY_SECURITY_MODES
     )
     user, password = reader.string("relay_username"), _relay_password(reader)
-    _check_login(reader, host, security, user, password)
+    oauth2 = named_provider(reader, "relay_oauth2", providers or {})
+    _check_login(reader, host, security, user, password, reader.string("relay_oauth2") is not None)
     settings = OutboundSettings(
         mode=reader.string("mode", "maildir", choices=OUTBOUND_MODES) or "maildir",
         maildir=Path(reader.string("maildir", "var/outbox")),
@@ -111,6 +120,7 @@ def read_outbound(reader: Reader, smtp: SmtpSettings) -> OutboundSettings:
         relay_password=password,
         relay_ca_file=existing_file(reader, "relay_ca_file"),
         dkim=read_dkim(reader),
+        relay_oauth2=oauth2,
     )
     reader.reject_unknown()
     return settings

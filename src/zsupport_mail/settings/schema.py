@@ -117,6 +117,7 @@ class OutboundSettings:
     relay_password: str | None = field(default=None, repr=False)  # from relay_password_file
     relay_ca_file: Path | None = None  # a private CA; the system's store otherwise
     dkim: DkimSettings | None = None  # sign every mail that leaves with this key
+    relay_oauth2: OAuth2Settings | None = None  # log in with a token instead of a password
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,19 @@ class ScoringSettings:
 
 
 @dataclass(frozen=True)
+class OAuth2Settings:
+    """One token endpoint and the credentials that obtain tokens there ([oauth2.NAME])."""
+
+    name: str
+    token_url: str
+    client_id: str
+    refresh_token_file: Path
+    scope: str = ""
+    mechanism: str = "xoauth2"  # or "oauthbearer"
+    client_secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class ImapMailboxSettings:
     """One watched IMAP folder ([[imap.mailboxes]]); the password never appears in a repr."""
 
@@ -242,6 +256,7 @@ class ImapMailboxSettings:
     folder: str = "INBOX"
     processed_folder: str = "Processed"
     poll_seconds: int = 60
+    oauth2: OAuth2Settings | None = None  # log in with a token instead of the password
 
     @property
     def key(self) -> str:
@@ -300,3 +315,4 @@ class Settings:
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    oauth2: tuple[OAuth2Settings, ...] = ()  # every [oauth2.NAME], refreshed by serve

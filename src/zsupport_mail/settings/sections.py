@@ -20,6 +20,7 @@ from zsupport_mail.mail.addresses import (
 from zsupport_mail.scoring.score import DEFAULT_REQUIRED
 from zsupport_mail.scoring.types import ITEM_KEYS
 from zsupport_mail.settings.durations import parse_duration
+from zsupport_mail.settings.oauth2 import named_provider
 from zsupport_mail.settings.reader import (
     REQUIRED,
     Reader,
@@ -35,6 +36,7 @@ from zsupport_mail.settings.schema import (
     ImapMailboxSettings,
     ImapSettings,
     MonitoringSettings,
+    OAuth2Settings,
     ProcessingSettings,
     RetentionSettings,
     SafetySettings,
@@ -147,11 +149,14 @@ def read_scoring(reader: Reader) -> ScoringSettings:
     )
 
 
-def _imap_password(reader: Reader) -> str | None:
-    """Exactly one of password or password_file; the file's trailing newline is dropped."""
+def _imap_password(reader: Reader, oauth2: bool) -> str | None:
+    """Exactly one of password or password_file (or neither, with oauth2); the file's trailing
+    newline is dropped."""
     password, path = reader.string("password"), reader.string("password_file")
-    if (password is None) == (path is None):
-        reader.problem("password", "expected exactly one of password or password_file")
+    if oauth2 and password is None and path is None:
+        return ""
+    if (password is None) == (path is None) or oauth2:
+        reader.problem("password", "expected exactly one of password, password_file or oauth2")
         return None
     if path is None:
         return str(password)
@@ -165,12 +170,15 @@ def _imap_password(reader: Reader) -> str | None:
     return secret or None
 
 
-def _read_imap_mailbox(reader: Reader) -> ImapMailboxSettings | None:
+def _read_imap_mailbox(
+    reader: Reader, providers: dict[str, OAuth2Settings]
+) -> ImapMailboxSettings | None:
     host = reader.string("host", REQUIRED)
     tls = reader.string("tls", "ssl", choices=IMAP_TLS_MODES)
     port = reader.integer("port", 993 if tls == "ssl" else 143, 1, 65535)
     user = reader.string("user", REQUIRED)
-    password = _imap_password(reader)
+    oauth2 = named_provider(reader, "oauth2", providers)
+    password = _imap_password(reader, reader.string("oauth2") is not None)
     folder = reader.string("folder", "INBOX")
     processed = reader.string("processed_folder", "Processed")
     poll_seconds = reader.integer("poll_seconds", 60, 1, 3600)
@@ -187,12 +195,15 @@ def _read_imap_mailbox(reader: Reader) -> ImapMailboxSettings | None:
     values = (host, tls, port, user, folder, processed, poll_seconds)
     if password is None or any(value is None or value == "" for value in values):
         return None
-    return ImapMailboxSettings(host, port, tls, user, password, folder, processed, poll_seconds)
+    return ImapMailboxSettings(
+        host, port, tls, user, password, folder, processed, poll_seconds, oauth2
+    )
 
 
-def read_imap(reader: Reader) -> ImapSettings:
+def read_imap(reader: Reader, providers: dict[str, OAuth2Settings] | None = None) -> ImapSettings:
     """[imap]: each mailbox at most once, as its key names its saved state and its lock."""
-    mailboxes = [m for m in map(_read_imap_mailbox, reader.tables("mailboxes")) if m]
+    tables = reader.tables("mailboxes")
+    mailboxes = [m for m in (_read_imap_mailbox(t, providers or {}) for t in tables) if m]
     reader.reject_unknown()
     keys = [m.key for m in mailboxes]
     for key in sorted({k for k in keys if keys.count(k) > 1}):
