@@ -97,12 +97,8 @@ def test_a_mailbox_logs_in_with_an_oauth2_token(
         imap_client.close(client)
 
     [grant] = endpoint.grants
-    assert (
-        grant["grant_type"] == "refresh_token"
-    )
-    assert (
-        grant["client_secret"] == "client-secret-value"
-    )
+    assert grant["grant_type"] == "refresh_token"
+    assert grant["client_secret"] == "client-secret-value"
     assert endpoint.introspected == ["access-1"]  # Dovecot checked the token we presented
 
 
