@@ -71,14 +71,23 @@ relay     unix  -       -       n       -       -       smtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 """
 
 
 class PostfixRelay:
     """`postfix start-fg` with its own config dir; the port is picked at construction."""
 
-    def __init__(self, base_dir: Path, relay_host: str = "127.0.0.1", *, relay_port: int) -> None:
+    def __init__(
+        self,
+        base_dir: Path,
+        relay_host: str = "127.0.0.1",
+        *,
+        relay_port: int,
+        extra_main: str = "",
+    ) -> None:
         self.base_dir = base_dir
+        self.extra_main = extra_main  # appended to main.cf (TLS, SASL for a submission relay)
         self.config_dir = base_dir / "etc"
         self.maillog = base_dir / "maillog"
         self.relay_host = relay_host
@@ -176,6 +185,7 @@ class PostfixRelay:
             MAIN_CF.format(
                 base_dir=self.base_dir, relay_host=self.relay_host, relay_port=self.relay_port
             )
+            + self.extra_main
         )
         (self.config_dir / "master.cf").write_text(MASTER_CF.format(port=self.port))
 

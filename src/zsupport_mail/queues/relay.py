@@ -45,7 +45,12 @@ def _connect(settings: OutboundSettings, timeout: float) -> smtplib.SMTP:
                 f"relay {host}:{port} offers no STARTTLS and relay_security is starttls:"
                 " refusing to send in clear text"
             )
-        client.starttls(context=tls_context(settings))
+        try:
+            client.starttls(context=tls_context(settings))
+        except smtplib.SMTPResponseException as exc:  # 454: the relay's TLS is broken
+            raise RelaySecurityError(
+                f"relay {host}:{port} refused STARTTLS: {exc.smtp_code} {exc.smtp_error!r}"
+            ) from exc
         client.ehlo()  # RFC 3207: forget what was learnt before TLS
     except BaseException:
         client.close()

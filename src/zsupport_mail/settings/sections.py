@@ -156,7 +156,9 @@ def _imap_password(reader: Reader, oauth2: bool) -> str | None:
     if oauth2 and password is None and path is None:
         return ""
     if (password is None) == (path is None) or oauth2:
-        reader.problem("password", "expected exactly one of password or password_file (or oauth2 instead)")
+        reader.problem(
+            "password", "expected exactly one of password or password_file (or oauth2 instead)"
+        )
         return None
     if path is None:
         return str(password)
