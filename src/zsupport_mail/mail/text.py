@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
-MAX_HTML_CHARS = 1_000_000
+MAX_HTML_CHARS = 300_000  # html.parser reads about 0.7 MB/s here: ~0.4 s at most
 TRUNCATED_NOTE = "[The rest of this HTML body is not shown here: it is kept in the original mail.]"
 _OUTLOOK_CID = re.compile(r"\[cid:([^\]\s]{1,500})\]", re.IGNORECASE)
 
