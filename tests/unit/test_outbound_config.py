@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,3 +118,37 @@ def test_dkim_keys_go_together_and_must_be_usable(tmp_path):
     assert settings.outbound.dkim is not None
     assert settings.outbound.dkim.selector == "desk"
     assert b"PRIVATE KEY" not in repr(settings).encode()
+
+
+def test_check_config_names_the_relay_security_login_dkim_and_retention(tmp_path):
+    secret = tmp_path / "pw"
+    secret.write_text("pw\n")
+    data = config_dict(
+        "sqlite:///x.db",
+        tmp_path,
+        outbound={
+            "mode": "smtp",
+            "relay_host": "smtp.office365.com",
+            "relay_port": 587,
+            "relay_username": "desk@zsupport.example",
+            "relay_password_file": str(secret),
+            "dkim_domain": "zsupport.example",
+            "dkim_selector": "desk",
+            "dkim_private_key_file": str(rsa_key_file(tmp_path)),
+        },
+        retention={"keep_raw_after_close": "1y"},
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(to_toml(data))
+    result = subprocess.run(
+        [sys.executable, "-m", "zsupport_mail", "--config", str(path), "check-config", "--json"],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    summary = json.loads(result.stdout)
+    assert summary["relay"] == "smtp.office365.com:587"
+    assert (summary["relay_security"], summary["relay_login"]) == ("starttls", "password")
+    assert summary["dkim"] == "desk._domainkey.zsupport.example"
+    assert summary["retention_days"] == 365
+    assert b"pw" not in result.stdout.replace(b"password", b"")

@@ -31,6 +31,7 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         "max_messages_per_ip_per_minute": settings.security.max_messages_per_ip_per_minute,
         "max_messages_per_sender_per_hour": settings.security.max_messages_per_sender_per_hour,
         "rate_limit_exempt_ips": [str(n) for n in settings.security.rate_limit_exempt_ips],
+        **_delivery_summary(settings),
     }
     if args.json:
         print_json({"ok": True, **summary})
@@ -39,6 +40,24 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         for key, value in summary.items():
             print(f"  {key}: {value}")
     return 0
+
+
+def _delivery_summary(settings: Settings) -> dict[str, Any]:
+    """How mail leaves and how long it is kept: the relay's security, login, DKIM, retention."""
+    outbound, keep = settings.outbound, settings.retention.keep_raw_after_close
+    login = "oauth2" if outbound.relay_oauth2 else ("password" if outbound.relay_password else None)
+    return {
+        "relay": f"{outbound.relay_host}:{outbound.relay_port}"
+        if outbound.mode == "smtp"
+        else None,
+        "relay_security": outbound.relay_security if outbound.mode == "smtp" else None,
+        "relay_login": login if outbound.mode == "smtp" else None,
+        "dkim": f"{outbound.dkim.selector}._domainkey.{outbound.dkim.domain}"
+        if outbound.dkim
+        else None,
+        "oauth2_providers": [provider.name for provider in settings.oauth2],
+        "retention_days": keep.total_seconds() / 86400 if keep is not None else None,
+    }
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
