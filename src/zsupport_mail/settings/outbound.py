@@ -84,10 +84,13 @@ def read_dkim(reader: Reader) -> DkimSettings | None:
         return None
     if key_path is None:
         return None
-    key = key_path.read_bytes()
-    try:  # one signature of a tiny mail proves the key is a usable RSA or Ed25519 key
+    try:  # one signature of a tiny mail proves the key is a usable RSA key
+        key = key_path.read_bytes()
         dkim.sign(b"From: a@b.example\r\n\r\n", selector.encode(), domain.encode(), key)
-    except (dkim.DKIMException, ValueError, TypeError) as exc:
+    except OSError as exc:
+        reader.problem("dkim_private_key_file", f"cannot read {str(key_path)!r}: {exc}")
+        return None
+    except (dkim.DKIMException, ValueError, TypeError, UnicodeError) as exc:
         reader.problem("dkim_private_key_file", f"not a usable DKIM private key: {exc}")
         return None
     return DkimSettings(domain=domain, selector=selector, private_key=key)
