@@ -191,12 +191,13 @@ def oauth2_relay(endpoint, tmp_path) -> Iterator[tuple[AuthRelay, str]]:
         yield relay.start(), str(ca_file)
 
 
-def test_replies_leave_through_a_relay_with_xoauth2(
-    endpoint, oauth2_relay, make_settings, sessions, tmp_path
+@pytest.mark.parametrize("mechanism", ["xoauth2", "oauthbearer"])
+def test_replies_leave_through_a_relay_that_takes_oauth2(
+    mechanism, endpoint, oauth2_relay, make_settings, sessions, tmp_path
 ):
     relay, ca_file = oauth2_relay
     settings = make_settings(
-        oauth2={"google": _provider(endpoint, tmp_path)},
+        oauth2={"google": _provider(endpoint, tmp_path, mechanism)},
         outbound={"mode": "smtp", "relay_host": relay.host, "relay_port": relay.port,
                   "relay_security": "starttls", "relay_ca_file": ca_file,
                   "relay_username": USER, "relay_oauth2": "google"},

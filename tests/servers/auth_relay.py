@@ -100,21 +100,28 @@ def _serve(args: argparse.Namespace) -> None:
     from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
     class OAuthSMTP(SMTP):
-        """aiosmtpd with AUTH XOAUTH2, as Microsoft 365 and Gmail offer it."""
+        """aiosmtpd with AUTH XOAUTH2 (Microsoft 365, Gmail) and OAUTHBEARER (RFC 7628)."""
 
-        async def auth_XOAUTH2(self, _: Any, arguments: list[str]) -> Any:
+        async def _oauth(self, arguments: list[str]) -> Any:
             if len(arguments) < 2 or args.introspect is None:
                 return AuthResult(success=False)
-            fields = dict(
-                part.split("=", 1)
-                for part in base64.b64decode(arguments[1]).decode().split("\x01")
-                if "=" in part
-            )
+            parts = base64.b64decode(arguments[1]).decode().split("\x01")
+            fields = dict(part.split("=", 1) for part in parts[1:] if "=" in part)
+            if parts[0].startswith("n,a="):  # OAUTHBEARER's GS2 header names the user
+                fields["user"] = parts[0][4:].rstrip(",")
+            else:
+                fields.update(dict([parts[0].split("=", 1)]) if "=" in parts[0] else {})
             token = fields.get("auth", "").removeprefix("Bearer ")
             user = await asyncio.to_thread(_live_user, args.introspect, token)
             login = LoginPassword(fields.get("user", "").encode(), b"")
             ok = user is not None and user == fields.get("user")
             return AuthResult(success=ok, handled=False, auth_data=login)
+
+        async def auth_XOAUTH2(self, _: Any, arguments: list[str]) -> Any:
+            return await self._oauth(arguments)
+
+        async def auth_OAUTHBEARER(self, _: Any, arguments: list[str]) -> Any:
+            return await self._oauth(arguments)
 
     class OAuthController(Controller):
         def factory(self) -> Any:
