@@ -1,8 +1,8 @@
 """Third-party mail corpora, fetched with the ordinary package clients and cached, never committed.
 
 - PyPI sdists through pip (``python -m pip download --no-deps --no-binary :all:``), pinned by
-  version and sha256: flufl.bounce's 117 real bounces and talon's replies from a dozen mail
-  clients.
+  version and sha256: flufl.bounce's 117 real bounces, talon's replies from a dozen mail
+  clients, tnefparse's Outlook winmail.dat streams and chardet's texts in many charsets.
 - A Debian package through apt (``apt-get download`` + ``dpkg-deb -x``), pinned by version and
   sha256: enmime's malformed MIME messages.
 
@@ -35,6 +35,16 @@ SDISTS = {
     "talon-1.4.4": (
         "talon==1.4.4",
         "263d122609747691e9f75726ea565f5da8a40146a7a81eb5883e51b8224b0e5c",
+    ),
+    # Outlook winmail.dat streams (tests/examples/*.tnef), from the TNEF decoder's own tests.
+    "tnefparse-1.4.0": (
+        "tnefparse==1.4.0",
+        "bd871432b9afecb478fda2bbd4ab3673de00db4ba5dcc723bbb6c86a76420f95",
+    ),
+    # Real text in many charsets (tests/<charset>-<language>/), chardet's detection corpus.
+    "chardet-5.2.0": (
+        "chardet==5.2.0",
+        "1b3b6ff479a8c414bc3fa2c0852995695c4a026dcd6d0633b2dd092ca39c1cf7",
     ),
 }
 ENMIME_PACKAGE = "golang-github-jhillyerd-enmime-dev"

@@ -71,6 +71,7 @@ relay     unix  -       -       n       -       -       smtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 """
 
 
@@ -84,9 +85,11 @@ class PostfixRelay:
         *,
         relay_port: int,
         extra_main_cf: str = "",
+        extra_main: str = "",
     ) -> None:
         self.base_dir = base_dir
         self.extra_main_cf = extra_main_cf  # more main.cf lines; {config_dir} is filled in
+        self.extra_main = extra_main  # appended to main.cf (TLS, SASL for a submission relay)
         self.config_dir = base_dir / "etc"
         self.maillog = base_dir / "maillog"
         self.relay_host = relay_host
@@ -185,6 +188,7 @@ class PostfixRelay:
                 base_dir=self.base_dir, relay_host=self.relay_host, relay_port=self.relay_port
             )
             + self.extra_main_cf.replace("{config_dir}", str(self.config_dir))
+            + self.extra_main
         )
         (self.config_dir / "master.cf").write_text(MASTER_CF.format(port=self.port))
 

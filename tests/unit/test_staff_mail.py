@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.policy import default
 
 from tests.helpers import SUPPORT, write_config
-from zsupport_mail.mail.attachments import Payload, attachments_of
+from zsupport_mail.mail.carry import Payload, attachments_of
 from zsupport_mail.mail.staffmail import StaffMail, build_staff_mail, recipients, staff_subject
 from zsupport_mail.settings import Settings, load_settings
 

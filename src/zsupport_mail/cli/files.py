@@ -17,7 +17,7 @@ from sqlalchemy import select
 from zsupport_mail.cli.common import CommandError, open_db, print_columns, print_json
 from zsupport_mail.db.models import Attachment, InboundMessage, TicketMessage
 from zsupport_mail.db.repos import get_ticket
-from zsupport_mail.mail.attachments import attachments_of
+from zsupport_mail.mail.carry import attachments_of
 from zsupport_mail.settings import Settings
 
 

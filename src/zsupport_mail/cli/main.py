@@ -25,6 +25,7 @@ from zsupport_mail.cli.files import add_file_commands
 from zsupport_mail.cli.messages import (
     cmd_ingest,
     cmd_messages_list,
+    cmd_messages_purge,
     cmd_messages_reprocess,
     cmd_messages_show,
     cmd_outbox_flush,
@@ -257,6 +258,19 @@ def build_parser() -> argparse.ArgumentParser:
         "run a stored message through the pipeline again (idempotent)",
     )
     again.add_argument("id", type=int)
+    purge = _add(
+        messages,
+        "purge",
+        cmd_messages_purge,
+        "drop the raw bytes and attachments of tickets closed longer ago than DURATION, keeping"
+        " the tickets' text, journeys and ledger; prints what was dropped (JSON)",
+    )
+    purge.add_argument(
+        "--older-than",
+        metavar="DURATION",
+        help="e.g. 365d, 12w, 1y (default: retention.keep_raw_after_close)",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only count what would go")
 
     contacts_commands.add_parsers(sub)
     upgrade_commands.add_parsers(sub)

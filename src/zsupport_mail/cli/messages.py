@@ -1,4 +1,4 @@
-"""Commands on mail itself: ingest files, inspect and reprocess stored messages, the outbox."""
+"""Commands on mail itself: ingest, inspect, reprocess and purge stored messages; the outbox."""
 
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ from zsupport_mail.cli.views import (
 )
 from zsupport_mail.db.models import InboundMessage, OutboundMessage, Ticket
 from zsupport_mail.db.repos import sync_directory
+from zsupport_mail.db.retention import purge_closed
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.queues.inbox import requeue
 from zsupport_mail.queues.outbox import deliver_due
 from zsupport_mail.runtime.pipeline import Outcome, Pipeline
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import utc_now
+from zsupport_mail.settings.durations import parse_duration
 
 
 def open_pipeline(settings: Settings) -> Pipeline:
@@ -150,7 +152,31 @@ def cmd_messages_show(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_messages_reprocess(settings: Settings, args: argparse.Namespace) -> int:
     """Requeue a stored message and run it through the pipeline again (idempotent)."""
     pipeline = open_pipeline(settings)
+    with pipeline.sessions.begin() as session:
+        purged_at = session.scalar(
+            select(InboundMessage.purged_at).where(InboundMessage.id == args.id)
+        )
+    if purged_at is not None:
+        raise CommandError(
+            f"inbound message {args.id} was purged by the retention policy on"
+            f" {purged_at.date().isoformat()}: its raw bytes are gone, so it cannot be reprocessed"
+        )
     if not requeue(pipeline.sessions, args.id, utc_now()):
         raise CommandError(f"no inbound message {args.id}")
     print(json.dumps(pipeline.process(args.id).as_json(), ensure_ascii=False))
+    return 0
+
+
+def cmd_messages_purge(settings: Settings, args: argparse.Namespace) -> int:
+    """Drop the raw bytes and attachments of tickets closed longer ago than --older-than."""
+    text = args.older_than
+    if text is None and settings.retention.keep_raw_after_close is None:
+        raise CommandError("give --older-than, or set retention.keep_raw_after_close")
+    try:
+        older_than = parse_duration(text) if text else settings.retention.keep_raw_after_close
+    except ValueError as exc:
+        raise CommandError(f"--older-than: {exc}") from None
+    assert older_than is not None
+    report = purge_closed(open_db(settings), older_than, utc_now(), dry_run=args.dry_run)
+    print_json(report.as_json())
     return 0

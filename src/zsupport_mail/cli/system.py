@@ -61,6 +61,7 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         "staff_queue_addresses": list(settings.staff.queue_addresses),
         "staff_pager_addresses": list(settings.staff.pager_addresses),
         "staff_timezone": settings.staff.timezone,
+        **_delivery_summary(settings),
     }
     if args.json:
         print_json({"ok": True, **summary, "warnings": warnings})
@@ -91,6 +92,24 @@ def staff_warnings(settings: Settings) -> list[str]:
             f"({', '.join(staff.queue_addresses)}) by mail only"
         ]
     return []
+
+
+def _delivery_summary(settings: Settings) -> dict[str, Any]:
+    """How mail leaves and how long it is kept: the relay's security, login, DKIM, retention."""
+    outbound, keep = settings.outbound, settings.retention.keep_raw_after_close
+    login = "oauth2" if outbound.relay_oauth2 else ("password" if outbound.relay_password else None)
+    return {
+        "relay": f"{outbound.relay_host}:{outbound.relay_port}"
+        if outbound.mode == "smtp"
+        else None,
+        "relay_security": outbound.relay_security if outbound.mode == "smtp" else None,
+        "relay_login": login if outbound.mode == "smtp" else None,
+        "dkim": f"{outbound.dkim.selector}._domainkey.{outbound.dkim.domain}"
+        if outbound.dkim
+        else None,
+        "oauth2_providers": [provider.name for provider in settings.oauth2],
+        "retention_days": keep.total_seconds() / 86400 if keep is not None else None,
+    }
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

@@ -154,7 +154,7 @@ def outbox_view(row: OutboundMessage, ticket_number: str | None) -> dict[str, An
 def inbound_view(session: Session, row: InboundMessage, *, explain: bool = True) -> dict[str, Any]:
     """One inbox row; ``explain`` adds why its sender was (not) authorised when it arrived."""
     number = session.scalar(select(Ticket.number).where(Ticket.id == row.ticket_id))
-    sender = _sender(row.raw) if explain else None
+    sender = _sender(row.raw) if explain and row.purged_at is None else None
     return {
         "id": row.id,
         "source": row.source,
@@ -171,6 +171,7 @@ def inbound_view(session: Session, row: InboundMessage, *, explain: bool = True)
         "ticket": number,
         "attempts": row.attempts,
         "last_error": row.last_error,
+        "purged_at": iso(row.purged_at),
         "journey": [
             {"at": iso(e.at), "step": e.step, "outcome": e.outcome, "reason": e.reason}
             for e in row.journey

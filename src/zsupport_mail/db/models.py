@@ -179,6 +179,7 @@ class InboundMessage(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     kind: Mapped[str | None] = mapped_column(String(32))  # intake/kind.py's reading
     notice_message_id: Mapped[str | None] = mapped_column(String(998))  # our notice it answers
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # raw dropped (retention)
 
     journey: Mapped[list[JourneyEvent]] = relationship(
         back_populates="inbound", order_by="JourneyEvent.id"
@@ -348,6 +349,7 @@ class OutboundMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # raw dropped (retention)
 
     # Never loaded; it orders a flush: a new ticket is inserted before rows that point to it.
     ticket: Mapped[Ticket | None] = relationship(lazy="raise")

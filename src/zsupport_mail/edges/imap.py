@@ -37,6 +37,7 @@ from zsupport_mail.edges import imap_client
 from zsupport_mail.edges.imap_batch import FETCH_ERROR, new_uids, plan_batches, store_fetched
 from zsupport_mail.edges.imap_client import ConnectionLost, FolderMissing, TlsError
 from zsupport_mail.edges.imap_state import Bookmark, load_bookmark, resume_from, save_bookmark
+from zsupport_mail.edges.oauth2 import TokenError
 from zsupport_mail.queues.inbox import Arrival, StoreResult, store_raw
 from zsupport_mail.settings import ImapMailboxSettings
 from zsupport_mail.settings.clock import Clock, utc_now
@@ -80,6 +81,7 @@ class Backoff:
 # Why a session ended, as a log event and its level; the first matching class wins.
 _FAILURES: tuple[tuple[Any, str, str], ...] = (
     (LoginError, "imap_login_failed", "error"),
+    (TokenError, "imap_login_failed", "error"),  # no OAuth2 token: oauth2_refresh_failed says why
     (LockError, "imap_lock_failed", "warning"),
     (TlsError, "imap_tls_failed", "error"),
     (FolderMissing, "imap_folder_missing", "error"),

@@ -18,6 +18,7 @@ from typing import Any
 from imapclient import SEEN, IMAPClient
 from imapclient.exceptions import CapabilityError, LoginError
 
+from zsupport_mail.edges.oauth2 import TokenError, token_source
 from zsupport_mail.settings import ImapMailboxSettings
 
 IO_TIMEOUT_SECONDS = 60.0
@@ -57,13 +58,30 @@ def connect(mailbox: ImapMailboxSettings, timeout: float = IO_TIMEOUT_SECONDS) -
     try:
         if mailbox.tls == "starttls":
             _starttls(client, context)
-        client.login(mailbox.user, mailbox.password)
+        _login(client, mailbox)
     except BaseException:
         close(client)
         raise
     client.normalise_times = False  # INTERNALDATE with its offset, not naive local time
     _keepalive(client.socket())
     return client
+
+
+def _login(client: Any, mailbox: ImapMailboxSettings) -> None:
+    """The password, or an OAuth2 access token by XOAUTH2 or OAUTHBEARER (RFC 7628)."""
+    if mailbox.oauth2 is None:
+        client.login(mailbox.user, mailbox.password)
+        return
+    source = token_source(mailbox.oauth2)
+    token = source.access_token()
+    try:
+        if mailbox.oauth2.mechanism == "oauthbearer":
+            client.oauthbearer_login(mailbox.user, token)
+        else:
+            client.oauth2_login(mailbox.user, token)
+    except LoginError:
+        source.invalidate()  # revoked early, perhaps: the next attempt gets a fresh token
+        raise
 
 
 def _keepalive(sock: socket.socket) -> None:
@@ -193,6 +211,8 @@ def describe(mailbox: ImapMailboxSettings) -> dict[str, Any]:
         client = connect(mailbox, timeout=30)
     except LoginError as exc:
         return {**report, "error": f"login failed: {exc}"}
+    except TokenError as exc:
+        return {**report, "error": f"no OAuth2 token: {exc}"}
     except TlsError as exc:
         return {**report, "error": str(exc)}
     except (OSError, IMAPClient.Error) as exc:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from zsupport_mail.db.models import OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext
-from zsupport_mail.mail.attachments import Payload
+from zsupport_mail.mail.carry import Payload
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.replies import build_reply, reply_subject
 from zsupport_mail.mail.tokens import CLIENT, make_message_id

@@ -21,7 +21,7 @@ from zsupport_mail.handlers.commands import Command, parse_commands, portion
 from zsupport_mail.handlers.labour import record_time
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.mail.attachments import attachments_in
+from zsupport_mail.mail.carry import attachments_in
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.tokens import STAFF
 from zsupport_mail.scoring.text import split_reply

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from zsupport_mail.db.models import Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.mail.attachments import Payload, carried_attachments
-from zsupport_mail.mail.message import AttachmentInfo, ParsedMessage
+from zsupport_mail.mail.attachments import AttachmentInfo
+from zsupport_mail.mail.carry import Payload, carried_attachments
+from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.replies import one_line
 from zsupport_mail.mail.staffmail import (
     StaffMail,

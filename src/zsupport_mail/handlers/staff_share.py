@@ -18,7 +18,7 @@ from zsupport_mail.handlers.staff_copy import (
     staff_message_id,
 )
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.mail.attachments import attachments_in
+from zsupport_mail.mail.carry import attachments_in
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.mail.replies import one_line
 from zsupport_mail.mail.staffmail import StaffMail, recipients, staff_subject

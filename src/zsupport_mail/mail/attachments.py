@@ -1,83 +1,100 @@
-"""Attachments as bytes: taken from a stored raw message, carried into mail we send.
+"""Attachment metadata from mail-parser's view of a message: names, types, sizes, hashes.
 
-The ticket keeps only attachment metadata; the content stays in the stored raw message. Staff
-copies and relayed staff answers carry attachments, so this module reads them back out of
-the raw bytes and attaches them to a mail we build.
+Two kinds of attachment need more than their metadata. A winmail.dat is unpacked into the
+files it carries (tnef.py), each listed on the ticket in its place. An inline image
+(``Content-ID``) is kept like any attachment, and its cid is mapped to its file name so the
+stored text can say where the picture was ("[image: screenshot.png]").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from email import message_from_bytes
-from email.message import Message
-from email.mime.application import MIMEApplication
-from email.mime.multipart import MIMEMultipart
-from email.policy import compat32
+import base64
+import binascii
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
 
-from zsupport_mail.mail.message import AttachmentInfo
+from zsupport_mail.mail.filenames import safe_filename, visible
+from zsupport_mail.mail.slim import Slimmed
+from zsupport_mail.mail.tnef import is_tnef, unpack_tnef
+
+_RANDOM_NAME = re.compile(r"[a-z]{10}\.(?:txt|rtf)")  # mail-parser's random_string() names
 
 
 @dataclass(frozen=True)
-class Payload:
-    """An attachment's bytes, as carried into a staff mail."""
+class AttachmentInfo:
+    """An attachment's metadata, kept on the ticket; its content stays in the raw message."""
 
     filename: str
     content_type: str
-    data: bytes
+    size: int
+    sha256: str
 
 
-def attachments_of(raw: bytes) -> list[Payload]:
-    """Every attachment in a raw message (parts with a filename or marked attachment)."""
-    found = []
-    for part in message_from_bytes(raw, policy=compat32).walk():
-        if part.is_multipart():
+@dataclass
+class Attachments:
+    """Every attachment of a message, the text of any winmail.dat, and inline images by cid."""
+
+    infos: list[AttachmentInfo] = field(default_factory=list)
+    tnef_text: str = ""
+    images: dict[str, str] = field(default_factory=dict)  # content-id (no <>) -> file name
+
+
+def _given_name(raw: dict[str, Any]) -> str:
+    """The sender's name for an attachment; mail-parser names a nameless one at random."""
+    name = str(raw.get("filename") or "")
+    disposition = str(raw.get("content-disposition") or "")
+    if _RANDOM_NAME.fullmatch(name) and name not in disposition:
+        return "unnamed" + name[-4:]  # the same name on every parse of the same mail
+    return name
+
+
+def _decoded(raw: dict[str, Any]) -> bytes:
+    payload = raw.get("payload") or ""
+    try:
+        return base64.b64decode(payload) if raw.get("binary") else payload.encode("utf-8")
+    except (binascii.Error, ValueError, UnicodeError):
+        return bytes(payload.encode("utf-8", "replace"))
+
+
+def _info(name: str, content_type: str, data: bytes, known: Slimmed | None) -> AttachmentInfo:
+    return AttachmentInfo(
+        # Sender-supplied: never a path, never hidden characters (see filenames.py).
+        filename=safe_filename(name),
+        content_type=visible(content_type)[:255] or "application/octet-stream",
+        size=known.size if known else len(data),
+        sha256=known.sha256 if known else hashlib.sha256(data).hexdigest(),
+    )
+
+
+def content_id(value: str) -> str:
+    """A Content-ID header or a cid: URL's id as one key: no angle brackets, no case."""
+    return value.strip().strip("<>").strip().lower()
+
+
+def read_attachments(raw_list: list[dict[str, Any]], slimmed: dict[bytes, Slimmed]) -> Attachments:
+    """Metadata of every attachment mail-parser found, with winmail.dat files unpacked."""
+    found = Attachments()
+    for raw in raw_list:
+        data = _decoded(raw)
+        known = slimmed.get(data) if slimmed else None  # a part slimmed before parsing
+        content_type = str(raw.get("mail_content_type") or "")
+        name = _given_name(raw)
+        unpacked = unpack_tnef(data) if known is None and is_tnef(content_type, name) else None
+        if unpacked is not None and (unpacked.files or unpacked.text):
+            found.infos += [_info(f.filename, f.content_type, f.data, None) for f in unpacked.files]
+            found.tnef_text = "\n\n".join(t for t in (found.tnef_text, unpacked.text) if t)
             continue
-        filename = part.get_filename()
-        if filename is None and part.get_content_disposition() != "attachment":
-            continue
-        data = part.get_payload(decode=True)
-        if isinstance(data, bytes):
-            name = _printable(str(filename or "attachment.bin"))
-            found.append(Payload(name, part.get_content_type(), data))
+        info = _info(name, content_type, data, known)
+        found.infos.append(info)
+        cid = str(raw.get("content-id") or "")
+        attached = str(raw.get("content-disposition") or "").lower().startswith("attachment")
+        if cid and content_type.lower().startswith("image/") and not attached:
+            found.images[content_id(cid)] = info.filename
     return found
 
 
-def _printable(name: str) -> str:
-    """A filename on one line: control characters and line breaks become spaces."""
-    return " ".join("".join(c if c.isprintable() else " " for c in name).split())
-
-
-def attachments_in(raw: bytes, infos: Sequence[AttachmentInfo]) -> list[Payload]:
-    """The attachments' bytes; the raw message is not parsed again when it has none."""
-    return attachments_of(raw) if infos else []
-
-
-def carried_attachments(
-    raw: bytes, infos: Sequence[AttachmentInfo], limit: int
-) -> tuple[list[Payload], list[AttachmentInfo]]:
-    """(the attachments of at most limit bytes, with their bytes; the larger ones, listed).
-
-    The raw message is parsed again only when something will be carried: a mail whose only
-    attachment is a 25 MB trace is never decoded a second time (slim.py says why that costs).
-    """
-    listed = [a for a in infos if a.size > limit]
-    if len(listed) == len(infos):
-        return [], listed
-    return [p for p in attachments_of(raw) if len(p.data) <= limit], listed
-
-
-def with_attachments(text: Message, payloads: Iterable[Payload]) -> Message:
-    """text alone when there is nothing to attach, else multipart/mixed with each payload."""
-    payloads = list(payloads)
-    if not payloads:
-        return text
-    message = MIMEMultipart()
-    message.attach(text)
-    for payload in payloads:
-        _, _, subtype = payload.content_type.partition("/")
-        part = MIMEApplication(payload.data, subtype or "octet-stream")
-        part.replace_header("Content-Type", payload.content_type)
-        part.add_header("Content-Disposition", "attachment", filename=payload.filename)
-        message.attach(part)
-    return message
+def signature_info(der: bytes) -> AttachmentInfo:
+    """An opaque S/MIME signature, kept on the ticket as the smime.p7m it arrived as."""
+    return _info("smime.p7m", "application/pkcs7-mime", der, None)

@@ -7,9 +7,6 @@ MessageParseError with a reason that ends up in quarantine and in the journey lo
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -22,12 +19,18 @@ from typing import Any
 import mailparser
 
 from zsupport_mail.mail.addresses import AddressError, normalize_address, parse_address_list
+from zsupport_mail.mail.attachments import (
+    AttachmentInfo,
+    Attachments,
+    read_attachments,
+    signature_info,
+)
 from zsupport_mail.mail.bounces import DeliveryReport, delivery_report
-from zsupport_mail.mail.filenames import safe_filename, visible
-from zsupport_mail.mail.slim import Slimmed, slim
-from zsupport_mail.mail.text import html_to_text
+from zsupport_mail.mail.charsets import decode_text, repair_texts
+from zsupport_mail.mail.slim import slim
+from zsupport_mail.mail.smime import unwrap_opaque_signed
+from zsupport_mail.mail.text import html_to_text, link_inline_images
 
-_RANDOM_NAME = re.compile(r"[a-z]{10}\.(?:txt|rtf)")  # mail-parser's random_string() names
 # No control characters (PostgreSQL refuses NUL in text, and an id goes into our headers) and at
 # most 998 characters (RFC 5322's line limit and our column): no real Message-ID breaks either.
 _MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
@@ -39,16 +42,6 @@ logging.getLogger("mailparser").setLevel(logging.ERROR)
 
 class MessageParseError(Exception):
     """The bytes are not a message we can act on; str(self) is the reason."""
-
-
-@dataclass(frozen=True)
-class AttachmentInfo:
-    """An attachment's metadata, kept on the ticket; its content stays in the raw message."""
-
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -122,32 +115,6 @@ def _header_text(message: Message, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _given_name(raw: dict[str, Any]) -> str:
-    """The sender's name for an attachment; mail-parser names a nameless one at random."""
-    name = str(raw.get("filename") or "")
-    disposition = str(raw.get("content-disposition") or "")
-    if _RANDOM_NAME.fullmatch(name) and name not in disposition:
-        return "unnamed" + name[-4:]  # the same name on every parse of the same mail
-    return name
-
-
-def _attachment(raw: dict[str, Any], slimmed: dict[bytes, Slimmed]) -> AttachmentInfo:
-    payload = raw.get("payload") or ""
-    try:
-        data = base64.b64decode(payload) if raw.get("binary") else payload.encode("utf-8")
-    except (binascii.Error, ValueError, UnicodeError):
-        data = payload.encode("utf-8", "replace")
-    known = slimmed.get(data) if slimmed else None  # a part slimmed before parsing (slim.py)
-    content_type = str(raw.get("mail_content_type") or "")
-    return AttachmentInfo(
-        # Sender-supplied: never a path, never hidden characters (see filenames.py).
-        filename=safe_filename(_given_name(raw)),
-        content_type=visible(content_type)[:255] or "application/octet-stream",
-        size=known.size if known else len(data),
-        sha256=known.sha256 if known else hashlib.sha256(data).hexdigest(),
-    )
-
-
 def _display_name(name: str) -> str:
     """A display name with its encoded-words decoded, on one line (it may hide a CR/LF)."""
     try:
@@ -183,11 +150,30 @@ def _sender(headers: dict[str, tuple[str, ...]]) -> tuple[str, str]:
     raise MessageParseError("no usable From address")
 
 
-def _body_text(parsed: Any) -> str:
-    plain = "\n".join(part for part in parsed.text_plain if part)
-    text = (
-        plain.replace("\r\n", "\n") if plain.strip() else html_to_text("\n".join(parsed.text_html))
-    )
+def _text_parts(message: Message, subtype: str) -> list[tuple[bytes, str | None]]:
+    parts = []
+    for part in message.walk():
+        if part.get_content_type() == f"text/{subtype}":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                parts.append((payload, part.get_content_charset()))
+    return parts
+
+
+def _body_text(parsed: Any, found: Attachments) -> str:
+    """The readable text: the plain part, else the HTML part, else a winmail.dat's body."""
+    plain_parts = repair_texts(list(parsed.text_plain), _text_parts(parsed.message, "plain"))
+    plain = "\n".join(part for part in plain_parts if part)
+    if plain.strip():
+        text = link_inline_images(plain.replace("\r\n", "\n"), found.images)
+        # The plain alternative of an HTML mail rarely says where its pictures were.
+        unlinked = [f"[image: {n}]" for n in found.images.values() if f"[image: {n}]" not in text]
+        text = "\n\n".join([text.rstrip(), *unlinked]) if unlinked else text
+    else:
+        html = repair_texts(list(parsed.text_html), _text_parts(parsed.message, "html"))
+        text = html_to_text("\n".join(html), found.images)
+    if not text.strip() and found.tnef_text:
+        text = found.tnef_text
     for inner, block in _attached_messages(parsed.message):
         # mail-parser already put the attached message's text into text_plain, where it
         # would read as the sender's own words: move it under a forwarded-message marker.
@@ -201,7 +187,7 @@ def _part_text(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    text = payload.decode(part.get_content_charset() or "utf-8", "replace")
+    text = decode_text(payload, part.get_content_charset())
     return html_to_text(text) if part.get_content_type() == "text/html" else text
 
 
@@ -235,13 +221,17 @@ def parse_message(raw: bytes) -> ParsedMessage:
     """
     if not raw or raw.isspace():  # not raw.strip(): that would copy a 25 MB message
         raise MessageParseError("empty message")
+    opened = unwrap_opaque_signed(raw)  # an opaque S/MIME signature hides the whole body
     try:
-        slimmed_raw, slimmed = slim(raw)
+        slimmed_raw, slimmed = slim(opened.raw if opened else raw)
         parsed = mailparser.parse_from_bytes(slimmed_raw)
         del slimmed_raw
         headers = _headers(parsed)
-        text = _body_text(parsed)
-        attachments = tuple(_attachment(a, slimmed) for a in parsed.attachments)
+        found = read_attachments(parsed.attachments, slimmed)
+        if opened is not None:
+            found.infos.append(signature_info(opened.signature))
+        text = _body_text(parsed, found)
+        attachments = tuple(found.infos)
     except MessageParseError:
         raise
     except Exception as exc:  # mail-parser raises many types on broken MIME

@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from zsupport_mail.intake.rules import LOOP_HEADER
 from zsupport_mail.mail.addresses import domain_of
-from zsupport_mail.mail.attachments import Payload, with_attachments
+from zsupport_mail.mail.carry import Payload, with_attachments
 from zsupport_mail.settings import Settings
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # zsupport_mail/

@@ -7,8 +7,8 @@ only its name, content type, size and sha256 (the raw message stays in the inbox
 level and without copying the message, each large base64 leaf part is decoded in chunks to
 hash it, and its body is replaced by a short token; ``parse_message`` maps the token back to
 the size and hash it would have computed. Parts the parser would read as text (text/* not
-disposed as an attachment, message/*) are never touched, and neither is anything whose
-base64 is not clean, so what tickets and scoring see is unchanged.
+disposed as an attachment, message/*), TNEF (unpacked later) and anything whose base64 is not
+clean are never touched, so what tickets and scoring see is unchanged.
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ def _slimmable(headers: Message, body_len: int) -> bool:
     cte = str(headers.get("content-transfer-encoding", "")).strip().lower()
     if cte != "base64" or body_len < SLIM_ABOVE:
         return False
+    if headers.get_content_type() in ("application/ms-tnef", "application/vnd.ms-tnef"):
+        return False  # its bytes are unpacked into the files it carries (tnef.py)
     maintype = headers.get_content_maintype()
     attached = headers.get_content_disposition() == "attachment"
     return maintype not in ("text", "message", "multipart") or (maintype == "text" and attached)

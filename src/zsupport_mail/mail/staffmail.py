@@ -19,7 +19,7 @@ from email.utils import format_datetime, formataddr
 from zoneinfo import ZoneInfo
 
 from zsupport_mail.intake.rules import LOOP_HEADER
-from zsupport_mail.mail.attachments import Payload, with_attachments
+from zsupport_mail.mail.carry import Payload, with_attachments
 from zsupport_mail.mail.replies import one_line, text_part
 from zsupport_mail.settings import Settings
 

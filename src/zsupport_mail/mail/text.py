@@ -2,12 +2,22 @@
 
 Scripts and styles are dropped, block elements become line breaks, entities are decoded. The
 result is for reading and scoring, not for display, so layout fidelity does not matter.
+An inline image (``<img src="cid:...">``, or Outlook's ``[cid:...]`` in the plain part)
+becomes ``[image: NAME]``, naming the attachment that holds it. HTML beyond MAX_HTML_CHARS
+is not read: a multi-megabyte generated report would only cost time and memory, and the raw
+message keeps all of it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from html.parser import HTMLParser
+from urllib.parse import unquote
+
+MAX_HTML_CHARS = 300_000  # html.parser reads about 0.7 MB/s here: ~0.4 s at most
+TRUNCATED_NOTE = "[The rest of this HTML body is not shown here: it is kept in the original mail.]"
+_OUTLOOK_CID = re.compile(r"\[cid:([^\]\s]{1,500})\]", re.IGNORECASE)
 
 _BLOCK_TAGS = frozenset(
     {
@@ -33,14 +43,29 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset({"script", "style", "head", "title"})
 
 
+def _image_label(cid: str, images: Mapping[str, str]) -> str:
+    key = unquote(cid).strip().strip("<>").strip().lower()
+    return f"[image: {images[key]}]" if key in images else "[image]"
+
+
+def link_inline_images(text: str, images: Mapping[str, str]) -> str:
+    """Outlook's ``[cid:image001.png@01D9...]`` placeholders named after their attachment."""
+    return _OUTLOOK_CID.sub(lambda m: _image_label(m[1], images), text)
+
+
 class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, images: Mapping[str, str]) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skipping = 0
+        self._images = images
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
+        if tag == "img" and not self._skipping:
+            source = dict(attrs).get("src") or ""
+            if source.lower().startswith("cid:"):
+                self.parts.append(f" {_image_label(source[4:], self._images)} ")
+        elif tag in _SKIP_TAGS:
             self._skipping += 1
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
@@ -58,11 +83,12 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-def html_to_text(html: str) -> str:
-    """Readable text from an HTML body."""
-    extractor = _TextExtractor()
-    extractor.feed(html)
+def html_to_text(html: str, images: Mapping[str, str] | None = None) -> str:
+    """Readable text from an HTML body (its first MAX_HTML_CHARS), inline images named."""
+    extractor = _TextExtractor(images or {})
+    extractor.feed(html[:MAX_HTML_CHARS])
     extractor.close()
     text = "".join(extractor.parts).replace("\xa0", " ")
     lines = [" ".join(line.split()) for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return f"{text}\n\n{TRUNCATED_NOTE}" if len(html) > MAX_HTML_CHARS else text

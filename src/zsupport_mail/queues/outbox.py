@@ -26,12 +26,15 @@ from email.message import Message
 from email.policy import compat32
 from pathlib import Path
 
+import dkim
 import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.db.models import OutboundMessage, TicketMessage
 from zsupport_mail.mail.addresses import parse_address_list
+from zsupport_mail.mail.signing import dkim_sign
+from zsupport_mail.queues.relay import relay_session
 from zsupport_mail.settings import OutboundSettings
 
 log = structlog.get_logger("zsupport_mail.queues.outbox")
@@ -99,16 +102,31 @@ def write_maildir(folder: Path, raw: bytes) -> Path:
     return final
 
 
+def signed(settings: OutboundSettings, raw: bytes) -> bytes:
+    """The mail as it leaves: DKIM-signed when [outbound] names a key, else unchanged.
+
+    Raises:
+        PermanentDeliveryError: the mail cannot be signed (no From header).
+    """
+    if settings.dkim is None:
+        return raw
+    try:
+        return dkim_sign(raw, settings.dkim)
+    except dkim.DKIMException as exc:
+        raise PermanentDeliveryError(f"cannot DKIM-sign: {exc}") from exc
+
+
 def send_smtp(settings: OutboundSettings, row: OutboundMessage, timeout: float = 30.0) -> None:
     """Hand one mail to the relay.
 
     Raises:
-        TemporaryDeliveryError: connection trouble or a 4xx answer.
+        RelayUnavailable: the relay cannot be reached, secured (TLS, certificate) or logged in to.
+        TemporaryDeliveryError: a 4xx answer.
         PermanentDeliveryError: a 5xx answer for every recipient.
     """
     try:
-        with smtplib.SMTP(settings.relay_host, settings.relay_port, timeout=timeout) as client:
-            refused = client.sendmail(row.mail_from, row.to_addrs, row.raw)
+        with relay_session(settings, timeout) as client:
+            refused = client.sendmail(row.mail_from, row.to_addrs, signed(settings, row.raw))
     except smtplib.SMTPResponseException as exc:
         text = f"{exc.smtp_code} {exc.smtp_error!r}"
         if exc.smtp_code == 421 or isinstance(
@@ -124,7 +142,9 @@ def send_smtp(settings: OutboundSettings, row: OutboundMessage, timeout: float =
         if any(400 <= code < 500 for code in codes):
             raise TemporaryDeliveryError(text) from exc
         raise PermanentDeliveryError(text) from exc
-    except (OSError, smtplib.SMTPException) as exc:  # refused, reset, timed out, disconnected
+    # refused, reset, timed out, disconnected; a certificate that did not verify; no STARTTLS
+    # offered or the login refused (RelaySecurityError): every mail would fail alike.
+    except (OSError, smtplib.SMTPException) as exc:
         raise RelayUnavailable(f"{type(exc).__name__}: {exc}") from exc
     if refused:
         raise PermanentDeliveryError(f"some recipients refused: {refused!r}")
@@ -134,7 +154,7 @@ def deliver(settings: OutboundSettings, row: OutboundMessage) -> None:
     """Deliver one outbox row by the configured mode."""
     if settings.mode == "maildir":
         try:
-            write_maildir(settings.maildir, row.raw)
+            write_maildir(settings.maildir, signed(settings, row.raw))
         except OSError as exc:
             raise RelayUnavailable(f"maildir: {exc}") from exc
     else:

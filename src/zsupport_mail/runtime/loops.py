@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from zsupport_mail.db.retention import purge_closed
+from zsupport_mail.edges.oauth2 import refresh_all
 from zsupport_mail.queues.inbox import (
     TRANSIENT_DB_ERRORS,
 )
@@ -33,6 +35,7 @@ RECHECK_SECONDS = 5.0
 # The database away, locked or full: met in this process, or reported by a child process.
 DATABASE_AWAY = (*TRANSIENT_DB_ERRORS, WorkerDatabaseError)
 DB_RETRY_CAP_SECONDS = 30.0
+PURGE_EVERY = timedelta(days=1)  # the retention policy is applied once a day
 
 
 @dataclass
@@ -151,17 +154,26 @@ async def run_scheduler(
     run: Callable[..., Awaitable[object]],
     metrics: Metrics | None = None,
 ) -> None:
-    """The SLA tick (jobs.sla_tick) every sla.tick_seconds until stopping.
+    """The SLA tick (jobs.sla_tick) every sla.tick_seconds until stopping, OAuth2 tokens
+    refreshed ahead of expiry, and the retention purge at the first tick and then once a day.
 
     Reads the pipeline's settings on every tick, so a SIGHUP reload of the clients (and their
     calendars) applies to the next tick. Breaches it records are counted in metrics.
     """
     never = asyncio.Event()
     database = DatabaseWait("scheduler", wake.stopping)
+    purged_at: datetime | None = None
     while not wake.stopping.is_set():
         settings = pipeline.settings
         try:
             alerts = await run(sla_tick, sessions, settings, pipeline.renderer, clock())
+            if settings.oauth2:
+                await run(refresh_all, settings.oauth2)
+            keep = settings.retention.keep_raw_after_close
+            now = clock()
+            if keep is not None and (purged_at is None or now - purged_at >= PURGE_EVERY):
+                await run(purge_closed, sessions, keep, now)
+                purged_at = now
         except TRANSIENT_DB_ERRORS as exc:
             await database.after(exc)
             continue

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import structlog
 
+from zsupport_mail.edges.oauth2 import token_problems
 from zsupport_mail.queues.status import QueueStatus
 from zsupport_mail.runtime.metrics import Metrics
+from zsupport_mail.settings.schema import OAuth2Settings
 
 log = structlog.get_logger("zsupport_mail.runtime.monitoring")
 _READ_TIMEOUT = 10.0
@@ -30,10 +32,14 @@ class Monitor:
     metrics: Metrics
     read_queues: Callable[[], Awaitable[QueueStatus]]
     smtp_listening: Callable[[], bool]
+    oauth2: tuple[OAuth2Settings, ...] = ()  # providers whose token refreshes are checked
 
     async def health(self) -> tuple[int, dict[str, object]]:
         """(HTTP status, checks): 503 names the failing check."""
         body: dict[str, object] = {"smtp": "listening" if self.smtp_listening() else "closed"}
+        body["oauth2"] = (
+            token_problems(self.oauth2) or "ok"
+        )  # provider -> why its last refresh failed
         try:
             queues = await self.read_queues()
         except Exception as exc:  # any database failure is "unhealthy", never a crash
@@ -56,6 +62,7 @@ class Monitor:
                 ("smtp", body["smtp"] == "listening"),
                 # Unknown (None) while the database is down: that check alone is named then.
                 ("outbox_stuck", body["outbox_stuck"] is not True),
+                ("oauth2", body["oauth2"] == "ok"),
             )
             if not ok
         ]

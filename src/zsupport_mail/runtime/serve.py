@@ -167,7 +167,7 @@ async def serve_async(
         reuse_address=True,
     )
     port = server.sockets[0].getsockname()[1]
-    monitor = Monitor(metrics, read_queues, server.is_serving)
+    monitor = Monitor(metrics, read_queues, server.is_serving, settings.oauth2)
     http, http_address = await _start_monitoring(settings, monitor)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, wake.stopping.set)

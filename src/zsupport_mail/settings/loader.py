@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from zsupport_mail.settings.clients import check_clients, read_client
+from zsupport_mail.settings.oauth2 import read_oauth2
+from zsupport_mail.settings.outbound import read_outbound
 from zsupport_mail.settings.reader import REQUIRED, Reader
 from zsupport_mail.settings.schema import (
     DEFAULT_CONFIG_PATH,
@@ -27,8 +29,8 @@ from zsupport_mail.settings.sections import (
     read_billing,
     read_imap,
     read_monitoring,
-    read_outbound,
     read_processing,
+    read_retention,
     read_safety,
     read_scoring,
     read_security,
@@ -52,7 +54,8 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     busy_timeout = database.integer("busy_timeout_seconds", 30, 1, 3600)
     database.reject_unknown()
     smtp = read_smtp(root.table("smtp"))
-    outbound = read_outbound(root.table("outbound"), smtp)
+    providers = read_oauth2(root.table("oauth2"))
+    outbound = read_outbound(root.table("outbound"), smtp, providers)
     tickets = read_tickets(root.table("tickets"))
     staff = read_staff(root.table("staff"))
     processing = read_processing(root.table("processing"))
@@ -86,9 +89,10 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     log_level = logging.string("level", "info", choices=("debug", "info", "warning", "error"))
     logging.reject_unknown()
     clients = [c for c in (read_client(r) for r in root.tables("clients")) if c is not None]
-    imap = read_imap(root.table("imap"))
+    imap = read_imap(root.table("imap"), providers)
     monitoring = read_monitoring(root.table("monitoring"))
     security = read_security(root.table("security"))
+    retention = read_retention(root.table("retention"))
     root.reject_unknown()
     check_clients(clients, problems, where)
     if templates_dir is not None and not Path(templates_dir).is_dir():
@@ -114,6 +118,8 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         monitoring=monitoring,
         security=security,
         billing=billing,
+        retention=retention,
+        oauth2=tuple(providers.values()),
     )
 
 

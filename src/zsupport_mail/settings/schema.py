@@ -19,6 +19,7 @@ DEFAULT_CONFIG_PATH = Path("/etc/zsupport-mail/config.toml")
 CONTACT_ROLES = ("primary", "backup", "other")
 AUTHORIZED_ROLES = frozenset({"primary", "backup"})
 OUTBOUND_MODES = ("maildir", "smtp")
+RELAY_SECURITY_MODES = ("none", "starttls", "tls")
 IMAP_TLS_MODES = ("ssl", "starttls", "none")
 # Postfix (or any local MTA) hands every message over from loopback: never throttle it.
 DEFAULT_EXEMPT_NETWORKS = (
@@ -112,6 +113,21 @@ class OutboundSettings:
     max_queue_hours: int
     retry_base_seconds: int
     retry_max_seconds: int
+    relay_security: str = "none"  # "none", "starttls" or "tls" (implicit TLS, port 465)
+    relay_username: str | None = None  # AUTH at the relay; only over TLS off loopback
+    relay_password: str | None = field(default=None, repr=False)  # from relay_password_file
+    relay_ca_file: Path | None = None  # a private CA; the system's store otherwise
+    dkim: DkimSettings | None = None  # sign every mail that leaves with this key
+    relay_oauth2: OAuth2Settings | None = None  # log in with a token instead of a password
+
+
+@dataclass(frozen=True)
+class DkimSettings:
+    """The DKIM key our mail is signed with ([outbound] dkim_*); the key never appears in a repr."""
+
+    domain: str
+    selector: str
+    private_key: bytes = field(repr=False)
 
 
 # The contract's support lines (Option #2 - Support), for mail telling clients how to call.
@@ -278,6 +294,19 @@ class BillingSettings:
 
 
 @dataclass(frozen=True)
+class OAuth2Settings:
+    """One token endpoint and the credentials that obtain tokens there ([oauth2.NAME])."""
+
+    name: str
+    token_url: str
+    client_id: str
+    refresh_token_file: Path
+    scope: str = ""
+    mechanism: str = "xoauth2"  # or "oauthbearer"
+    client_secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class ImapMailboxSettings:
     """One watched IMAP folder ([[imap.mailboxes]]); the password never appears in a repr."""
 
@@ -289,6 +318,7 @@ class ImapMailboxSettings:
     folder: str = "INBOX"
     processed_folder: str = "Processed"
     poll_seconds: int = 60
+    oauth2: OAuth2Settings | None = None  # log in with a token instead of the password
 
     @property
     def key(self) -> str:
@@ -317,6 +347,13 @@ class MonitoringSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """How long raw mail is kept ([retention]); None keeps it for ever (the default)."""
+
+    keep_raw_after_close: timedelta | None = None  # after a ticket closes, then purged daily
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the daemon needs, validated. Pass it down explicitly; never a global."""
 
@@ -340,3 +377,5 @@ class Settings:
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     billing: BillingSettings = field(default_factory=BillingSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    oauth2: tuple[OAuth2Settings, ...] = ()  # every [oauth2.NAME], refreshed by serve

@@ -1,8 +1,9 @@
 """One reader per daemon section: each validates its TOML table into its dataclass.
 
-Sections: smtp, outbound, tickets, staff, processing, safety, scoring, imap, security,
-monitoring. The clients live in ``clients``; the sla, templates and logging tables are
-small enough to stay in ``loader``.
+Sections: smtp, tickets, staff, processing, safety, scoring, imap, security, monitoring,
+retention.
+The clients live in ``clients``, [outbound] in ``outbound``; the sla, templates and logging
+tables are small enough to stay in ``loader``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from zsupport_mail.mail.addresses import (
 )
 from zsupport_mail.scoring.score import DEFAULT_REQUIRED
 from zsupport_mail.scoring.types import ITEM_KEYS
+from zsupport_mail.settings.durations import parse_duration
+from zsupport_mail.settings.oauth2 import named_provider
 from zsupport_mail.settings.reader import (
     REQUIRED,
     Reader,
@@ -31,14 +34,14 @@ from zsupport_mail.settings.schema import (
     DEFAULT_EXEMPT_NETWORKS,
     DEFAULT_SUPPORT_PHONES,
     IMAP_TLS_MODES,
-    OUTBOUND_MODES,
     SUBJECT_TAG_FIELD,
     BillingSettings,
     ImapMailboxSettings,
     ImapSettings,
     MonitoringSettings,
-    OutboundSettings,
+    OAuth2Settings,
     ProcessingSettings,
+    RetentionSettings,
     SafetySettings,
     ScoringSettings,
     SecuritySettings,
@@ -67,23 +70,6 @@ def read_smtp(reader: Reader) -> SmtpSettings:
         reader.problem("tls_cert", "tls_cert and tls_key must be set together")
     if not settings.addresses:
         reader.problem("addresses", "expected at least one support address")
-    reader.reject_unknown()
-    return settings
-
-
-def read_outbound(reader: Reader, smtp: SmtpSettings) -> OutboundSettings:
-    """[outbound]; we send from the first support address unless from_address says otherwise."""
-    from_address = read_address(reader, "from_address", reader.string("from_address"))
-    settings = OutboundSettings(
-        mode=reader.string("mode", "maildir", choices=OUTBOUND_MODES) or "maildir",
-        maildir=Path(reader.string("maildir", "var/outbox")),
-        relay_host=reader.string("relay_host", "127.0.0.1"),
-        relay_port=reader.integer("relay_port", 25, 1, 65535),
-        from_address=from_address or (smtp.addresses[0] if smtp.addresses else ""),
-        max_queue_hours=reader.integer("max_queue_hours", 48, 1, 24 * 30),
-        retry_base_seconds=reader.integer("retry_base_seconds", 60, 1, 86400),
-        retry_max_seconds=reader.integer("retry_max_seconds", 3600, 1, 86400),
-    )
     reader.reject_unknown()
     return settings
 
@@ -213,11 +199,16 @@ def read_scoring(reader: Reader) -> ScoringSettings:
     )
 
 
-def _imap_password(reader: Reader) -> str | None:
-    """Exactly one of password or password_file; the file's trailing newline is dropped."""
+def _imap_password(reader: Reader, oauth2: bool) -> str | None:
+    """Exactly one of password or password_file (or neither, with oauth2); the file's trailing
+    newline is dropped."""
     password, path = reader.string("password"), reader.string("password_file")
-    if (password is None) == (path is None):
-        reader.problem("password", "expected exactly one of password or password_file")
+    if oauth2 and password is None and path is None:
+        return ""
+    if (password is None) == (path is None) or oauth2:
+        reader.problem(
+            "password", "expected exactly one of password or password_file (or oauth2 instead)"
+        )
         return None
     if path is None:
         return str(password)
@@ -231,12 +222,15 @@ def _imap_password(reader: Reader) -> str | None:
     return secret or None
 
 
-def _read_imap_mailbox(reader: Reader) -> ImapMailboxSettings | None:
+def _read_imap_mailbox(
+    reader: Reader, providers: dict[str, OAuth2Settings]
+) -> ImapMailboxSettings | None:
     host = reader.string("host", REQUIRED)
     tls = reader.string("tls", "ssl", choices=IMAP_TLS_MODES)
     port = reader.integer("port", 993 if tls == "ssl" else 143, 1, 65535)
     user = reader.string("user", REQUIRED)
-    password = _imap_password(reader)
+    oauth2 = named_provider(reader, "oauth2", providers)
+    password = _imap_password(reader, reader.string("oauth2") is not None)
     folder = reader.string("folder", "INBOX")
     processed = reader.string("processed_folder", "Processed")
     poll_seconds = reader.integer("poll_seconds", 60, 1, 3600)
@@ -253,12 +247,15 @@ def _read_imap_mailbox(reader: Reader) -> ImapMailboxSettings | None:
     values = (host, tls, port, user, folder, processed, poll_seconds)
     if password is None or any(value is None or value == "" for value in values):
         return None
-    return ImapMailboxSettings(host, port, tls, user, password, folder, processed, poll_seconds)
+    return ImapMailboxSettings(
+        host, port, tls, user, password, folder, processed, poll_seconds, oauth2
+    )
 
 
-def read_imap(reader: Reader) -> ImapSettings:
+def read_imap(reader: Reader, providers: dict[str, OAuth2Settings] | None = None) -> ImapSettings:
     """[imap]: each mailbox at most once, as its key names its saved state and its lock."""
-    mailboxes = [m for m in map(_read_imap_mailbox, reader.tables("mailboxes")) if m]
+    tables = reader.tables("mailboxes")
+    mailboxes = [m for m in (_read_imap_mailbox(t, providers or {}) for t in tables) if m]
     reader.reject_unknown()
     keys = [m.key for m in mailboxes]
     for key in sorted({k for k in keys if keys.count(k) > 1}):
@@ -308,3 +305,16 @@ def read_monitoring(reader: Reader) -> MonitoringSettings:
     )
     reader.reject_unknown()
     return settings
+
+
+def read_retention(reader: Reader) -> RetentionSettings:
+    """[retention]: keep_raw_after_close, a duration such as "365d"; absent keeps everything."""
+    text = reader.string("keep_raw_after_close")
+    keep = None
+    if text is not None:
+        try:
+            keep = parse_duration(text)
+        except ValueError as exc:
+            reader.problem("keep_raw_after_close", str(exc))
+    reader.reject_unknown()
+    return RetentionSettings(keep_raw_after_close=keep)
