@@ -26,6 +26,7 @@ from zsupport_mail.settings.sections import (
     read_imap,
     read_monitoring,
     read_outbound,
+    read_portal,
     read_processing,
     read_safety,
     read_scoring,
@@ -84,6 +85,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     imap = read_imap(root.table("imap"))
     monitoring = read_monitoring(root.table("monitoring"))
     security = read_security(root.table("security"))
+    portal = read_portal(root.table("portal")) if "portal" in data else None
     root.reject_unknown()
     check_clients(clients, problems, where)
     if templates_dir is not None and not Path(templates_dir).is_dir():
@@ -108,6 +110,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         imap=imap,
         monitoring=monitoring,
         security=security,
+        portal=portal,
     )
 
 
