@@ -93,7 +93,7 @@ async def staff_ticket(request: Request) -> Response:
             select(JourneyEvent, InboundMessage.id)
             .join(InboundMessage, JourneyEvent.inbound_id == InboundMessage.id)
             .where(InboundMessage.ticket_id == ticket.id)
-            .order_by(JourneyEvent.at, JourneyEvent.id)
+            .order_by(JourneyEvent.inbound_id, JourneyEvent.id)
         ).all()
         return render(
             request,
