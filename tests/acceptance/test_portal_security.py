@@ -222,3 +222,31 @@ def test_each_person_sees_only_what_they_may(portal, tmp_path, db_url, browser):
         assert dana.get(path).status_code == 404, path
     assert browser(base).get(f"/tickets/{globex}").headers["location"] == "/"
     serve.wait_for("portal_not_found", where=lambda e: e["email"] == HANK)
+
+
+def test_a_web_report_counts_as_authenticated_where_mail_must_be(
+    start_serve, tmp_path, db_url, browser
+):
+    """With require_authentication, a mail without DKIM/SPF is not Dana's; a web report is,
+    because she proved the address by the mailed link."""
+    overrides = portal_overrides()
+    security = {"require_authentication": True, "trusted_authserv_ids": ["mx.zsupport.example"]}
+    serve = start_serve(safety=SECRET, security=security, **overrides)
+    web = browser(overrides["portal"]["base_url"])
+    web.sign_in(DANA, tmp_path / "outbox")
+    response = web.post_form(
+        "/tickets/new",
+        "/tickets/new",
+        {"subject": "Calls drop", "description": COMPLETE_REPORT},
+    )
+    assert response.status_code == 303
+    assert "notice=created" in response.headers["location"]
+    [event] = serve.wait_for("message_processed", where=lambda e: e["action"] == "created")
+    assert event["reason"] == "report from an authorised contact"
+    send(serve, DANA, "Unauthenticated mail", mid="<unauth@acmedental.example>")
+    serve.wait_for(
+        "message_processed",
+        where=lambda e: (
+            e["message_id"] == "<unauth@acmedental.example>" and e["action"] != "created"
+        ),
+    )

@@ -41,9 +41,13 @@ def assess(
     tickets: TicketLookup,
     now: datetime,
     envelope_from: str | None = None,
+    vouched: str | None = None,
 ) -> tuple[IntakeAssessment, str]:
-    """Run recognition, threading and every rule; returns the assessment and the thread reason."""
-    sender = recognise_sender(msg, directory, settings.security)
+    """Run recognition, threading and every rule; returns the assessment and the thread reason.
+
+    ``vouched``: why the From is proven without an MTA (a portal web mail), else None.
+    """
+    sender = recognise_sender(msg, directory, settings.security, vouched)
     thread, thread_reason = find_thread(
         msg, sender, tickets, settings.tickets, settings.safety.secret
     )

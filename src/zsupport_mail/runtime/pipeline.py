@@ -42,6 +42,8 @@ from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import Clock
 
 log = structlog.get_logger("zsupport_mail.runtime.pipeline")
+# Only the portal stores inbox rows with source "web", from the address its user signed in with.
+PORTAL_VOUCHES = "signed in to the portal with a link mailed to this address"
 
 
 @dataclass(frozen=True)
@@ -324,6 +326,7 @@ def _process_in(
         tickets=SqlTicketLookup(session),
         now=now,
         envelope_from=row.envelope_from,
+        vouched=PORTAL_VOUCHES if row.source == "web" else None,
     )
     _record_assessment(journey, assessment, thread_reason)
     disposition = decide(assessment)
