@@ -250,3 +250,24 @@ def test_a_web_report_counts_as_authenticated_where_mail_must_be(
             e["message_id"] == "<unauth@acmedental.example>" and e["action"] != "created"
         ),
     )
+
+
+def test_staff_see_the_quarantine_reprocess_and_the_ledger(portal, tmp_path, browser):
+    serve, base = portal
+    send(serve, "stranger@nowhere.example", "Hello?", mid="<q1@nowhere.example>")
+    send(serve, DANA, "Calls drop", body="Calls drop.\n", mid="<terse@acmedental.example>")
+    processed = serve.wait_for("message_processed", count=2)
+    [quarantined] = [e for e in processed if e["message_id"] == "<q1@nowhere.example>"]
+    assert quarantined["action"] == "quarantined"
+    staff = browser(base)
+    staff.sign_in(STAFF, tmp_path / "outbox")
+    page = staff.get("/staff/quarantine").text
+    assert "stranger@nowhere.example" in page
+    inbound_id = quarantined["inbound_id"]
+    requeued = staff.post_form("/staff/quarantine", f"/staff/quarantine/{inbound_id}/reprocess", {})
+    assert requeued.headers["location"] == "/staff/quarantine?notice=requeued"
+    serve.wait_for("portal_reprocess", where=lambda e: e["inbound_id"] == inbound_id)
+    serve.wait_for("message_processed", where=lambda e: e["inbound_id"] == inbound_id, count=2)
+    ledger = staff.get("/staff/ledger").text
+    assert "incomplete_report" in ledger
+    assert "ZS-000001" in ledger

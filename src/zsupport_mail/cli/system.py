@@ -31,6 +31,11 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         "max_messages_per_ip_per_minute": settings.security.max_messages_per_ip_per_minute,
         "max_messages_per_sender_per_hour": settings.security.max_messages_per_sender_per_hour,
         "rate_limit_exempt_ips": [str(n) for n in settings.security.rate_limit_exempt_ips],
+        "portal": (
+            None
+            if settings.portal is None
+            else f"{settings.portal.host}:{settings.portal.port} ({settings.portal.base_url})"
+        ),
     }
     if args.json:
         print_json({"ok": True, **summary})
