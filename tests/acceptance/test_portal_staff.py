@@ -1,0 +1,83 @@
+"""The staff queue over real HTTP: ordered by the next SLA target, breaches and critical
+tickets marked, filtered by client, state and assignee (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.helpers import COMPLETE_REPORT, SUPPORT, make_mail, moved_clock_env, set_clock
+from tests.portal_helpers import Browserless, portal_overrides
+from zsupport_mail.db.models import Ticket
+from zsupport_mail.db.session import make_engine, make_session_factory
+from zsupport_mail.portal.queries import next_target
+
+STAFF = "tech@zsupport.example"
+_ROW = re.compile(r'<a href="/staff/tickets/([A-Z]+-\d+)">')
+
+
+@pytest.fixture
+def browser():
+    made: list[Browserless] = []
+
+    def make(base: str) -> Browserless:
+        made.append(Browserless(base))
+        return made[-1]
+
+    yield make
+    for web in made:
+        web.close()
+
+
+def targets(db_url: str) -> dict[str, datetime]:
+    """Each ticket's next running target (response until answered, then restoration)."""
+    engine = make_engine(db_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            return {t.number: next_target(t) for t in session.scalars(select(Ticket))}
+    finally:
+        engine.dispose()
+
+
+def test_queue_orders_by_target_marks_breaches_and_filters(start_serve, tmp_path, browser, db_url):
+    clock = tmp_path / "clock"
+    start = datetime(2026, 12, 7, 16, 0, tzinfo=UTC)  # Monday 09:00 in Denver, 10:00 in Chicago
+    set_clock(clock, start.isoformat())
+    overrides = portal_overrides()
+    serve = start_serve(env=moved_clock_env(clock), safety={"secret": "q" * 20}, **overrides)
+    for sender, mid in (
+        ("hank@globex.example", "<g@globex.example>"),
+        ("dana@acmedental.example", "<a@acmedental.example>"),
+    ):
+        raw = make_mail(
+            sender=sender, body=COMPLETE_REPORT.replace("Dana Smith", ""), message_id=mid
+        )
+        with smtplib.SMTP("127.0.0.1", serve.port) as client:
+            client.sendmail(sender, [SUPPORT], raw)
+    done = serve.wait_for("message_processed", count=2)
+    number = {e["message_id"]: e["ticket"] for e in done}
+    globex, acme = number["<g@globex.example>"], number["<a@acmedental.example>"]
+    staff = browser(overrides["portal"]["base_url"])
+    staff.sign_in(STAFF, tmp_path / "outbox")
+    page = f"/staff/tickets/{globex}"
+    assigned = staff.post_form(page, f"{page}/action", {"action": "assign", "value": "Kim"})
+    assert assigned.status_code == 303
+    page = f"/staff/tickets/{acme}"
+    assert staff.post_form(page, f"{page}/action", {"action": "critical"}).status_code == 303
+    serve.wait_for("portal_staff_action", count=2)
+
+    queue = staff.get("/staff").text
+    due = targets(db_url)  # the critical one first among equal targets
+    assert _ROW.findall(queue) == sorted((globex, acme), key=lambda n: (due[n], n != acme))
+    assert "BREACHED" not in queue
+    assert "CRITICAL" in queue
+    set_clock(clock, (start + timedelta(days=3)).isoformat())
+    queue = staff.get("/staff").text
+    assert queue.count("BREACHED") == 2
+    assert _ROW.findall(staff.get("/staff?client=Globex").text) == [globex]
+    assert _ROW.findall(staff.get("/staff?assignee=Kim").text) == [globex]
+    assert _ROW.findall(staff.get("/staff?state=closed").text) == []
