@@ -81,3 +81,31 @@ def test_queue_orders_by_target_marks_breaches_and_filters(start_serve, tmp_path
     assert _ROW.findall(staff.get("/staff?client=Globex").text) == [globex]
     assert _ROW.findall(staff.get("/staff?assignee=Kim").text) == [globex]
     assert _ROW.findall(staff.get("/staff?state=closed").text) == []
+
+
+def test_a_staff_reply_from_the_portal_reaches_the_client_once(start_serve, tmp_path, browser):
+    overrides = portal_overrides()
+    base = overrides["portal"]["base_url"]
+    serve = start_serve(safety={"secret": "r" * 20}, **overrides)
+    with smtplib.SMTP("127.0.0.1", serve.port) as client:
+        client.sendmail("dana@acmedental.example", [SUPPORT], make_mail())
+    [created] = serve.wait_for("message_processed", where=lambda e: e["action"] == "created")
+    number = created["ticket"]
+    staff, dana = browser(base), browser(base)
+    staff.sign_in(STAFF, tmp_path / "outbox")
+    dana.sign_in("dana@acmedental.example", tmp_path / "outbox")
+    page = f"/staff/tickets/{number}"
+    for data in (
+        {"action": "status", "value": "pending"},
+        {"action": "note", "value": "Trunk 3 looks misconfigured."},
+        {"action": "reply", "value": "Please reboot the MX tonight and tell us the result."},
+    ):
+        assert staff.post_form(page, f"{page}/action", data).headers["location"].endswith("=done")
+    seen = dana.get(f"/tickets/{number}").text
+    assert seen.count("Please reboot the MX tonight") == 1
+    assert "Trunk 3" not in seen
+    assert STAFF not in seen
+    assert ">pending<" in seen
+    staff_view = staff.get(page).text
+    assert "Trunk 3 looks misconfigured." in staff_view
+    assert "commands only" in staff_view

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from zsupport_mail.portal.queries import client_tickets, ticket_for
 from zsupport_mail.portal.security import access
 from zsupport_mail.portal.thread import CHECKLIST, form_item, form_lines, missing, shown_messages
-from zsupport_mail.portal.viewer import Viewer
+from zsupport_mail.portal.viewer import Viewer, is_staff
 from zsupport_mail.portal.web import (
     PortalContext,
     checked_form,
@@ -65,7 +65,9 @@ async def ticket_page(request: Request) -> Response:
             viewer=viewer,
             ticket=ticket,
             zone=ticket.client.timezone,
-            thread=shown_messages(ticket, staff=viewer.staff),
+            thread=shown_messages(
+                ticket, staff=viewer.staff, is_staff=lambda a: is_staff(ctx.settings.staff, a)
+            ),
             missing=missing(ticket),
         )
 

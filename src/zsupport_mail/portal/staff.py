@@ -101,7 +101,7 @@ async def staff_ticket(request: Request) -> Response:
             viewer=viewer,
             ticket=ticket,
             zone=ticket.client.timezone,
-            thread=shown_messages(ticket, staff=True),
+            thread=shown_messages(ticket, staff=True, is_staff=bool),
             journey=journey,
             statuses=STATUSES,
         )

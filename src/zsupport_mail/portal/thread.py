@@ -6,6 +6,7 @@ Pure functions over the stored rows, shared by the client's and the staff's tick
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from zsupport_mail.db.models import Ticket, TicketMessage
@@ -60,12 +61,21 @@ def fold(body: str) -> tuple[str, str]:
     return body.rstrip(), ""
 
 
-def shown_messages(ticket: Ticket, *, staff: bool) -> list[ShownMessage]:
-    """The thread in order; internal notes only for staff."""
+def shown_messages(
+    ticket: Ticket, *, staff: bool, is_staff: Callable[[str], bool]
+) -> list[ShownMessage]:
+    """The thread in order, as the reader got it.
+
+    Staff see everything. A client sees neither internal notes nor the staff's own mail
+    (commands, and text the client received as our relayed reply, shown once as that).
+    """
+    shown = [ShownMessage(message, *fold(message.body_text)) for message in ticket.messages]
+    if staff:
+        return shown
     return [
-        ShownMessage(message, *fold(message.body_text))
-        for message in ticket.messages
-        if staff or not message.internal
+        m
+        for m in shown
+        if not m.row.internal and not (m.row.direction == "inbound" and is_staff(m.row.from_addr))
     ]
 
 
