@@ -271,3 +271,20 @@ def test_staff_see_the_quarantine_reprocess_and_the_ledger(portal, tmp_path, bro
     ledger = staff.get("/staff/ledger").text
     assert "incomplete_report" in ledger
     assert "ZS-000001" in ledger
+
+
+def test_uploads_over_the_mail_size_limit_are_refused(start_serve, tmp_path, db_url, browser):
+    overrides = portal_overrides()
+    serve = start_serve(safety=SECRET, smtp={"max_message_bytes": 50_000}, **overrides)
+    web = browser(overrides["portal"]["base_url"])
+    web.sign_in(DANA, tmp_path / "outbox")
+    token = web.get("/tickets/new").text.split('name="csrf" value="')[1].split('"')[0]
+    inbox_before = len(rows(db_url, select(InboundMessage.id)))
+    response = web.http.post(
+        "/tickets/new",
+        data={"csrf": token, "subject": "Logs", "description": "See the logs."},
+        files={"call_logs": ("calls.csv", b"x" * 60_000, "text/csv")},
+    )
+    assert response.status_code == 413
+    assert len(rows(db_url, select(InboundMessage.id))) == inbox_before
+    assert serve.process.poll() is None

@@ -74,14 +74,19 @@ async def ticket_page(request: Request) -> Response:
     return await in_db(ctx, read)
 
 
-async def uploads_of(form: FormData, name: str) -> list[Upload]:
-    """The non-empty files of an upload field."""
+async def uploads_of(form: FormData, name: str, limit: int) -> list[Upload]:
+    """The non-empty files of an upload field; 413 past limit bytes in all (the mail limit).
+
+    Starlette spools files to disk as they arrive; the size is checked before any is read.
+    """
+    parts = [v for v in form.getlist(name) if isinstance(v, UploadFile) and v.filename]
+    if sum(part.size or 0 for part in parts) > limit:
+        raise HTTPException(413, detail=f"The files are larger than {limit // 2**20} MB in all.")
     files = []
-    for value in form.getlist(name):
-        if isinstance(value, UploadFile) and value.filename:
-            data = await value.read()
-            if data:
-                files.append(Upload(value.filename, value.content_type or "", data))
+    for part in parts:
+        data = await part.read()
+        if data:
+            files.append(Upload(part.filename or "file", part.content_type or "", data))
     return files
 
 
@@ -108,41 +113,43 @@ async def reply(request: Request) -> Response:
     form = await checked_form(request)
     ctx = ctx_of(request)
     number = request.path_params["number"]
-    ticket = await in_db(ctx, lambda s: _detached(s, viewer, number))
-    items = [form_item(key) for key in ticket["missing"]]
-    filled = form_lines(items, {i.key: text(form, f"item_{i.key}", 5000) for i in items})
-    body = "\n\n".join(part for part in (text(form, "message"), filled) if part)
-    uploads = await uploads_of(form, "files")
-    if not body and not uploads:
-        return redirect(f"/tickets/{number}?notice=empty")
-    raw = await in_db(
-        ctx,
-        lambda s: build_mail(
+    uploads = await uploads_of(form, "files", ctx.settings.smtp.max_message_bytes)
+    now = ctx.clock()
+
+    def build(session: Session) -> bytes | None:
+        ticket = ticket_for(session, viewer, number)
+        if ticket is None:
+            access("portal_not_found", request, ticket=number)
+            raise HTTPException(404)
+        items = missing(ticket)
+        filled = form_lines(items, {i.key: text(form, f"item_{i.key}", 5000) for i in items})
+        body = "\n\n".join(part for part in (text(form, "message"), filled) if part)
+        if not body and not uploads:
+            return None
+        return build_mail(
             ctx.settings,
             viewer,
             subject="",
             body=body or "(files attached)",
-            now=ctx.clock(),
-            ticket=ticket_for(s, viewer, number),
+            now=now,
+            ticket=ticket,
             uploads=uploads,
-        ),
-    )
+        )
+
+    raw = await in_db(ctx, build)
+    if raw is None:
+        return redirect(f"/tickets/{number}?notice=empty")
     outcome = await submit(ctx, viewer, raw)
     access("portal_reply", request, ticket=number, outcome=outcome[0] if outcome else "waiting")
     target = outcome[1] if outcome and outcome[1] else number
     return redirect(f"/tickets/{target}?notice={'received' if outcome else 'queued'}")
 
 
-def _detached(session: Session, viewer: Viewer, number: str) -> dict[str, list[str]]:
-    ticket = ticket_for(session, viewer, number)
-    if ticket is None:
-        raise HTTPException(404)
-    return {"missing": [item.key for item in missing(ticket)]}
-
-
 async def new_ticket_page(request: Request) -> Response:
     """GET /tickets/new: the contract's checklist, prefilled with what we know of the person."""
     viewer = await require_viewer(request)
+    if viewer.staff:
+        return redirect("/staff")  # a report is a client's; staff work the queue
     known = {
         "company": viewer.client_name or "",
         "contact_name": viewer.name,
@@ -165,7 +172,7 @@ async def create_ticket(request: Request) -> Response:
     description = text(form, "description")
     subject = text(form, "subject", 200) or description[:80] or "Problem report"
     body = "\n\n".join(part for part in (description, filled) if part)
-    uploads = await uploads_of(form, "call_logs")
+    uploads = await uploads_of(form, "call_logs", ctx.settings.smtp.max_message_bytes)
     raw = build_mail(
         ctx.settings, viewer, subject=subject, body=body, now=ctx.clock(), uploads=uploads
     )
