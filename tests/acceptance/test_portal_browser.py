@@ -14,6 +14,7 @@ import smtplib
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 
 from tests.helpers import SUPPORT, make_mail
@@ -21,7 +22,6 @@ from tests.portal_helpers import link_of, mails, portal_overrides, wait_for_mail
 from zsupport_mail.db.models import Charge, Ticket
 from zsupport_mail.db.session import make_engine, make_session_factory
 
-playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
     "--headless",
@@ -38,7 +38,7 @@ TERSE = "Since this morning every external call drops after 30 seconds.\nBoard S
 def chromium():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium")
-    with playwright.sync_playwright() as driver:
+    with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()

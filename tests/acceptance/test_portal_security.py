@@ -91,6 +91,10 @@ def test_link_is_mailed_alone_stored_hashed_and_works_once(portal, tmp_path, db_
     assert other.get("/tickets").headers["location"] == "/"
     serve.wait_for("portal_signed_in", where=lambda e: e["email"] == DANA)
     serve.wait_for("portal_signin_refused")
+    web.close()
+    other.close()
+    assert serve.stop() == 0  # the portal stops with serve, cleanly
+    serve.wait_for("serve_stopped")
 
 
 def test_unknown_address_gets_the_same_answer_and_no_mail(portal, tmp_path, browser):
