@@ -4,13 +4,22 @@ tickets marked, filtered by client, state and assignee (SQLite and PostgreSQL)."
 from __future__ import annotations
 
 import re
+import signal
 import smtplib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import COMPLETE_REPORT, SUPPORT, make_mail, moved_clock_env, set_clock
+from tests.helpers import (
+    COMPLETE_REPORT,
+    SUPPORT,
+    config_dict,
+    make_mail,
+    moved_clock_env,
+    set_clock,
+    to_toml,
+)
 from tests.portal_helpers import Browserless, portal_overrides
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.db.session import make_engine, make_session_factory
@@ -109,3 +118,18 @@ def test_a_staff_reply_from_the_portal_reaches_the_client_once(start_serve, tmp_
     staff_view = staff.get(page).text
     assert "Trunk 3 looks misconfigured." in staff_view
     assert "commands only" in staff_view
+
+
+def test_a_staff_address_removed_by_reload_loses_the_portal(start_serve, tmp_path, db_url, browser):
+    overrides = {**portal_overrides(), "safety": {"secret": "s" * 20}}
+    serve = start_serve(**overrides)
+    staff = browser(overrides["portal"]["base_url"])
+    staff.sign_in("boss@staffmail.example", tmp_path / "outbox")
+    assert staff.get("/staff").status_code == 200
+    data = config_dict(db_url, tmp_path, smtp={"port": serve.port}, **overrides)
+    data["staff"]["addresses"] = []
+    serve.config.write_text(to_toml(data), encoding="utf-8")
+    serve.process.send_signal(signal.SIGHUP)
+    serve.wait_for("config_reloaded")
+    assert staff.get("/staff").headers["location"] == "/"
+    serve.wait_for("portal_access_revoked")

@@ -42,11 +42,12 @@ class PortalServer:
         clock: Clock,
         wake_inbox: Callable[[], None],
         wake_outbox: Callable[[], None],
+        current: Callable[[], Settings] | None = None,
     ) -> None:
         assert settings.portal is not None
         self.settings = settings.portal
         ctx = PortalContext(
-            settings=settings,
+            current=current or (lambda: settings),
             sessions=sessions,
             renderer=ReplyRenderer(settings),
             clock=clock,

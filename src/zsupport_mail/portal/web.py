@@ -33,9 +33,13 @@ MAX_FORM_FIELDS = 100
 
 @dataclass
 class PortalContext:
-    """What the portal needs from ``serve``: settings, the database, the clock, the wake-ups."""
+    """What the portal needs from ``serve``: settings, the database, the clock, the wake-ups.
 
-    settings: Settings
+    ``current`` returns the settings serve runs with now, so a SIGHUP that removes a staff
+    address takes the portal away from that person at their next request.
+    """
+
+    current: Callable[[], Settings]
     sessions: sessionmaker[Session]
     renderer: ReplyRenderer
     clock: Clock
@@ -43,6 +47,11 @@ class PortalContext:
     wake_outbox: Callable[[], None]
     limits: SigninLimits
     pages: Environment
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force for this request."""
+        return self.current()
 
 
 def page_environment(settings: Settings) -> Environment:

@@ -172,7 +172,9 @@ async def serve_async(
     monitor = Monitor(metrics, read_queues, server.is_serving)
     http, http_address = await _start_monitoring(settings, monitor)
     portal = (
-        PortalServer(settings, sessions, clock, wake.inbox.set, wake.outbox.set)
+        PortalServer(
+            settings, sessions, clock, wake.inbox.set, wake.outbox.set, lambda: holder.current
+        )
         if settings.portal is not None
         else None
     )
