@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from zsupport_mail.db.models import Client, Ticket
 from zsupport_mail.portal.viewer import Viewer
@@ -65,7 +65,7 @@ def staff_queue(session: Session, where: QueueFilter, now: datetime) -> list[Tic
 
     Tickets with no running target come last, oldest first; critical ones first among equals.
     """
-    query = select(Ticket).join(Client)
+    query = select(Ticket).join(Client).options(contains_eager(Ticket.client))  # no N+1
     if where.state:
         query = query.where(Ticket.status == where.state)
     else:
