@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from zsupport_mail.portal import attachments, auth, pages, staff
 from zsupport_mail.portal.security import log
 from zsupport_mail.portal.web import PortalContext, render
+from zsupport_mail.queues.inbox import TRANSIENT_DB_ERRORS
 
 SESSION_SECONDS = 8 * 3600
 SECURITY_HEADERS = (
@@ -97,6 +98,23 @@ async def http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected error (the database away, a bug): logged, and a page that says so.
+
+    A web form's mail is stored before anything else happens, so "nothing was sent" is true
+    whenever this answers a POST that failed before the inbox commit.
+    """
+    log.error("portal_error", path=request.url.path, error=repr(exc))
+    return render(
+        request,
+        "error",
+        status_code=503 if isinstance(exc, TRANSIENT_DB_ERRORS) else 500,
+        code=503 if isinstance(exc, TRANSIENT_DB_ERRORS) else 500,
+        detail="Something went wrong on our side; what you sent may not have been received. "
+        "Please try again in a few minutes, or write to us by e-mail.",
+    )
+
+
 def session_secret(ctx: PortalContext) -> str:
     """The session cookie's signing key: the configured secret, else one per process."""
     if ctx.settings.safety.secret:
@@ -112,7 +130,7 @@ def build_app(ctx: PortalContext) -> Starlette:
     """The portal as an ASGI app over ctx."""
     assert ctx.settings.portal is not None
     handlers: dict[int | type[Exception], Callable[[Request, Exception], Awaitable[Response]]]
-    handlers = {HTTPException: http_error}
+    handlers = {HTTPException: http_error, Exception: server_error}
     app = Starlette(
         routes=ROUTES,
         middleware=[
