@@ -78,6 +78,7 @@ def test_link_is_mailed_alone_stored_hashed_and_works_once(portal, tmp_path, db_
     link = link_of(message)
     assert link.startswith(base + "/signin?token=")
     assert "15 minutes" in message.get_content()
+    assert message["Auto-Submitted"] == "auto-generated"
     assert " MST)" in message.get_content()  # the expiry in Acme Dental's zone (Denver)
     token = parse_qs(urlsplit(link).query)["token"][0]
     [(digest, email)] = rows(db_url, select(PortalSignin.token_sha256, PortalSignin.email))

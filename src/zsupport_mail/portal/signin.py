@@ -70,6 +70,8 @@ def issue_link(
         answers=(None, ()),
         now=now,
     )
+    # RFC 3834: made by a process, not in answer to a mail ("auto-replied" is for replies).
+    message.replace_header("Auto-Submitted", "auto-generated")
     queue_mail(session, settings.outbound, message, kind="portal_signin", now=now)
 
 
