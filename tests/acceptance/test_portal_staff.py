@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 import signal
 import smtplib
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from tests.daemon import ServeProcess
 from tests.helpers import (
     COMPLETE_REPORT,
     SUPPORT,
@@ -21,6 +23,7 @@ from tests.helpers import (
     to_toml,
 )
 from tests.portal_helpers import Browserless, portal_overrides
+from tests.servers.ports import free_port
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.portal.queries import next_target
@@ -133,3 +136,21 @@ def test_a_staff_address_removed_by_reload_loses_the_portal(start_serve, tmp_pat
     serve.wait_for("config_reloaded")
     assert staff.get("/staff").headers["location"] == "/"
     serve.wait_for("portal_access_revoked")
+
+
+def test_a_portal_port_in_use_stops_serve_with_a_clear_error(tmp_path, db_url):
+    overrides = portal_overrides()
+    port = overrides["portal"]["port"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen(1)
+        config = tmp_path / "serve.toml"
+        config.write_text(
+            to_toml(config_dict(db_url, tmp_path, smtp={"port": free_port()}, **overrides))
+        )
+        serve = ServeProcess(config)
+        with pytest.raises(AssertionError, match="serve exited before"):
+            serve.start(timeout=60)
+        assert serve.stop() == 1
+    [failed] = [e for e in serve.events if e.get("event") == "serve_failed"]
+    assert f"portal cannot listen on 127.0.0.1:{port}" in failed["error"]
