@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/zsupport.example.toml
-DEBIAN_PACKAGES := postgresql-15 dovecot-imapd postfix swaks msmtp systemd sqlite3 openssl
+DEBIAN_PACKAGES := postgresql-15 dovecot-imapd postfix swaks msmtp systemd sqlite3 openssl chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install install-debs install-python run test test-fast lint typecheck bench clean

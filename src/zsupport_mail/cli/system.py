@@ -62,6 +62,11 @@ def cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
         "staff_pager_addresses": list(settings.staff.pager_addresses),
         "staff_timezone": settings.staff.timezone,
         **_delivery_summary(settings),
+        "portal": (
+            None
+            if settings.portal is None
+            else f"{settings.portal.host}:{settings.portal.port} ({settings.portal.base_url})"
+        ),
     }
     if args.json:
         print_json({"ok": True, **summary, "warnings": warnings})

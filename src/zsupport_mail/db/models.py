@@ -394,3 +394,21 @@ class ImapMailboxState(Base):
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PortalSignin(Base):
+    """A single-use sign-in link of the web portal: only its SHA-256 is kept, never the token.
+
+    ``email`` is the address the link was mailed to (a client's contact or staff); a link
+    counts once (``used_at``) and only until ``expires_at`` (15 minutes after it was made).
+    """
+
+    __tablename__ = "portal_signin"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ip: Mapped[str | None] = mapped_column(String(64))

@@ -53,6 +53,7 @@ def assess(
     now: datetime,
     envelope_from: str | None = None,
     peer: str | None = None,
+    vouched: str | None = None,
     notices: Mapping[str, str] | None = None,
 ) -> tuple[IntakeAssessment, str]:
     """Run recognition, threading, staff authority, every rule and the kind reading.
@@ -68,13 +69,14 @@ def assess(
         now: the clock's reading.
         envelope_from: the SMTP MAIL FROM, when known.
         peer: the SMTP client's address, when the mail came to our listener.
+        vouched: why the From is proven without an MTA (a portal web mail), else None.
         notices: Message-IDs of our notices (outage announcements, reminders) the mail
             refers to, each with its kind (``outage``, ``upgrade``, ``reminder``).
 
     Returns:
         The assessment and the reason threading gave.
     """
-    sender = recognise_sender(msg, directory, settings.security)
+    sender = recognise_sender(msg, directory, settings.security, vouched)
     thread, thread_reason = find_thread(
         msg, sender, tickets, settings.tickets, settings.safety.secret
     )

@@ -42,6 +42,8 @@ from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import Clock
 
 log = structlog.get_logger("zsupport_mail.runtime.pipeline")
+# Only the portal stores inbox rows with source "web", from the address its user signed in with.
+PORTAL_VOUCHES = "signed in to the portal with a link mailed to this address"
 
 
 @dataclass(frozen=True)
@@ -336,6 +338,7 @@ def _process_in(
         envelope_from=row.envelope_from,
         peer=row.peer_address,
         notices=known_notices(session, msg.referenced_ids),
+        vouched=PORTAL_VOUCHES if row.source == "web" else None,
     )
     _record_assessment(journey, assessment, thread_reason)
     row.kind, row.notice_message_id = assessment.kind.kind, assessment.notice_id

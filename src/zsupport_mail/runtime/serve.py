@@ -15,7 +15,8 @@ the edges answer 451/452 or leave IMAP mail where it is.
 Under systemd it speaks sd_notify (notify.py): READY once the listeners are up, WATCHDOG pings
 from the loop itself (a stuck loop stops pinging and gets restarted), STATUS with the queue
 depths, STOPPING on SIGTERM. SIGHUP reloads the directory sections of the config (reload.py)
-between two messages. ``[monitoring]`` adds /healthz and /metrics (monitoring.py).
+between two messages. ``[monitoring]`` adds /healthz and /metrics (monitoring.py), ``[portal]``
+the clients' web portal (portal/), both in this loop.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from zsupport_mail.edges.imap import ImapPollers
 from zsupport_mail.edges.ratelimit import EdgeLimits
 from zsupport_mail.edges.smtp import SupportHandler, SupportSMTP
 from zsupport_mail.mail.replies import ReplyRenderer
+from zsupport_mail.portal import PortalServer
 from zsupport_mail.queues.inbox import (
     Arrival,
     StoreResult,
@@ -169,6 +171,14 @@ async def serve_async(
     port = server.sockets[0].getsockname()[1]
     monitor = Monitor(metrics, read_queues, server.is_serving, settings.oauth2)
     http, http_address = await _start_monitoring(settings, monitor)
+    portal = (
+        PortalServer(
+            settings, sessions, clock, wake.inbox.set, wake.outbox.set, lambda: holder.current
+        )
+        if settings.portal is not None
+        else None
+    )
+    portal_address = await portal.start() if portal is not None else None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, wake.stopping.set)
     loop.add_signal_handler(signal.SIGHUP, wake.request_reload)
@@ -193,6 +203,7 @@ async def serve_async(
         released_claims=released,
         starttls=tls is not None,
         monitoring=http_address,
+        portal=portal_address,
         sd_notify=notifier.enabled,
         watchdog_seconds=notifier.watchdog_interval,
     )
@@ -234,6 +245,8 @@ async def serve_async(
     if http is not None:
         http.close()
         await http.wait_closed()
+    if portal is not None:
+        await portal.stop()
     await loop.run_in_executor(None, pollers.stop)  # each finishes the message in hand
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for task, result in zip(tasks, results, strict=True):

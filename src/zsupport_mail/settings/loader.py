@@ -29,6 +29,7 @@ from zsupport_mail.settings.sections import (
     read_billing,
     read_imap,
     read_monitoring,
+    read_portal,
     read_processing,
     read_retention,
     read_safety,
@@ -93,6 +94,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
     monitoring = read_monitoring(root.table("monitoring"))
     security = read_security(root.table("security"))
     retention = read_retention(root.table("retention"))
+    portal = read_portal(root.table("portal")) if "portal" in data else None
     root.reject_unknown()
     check_clients(clients, problems, where)
     if templates_dir is not None and not Path(templates_dir).is_dir():
@@ -120,6 +122,7 @@ def parse_settings(data: dict[str, Any], where: str, source: Path | None = None)
         billing=billing,
         retention=retention,
         oauth2=tuple(providers.values()),
+        portal=portal,
     )
 
 

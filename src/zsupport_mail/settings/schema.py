@@ -354,6 +354,26 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class PortalSettings:
+    """The clients' web portal ([portal]); absent section = no portal.
+
+    ``base_url`` is what sign-in links in mail point to (and https there makes the session
+    cookie Secure); the sign-in limits count requests per hour, per address and per client IP.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = "http://127.0.0.1:8080"
+    max_signins_per_address_per_hour: int = 5
+    max_signins_per_ip_per_hour: int = 30
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry Secure when the portal is reached over https."""
+        return self.base_url.lower().startswith("https://")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the daemon needs, validated. Pass it down explicitly; never a global."""
 
@@ -379,3 +399,4 @@ class Settings:
     billing: BillingSettings = field(default_factory=BillingSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     oauth2: tuple[OAuth2Settings, ...] = ()  # every [oauth2.NAME], refreshed by serve
+    portal: PortalSettings | None = None

@@ -40,6 +40,7 @@ from zsupport_mail.settings.schema import (
     ImapSettings,
     MonitoringSettings,
     OAuth2Settings,
+    PortalSettings,
     ProcessingSettings,
     RetentionSettings,
     SafetySettings,
@@ -318,3 +319,25 @@ def read_retention(reader: Reader) -> RetentionSettings:
             reader.problem("keep_raw_after_close", str(exc))
     reader.reject_unknown()
     return RetentionSettings(keep_raw_after_close=keep)
+
+
+def read_portal(reader: Reader) -> PortalSettings:
+    """[portal]: where the web portal listens and the address its sign-in links point to."""
+    host = reader.string("host", "127.0.0.1") or "127.0.0.1"
+    port = reader.integer("port", 8080, 1, 65535) or 8080
+    base_url = (reader.string("base_url", f"http://{host}:{port}") or "").rstrip("/")
+    if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", base_url):
+        reader.problem("base_url", f"expected an http:// or https:// URL, got {base_url!r}")
+    settings = PortalSettings(
+        host=host,
+        port=port,
+        base_url=base_url,
+        max_signins_per_address_per_hour=reader.integer(
+            "max_signins_per_address_per_hour", 5, 1, 1000
+        )
+        or 5,
+        max_signins_per_ip_per_hour=reader.integer("max_signins_per_ip_per_hour", 30, 1, 100000)
+        or 30,
+    )
+    reader.reject_unknown()
+    return settings
