@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
+from tests.daemon import CaptureRelay
 from tests.helpers import SUPPORT, make_mail
 from tests.servers.ports import free_port
 from zsupport_mail.db.models import InboundMessage, OutboundMessage
@@ -21,7 +24,7 @@ from zsupport_mail.queues.inbox import (
     release_dead_claims,
     store_raw,
 )
-from zsupport_mail.queues.outbox import deliver_due
+from zsupport_mail.queues.outbox import deliver_due, deliver_one
 from zsupport_mail.runtime.pipeline import Pipeline
 from zsupport_mail.settings.clock import utc_now
 
@@ -91,3 +94,53 @@ def test_a_database_failure_is_retried_without_counting_towards_quarantine(sessi
     with sessions.begin() as session:
         row = session.get_one(InboundMessage, inbound_id)
         assert (row.status, row.attempts) == ("pending", 0)
+
+
+_FAIL_SENT = {
+    "sqlite": [
+        "CREATE TRIGGER fail_sent BEFORE UPDATE OF status ON outbound_message "
+        "WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION fail_sent() RETURNS trigger AS $$ BEGIN "
+        "RAISE EXCEPTION 'disk full (test)'; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER fail_sent BEFORE UPDATE OF status ON outbound_message "
+        "FOR EACH ROW WHEN (NEW.status = 'sent') EXECUTE FUNCTION fail_sent()",
+    ],
+}
+_DROP = {
+    "sqlite": ["DROP TRIGGER fail_sent"],
+    "postgresql": ["DROP TRIGGER fail_sent ON outbound_message", "DROP FUNCTION fail_sent()"],
+}
+
+
+def _execute(sessions, statements) -> None:
+    with sessions.begin() as session:
+        for statement in statements:
+            session.execute(text(statement))
+
+
+def test_a_reply_the_relay_took_is_not_sent_again_when_its_record_failed(make_settings, sessions):
+    """The relay answered 250, then the commit marking the row sent failed (a full disk, say):
+    the next pass records it as sent without a second copy, however often the record fails."""
+    relay = CaptureRelay(free_port()).start()
+    try:
+        settings = make_settings(outbound={"mode": "smtp", "relay_port": relay.port})
+        pipeline = Pipeline(settings, sessions, ReplyRenderer(settings), utc_now)
+        _reports(pipeline, 1)
+        dialect = sessions.kw["bind"].dialect.name
+        _execute(sessions, _FAIL_SENT[dialect])
+
+        for _ in range(3):  # three passes while the database refuses the record
+            with pytest.raises(DBAPIError, match="disk full"):
+                deliver_one(sessions, settings.outbound, utc_now())
+        _execute(sessions, _DROP[dialect])
+        status = deliver_one(sessions, settings.outbound, utc_now())
+
+        assert status == "sent"
+        assert len(relay.deliveries) == 1
+        with sessions.begin() as session:
+            row = session.scalars(select(OutboundMessage)).one()
+            assert (row.status, row.attempts) == ("sent", 1)
+    finally:
+        relay.stop()

@@ -224,6 +224,13 @@ def _note_failure(session: Session, row: OutboundMessage, reason: str, now: date
     )
 
 
+# Rows the relay accepted (250) whose "sent" commit then failed (a full disk, the database
+# gone): the next pass records them without sending again. Per process: the sender is one
+# long-lived process, and if it dies the set is lost, which costs at most one extra copy
+# (replies are sent at least once, never once per failed pass).
+_RELAYED_NOT_RECORDED: set[int] = set()
+
+
 def deliver_one(
     sessions: sessionmaker[Session], settings: OutboundSettings, now: datetime
 ) -> str | None:
@@ -231,29 +238,43 @@ def deliver_one(
 
     The status is "held" (the row stays queued) when the relay could not be reached.
     """
-    with sessions.begin() as session:
-        row = session.scalar(
-            select(OutboundMessage)
-            .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now)
-            .order_by(OutboundMessage.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        if row is None:
-            return None
-        row.attempts += 1
-        event, reason = _attempt(settings, row, now)
-        if row.status == "failed":
-            _note_failure(session, row, reason, now)
-        status, fields = (
-            row.status,
-            {
-                "outbound_id": row.id,
-                "message_id": row.message_id,
-                "ticket_id": row.ticket_id,
-                "attempts": row.attempts,
-            },
-        )
+    relayed: int | None = None
+    try:
+        with sessions.begin() as session:
+            row = session.scalar(
+                select(OutboundMessage)
+                .where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now)
+                .order_by(OutboundMessage.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if row is None:
+                return None
+            row.attempts += 1  # rolled back with a failed record, like everything of that pass
+            if row.id in _RELAYED_NOT_RECORDED:
+                row.status, row.sent_at, row.last_error = "sent", now, None
+                event, reason = "delivery_sent", "recorded now: the relay took it on a pass "
+                reason += "whose own record failed, so it is not sent again"
+            else:
+                event, reason = _attempt(settings, row, now)
+            if row.status == "sent":
+                relayed = row.id
+            if row.status == "failed":
+                _note_failure(session, row, reason, now)
+            status, fields = (
+                row.status,
+                {
+                    "outbound_id": row.id,
+                    "message_id": row.message_id,
+                    "ticket_id": row.ticket_id,
+                    "attempts": row.attempts,
+                },
+            )
+    except Exception:
+        if relayed is not None:
+            _RELAYED_NOT_RECORDED.add(relayed)
+        raise
+    _RELAYED_NOT_RECORDED.discard(relayed or 0)
     # Logged after the commit, so whoever reads the log finds the row in this state.
     held = event == "delivery_held"  # logged as delivery_deferred, the operators' event name
     if held:
