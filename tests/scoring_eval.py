@@ -75,7 +75,13 @@ def score_file(path: Path, client_name: str = "") -> Score:
 
 
 def _text_values(score: Score, key: str) -> list[str]:
-    return [e.value for e in score.results[key].evidence if e.origin != "record"]
+    """The values the score asserts: low-confidence findings are only echoed for confirmation
+    (they count in the issue's figures, which are about notices, not in the item tables)."""
+    return [
+        e.value
+        for e in score.results[key].evidence
+        if e.origin != "record" and e.confidence == "high"
+    ]
 
 
 def _normal(value: str) -> str:

@@ -51,7 +51,11 @@ class Evidence:
 
     value: str
     source: str
-    origin: str = "text"  # "text", "form", "record", "attachment", "subject"
+    origin: str = "text"  # "text", "form", "record", "register", "attachment", "subject"
+    # "high": read from a label or a layout we know; "low": only plausible (a cue without a
+    # certain value). A low finding keeps the item from being charged as missing, and the
+    # notice echoes it back for the client to confirm.
+    confidence: str = "high"
 
 
 @dataclass(frozen=True)

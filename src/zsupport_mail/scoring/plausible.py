@@ -1,0 +1,235 @@
+"""Plausible findings: the cues that keep an item from being charged as missing.
+
+The extractors read values they are sure of. When one finds nothing, this module asks a
+weaker question: does the mail plausibly give the item in a wording or layout we do not read
+with certainty ("we're on 17 i think", "SN# 4C10M" with no role, a sign-off line, "logged it
+on our side as NET-2231")? A false "missing" bills a client $100 and tells a careful writer
+that they were careless, so such a cue yields a low-confidence finding: it is echoed back for
+confirmation in the reply and never charged. Cues are structural (a label-like word near a
+value-like token, in EN/ES/DE/FR), not cases copied from mail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from zsupport_mail.scoring.spans import DATE, MASK, TIME
+from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
+
+_TOKEN = r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,19}\b"
+_SERIAL_CUE = re.compile(
+    r"(?:serial|s/n|\bsn\b|\bser\.?\s*(?:no|nr|#)|seriennummer|serien-?nr|n(?:ú|u)mero de serie"
+    r"|num(?:é|e)ro de s(?:é|e)rie|\bn(?:o|º|°)\s*de\s*s(?:é|e)rie|\bnº?\s*serie)"
+    rf"[^\n\w]{{0,3}}(?:[^\n\d]{{0,40}}?)[\s:#=|\-–]*\b({_TOKEN})",
+    re.IGNORECASE,
+)
+_BOARD = re.compile(r"board|platine|placa|carte|tarjeta|cpu", re.IGNORECASE)
+_APPLIANCE = re.compile(
+    r"appliance|chassis|unit|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse",
+    re.IGNORECASE,
+)
+_VERSION_CUE = re.compile(
+    r"\b(?:version|vers\.?|release|rel\.?|build|patch|firmware|software|versi(?:ó|o)n|mx|zac"
+    r"|mxie|logiciel|stand)\b[^\n\d]{0,30}?v?\d{1,2}(?:\.\d{1,3}){0,3}\b"
+    r"|\bv\d{1,2}\.\d{1,3}\b|\b\d{1,2}\.\d{1,2}(?:\.\d{1,3})?\s*(?:patch|p|build)\s*\d{3,6}\b",
+    re.IGNORECASE,
+)
+_TICKET_CUE = re.compile(
+    r"(?:ticket|tkt|\bref\b|reference|r(?:é|e)f(?:é|e)rence|referencia|case|incident|logged"
+    r"|raised|opened|tracking|vorgang|fall|caso|dossier|incidencia|incidente|anfrage|auftrag"
+    r"|request|\bsr\b|\bcr\b)"
+    rf"[^\n\d]{{0,30}}?#?\s*\b({_TOKEN})",
+    re.IGNORECASE,
+)
+_SUBJECT_TICKET = re.compile(r"[\[(]\s*[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})\s*[\])]")
+_REPRO_CUE = re.compile(
+    r"reproduc|reproduz|reproduis|reprodui|repeatabl|every\s*time|each\s*time|always|constant"
+    r"|consistent|whenever|any\s*time|all\s+(?:the\s+)?(?:calls?|time)|never\s+again|only\s+once"
+    r"|\bonce\b|twice|intermitt|sporad|random|sometimes|occasional|now\s+and\s+then|from\s+time"
+    r"|some\s+calls|a\s+few|several\s+times|\b\d+\s*(?:in|of|out\s+of|von|sur|de)\s*\d+\b"
+    r"|\d+\s*%|jedes\s*mal|immer|manchmal|gelegentlich|ab\s+und\s+zu|selten|einmal|nie"
+    r"|siempre|a\s+veces|cada\s+vez|de\s+vez\s+en|una\s+vez|toujours|parfois|chaque\s+fois"
+    r"|de\s+temps|une\s+(?:seule\s+)?fois|jamais|not\s+(?:been\s+)?able\s+to\s+(?:make|get)"
+    r"|happens?\s+(?:a\s+lot|often|rarely|daily|every)|every\s+(?:call|day|morning|hour)",
+    re.IGNORECASE,
+)
+_REPRO_NO = re.compile(r"\bonce\b|never|einmal|nie\b|una vez|jamais|une fois|cannot|can't", re.I)
+_REPRO_YES = re.compile(
+    r"every|each|always|consistent|constant|jedes|immer|siempre|cada|toujours|chaque", re.I
+)
+_PARTY = re.compile(
+    r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|nst\.?|extensi(?:ó|o)n|interno|poste|user"
+    r"|from|to|von|an|de|a|vers|desde|hacia)\s*#?\s*\d{2,6}\b|\+?\d[\d ().-]{6,}\d",
+    re.IGNORECASE,
+)
+_PROBLEM = re.compile(
+    r"\b(?:not|no|n't|cannot|can't|won't|fail\w*|drop\w*|error\w*|issue|problem\w*|broken"
+    r"|stuck|dead|silent|echo|static|one[- ]way|busy|disconnect\w*|crash\w*|freez\w*|hang\w*"
+    r"|wrong|missing|lost|unable|stopp\w*|nicht|kein\w*|fehler\w*|st(?:ö|oe)rung|abbr\w*"
+    r"|ausfall|funktioniert|falla\w*|error|problema|corta\w*|ne\s|pas\b|panne|coupe\w*"
+    r"|erreur|impossible)\b",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"^\s*(?:thanks|thank you|thx|regards|best|cheers|kind regards|br|sincerely|danke|gr(?:ü|ue)(?:ß|ss)e"
+    r"|mfg|viele gr|saludos|gracias|atentamente|merci|cordialement|bien (?:à|a) vous|-+)\b",
+    re.IGNORECASE,
+)
+_NAME_LINE = re.compile(r"^\s*-*\s*([A-ZÄÖÜÉ][\w'’.-]+(?:\s+[A-ZÄÖÜÉ][\w'’.-]+){0,2})\s*,?\s*$")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_FAX = re.compile(r"fax|telefax", re.IGNORECASE)
+_PHONE_LABEL = re.compile(
+    r"\b(?:tel|tél|phone|cell|mobile|mob|direct|office|desk|call me|reach me|ring me|m|t|p|o|c"
+    r"|tel(?:é|e)fono|m(?:ó|o)vil|celular|telefon|handy|mobil|portable|t(?:é|e)l(?:é|e)phone)\b",
+    re.IGNORECASE,
+)
+Results = dict[str, ItemResult]
+Cue = Callable[[Prepared, Results], list[Evidence]]
+
+
+def _low(value: str, source: str) -> Evidence:
+    return Evidence(value, " ".join(source.split())[:120], "text", "low")
+
+
+def _around(text: str, start: int, end: int, width: int = 40) -> str:
+    return text[max(0, start - width) : end + width]
+
+
+def _serials(prepared: Prepared, results: Results, role: str) -> list[Evidence]:
+    other = results["appliance_serial" if role == "board" else "board_serial"]
+    taken = {e.value for e in other.evidence}
+    found = []
+    for match in _SERIAL_CUE.finditer(prepared.masked):
+        value = match.group(1).upper()
+        if MASK in value or value.startswith("MX") or value in taken:
+            continue
+        near = _around(prepared.masked, match.start(), match.end())
+        is_board, is_appliance = bool(_BOARD.search(near)), bool(_APPLIANCE.search(near))
+        if (role == "board" and (is_board or not is_appliance)) or (
+            role == "appliance" and (is_appliance or not is_board)
+        ):
+            found.append(_low(value, prepared.text[match.start() : match.end()]))
+    return found[:2]
+
+
+def _version(prepared: Prepared, results: Results) -> list[Evidence]:
+    match = _VERSION_CUE.search(prepared.masked) or _VERSION_CUE.search(prepared.text)
+    return [_low(match.group(0).strip(), match.group(0))] if match else []
+
+
+def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
+    for match in _TICKET_CUE.finditer(prepared.masked):
+        value = match.group(1)
+        if MASK not in value and not value.upper().startswith("ZS-") and sum(
+            ch.isdigit() for ch in value
+        ) >= 3:
+            return [_low(value.upper(), prepared.text[match.start() : match.end()])]
+    subject = _SUBJECT_TICKET.search(prepared.item.subject)
+    if subject and not subject.group(1).upper().startswith("ZS-"):
+        return [_low(subject.group(1).upper(), prepared.item.subject)]
+    return []
+
+
+def _reproducible(prepared: Prepared, results: Results) -> list[Evidence]:
+    match = _REPRO_CUE.search(prepared.text)
+    if match is None:
+        return []
+    phrase = match.group(0)
+    value = "no" if _REPRO_NO.search(phrase) else "yes" if _REPRO_YES.search(phrase) else "sometimes"
+    return [_low(value, _around(prepared.text, match.start(), match.end(), 30))]
+
+
+def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
+    for line in prepared.text.splitlines():
+        when = TIME.search(line) or DATE.search(line)
+        if when and _PARTY.search(line.replace(when.group(0), " ")):
+            return [_low(line.strip()[:80], line)]
+    return []
+
+
+def _description(prepared: Prepared, results: Results) -> list[Evidence]:
+    words = len(f"{prepared.item.subject} {prepared.item.text}".split())
+    problem = _PROBLEM.search(prepared.item.subject) or _PROBLEM.search(prepared.item.text)
+    if words >= 12 and problem:
+        return [_low("a problem statement", _around(prepared.text, *problem.span()))]
+    return []
+
+
+def _contact_name(prepared: Prepared, results: Results) -> list[Evidence]:
+    local = re.split(r"[._+-]", prepared.item.sender_address.partition("@")[0])
+    names = [part for part in local if len(part) >= 3 and part.isalpha()]
+    text = f"{prepared.item.text}\n{prepared.item.signature}"
+    for name in names:
+        match = re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE)
+        if match and "@" not in _around(text, match.start(), match.end(), 1):
+            return [_low(match.group(0), _around(text, *match.span()))]
+    lines = [line for line in text.splitlines() if line.strip()]
+    for index, line in enumerate(lines[-6:-1]):
+        if _CLOSING.match(line):
+            name = _NAME_LINE.match(lines[-6:][index + 1])
+            if name and len(name.group(1)) > 2:
+                return [_low(name.group(1), line)]
+    return []
+
+
+def _contact_email(prepared: Prepared, results: Results) -> list[Evidence]:
+    domain = prepared.item.sender_address.partition("@")[2].lower()
+    for match in _EMAIL.finditer(f"{prepared.item.text}\n{prepared.item.signature}"):
+        if domain and match.group(0).lower().endswith("@" + domain):
+            return [_low(match.group(0).lower(), match.group(0))]
+    return []
+
+
+def _contact_phone(prepared: Prepared, results: Results) -> list[Evidence]:
+    own_end = len(prepared.text) - len(prepared.item.forwarded)
+    calls = " ".join(e.source for e in results["call_examples"].evidence)
+    for phone in prepared.phones:
+        start = prepared.text.rfind("\n", 0, phone.start) + 1
+        line = prepared.text[start : prepared.text.find("\n", phone.end) % (own_end + 1)]
+        labelled = _PHONE_LABEL.search(line[: phone.start - start])
+        if phone.start < own_end and labelled and not _FAX.search(line) and phone.raw not in calls:
+            return [_low(phone.e164, line)]
+    return []
+
+
+def _company(prepared: Prepared, results: Results) -> list[Evidence]:
+    name = prepared.item.record.company
+    if not name:
+        return []
+    word = max(re.findall(r"[\wÄÖÜäöüß]+", name), key=len, default="")
+    if len(word) < 4:
+        return []
+    for match in re.finditer(rf"(?<![@.\w]){re.escape(word)}(?![.\w])", prepared.text, re.I):
+        return [_low(name, _around(prepared.text, *match.span()))]
+    return []
+
+
+CUES: dict[str, Cue] = {
+    "company": _company,
+    "contact_name": _contact_name,
+    "contact_email": _contact_email,
+    "contact_phone": _contact_phone,
+    "board_serial": lambda p, r: _serials(p, r, "board"),
+    "appliance_serial": lambda p, r: _serials(p, r, "appliance"),
+    "software_version": _version,
+    "description": _description,
+    "reproducible": _reproducible,
+    "call_examples": _call_examples,
+    "internal_ticket": _ticket,
+}
+
+
+def add_plausible(prepared: Prepared, results: Results) -> None:
+    """Give each required item found by no extractor a low-confidence finding when a cue fits.
+
+    An item an extractor read as half given (a call example without a time) stays missing:
+    that reading is more precise than any cue.
+    """
+    for key, cue in CUES.items():
+        result = results[key]
+        if result.evidence or result.not_applicable or result.missing_parts:
+            continue
+        found = cue(prepared, results)
+        if found:
+            results[key] = ItemResult(key, tuple(found))
