@@ -10,6 +10,7 @@ furnishes, so the extractors run without the contact record here.
 from __future__ import annotations
 
 import json
+from collections import Counter
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,8 @@ def _party(value: str | None) -> str | None:
 def _examples(score: Score) -> set[tuple[str | None, str | None, str | None]]:
     found: set[tuple[str | None, str | None, str | None]] = set()
     for evidence in score.results["call_examples"].evidence:
+        if evidence.confidence != "high":
+            continue
         when, _, parties = evidence.value.partition(", from ")
         calling, _, called = parties.partition(" to ")
         found.add((when.replace(" ", "T"), _party(calling), _party(called)))
@@ -167,6 +170,7 @@ class Targets:
     reported: int = 0  # truly missing items the score reported missing
     complete: int = 0
     complete_noticed: int = 0  # complete reports that would get a notice anyway
+    asked_for: Counter[str] = field(default_factory=Counter)  # furnished but reported missing
 
     @property
     def recognised_share(self) -> float:
@@ -199,6 +203,7 @@ def count_targets(expected: dict[str, Any], score: Score, targets: Targets) -> N
         if is_given:
             targets.furnished += 1
             targets.recognised += key not in missing
+            targets.asked_for[key] += key in missing
         else:
             targets.truly_missing += 1
             targets.reported += key in missing

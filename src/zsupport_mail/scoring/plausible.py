@@ -26,7 +26,7 @@ _SERIAL_CUE = re.compile(
 )
 _BOARD = re.compile(r"board|platine|placa|carte|tarjeta|cpu", re.IGNORECASE)
 _APPLIANCE = re.compile(
-    r"appliance|chassis|unit|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse",
+    r"appliance|chassis|unit\\b|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse",
     re.IGNORECASE,
 )
 _VERSION_CUE = re.compile(
@@ -51,7 +51,14 @@ _REPRO_CUE = re.compile(
     r"|\d+\s*%|jedes\s*mal|immer|manchmal|gelegentlich|ab\s+und\s+zu|selten|einmal|nie"
     r"|siempre|a\s+veces|cada\s+vez|de\s+vez\s+en|una\s+vez|toujours|parfois|chaque\s+fois"
     r"|de\s+temps|une\s+(?:seule\s+)?fois|jamais|not\s+(?:been\s+)?able\s+to\s+(?:make|get)"
-    r"|happens?\s+(?:a\s+lot|often|rarely|daily|every)|every\s+(?:call|day|morning|hour)",
+    r"|happens?\s+(?:a\s+lot|often|rarely|daily|every)|every\s+(?:call|day|morning|hour)"
+    r"|\b(?:half|quarter|third|most|majority|many|all|none)\s+(?:of\s+)?(?:the\s+)?(?:calls?|time)"
+    r"|\b(?:a|one|maybe\s+a|about\s+a)\s+(?:quarter|third|half)\b|replicat|repeat|recreat"
+    r"|nachstell|wiederhol|nachvollzieh|reproduir|reproducir|frequent|often|\boft\b|h(?:ä|ae)ufig"
+    r"|t(?:ä|ae)glich|rarely|\brare\b|seldom|hit\s+(?:or|and)\s+miss|on\s+and\s+off|off\s+and\s+on"
+    r"|here\s+and\s+there|not\s+always|still\s+happen|keeps?\s+happening|again|100\s*%"
+    r"|à\s+chaque|todas?\s+las|siempre|de\s+forma|aleatori|al(?:é|e)atoire|zuf(?:ä|ae)llig"
+    r"|jederzeit|jedes\s+mal|bei\s+jedem|test\s*calls?|on\s+demand|at\s+will",
     re.IGNORECASE,
 )
 _REPRO_NO = re.compile(r"\bonce\b|never|einmal|nie\b|una vez|jamais|une fois|cannot|can't", re.I)
@@ -60,7 +67,13 @@ _REPRO_YES = re.compile(
 )
 _PARTY = re.compile(
     r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|nst\.?|extensi(?:ó|o)n|interno|poste|user"
-    r"|from|to|von|an|de|a|vers|desde|hacia)\s*#?\s*\d{2,6}\b|\+?\d[\d ().-]{6,}\d",
+    r"|from|to|von|an|de|a|vers|desde|hacia|line|phone|desk|reception|room|agent|caller)"
+    r"\s*#?\s*\d{2,6}\b|\+?\d[\d ().-]{6,}\d|->|→|\bcalled\b|\bdialed\b|\bdialled\b",
+    re.IGNORECASE,
+)
+_LOOSE_TIME = re.compile(
+    r"\b(?:at|um|a\s+las|à|vers|gegen|around|about)\s+\d{1,2}(?:[.:h]\d{2})?\b|\bnoon\b|\bmidday\b"
+    r"|\bmittag|\bo'clock|\bhalf\s+past|\bquarter\s+(?:past|to)\b|\d{1,2}\.\d{2}\s*(?:uhr|h)\b",
     re.IGNORECASE,
 )
 _PROBLEM = re.compile(
@@ -84,6 +97,10 @@ _PHONE_LABEL = re.compile(
     r"|tel(?:é|e)fono|m(?:ó|o)vil|celular|telefon|handy|mobil|portable|t(?:é|e)l(?:é|e)phone)\b",
     re.IGNORECASE,
 )
+_CALL_WORDS = re.compile(
+    r"call(?:ed|ing|er)?\b|dial|rang|from|to\b|did\b|route|trunk|forward|anruf|llamad|appel",
+    re.IGNORECASE,
+)
 Results = dict[str, ItemResult]
 Cue = Callable[[Prepared, Results], list[Evidence]]
 
@@ -104,13 +121,24 @@ def _serials(prepared: Prepared, results: Results, role: str) -> list[Evidence]:
         value = match.group(1).upper()
         if MASK in value or value.startswith("MX") or value in taken:
             continue
-        near = _around(prepared.masked, match.start(), match.end())
-        is_board, is_appliance = bool(_BOARD.search(near)), bool(_APPLIANCE.search(near))
-        if (role == "board" and (is_board or not is_appliance)) or (
-            role == "appliance" and (is_appliance or not is_board)
-        ):
+        named = _role_near(prepared.masked, match.start(), match.end())
+        if named in (role, None):
             found.append(_low(value, prepared.text[match.start() : match.end()]))
     return found[:2]
+
+
+def _role_near(text: str, start: int, end: int) -> str | None:
+    """The role named in the value's own segment (a cell, a list item, a clause), else its line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end) % (len(text) + 1)
+    segment_start = max(text.rfind(mark, line_start, start) for mark in (",", ";", "|", " and "))
+    for scope in (text[max(segment_start, line_start) : end], text[line_start:line_end]):
+        board, appliance = _BOARD.search(scope), _APPLIANCE.search(scope)
+        if board and not appliance:
+            return "board"
+        if appliance and not board:
+            return "appliance"
+    return None
 
 
 def _version(prepared: Prepared, results: Results) -> list[Evidence]:
@@ -141,10 +169,10 @@ def _reproducible(prepared: Prepared, results: Results) -> list[Evidence]:
 
 
 def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
-    for line in prepared.text.splitlines():
-        when = TIME.search(line) or DATE.search(line)
-        if when and _PARTY.search(line.replace(when.group(0), " ")):
-            return [_low(line.strip()[:80], line)]
+    for paragraph in re.split(r"\n[ \t]*\n", prepared.text):
+        when = TIME.search(paragraph) or DATE.search(paragraph) or _LOOSE_TIME.search(paragraph)
+        if when and _PARTY.search(paragraph.replace(when.group(0), " ")):
+            return [_low(paragraph.strip()[:80], paragraph)]
     return []
 
 
@@ -184,11 +212,19 @@ def _contact_email(prepared: Prepared, results: Results) -> list[Evidence]:
 def _contact_phone(prepared: Prepared, results: Results) -> list[Evidence]:
     own_end = len(prepared.text) - len(prepared.item.forwarded)
     calls = " ".join(e.source for e in results["call_examples"].evidence)
+    body_end = len(prepared.item.subject) + 1 + len(prepared.item.text)
+    tail = prepared.text.rfind("\n", 0, max(0, body_end - 160))  # the sign-off lines
     for phone in prepared.phones:
         start = prepared.text.rfind("\n", 0, phone.start) + 1
         line = prepared.text[start : prepared.text.find("\n", phone.end) % (own_end + 1)]
         labelled = _PHONE_LABEL.search(line[: phone.start - start])
-        if phone.start < own_end and labelled and not _FAX.search(line) and phone.raw not in calls:
+        signed = phone.start > tail and not _CALL_WORDS.search(line)
+        if (
+            phone.start < own_end
+            and (labelled or signed)
+            and not _FAX.search(line)
+            and phone.raw not in calls
+        ):
             return [_low(phone.e164, line)]
     return []
 
@@ -228,7 +264,7 @@ def add_plausible(prepared: Prepared, results: Results) -> None:
     """
     for key, cue in CUES.items():
         result = results[key]
-        if result.evidence or result.not_applicable or result.missing_parts:
+        if result.evidence or result.not_applicable:
             continue
         found = cue(prepared, results)
         if found:
