@@ -102,11 +102,77 @@ def _next_text_line(lines: list[str], index: int) -> str:
     return ""
 
 
+def interleaved(text: str) -> bool:
+    """Whether the sender answered inline: own lines under a quoted question, then more quote.
+
+    Such a reply's answers sit under the quoted questions, so cutting at the first quote (what
+    a reply parser does) would lose them.
+    """
+    answered = False  # an own line came right after a quoted question
+    last_quoted = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            if answered:
+                return True
+            last_quoted = stripped.lstrip("> ").strip()
+        elif stripped and last_quoted is not None:
+            answered = answered or _asks(last_quoted)
+            last_quoted = None if not answered else last_quoted
+    return False
+
+
+def answers_inline(text: str) -> str:
+    """An inline-answered reply's own words, each answer joined to the question it answers.
+
+    A quoted line that asks (ends in "?" or ":", or is one of our form's labels) and is
+    directly followed by a one-line answer becomes "question: answer", so the answer is read
+    as a labelled value; every other quoted line (the older thread, its serials and phones) is
+    dropped.
+    """
+    lines = text.splitlines()
+    kept: list[str] = []
+    question: str | None = None
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            asked = stripped.lstrip("> ").strip()
+            question = asked if _asks(asked) else None
+        elif not stripped:
+            kept.append(line)
+        elif stripped.endswith(":") and _next_text_line(lines, index).lstrip()[:1] == ">":
+            question = None  # the "On ... wrote:" line above a quote
+        elif question is not None:
+            label = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", question).rstrip(" ?:")
+            kept.append(f"{label}: {stripped}")
+            question = None
+        else:
+            kept.append(line)
+    return drop_quoted("\n".join(kept))
+
+
+def _asks(line: str) -> bool:
+    """A quoted line that asks for something and gives nothing itself (no number, no address)."""
+    words = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", line)  # a list's number is no value
+    asks = line.endswith(("?", ":")) or words.rstrip(" ?:").lower() in _LABEL_TO_KEY
+    return asks and len(line) <= 90 and not any(ch.isdigit() or ch == "@" for ch in words)
+
+
 def split_reply(text: str) -> tuple[str, str]:
     """(the sender's newest text, its signature): quoted history of others removed."""
     outlook = _OUTLOOK_HEADER.search(text)
     if outlook is not None:  # HTML replies quote without ">": cut at the quoted header
         text = text[: outlook.start()]
+    body, signature = _newest(text)
+    if interleaved(text):  # answers under quoted questions count: put them before the top
+        first_quote = re.search(r"^[ \t]*>", text, re.MULTILINE)
+        start = text.rfind("\n", 0, first_quote.start() if first_quote else 0) + 1
+        answers = answers_inline(text[start:])
+        body = f"{answers}\n\n{body}" if answers else body  # the top's sign-off stays last
+    return body, signature
+
+
+def _newest(text: str) -> tuple[str, str]:
     try:
         replies = _parser().read(text=text).replies
     except Exception:  # a reply parser must never cost us the message

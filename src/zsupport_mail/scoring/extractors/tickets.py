@@ -47,6 +47,15 @@ def find_tickets(masked: str, our_prefix: str = "ZS") -> list[tuple[str, int, in
     return [v for v in found.values() if not v[0].upper().startswith(f"{our_prefix}-")]
 
 
+def _form_ticket(value: str) -> str | None:
+    """The ticket number a form line gives: a short answer holding a number-bearing token."""
+    words = value.lstrip("#").split()
+    tokens = [w.strip("#.,;()") for w in words if sum(ch.isdigit() for ch in w) >= 3]
+    if len(words) == 1:
+        return words[0] if tokens else None
+    return tokens[0] if len(words) <= 4 and len(tokens) == 1 else None
+
+
 @dataclass(frozen=True)
 class InternalTicketExtractor:
     """The client's own ticket number for the problem, if they gave one."""
@@ -55,9 +64,11 @@ class InternalTicketExtractor:
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
         """Form values, then the body, then the subject; never our own ticket numbers."""
-        evidence = [
-            Evidence(v.lstrip("#").strip(), v, "form")
+        evidence = [  # "none yet, will open one at 3" under the form's label is no number
+            Evidence(token, v, "form")
             for v in prepared.item.form.get("internal_ticket", [])
+            for token in [_form_ticket(v)]
+            if token
         ]
         # Our own subject tag must not count: search the text without the subject line.
         body_start = len(prepared.item.subject) + 1
