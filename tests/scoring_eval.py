@@ -10,13 +10,13 @@ furnishes, so the extractors run without the contact record here.
 from __future__ import annotations
 
 import json
-from collections import Counter
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import UTC
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 

@@ -21,7 +21,7 @@ _TOKEN = r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,19}\b"
 _SERIAL_CUE = re.compile(
     r"(?:serial|s/n|\bsn\b|\bser\.?\s*(?:no|nr|#)|seriennummer|serien-?nr|n(?:ú|u)mero de serie"
     r"|num(?:é|e)ro de s(?:é|e)rie|\bn(?:o|º|°)\s*de\s*s(?:é|e)rie|\bnº?\s*serie)"
-    rf"[^\n\w]{{0,3}}(?:[^\n\d]{{0,40}}?)[\s:#=|\-–]*\b({_TOKEN})",
+    rf"[^\n\w]{{0,3}}(?:[^\n\d]{{0,40}}?)[\s:#=|\-\u2013]*\b({_TOKEN})",
     re.IGNORECASE,
 )
 _BOARD = re.compile(r"board|platine|placa|carte|tarjeta|cpu", re.IGNORECASE)
@@ -85,11 +85,14 @@ _PROBLEM = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = re.compile(
-    r"^\s*(?:thanks|thank you|thx|regards|best|cheers|kind regards|br|sincerely|danke|gr(?:ü|ue)(?:ß|ss)e"
-    r"|mfg|viele gr|saludos|gracias|atentamente|merci|cordialement|bien (?:à|a) vous|-+)\b",
+    r"^\s*(?:thanks|thank you|thx|regards|best|cheers|kind regards|br|sincerely|danke"
+    r"|gr(?:ü|ue)(?:ß|ss)e|mfg|viele gr|saludos|gracias|atentamente|merci|cordialement"
+    r"|bien (?:à|a) vous|-+)\b",
     re.IGNORECASE,
 )
-_NAME_LINE = re.compile(r"^\s*-*\s*([A-ZÄÖÜÉ][\w'’.-]+(?:\s+[A-ZÄÖÜÉ][\w'’.-]+){0,2})\s*,?\s*$")
+_NAME_LINE = re.compile(
+    r"^\s*-*\s*([A-ZÄÖÜÉ][\w'\u2019.-]+(?:\s+[A-ZÄÖÜÉ][\w'\u2019.-]+){0,2})\s*,?\s*$"
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _FAX = re.compile(r"fax|telefax", re.IGNORECASE)
 _PHONE_LABEL = re.compile(
@@ -149,9 +152,11 @@ def _version(prepared: Prepared, results: Results) -> list[Evidence]:
 def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
     for match in _TICKET_CUE.finditer(prepared.masked):
         value = match.group(1)
-        if MASK not in value and not value.upper().startswith("ZS-") and sum(
-            ch.isdigit() for ch in value
-        ) >= 3:
+        if (
+            MASK not in value
+            and not value.upper().startswith("ZS-")
+            and sum(ch.isdigit() for ch in value) >= 3
+        ):
             return [_low(value.upper(), prepared.text[match.start() : match.end()])]
     subject = _SUBJECT_TICKET.search(prepared.item.subject)
     if subject and not subject.group(1).upper().startswith("ZS-"):
@@ -164,7 +169,9 @@ def _reproducible(prepared: Prepared, results: Results) -> list[Evidence]:
     if match is None:
         return []
     phrase = match.group(0)
-    value = "no" if _REPRO_NO.search(phrase) else "yes" if _REPRO_YES.search(phrase) else "sometimes"
+    value = (
+        "no" if _REPRO_NO.search(phrase) else "yes" if _REPRO_YES.search(phrase) else "sometimes"
+    )
     return [_low(value, _around(prepared.text, match.start(), match.end(), 30))]
 
 

@@ -100,9 +100,7 @@ def merge(previous: dict[str, Any] | None, new: Score) -> Score:
     merged: dict[str, ItemResult] = {}
     for key, result in new.results.items():
         earlier = tuple(
-            Evidence(
-                e["value"], e["source"], e.get("origin", "text"), e.get("confidence", "high")
-            )
+            Evidence(e["value"], e["source"], e.get("origin", "text"), e.get("confidence", "high"))
             for e in found.get(key, [])
         )
         values = {e.value for e in earlier}

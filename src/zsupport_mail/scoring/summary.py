@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from zsupport_mail.scoring.extractors.versions import version_key
 from zsupport_mail.scoring.score import Score
 from zsupport_mail.scoring.text import FORM_EXAMPLES, FORM_LABELS
-from zsupport_mail.scoring.types import ITEM_LABELS
+from zsupport_mail.scoring.types import ITEM_LABELS, Evidence
 
 _CAPTURED = (
     "board_serial",
@@ -34,12 +34,28 @@ class MissingItem:
 
 
 def captured(score: Score) -> list[tuple[str, str]]:
-    """(label, value) of what we read, so the client can spot a misreading."""
+    """(label, value) of what we read, so the client can spot a misreading.
+
+    An item furnished only by a low-confidence finding is always listed, with what it was read
+    from and a request to confirm it: it was not charged, so a wrong guess must be visible.
+    """
+    confirm = set(score.to_confirm)
+    keys = [*_CAPTURED, *(k for k in score.required if k in confirm and k not in _CAPTURED)]
     rows = []
-    for key in _CAPTURED:
+    for key in keys:
+        label = ITEM_LABELS[key].split(" (")[0].split("?")[0]
         for evidence in score.results[key].evidence[:3]:
-            rows.append((ITEM_LABELS[key].split(" (")[0].split("?")[0], evidence.value))
+            value = evidence.value
+            if key in confirm:
+                value = f"{value} ({_read_from(evidence)}; please tell us if that is wrong)"
+            rows.append((label, value))
     return rows
+
+
+def _read_from(evidence: Evidence) -> str:
+    if evidence.origin == "register":
+        return f"from our records: {evidence.source}"
+    return f'we read it from "{" ".join(evidence.source.split())[:70]}"'
 
 
 def missing_items(score: Score) -> list[MissingItem]:

@@ -137,7 +137,7 @@ def answers_inline(text: str) -> str:
         stripped = line.strip()
         if stripped.startswith(">"):
             asked = stripped.lstrip("> ").strip()
-            question = asked if _asks(asked) else None
+            question = asked if _asks(asked) else _blank_form_label(asked)
         elif not stripped:
             kept.append(line)
         elif stripped.endswith(":") and _next_text_line(lines, index).lstrip()[:1] == ">":
@@ -151,11 +151,35 @@ def answers_inline(text: str) -> str:
     return drop_quoted("\n".join(kept))
 
 
+def _blank_form_label(line: str) -> str | None:
+    """The label of one of our form's lines left blank ("Board serial: ..."), else None."""
+    match = _FORM_LINE.match(line)
+    if match and match.group(2).strip() in _PLACEHOLDERS:
+        return match.group(1)
+    return None
+
+
 def _asks(line: str) -> bool:
     """A quoted line that asks for something and gives nothing itself (no number, no address)."""
     words = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", line)  # a list's number is no value
     asks = line.endswith(("?", ":")) or words.rstrip(" ?:").lower() in _LABEL_TO_KEY
-    return asks and len(line) <= 90 and not any(ch.isdigit() or ch == "@" for ch in words)
+    return (
+        asks
+        and len(line) <= 90
+        and not any(ch.isdigit() or ch == "@" for ch in words)
+        and _CHECKLIST_WORD.search(words) is not None
+    )
+
+
+# What our checklist asks about, in the languages clients write in: an answer under any other
+# quoted question is conversation, not a checklist item.
+_CHECKLIST_WORD = re.compile(
+    r"serial|s/n|\bsn\b|serie|version|release|software|ticket|reference|\bref\b|reproduc|happen"
+    r"|example|beispiel|ejemplo|exemple|\bcalls?\b|anruf|llamad|appel|name|phone|tel|company"
+    r"|firma|empresa|soci(?:é|e)t(?:é|e)|e-?mail|number|nummer|n(?:ú|u)mero|description"
+    r"|beschreibung|descripci|problem|notes?\b|logs?\b|board|appliance|chassis|unit",
+    re.IGNORECASE,
+)
 
 
 def split_reply(text: str) -> tuple[str, str]:

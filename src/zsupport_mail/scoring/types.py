@@ -99,6 +99,8 @@ class ScoringInput:
     forwarded: str = ""  # a report forwarded inside the mail: its facts count, its sender's not
     form: dict[str, list[str]] = field(default_factory=dict)  # our fill-in form's lines, by item
     known_serials: dict[str, str] = field(default_factory=dict)  # serial -> "board"/"appliance"
+    register_sites: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (site name, its serials)
+    register_counts: bool = False  # whether the register may furnish a serial the mail lacks
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,10 @@ class Reader:
         for index, item in enumerate(value):
             yield Reader(item, f"{self._key(key)}[{index}]", self._problems, self._where)
 
+    def names(self) -> list[str]:
+        """The table's keys, in file order (for tables whose keys are names, like sites)."""
+        return list(self._table)
+
     def reject_unknown(self) -> None:
         """A problem for every key not read so far: a typo must not silently mean a default."""
         for key in sorted(set(self._table) - self._seen):
