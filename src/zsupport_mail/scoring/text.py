@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from mailparser_reply import EmailReplyParser
 
-from zsupport_mail.scoring.types import ITEM_KEYS
+from zsupport_mail.scoring.types import ITEM_KEYS, ITEM_LABELS
 
 _LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
 _FORWARD_MARKER = re.compile(
@@ -123,32 +123,40 @@ def interleaved(text: str) -> bool:
 
 
 def answers_inline(text: str) -> str:
-    """An inline-answered reply's own words, each answer joined to the question it answers.
+    """An inline-answered reply's answers, each joined to the question it answers.
 
-    A quoted line that asks (ends in "?" or ":", or is one of our form's labels) and is
-    directly followed by a one-line answer becomes "question: answer", so the answer is read
-    as a labelled value; every other quoted line (the older thread, its serials and phones) is
-    dropped.
+    A quoted line that asks about a checklist item (a question, a "Label:" line, one of our
+    notice's item or form lines) followed by the sender's own line becomes "label: answer", so
+    the answer is read as a labelled value; the answer runs on, over blank lines, up to the
+    next quote. Quoted lines themselves (the older thread, its serials and phones) and own
+    lines under quoted statements (comments on the thread, not answers) are dropped.
     """
     lines = text.splitlines()
     kept: list[str] = []
     question: str | None = None
+    answering = False  # inside the block of own lines right under a question
     for index, line in enumerate(lines):
         stripped = line.strip()
         if stripped.startswith(">"):
             asked = stripped.lstrip("> ").strip()
-            question = asked if _asks(asked) else _blank_form_label(asked)
+            question, answering = asked if _asks(asked) else _blank_form_label(asked), False
         elif not stripped:
-            kept.append(line)
+            kept.append("")  # an answer may run over several paragraphs, up to the next quote
         elif stripped.endswith(":") and _next_text_line(lines, index).lstrip()[:1] == ">":
             question = None  # the "On ... wrote:" line above a quote
         elif question is not None:
-            label = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", question).rstrip(" ?:")
-            kept.append(f"{label}: {stripped}")
-            question = None
-        else:
+            kept.append(f"{_label_of(question)}: {stripped}")
+            question, answering = None, True
+        elif answering:
             kept.append(line)
     return drop_quoted("\n".join(kept))
+
+
+def _label_of(question: str) -> str:
+    """The short label of a question: "Call example(s)" for our notice's long item line."""
+    words = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", question).rstrip(" ?:")
+    known = [q for q in _QUESTIONS if words.lower().startswith(q)]
+    return words[: len(known[-1])] if known else words
 
 
 def _blank_form_label(line: str) -> str | None:
@@ -162,7 +170,8 @@ def _blank_form_label(line: str) -> str | None:
 def _asks(line: str) -> bool:
     """A quoted line that asks for something and gives nothing itself (no number, no address)."""
     words = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", line)  # a list's number is no value
-    asks = line.endswith(("?", ":")) or words.rstrip(" ?:").lower() in _LABEL_TO_KEY
+    lowered = words.lower()
+    asks = line.endswith(("?", ":")) or any(lowered.startswith(label) for label in _QUESTIONS)
     return (
         asks
         and len(line) <= 90
@@ -171,6 +180,10 @@ def _asks(line: str) -> bool:
     )
 
 
+# Our notice's item lines ("Software version (MX and/or client applications)") and form labels.
+_QUESTIONS = tuple(
+    sorted({*(v.split(" (")[0].lower() for v in ITEM_LABELS.values()), *_LABEL_TO_KEY}, key=len)
+)
 # What our checklist asks about, in the languages clients write in: an answer under any other
 # quoted question is conversation, not a checklist item.
 _CHECKLIST_WORD = re.compile(
