@@ -58,7 +58,16 @@ _REPRO_CUE = re.compile(
     r"|t(?:ä|ae)glich|rarely|\brare\b|seldom|hit\s+(?:or|and)\s+miss|on\s+and\s+off|off\s+and\s+on"
     r"|here\s+and\s+there|not\s+always|still\s+happen|keeps?\s+happening|again|100\s*%"
     r"|à\s+chaque|todas?\s+las|siempre|de\s+forma|aleatori|al(?:é|e)atoire|zuf(?:ä|ae)llig"
-    r"|jederzeit|jedes\s+mal|bei\s+jedem|test\s*calls?|on\s+demand|at\s+will",
+    r"|jederzeit|jedes\s+mal|bei\s+jedem|test\s*calls?|on\s+demand|at\s+will"
+    r"|intermit|spor(?:á|a)dic|reliabl|every\s+single|without\s+fail|can\s+(?:make|trigger|force)"
+    r"|flak|spotty|inconsistent|every\s+other|odd\s+call|couple\s+of|handful|one[- ]off"
+    r"|isolated|single\s+(?:occurrence|incident)|just\s+the\s+once|st(?:ä|ae)ndig|regelm(?:ä|ae)(?:ß|ss)ig"
+    r"|hin\s+und\s+wieder|ab\s+und\s+an|vereinzelt|einmalig|ocasional|en\s+ocasiones|se\s+repite"
+    r"|algun[oa]s|mayor(?:í|i)a|syst(?:é|e)matique|souvent|rarement|la\s+plupart|certains"
+    r"|reproduc\w*\s*[:?]+\s*(?:yes|no|y|n|ja|nein|s(?:í|i)|oui|non)\b|\brepro\b"
+    r"|\b(?:every|each|all|any)\s+(?:\w+\s+){0,2}(?:calls?|times?|attempts?|days?|users?|phones?)"
+    r"|no\s+matter|regardless|\b\d+\s+(?:calls|times)\b|(?:multiple|many|numerous)\s+times"
+    r"|\bdaily\b|jeden\s+tag|todos\s+los\s+d(?:í|i)as|tous\s+les\s+jours|alle\s+anrufe",
     re.IGNORECASE,
 )
 _REPRO_NO = re.compile(r"\bonce\b|never|einmal|nie\b|una vez|jamais|une fois|cannot|can't", re.I)
@@ -209,10 +218,13 @@ def _contact_name(prepared: Prepared, results: Results) -> list[Evidence]:
 
 
 def _contact_email(prepared: Prepared, results: Results) -> list[Evidence]:
-    domain = prepared.item.sender_address.partition("@")[2].lower()
-    for match in _EMAIL.finditer(f"{prepared.item.text}\n{prepared.item.signature}"):
-        if domain and match.group(0).lower().endswith("@" + domain):
-            return [_low(match.group(0).lower(), match.group(0))]
+    item = prepared.item
+    domain = item.sender_address.partition("@")[2].lower()
+    for match in _EMAIL.finditer(f"{item.text}\n{item.signature}\n{item.forwarded}"):
+        address = match.group(0).lower()
+        own = address == item.sender_address.lower()  # her own, even in a forwarded report
+        if own or (domain and address.endswith("@" + domain) and match.start() < len(item.text)):
+            return [_low(address, match.group(0))]
     return []
 
 

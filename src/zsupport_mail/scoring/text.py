@@ -221,10 +221,18 @@ def _newest(text: str) -> tuple[str, str]:
 
 
 def forwarded_part(text: str, subject: str) -> str:
-    """The forwarded report inside a forward, or "" when this is not a forward."""
+    """The forwarded report inside a forward, or "" when this is not a forward.
+
+    Outlook forwards have no marker line, only a From:/Sent: (Von:/Gesendet:) header block:
+    under a forward's subject (FW:, WG:, TR:, RV:), that block starts the forwarded report.
+    """
     match = _FORWARD_MARKER.search(text)
+    if match is None and _FORWARD_SUBJECT.match(subject):
+        match = _OUTLOOK_HEADER.search(text)
     if match is None:
         return ""
+    if match.re is _OUTLOOK_HEADER:
+        return text[match.start() :]
     is_forward = "forward" in match.group(0).lower() or _FORWARD_SUBJECT.match(subject)
     if not is_forward and "weitergeleitet" not in match.group(0).lower():
         return ""
@@ -234,7 +242,7 @@ def forwarded_part(text: str, subject: str) -> str:
 def own_text(text: str, subject: str) -> tuple[str, str, str]:
     """(the sender's own words, their signature, a forwarded report inside the mail)."""
     forwarded = forwarded_part(text, subject)
-    marker = _FORWARD_MARKER.search(text) if forwarded else None
+    marker = (_FORWARD_MARKER.search(text) or _OUTLOOK_HEADER.search(text)) if forwarded else None
     own = text[: marker.start()] if marker else text
     body, signature = split_reply(own)
     return body, signature, forwarded
