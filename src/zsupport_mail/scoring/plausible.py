@@ -102,7 +102,9 @@ _CLOSING = re.compile(
 _NAME_LINE = re.compile(
     r"^\s*-*\s*([A-ZÄÖÜÉ][\w'\u2019.-]+(?:\s+[A-ZÄÖÜÉ][\w'\u2019.-]+){0,2})\s*,?\s*$"
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_HEADER_LINE = re.compile(
+    r"^[ \t>*]*(?:from|to|cc|von|an|de|para|à|a|sent|reply-to)[ \t*]*:", re.IGNORECASE
+)
 _FAX = re.compile(r"fax|telefax", re.IGNORECASE)
 _PHONE_LABEL = re.compile(
     r"\b(?:tel|tél|phone|cell|mobile|mob|direct|office|desk|call me|reach me|ring me|m|t|p|o|c"
@@ -219,12 +221,10 @@ def _contact_name(prepared: Prepared, results: Results) -> list[Evidence]:
 
 def _contact_email(prepared: Prepared, results: Results) -> list[Evidence]:
     item = prepared.item
-    domain = item.sender_address.partition("@")[2].lower()
-    for match in _EMAIL.finditer(f"{item.text}\n{item.signature}\n{item.forwarded}"):
-        address = match.group(0).lower()
-        own = address == item.sender_address.lower()  # her own, even in a forwarded report
-        if own or (domain and address.endswith("@" + domain) and match.start() < len(item.text)):
-            return [_low(address, match.group(0))]
+    own = item.sender_address.lower()
+    for line in f"{item.text}\n{item.signature}\n{item.forwarded}".splitlines():
+        if own in line.lower() and not _HEADER_LINE.match(line):  # not "To: dana@..."
+            return [_low(own, line)]
     return []
 
 
