@@ -32,7 +32,7 @@ _VERSION = re.compile(
     r"(?:[ \t]+(?:system|software|server|client|firmware|is|on|running|at|now|currently)){0,3}"
     r"[ \t]*(?:version|vers\.?|ver\.?|release|rel\.?|build|v)?[ \t]*[:=]?[ \t]*"
     r"v?(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:-\d{1,3}(?:\.\d{1,3})*)?)"
-    r"(?:[ \t]*,?[ \t]*(?:patch|p|build|sp)[ \t]*#?[ \t]*(\d{1,6}))?",
+    r"(?:[ \t]*,?[ \t]*\(?(?:patch|p|build|sp)[ \t]*#?[ \t]*(\d{1,6}))?",
     re.IGNORECASE,
 )
 _FORM_VERSION = re.compile(r"v?(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:-\d{1,3}(?:\.\d{1,3})*)?)")
