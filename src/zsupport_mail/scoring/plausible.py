@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from zsupport_mail.scoring.recurrence import recurrence_cue
 from zsupport_mail.scoring.spans import DATE, MASK, TIME
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
@@ -43,37 +44,6 @@ _TICKET_CUE = re.compile(
     re.IGNORECASE,
 )
 _SUBJECT_TICKET = re.compile(r"[\[(]\s*[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})\s*[\])]")
-_REPRO_CUE = re.compile(
-    r"reproduc|reproduz|reproduis|reprodui|repeatabl|every\s*time|each\s*time|always|constant"
-    r"|consistent|whenever|any\s*time|all\s+(?:the\s+)?(?:calls?|time)|never\s+again|only\s+once"
-    r"|\bonce\b|twice|intermitt|sporad|random|sometimes|occasional|now\s+and\s+then|from\s+time"
-    r"|some\s+calls|a\s+few|several\s+times|\b\d+\s*(?:in|of|out\s+of|von|sur|de)\s*\d+\b"
-    r"|\d+\s*%|jedes\s*mal|immer|manchmal|gelegentlich|ab\s+und\s+zu|selten|einmal|nie"
-    r"|siempre|a\s+veces|cada\s+vez|de\s+vez\s+en|una\s+vez|toujours|parfois|chaque\s+fois"
-    r"|de\s+temps|une\s+(?:seule\s+)?fois|jamais|not\s+(?:been\s+)?able\s+to\s+(?:make|get)"
-    r"|happens?\s+(?:a\s+lot|often|rarely|daily|every)|every\s+(?:call|day|morning|hour)"
-    r"|\b(?:half|quarter|third|most|majority|many|all|none)\s+(?:of\s+)?(?:the\s+)?(?:calls?|time)"
-    r"|\b(?:a|one|maybe\s+a|about\s+a)\s+(?:quarter|third|half)\b|replicat|repeat|recreat"
-    r"|nachstell|wiederhol|nachvollzieh|reproduir|reproducir|frequent|often|\boft\b|h(?:ä|ae)ufig"
-    r"|t(?:ä|ae)glich|rarely|\brare\b|seldom|hit\s+(?:or|and)\s+miss|on\s+and\s+off|off\s+and\s+on"
-    r"|here\s+and\s+there|not\s+always|still\s+happen|keeps?\s+happening|again|100\s*%"
-    r"|à\s+chaque|todas?\s+las|siempre|de\s+forma|aleatori|al(?:é|e)atoire|zuf(?:ä|ae)llig"
-    r"|jederzeit|jedes\s+mal|bei\s+jedem|test\s*calls?|on\s+demand|at\s+will"
-    r"|intermit|spor(?:á|a)dic|reliabl|every\s+single|without\s+fail|can\s+(?:make|trigger|force)"
-    r"|flak|spotty|inconsistent|every\s+other|odd\s+call|couple\s+of|handful|one[- ]off"
-    r"|isolated|single\s+(?:occurrence|incident)|just\s+the\s+once|st(?:ä|ae)ndig|regelm(?:ä|ae)(?:ß|ss)ig"
-    r"|hin\s+und\s+wieder|ab\s+und\s+an|vereinzelt|einmalig|ocasional|en\s+ocasiones|se\s+repite"
-    r"|algun[oa]s|mayor(?:í|i)a|syst(?:é|e)matique|souvent|rarement|la\s+plupart|certains"
-    r"|reproduc\w*\s*[:?]+\s*(?:yes|no|y|n|ja|nein|s(?:í|i)|oui|non)\b|\brepro\b"
-    r"|\b(?:every|each|all|any)\s+(?:\w+\s+){0,2}(?:calls?|times?|attempts?|days?|users?|phones?)"
-    r"|no\s+matter|regardless|\b\d+\s+(?:calls|times)\b|(?:multiple|many|numerous)\s+times"
-    r"|\bdaily\b|jeden\s+tag|todos\s+los\s+d(?:í|i)as|tous\s+les\s+jours|alle\s+anrufe",
-    re.IGNORECASE,
-)
-_REPRO_NO = re.compile(r"\bonce\b|never|einmal|nie\b|una vez|jamais|une fois|cannot|can't", re.I)
-_REPRO_YES = re.compile(
-    r"every|each|always|consistent|constant|jedes|immer|siempre|cada|toujours|chaque", re.I
-)
 _PARTY = re.compile(
     r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|nst\.?|extensi(?:ó|o)n|interno|poste|user"
     r"|from|to|von|an|de|a|vers|desde|hacia|line|phone|desk|reception|room|agent|caller)"
@@ -115,6 +85,17 @@ _CALL_WORDS = re.compile(
     r"call(?:ed|ing|er)?\b|dial|rang|from|to\b|did\b|route|trunk|forward|anruf|llamad|appel",
     re.IGNORECASE,
 )
+_WORD = re.compile(r"[^\W\d_]+")
+_SERIAL_WORDS = frozenset({"sn", "ser", "nº", "no", "n"})
+_VERSION_WORDS = frozenset(
+    {"vers", "ver", "release", "rel", "build", "patch", "firmware", "software", "mx", "zac"}
+    | {"mxie", "logiciel", "stand", "versión", "versi"}
+)
+_TICKET_WORDS = frozenset(
+    {"ref", "reference", "référence", "referencia", "case", "incident", "logged", "raised"}
+    | {"opened", "tracking", "tracked", "vorgang", "fall", "caso", "dossier", "incidencia"}
+    | {"incidente", "anfrage", "auftrag", "request", "sr", "cr", "tkt"}
+)
 Results = dict[str, ItemResult]
 Cue = Callable[[Prepared, Results], list[Evidence]]
 
@@ -127,7 +108,27 @@ def _around(text: str, start: int, end: int, width: int = 40) -> str:
     return text[max(0, start - width) : end + width]
 
 
+def _words(prepared: Prepared) -> frozenset[str]:
+    """The message's lower-case words, once: a cue whose words are absent is not searched."""
+    words = prepared.shared.get("words")
+    if words is None:
+        prepared.shared["lower"] = lower = prepared.text.lower()
+        words = frozenset(_WORD.findall(lower))
+        prepared.shared["words"] = words
+    return words  # type: ignore[return-value]
+
+
+def _mentions(prepared: Prepared, words: frozenset[str], *fragments: str) -> bool:
+    """Whether the message has one of the words, or one of the fragments anywhere."""
+    if not words.isdisjoint(_words(prepared)):
+        return True
+    lower = str(prepared.shared["lower"])
+    return any(fragment in lower for fragment in fragments)
+
+
 def _serials(prepared: Prepared, results: Results, role: str) -> list[Evidence]:
+    if not _mentions(prepared, _SERIAL_WORDS, "s/n", "serie", "serial"):
+        return []
     other = results["appliance_serial" if role == "board" else "board_serial"]
     taken = {e.value for e in other.evidence}
     found = []
@@ -156,11 +157,15 @@ def _role_near(text: str, start: int, end: int) -> str | None:
 
 
 def _version(prepared: Prepared, results: Results) -> list[Evidence]:
+    if not _mentions(prepared, _VERSION_WORDS, "version", "v1", "v2"):
+        return []
     match = _VERSION_CUE.search(prepared.masked) or _VERSION_CUE.search(prepared.text)
     return [_low(match.group(0).strip(), match.group(0))] if match else []
 
 
 def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
+    if not _mentions(prepared, _TICKET_WORDS, "#", "ticket"):
+        return []
     for match in _TICKET_CUE.finditer(prepared.masked):
         value = match.group(1)
         if (
@@ -176,14 +181,11 @@ def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
 
 
 def _reproducible(prepared: Prepared, results: Results) -> list[Evidence]:
-    match = _REPRO_CUE.search(prepared.text)
-    if match is None:
+    cue = recurrence_cue(prepared.text)
+    if cue is None:
         return []
-    phrase = match.group(0)
-    value = (
-        "no" if _REPRO_NO.search(phrase) else "yes" if _REPRO_YES.search(phrase) else "sometimes"
-    )
-    return [_low(value, _around(prepared.text, match.start(), match.end(), 30))]
+    value, start, end = cue
+    return [_low(value, _around(prepared.text, start, end, 30))]
 
 
 def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
@@ -196,8 +198,10 @@ def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
 
 def _description(prepared: Prepared, results: Results) -> list[Evidence]:
     words = len(f"{prepared.item.subject} {prepared.item.text}".split())
+    if words < 12:
+        return []
     problem = _PROBLEM.search(prepared.item.subject) or _PROBLEM.search(prepared.item.text)
-    if words >= 12 and problem:
+    if problem:
         return [_low("a problem statement", _around(prepared.text, *problem.span()))]
     return []
 
