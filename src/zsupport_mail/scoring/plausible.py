@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from zsupport_mail.scoring.extractors.calls import examples_of
 from zsupport_mail.scoring.recurrence import recurrence_cue
 from zsupport_mail.scoring.spans import DATE, MASK, TIME
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
@@ -108,6 +109,13 @@ def _around(text: str, start: int, end: int, width: int = 40) -> str:
     return text[max(0, start - width) : end + width]
 
 
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence (or line) around a cue, as the client wrote it: what the notice echoes."""
+    first = max(text.rfind(mark, 0, start) for mark in (".", "!", "?", "\n")) + 1
+    ends = [at for mark in (".", "!", "?", "\n") if (at := text.find(mark, end)) >= 0]
+    return " ".join(text[first : min(ends, default=len(text))].split())[:100]
+
+
 def _words(prepared: Prepared) -> frozenset[str]:
     """The message's lower-case words, once: a cue whose words are absent is not searched."""
     words = prepared.shared.get("words")
@@ -185,10 +193,16 @@ def _reproducible(prepared: Prepared, results: Results) -> list[Evidence]:
     if cue is None:
         return []
     value, start, end = cue
-    return [_low(value, _around(prepared.text, start, end, 30))]
+    return [_low(value, _sentence(prepared.text, start, end))]
 
 
 def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
+    if results["call_examples"].missing_parts:  # read as half given: a guess only if the
+        return [  # sentence has a time after all (then the reading, not the client, failed)
+            _low(e.source[:80], e.source)
+            for e in examples_of(prepared)[:1]
+            if e.missing and (TIME.search(e.source) or _LOOSE_TIME.search(e.source))
+        ]
     for paragraph in re.split(r"\n[ \t]*\n", prepared.text):
         when = TIME.search(paragraph) or DATE.search(paragraph) or _LOOSE_TIME.search(paragraph)
         if when and _PARTY.search(paragraph.replace(when.group(0), " ")):
@@ -202,7 +216,8 @@ def _description(prepared: Prepared, results: Results) -> list[Evidence]:
         return []
     problem = _PROBLEM.search(prepared.item.subject) or _PROBLEM.search(prepared.item.text)
     if problem:
-        return [_low("a problem statement", _around(prepared.text, *problem.span()))]
+        said = _sentence(prepared.text, *problem.span())
+        return [_low(said, said)]
     return []
 
 
@@ -282,8 +297,8 @@ CUES: dict[str, Cue] = {
 def add_plausible(prepared: Prepared, results: Results) -> None:
     """Give each required item found by no extractor a low-confidence finding when a cue fits.
 
-    An item an extractor read as half given (a call example without a time) stays missing:
-    that reading is more precise than any cue.
+    An item an extractor read as half given (a call example without a time) stays missing,
+    unless the half-read sentence holds what seemed to lack (see _call_examples).
     """
     for key, cue in CUES.items():
         result = results[key]

@@ -40,11 +40,9 @@ def register_findings(prepared: Prepared) -> dict[str, list[Evidence]]:
     for role, key in _KEYS.items():
         on_site = [s for s in by_role[role] if s in named]
         if on_site:
-            found[key] = [
-                Evidence(s, "the site named in the report", "register", "low") for s in on_site
-            ]
+            found[key] = [Evidence(s, "the site you named", "register", "low") for s in on_site]
         elif len(by_role[role]) == 1:
-            found[key] = [Evidence(by_role[role][0], "the client's only system", "register", "low")]
+            found[key] = [Evidence(by_role[role][0], "your only system", "register", "low")]
     return found
 
 

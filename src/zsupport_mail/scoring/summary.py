@@ -45,17 +45,19 @@ def captured(score: Score) -> list[tuple[str, str]]:
     for key in keys:
         label = ITEM_LABELS[key].split(" (")[0].split("?")[0]
         for evidence in score.results[key].evidence[:3]:
-            value = evidence.value
-            if key in confirm:
-                value = f"{value} ({_read_from(evidence)}; please tell us if that is wrong)"
-            rows.append((label, value))
+            rows.append((label, _to_confirm(evidence) if key in confirm else evidence.value))
     return rows
 
 
-def _read_from(evidence: Evidence) -> str:
+def _to_confirm(evidence: Evidence) -> str:
+    """A guessed value with where it came from, for the client to confirm or correct."""
     if evidence.origin == "register":
-        return f"from our records: {evidence.source}"
-    return f'we read it from "{" ".join(evidence.source.split())[:70]}"'
+        where = f"from our records for {evidence.source}"
+        return f"{evidence.value} ({where}; please tell us if that is wrong)"
+    said = " ".join(evidence.source.split())[:100]
+    if said == evidence.value:
+        return f'"{said}" (please tell us if we misread it)'
+    return f'{evidence.value} (we read "{said}"; please tell us if that is wrong)'
 
 
 def missing_items(score: Score) -> list[MissingItem]:
