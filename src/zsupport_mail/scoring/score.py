@@ -103,10 +103,7 @@ def merge(previous: dict[str, Any] | None, new: Score) -> Score:
             Evidence(e["value"], e["source"], e.get("origin", "text"), e.get("confidence", "high"))
             for e in found.get(key, [])
         )
-        values = {e.value for e in earlier}
-        evidence = earlier + tuple(e for e in result.evidence if e.value not in values)
-        if any(e.confidence == "high" for e in evidence):  # a certain reading ends a guess
-            evidence = tuple(e for e in evidence if e.confidence == "high")
+        evidence = _combined(earlier, result.evidence)
         done = bool(evidence) or key in not_applicable or result.not_applicable
         merged[key] = ItemResult(
             key,
@@ -115,3 +112,16 @@ def merge(previous: dict[str, Any] | None, new: Score) -> Score:
             not_applicable=key in not_applicable or result.not_applicable,
         )
     return Score(merged, new.required, new.count_record)
+
+
+def _combined(earlier: tuple[Evidence, ...], new: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """Earlier evidence, then new values; a certain reading ends every guess of the item."""
+    by_value: dict[str, Evidence] = {}
+    for evidence in (*earlier, *new):
+        known = by_value.get(evidence.value)
+        if known is None or (known.confidence == "low" and evidence.confidence == "high"):
+            by_value[evidence.value] = evidence
+    combined = tuple(by_value.values())
+    if any(e.confidence == "high" for e in combined):
+        combined = tuple(e for e in combined if e.confidence == "high")
+    return combined
