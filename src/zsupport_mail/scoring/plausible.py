@@ -274,7 +274,8 @@ def _company(prepared: Prepared, results: Results) -> list[Evidence]:
     word = max(re.findall(r"[\wÄÖÜäöüß]+", name), key=len, default="")
     if len(word) < 4:
         return []
-    for match in re.finditer(rf"(?<![@.\w]){re.escape(word)}(?![.\w])", prepared.text, re.I):
+    own = prepared.text[: len(prepared.text) - len(prepared.item.forwarded)]
+    for match in re.finditer(rf"(?<![@.\w]){re.escape(word)}(?!\.\w|\w)", own, re.I):
         return [_low(name, _around(prepared.text, *match.span()))]
     return []
 

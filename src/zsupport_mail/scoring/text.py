@@ -135,7 +135,10 @@ def answers_inline(text: str) -> str:
     kept: list[str] = []
     question: str | None = None
     answering = False  # inside the block of own lines right under a question
+    last_quote = max(i for i, line in enumerate(lines) if line.lstrip().startswith(">"))
     for index, line in enumerate(lines):
+        if index > last_quote and not answering:
+            answering = True  # the closing below the last quote is the sender's own
         stripped = line.strip()
         if stripped.startswith(">"):
             asked = stripped.lstrip("> ").strip()

@@ -34,7 +34,7 @@ _SOMETIMES = re.compile(
     r"|from time to time|now and then|comes and goes|not always|not (?:every|all) (?:time|calls?)"
     r"|some of the (?:calls|time)|a few times|several times|a lot|every few \w+"
     r"|\d+\s*(?:in|out of|of)\s*\d+\s*calls?|(?:one|two|three|\d+) (?:\w+ )?(?:in|out of) "
-    r"(?:ten|five|four|three|\d+)|\d+ or \d+ (?:calls|times)|(?:maybe|about|roughly) half"
+    r"(?:ten|five|four|three|\d+)|\d+ or \d+ (?:calls|times)|(?:maybe|about|roughly) (?:a )?(?:half|quarter|third)"
     r"|(?:twice|three times|\d+ times) (?:in|a|per)|not all (?:\w+ )?(?:calls|users)"
     r"|manchmal|sporadisch|gelegentlich|unregelmäßig|ab und zu|a veces|de vez en cuando"
     r"|parfois|de temps en temps|un appel sur \w+)\b"

@@ -30,7 +30,7 @@ _PRODUCT = "|".join(sorted((re.escape(p) for p in _PRODUCTS), key=len, reverse=T
 _VERSION = re.compile(
     rf"\b({_PRODUCT})(?:[ \t]*(?:-?(?:se|e|\d{{2,3}})(?:[ \t]*ii)?))?"
     r"(?:[ \t]+(?:system|software|server|client|firmware|is|on|running|at|now|currently)){0,3}"
-    r"[ \t]*(?:version|vers\.?|ver\.?|release|rel\.?|build|v)?[ \t]*[:=]?[ \t]*"
+    r"[ \t-]*(?:version|vers\.?|ver\.?|release|rel\.?|build|v)?[ \t]*[:=|]?[ \t]*"
     r"v?(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:-\d{1,3}(?:\.\d{1,3})*)?)"
     r"(?:[ \t]*,?[ \t]*\(?(?:patch|p|build|sp)[ \t]*#?[ \t]*(\d{1,6}))?",
     re.IGNORECASE,
