@@ -26,7 +26,7 @@ _SERIAL_CUE = re.compile(
     rf"[^\n\w]{{0,3}}(?:[^\n\d]{{0,40}}?)[\s:#=|\-\u2013]*\b({_TOKEN})",
     re.IGNORECASE,
 )
-_BOARD = re.compile(r"board|platine|placa|carte|tarjeta|cpu", re.IGNORECASE)
+_BOARD = re.compile(r"board|platine|placa|carte|tarjeta|cpu", re.IGNORECASE)  # +mainboard..
 _APPLIANCE = re.compile(
     r"appliance|chassis|unit\\b|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse",
     re.IGNORECASE,
@@ -48,7 +48,8 @@ _SUBJECT_TICKET = re.compile(r"[\[(]\s*[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})\s
 _PARTY = re.compile(
     r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|nst\.?|extensi(?:ó|o)n|interno|poste|user"
     r"|from|to|von|an|de|a|vers|desde|hacia|line|phone|desk|reception|room|agent|caller)"
-    r"\s*#?\s*\d{2,6}\b|\+?\d[\d ().-]{6,}\d|->|→|\bcalled\b|\bdialed\b|\bdialled\b",
+    r"\s*#?\s*\d{2,6}\b|\+?\d[\d ().-]{6,}\d|->|→|\bcall(?:ed|ing|er)?\b|\bdial(?:l)?ed\b"
+    r"|\brang\b|\banruf\w*|\bangerufen\b|\bllamad\w*|\bappel\w*|\bappelé\b",
     re.IGNORECASE,
 )
 _LOOSE_TIME = re.compile(
@@ -61,7 +62,10 @@ _PROBLEM = re.compile(
     r"|stuck|dead|silent|echo|static|one[- ]way|busy|disconnect\w*|crash\w*|freez\w*|hang\w*"
     r"|wrong|missing|lost|unable|stopp\w*|nicht|kein\w*|fehler\w*|st(?:ö|oe)rung|abbr\w*"
     r"|ausfall|funktioniert|falla\w*|error|problema|corta\w*|ne\s|pas\b|panne|coupe\w*"
-    r"|erreur|impossible)\b",
+    r"|erreur|impossible|instead|keeps?|stays?|straight to|choppy|garbled|robotic|delay\w*"
+    r"|slow|quiet|noise|buzz\w*|click\w*|hear\w*|ring\w*|reboot\w*|restart\w*|offline|down"
+    r"|unregister\w*|timeout|time out|fast busy|reorder|cuts? out|cut off|hung up|hangs? up"
+    r"|klingelt|rauschen|ruido|sonne\w*|coupure|bruit)\b",
     re.IGNORECASE,
 )
 _CLOSING = re.compile(
