@@ -207,10 +207,12 @@ def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
             for e in examples_of(prepared)[:1]
             if e.missing and (TIME.search(e.source) or _LOOSE_TIME.search(e.source))
         ]
-    for paragraph in re.split(r"\n[ \t]*\n", prepared.text):
-        when = TIME.search(paragraph) or DATE.search(paragraph) or _LOOSE_TIME.search(paragraph)
-        if when and _PARTY.search(paragraph.replace(when.group(0), " ")):
-            return [_low(paragraph.strip()[:80], paragraph)]
+    lines = [line for line in prepared.text.splitlines() if line.strip()]
+    for index in range(len(lines)):  # three lines: an HTML mail puts every <div> apart
+        window = " ".join(lines[index : index + 3])
+        when = TIME.search(window) or DATE.search(window) or _LOOSE_TIME.search(window)
+        if when and _PARTY.search(window.replace(when.group(0), " ")):
+            return [_low(window.strip()[:80], window)]
     return []
 
 
