@@ -139,19 +139,30 @@ def _mentions(prepared: Prepared, words: frozenset[str], *fragments: str) -> boo
 
 
 def _serials(prepared: Prepared, results: Results, role: str) -> list[Evidence]:
-    if not _mentions(prepared, _SERIAL_WORDS, "s/n", "serie", "serial"):
-        return []
     other = results["appliance_serial" if role == "board" else "board_serial"]
     taken = {e.value for e in other.evidence}
-    found = []
-    for match in _SERIAL_CUE.finditer(prepared.masked):
-        value = match.group(1).upper()
-        if MASK in value or value.startswith("MX") or value in taken:
-            continue
-        named = _role_near(prepared.masked, match.start(), match.end())
-        if named in (role, None):
-            found.append(_low(value, prepared.text[match.start() : match.end()]))
+    found = [
+        _low(value, source)
+        for value, named, source in _serial_cues(prepared)
+        if value not in taken and named in (role, None)
+    ]
     return found[:2]
+
+
+def _serial_cues(prepared: Prepared) -> list[tuple[str, str | None, str]]:
+    """(value, role named near it or None, source) of each serial-like cue, found once."""
+    cached = prepared.shared.get("serial_cues")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    cues = []
+    if _mentions(prepared, _SERIAL_WORDS, "s/n", "serie", "serial"):
+        for match in _SERIAL_CUE.finditer(prepared.masked):
+            value = match.group(1).upper()
+            if MASK not in value and not value.startswith("MX"):
+                named = _role_near(prepared.masked, match.start(), match.end())
+                cues.append((value, named, prepared.text[match.start() : match.end()]))
+    prepared.shared["serial_cues"] = cues
+    return cues
 
 
 def _role_near(text: str, start: int, end: int) -> str | None:
@@ -207,7 +218,10 @@ def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
             for e in examples_of(prepared)[:1]
             if e.missing and (TIME.search(e.source) or _LOOSE_TIME.search(e.source))
         ]
-    lines = [line for line in prepared.text.splitlines() if line.strip()]
+    text = prepared.text
+    if not (TIME.search(text) or DATE.search(text) or _LOOSE_TIME.search(text)):
+        return []
+    lines = [line for line in text.splitlines() if line.strip()]
     for index in range(len(lines)):  # three lines: an HTML mail puts every <div> apart
         window = " ".join(lines[index : index + 3])
         when = TIME.search(window) or DATE.search(window) or _LOOSE_TIME.search(window)
