@@ -278,6 +278,7 @@ def find_examples(
     phones: list[PhoneHit],
     received: datetime,
     anchors: tuple[tuple[int, datetime], ...] = (),
+    parts: list[tuple[int, str, bool]] | None = None,
 ) -> list[CallExample]:
     """A call example per sentence (or log row) that names a time or day and a party.
 
@@ -285,7 +286,7 @@ def find_examples(
     anchor's time (a forwarded report's own date).
     """
     examples = []
-    for offset, segment, table_row in segments(text):
+    for offset, segment, table_row in segments(text) if parts is None else parts:
         sent = next((when for start, when in reversed(anchors) if offset >= start), received)
         if not _DIGIT.search(segment):
             continue  # every party (a number or an extension) has digits
@@ -310,6 +311,14 @@ def _forward_sent(forwarded: str, received: datetime) -> datetime | None:
     return parse_when(header.group(1), received) if header else None
 
 
+def segments_of(prepared: Prepared) -> list[tuple[int, str, bool]]:
+    """The message's segments, found once (call examples and pasted call logs both read them)."""
+    cached = prepared.shared.get("segments")
+    if cached is None:
+        cached = prepared.shared["segments"] = segments(prepared.text)
+    return cached  # type: ignore[return-value]
+
+
 def examples_of(prepared: Prepared) -> list[CallExample]:
     """The call examples of a prepared message, found once and shared between extractors."""
     cached = prepared.shared.get("call_examples")
@@ -318,7 +327,8 @@ def examples_of(prepared: Prepared) -> list[CallExample]:
         received = item.received_at.astimezone(ZoneInfo(item.timezone))
         sent = _forward_sent(item.forwarded, received)
         anchors = ((len(prepared.text) - len(item.forwarded), sent),) if sent else ()
-        cached = find_examples(prepared.text, list(prepared.phones), received, anchors)
+        parts = segments_of(prepared)
+        cached = find_examples(prepared.text, list(prepared.phones), received, anchors, parts)
         prepared.shared["call_examples"] = cached
     return cached  # type: ignore[return-value]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from zsupport_mail.scoring.extractors.calls import examples_of, segments
+from zsupport_mail.scoring.extractors.calls import examples_of, segments_of
 from zsupport_mail.scoring.extractors.contact import contact_phones
 from zsupport_mail.scoring.spans import IP, MAC
 from zsupport_mail.scoring.text import FORM_LABELS
@@ -143,7 +143,7 @@ def _notes(prepared: Prepared) -> list[Evidence]:
 
 
 def _pasted_rows(prepared: Prepared) -> list[str]:
-    rows = [segment for _, segment, table in segments(prepared.text) if table]
+    rows = [segment for _, segment, table in segments_of(prepared) if table]
     return rows if len(rows) >= 2 and _LOG_COLUMNS.search("\n".join(rows)) else []
 
 
