@@ -101,6 +101,7 @@ _TICKET_WORDS = frozenset(
     | {"opened", "tracking", "tracked", "vorgang", "fall", "caso", "dossier", "incidencia"}
     | {"incidente", "anfrage", "auftrag", "request", "sr", "cr", "tkt"}
 )
+_FORWARD_FROM = re.compile(r"^[ \t>*]*(?:from|von|de)[ \t*]*:.*$", re.IGNORECASE | re.MULTILINE)
 Results = dict[str, ItemResult]
 Cue = Callable[[Prepared, Results], list[Evidence]]
 
@@ -268,7 +269,10 @@ def _contact_email(prepared: Prepared, results: Results) -> list[Evidence]:
 
 
 def _contact_phone(prepared: Prepared, results: Results) -> list[Evidence]:
-    own_end = len(prepared.text) - len(prepared.item.forwarded)
+    forwarded = prepared.item.forwarded
+    author = _FORWARD_FROM.search(forwarded[:400])
+    hers = bool(author) and prepared.item.sender_address.lower() in author.group(0).lower()
+    own_end = len(prepared.text) - (0 if hers else len(forwarded))
     calls = " ".join(e.source for e in results["call_examples"].evidence)
     body_end = len(prepared.item.subject) + 1 + len(prepared.item.text)
     tail = prepared.text.rfind("\n", 0, max(0, body_end - 160))  # the sign-off lines
