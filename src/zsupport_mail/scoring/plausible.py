@@ -40,7 +40,8 @@ _VERSION_CUE = re.compile(
 _TICKET_CUE = re.compile(
     r"(?:ticket|tkt|\bref\b|reference|r(?:é|e)f(?:é|e)rence|referencia|case|incident|logged"
     r"|raised|opened|tracking|vorgang|fall|caso|dossier|incidencia|incidente|anfrage|auftrag"
-    r"|request|\bsr\b|\bcr\b)"
+    r"|request|\bsr\b|\bcr\b|help\s*desk|service\s*desk|jira|servicenow|zendesk|freshdesk"
+    r"|\bjob\b|work\s*order|referenz|bezug|zeichen|\baz\b|aktenzeichen|r(?:é|e)f\.)"
     rf"[^\n\d]{{0,30}}?#?\s*\b({_TOKEN})",
     re.IGNORECASE,
 )
@@ -99,7 +100,9 @@ _VERSION_WORDS = frozenset(
 _TICKET_WORDS = frozenset(
     {"ref", "reference", "référence", "referencia", "case", "incident", "logged", "raised"}
     | {"opened", "tracking", "tracked", "vorgang", "fall", "caso", "dossier", "incidencia"}
-    | {"incidente", "anfrage", "auftrag", "request", "sr", "cr", "tkt"}
+    | {"incidente", "anfrage", "auftrag", "request", "sr", "cr", "tkt", "helpdesk", "help"}
+    | {"desk", "jira", "servicenow", "zendesk", "freshdesk", "job", "work", "referenz"}
+    | {"bezug", "zeichen", "az", "aktenzeichen", "réf", "ref"}
 )
 _FORWARD_FROM = re.compile(r"^[ \t>*]*(?:from|von|de)[ \t*]*:.*$", re.IGNORECASE | re.MULTILINE)
 Results = dict[str, ItemResult]
