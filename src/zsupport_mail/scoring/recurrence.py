@@ -26,7 +26,10 @@ _STEMS = (
     "sometimes", "occasional", "ocasional", "manchmal", "gelegentlich", "selten", "parfois",
     "frequent", "often", "oft", "häufig", "haeufig", "rarely", "rare", "seldom", "again", "flak",
     "spotty", "inconsistent", "handful", "regelmäßig", "regelmaessig", "vereinzelt", "souvent",
-    "rarement", "certains", "algunos", "algunas", "mayoría", "mayoria", "majority",
+    "rarement", "certains", "algunos", "algunas", "mayoría", "mayoria", "majority", "persist",
+    "ongoing", "predictabl", "weekly", "hourly", "dauerhaft", "durchgehend", "permanent",
+    "wiederholt", "mehrmals", "mehrfach", "öfter", "oefter", "repetidamente", "constam",
+    "régulièrement", "regulierement", "regularly", "several", "multiple",
 )  # fmt: skip
 _PHRASES = (
     "now and then", "from time to time", "some calls", "some of the", "a few", "several times",
@@ -40,7 +43,9 @@ _PHRASES = (
     "numerous times", "jeden tag", "bei jedem", "alle anrufe", "half of", "half the",
     "a quarter", "quarter of", "a third", "third of", "most of", "most calls", "all calls",
     "all the calls", "all the time", "any time", "anytime", "all inbound", "all outbound",
-    "all incoming", "all external", "all internal", "any call",
+    "all incoming", "all external", "all internal", "any call", "one time", "first time",
+    "all day", "all morning", "whole day", "without exception", "ever since", "every now",
+    "bei allen", "jeder anruf", "varias veces", "tout le temps", "plusieurs fois",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
 _NUMERIC = re.compile(
