@@ -67,7 +67,7 @@ HELDOUT_SETS: list[tuple[str, Path, dict[str, tuple[float, float]], IssueFloors]
             "notes": (0.852, 0.793),
             "call_logs": (0.857, 0.750),
         },
-        IssueFloors(0.982, 0.937, 3),
+        IssueFloors(0.986, 0.937, 3),
     ),
     (
         "scoring_heldout2",
@@ -107,7 +107,7 @@ HELDOUT_SETS: list[tuple[str, Path, dict[str, tuple[float, float]], IssueFloors]
             "notes": (0.800, 0.471),
             "call_logs": (0.857, 1.000),
         },
-        IssueFloors(0.977, 0.944, 4),
+        IssueFloors(0.981, 0.944, 4),
     ),
     (
         "scoring_heldout4",
