@@ -274,7 +274,7 @@ def _contact_email(prepared: Prepared, results: Results) -> list[Evidence]:
 def _contact_phone(prepared: Prepared, results: Results) -> list[Evidence]:
     forwarded = prepared.item.forwarded
     author = _FORWARD_FROM.search(forwarded[:400])
-    hers = bool(author) and prepared.item.sender_address.lower() in author.group(0).lower()
+    hers = author is not None and prepared.item.sender_address.lower() in author.group(0).lower()
     own_end = len(prepared.text) - (0 if hers else len(forwarded))
     calls = " ".join(e.source for e in results["call_examples"].evidence)
     body_end = len(prepared.item.subject) + 1 + len(prepared.item.text)
