@@ -231,11 +231,11 @@ def forwarded_part(text: str, subject: str) -> str:
     """
     match = _FORWARD_MARKER.search(text)
     if match is None and _FORWARD_SUBJECT.match(subject):
-        match = _OUTLOOK_HEADER.search(text)
+        match = _FORWARD_HEADER.search(text)
     if match is None:
         return ""
-    if match.re is _OUTLOOK_HEADER:
-        return text[match.start() :]
+    if match.re is _FORWARD_HEADER:  # quoted too in Apple Mail's and Gmail's HTML
+        return "\n".join(line.lstrip("> ") for line in text[match.start() :].splitlines())
     is_forward = "forward" in match.group(0).lower() or _FORWARD_SUBJECT.match(subject)
     if not is_forward and "weitergeleitet" not in match.group(0).lower():
         return ""
@@ -245,7 +245,7 @@ def forwarded_part(text: str, subject: str) -> str:
 def own_text(text: str, subject: str) -> tuple[str, str, str]:
     """(the sender's own words, their signature, a forwarded report inside the mail)."""
     forwarded = forwarded_part(text, subject)
-    marker = (_FORWARD_MARKER.search(text) or _OUTLOOK_HEADER.search(text)) if forwarded else None
+    marker = (_FORWARD_MARKER.search(text) or _FORWARD_HEADER.search(text)) if forwarded else None
     own = text[: marker.start()] if marker else text
     body, signature = split_reply(own)
     return body, signature, forwarded
@@ -254,6 +254,17 @@ def own_text(text: str, subject: str) -> tuple[str, str, str]:
 _OUTLOOK_HEADER = re.compile(  # an Outlook/HTML reply's quoted header block starts here
     r"^[ \t]*\**(?:From|Von|De|Da|Van)\**:[ \t]*\S.*\n(?:[ \t]*\n)?"
     r"[ \t]*\**(?:Sent|Gesendet|Enviado|Envoy[ée]|Inviato|Verzonden|Date|Datum)\**:",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+# A forwarded message's header block without a marker line: From: and, within a few lines,
+# Sent:/Date:/Subject: (Outlook puts Sent: next, Apple Mail Subject: then Date:), maybe quoted.
+_FORWARD_HEADER = re.compile(
+    r"^[ \t>]*\**(?:From|Von|De|Da|Van)\**:[ \t]*\S.*\n(?:[ \t>]*\n)?"
+    r"(?:[ \t>]*\**[\w-]+\**:.*\n){0,3}?"
+    r"[ \t>]*\**(?:Sent|Date|Gesendet|Datum|Enviado|Envoy[ée]|Fecha|Subject|Betreff|Asunto|Objet)"
+    r"\**:",
     re.IGNORECASE | re.MULTILINE,
 )
 
