@@ -97,13 +97,12 @@ _VERSION_WORDS = frozenset(
     {"vers", "ver", "release", "rel", "build", "patch", "firmware", "software", "mx", "zac"}
     | {"mxie", "logiciel", "stand", "versión", "versi"}
 )
-_TICKET_WORDS = frozenset(
-    {"ref", "reference", "référence", "referencia", "case", "incident", "logged", "raised"}
-    | {"opened", "tracking", "tracked", "vorgang", "fall", "caso", "dossier", "incidencia"}
-    | {"incidente", "anfrage", "auftrag", "request", "sr", "cr", "tkt", "helpdesk", "help"}
-    | {"desk", "jira", "servicenow", "zendesk", "freshdesk", "job", "work", "referenz"}
-    | {"bezug", "zeichen", "az", "aktenzeichen", "réf", "ref"}
-)
+_TICKET_TRIGGERS = (
+    "ticket", "tkt", "ref", "case", "incident", "logged", "raised", "opened", "tracking",
+    "vorgang", "fall", "caso", "dossier", "incidenc", "anfrage", "auftrag", "request", "sr",
+    "cr", "help", "service", "jira", "zendesk", "freshdesk", "job", "work", "bezug", "zeichen",
+    "az", "aktenzeichen", "réf",
+)  # fmt: skip
 _FORWARD_FROM = re.compile(r"^[ \t>*]*(?:from|von|de)[ \t*]*:.*$", re.IGNORECASE | re.MULTILINE)
 Results = dict[str, ItemResult]
 Cue = Callable[[Prepared, Results], list[Evidence]]
@@ -140,6 +139,17 @@ def _mentions(prepared: Prepared, words: frozenset[str], *fragments: str) -> boo
         return True
     lower = str(prepared.shared["lower"])
     return any(fragment in lower for fragment in fragments)
+
+
+def _lines_with(prepared: Prepared, triggers: tuple[str, ...]) -> list[str]:
+    """Each masked line whose lower case holds one of the triggers (a cue's first words),
+    with the next two lines (an HTML table puts the value below its label)."""
+    lines = prepared.masked.splitlines()
+    return [
+        "\n".join(lines[index : index + 3])
+        for index, line in enumerate(lines)
+        if any(trigger in line.lower() for trigger in triggers)
+    ]
 
 
 def _serials(prepared: Prepared, results: Results, role: str) -> list[Evidence]:
@@ -191,16 +201,17 @@ def _version(prepared: Prepared, results: Results) -> list[Evidence]:
 
 
 def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
-    if not _mentions(prepared, _TICKET_WORDS, "#", "ticket"):
-        return []
-    for match in _TICKET_CUE.finditer(prepared.masked):
+    for line in _lines_with(prepared, _TICKET_TRIGGERS):  # the cue's regex on those only
+        match = _TICKET_CUE.search(line)
+        if match is None:
+            continue
         value = match.group(1)
         if (
             MASK not in value
             and not value.upper().startswith("ZS-")
             and sum(ch.isdigit() for ch in value) >= 3
         ):
-            return [_low(value.upper(), prepared.text[match.start() : match.end()])]
+            return [_low(value.upper(), match.group(0))]
     subject = _SUBJECT_TICKET.search(prepared.item.subject)
     if subject and not subject.group(1).upper().startswith("ZS-"):
         return [_low(subject.group(1).upper(), prepared.item.subject)]

@@ -57,7 +57,8 @@ _NUMERIC = re.compile(
 def recurrence_cue(text: str) -> tuple[str, int, int] | None:
     """("yes"|"no"|"sometimes" as a guess, start, end) of the first wording about recurrence."""
     lower = text.lower()
-    hits = [(m.start(), m.end()) for m in _WORD.finditer(lower) if m.group(0).startswith(_STEMS)]
+    stems = {word for word in set(_WORD.findall(lower)) if word.startswith(_STEMS)}
+    hits = [(m.start(), m.end()) for m in _WORD.finditer(lower) if m.group(0) in stems]
     hits += [(at, at + len(p)) for p in _PHRASES if (at := lower.find(p)) >= 0]
     numeric = _NUMERIC.search(lower)
     if numeric:
