@@ -28,9 +28,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     for name, folder in scoring_eval.labelled_sets():
-        tallies = scoring_eval.run(folder)
+        tallies, targets = scoring_eval.run_all(folder)
         print(f"\n{scoring_eval.set_heading(name, folder)}\n")
         print(scoring_eval.table(tallies))
+        print(f"\n{scoring_eval.targets_line(targets)}")
         if args.errors:
             for key, tally in tallies.items():
                 for error in tally.errors:

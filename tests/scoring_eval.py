@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from zsupport_mail.mail.message import parse_message
-from zsupport_mail.scoring import Score, score_input
+from zsupport_mail.scoring import DEFAULT_REQUIRED, Score, score_input
 from zsupport_mail.scoring.build import build_input
 from zsupport_mail.scoring.types import ITEM_KEYS, ContactRecord
 
@@ -74,7 +76,13 @@ def score_file(path: Path, client_name: str = "") -> Score:
 
 
 def _text_values(score: Score, key: str) -> list[str]:
-    return [e.value for e in score.results[key].evidence if e.origin != "record"]
+    """The values the score asserts: low-confidence findings are only echoed for confirmation
+    (they count in the issue's figures, which are about notices, not in the item tables)."""
+    return [
+        e.value
+        for e in score.results[key].evidence
+        if e.origin != "record" and e.confidence == "high"
+    ]
 
 
 def _normal(value: str) -> str:
@@ -91,6 +99,8 @@ def _party(value: str | None) -> str | None:
 def _examples(score: Score) -> set[tuple[str | None, str | None, str | None]]:
     found: set[tuple[str | None, str | None, str | None]] = set()
     for evidence in score.results["call_examples"].evidence:
+        if evidence.confidence != "high":
+            continue
         when, _, parties = evidence.value.partition(", from ")
         calling, _, called = parties.partition(" to ")
         found.add((when.replace(" ", "T"), _party(calling), _party(called)))
@@ -145,10 +155,86 @@ def evaluate(label: dict[str, Any], score: Score, tallies: dict[str, Tally]) -> 
     _compare_sets(tallies["call_examples"], name, got, want)
 
 
+@dataclass
+class Targets:
+    """The issue's own figures for a set: what a missing-information notice gets right.
+
+    A required item is furnished when the labels say the mail gives it (call examples: not
+    applicable, or every example with date/time, calling and called); a report is complete
+    when every required item is furnished (tests/fixtures/scoring/README.md).
+    """
+
+    furnished: int = 0
+    recognised: int = 0  # furnished items the score did not report missing
+    truly_missing: int = 0
+    reported: int = 0  # truly missing items the score reported missing
+    complete: int = 0
+    complete_noticed: int = 0  # complete reports that would get a notice anyway
+    asked_for: Counter[str] = field(default_factory=Counter)  # furnished but reported missing
+
+    @property
+    def recognised_share(self) -> float:
+        return self.recognised / self.furnished if self.furnished else 1.0
+
+    @property
+    def reported_share(self) -> float:
+        return self.reported / self.truly_missing if self.truly_missing else 1.0
+
+    @property
+    def noticed_share(self) -> float:
+        return self.complete_noticed / self.complete if self.complete else 0.0
+
+
+def furnished(key: str, expected: dict[str, Any]) -> bool:
+    """Whether a labelled mail furnishes one required item."""
+    value = expected[key]
+    if key == "call_examples":
+        examples = value["examples"]
+        complete = all(e["datetime"] and e["calling"] and e["called"] for e in examples)
+        return bool(value["not_applicable"] or (examples and complete))
+    return bool(value)
+
+
+def count_targets(expected: dict[str, Any], score: Score, targets: Targets) -> None:
+    """Add one labelled message to the issue's figures."""
+    missing = set(score.missing)
+    given = {key: furnished(key, expected) for key in DEFAULT_REQUIRED}
+    for key, is_given in given.items():
+        if is_given:
+            targets.furnished += 1
+            targets.recognised += key not in missing
+            targets.asked_for[key] += key in missing
+        else:
+            targets.truly_missing += 1
+            targets.reported += key in missing
+    if all(given.values()):
+        targets.complete += 1
+        targets.complete_noticed += bool(missing)
+
+
+def targets_line(targets: Targets) -> str:
+    """The issue's figures for one set, as one Markdown paragraph."""
+    return (
+        f"Furnished required items recognised: {targets.recognised_share:.3f} "
+        f"({targets.recognised} of {targets.furnished}; target >= 0.97). "
+        f"Truly missing items reported: {targets.reported_share:.3f} "
+        f"({targets.reported} of {targets.truly_missing}; target >= 0.90). "
+        f"Complete reports sent a notice: {targets.complete_noticed} of {targets.complete} "
+        f"({targets.noticed_share:.3f}; target <= 1 in 20)."
+    )
+
+
 def run(folder: Path = FIXTURES) -> dict[str, Tally]:
     """Tallies per item over a whole labelled set."""
+    return run_all(folder)[0]
+
+
+@lru_cache(maxsize=16)
+def run_all(folder: Path = FIXTURES) -> tuple[dict[str, Tally], Targets]:
+    """Tallies per item and the issue's figures over a whole labelled set (cached per run)."""
     labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
     tallies = {key: Tally() for key in ITEM_KEYS}
+    targets = Targets()
     companies = {
         "acmedental.example": "Acme Dental",
         "globex.example": "Globex",
@@ -158,7 +244,8 @@ def run(folder: Path = FIXTURES) -> dict[str, Tally]:
         domain = label["from"].rpartition("@")[2].rstrip(">")
         score = score_file(folder / label["file"], companies.get(domain, ""))
         evaluate(label, score, tallies)
-    return tallies
+        count_targets(label["expected"], score, targets)
+    return tallies, targets
 
 
 def table(tallies: dict[str, Tally]) -> str:
@@ -185,15 +272,39 @@ def set_heading(name: str, folder: Path) -> str:
 def results_tables(sets: Sequence[tuple[str, Path]] | None = None) -> str:
     """The Markdown that docs/SCORING.md's Results section holds: a heading and a table per set
     (by default every set of labelled_sets())."""
-    return "".join(
+    chosen = labelled_sets() if sets is None else sets
+    return f"{side_by_side(chosen)}\n\n" + "".join(
         f"{set_heading(name, folder)}\n\n{table(run(folder))}\n\n"
-        for name, folder in (labelled_sets() if sets is None else sets)
+        f"{targets_line(run_all(folder)[1])}\n\n"
+        for name, folder in chosen
     )
 
 
+def side_by_side(sets: Sequence[tuple[str, Path]]) -> str:
+    """Issue 16's figures for every set in one table (the first of the generated tables)."""
+    rows = [
+        "### every set (side by side)",
+        "",
+        "| set | mails | furnished items recognised (>= 0.97) | missing items reported "
+        "(>= 0.90) | complete reports sent a notice (<= 1 in 20) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, folder in sets:
+        t = run_all(folder)[1]
+        rows.append(
+            f"| {folder.name} ({name}) | {len(list(folder.glob('*.eml')))} "
+            f"| {t.recognised_share:.3f} | {t.reported_share:.3f} "
+            f"| {t.complete_noticed} of {t.complete} |"
+        )
+    return "\n".join(rows)
+
+
 # The generated tables in docs/SCORING.md: consecutive "### <name> set (<folder>, N mails)"
-# headings, each followed by a blank line, a table and a blank line.
-DOC_TABLES = re.compile(r"(?:^### [^\n]+ set \([^\n]+\)\n\n(?:^\|[^\n]*\n)+\n)+", re.MULTILINE)
+# headings, each followed by a blank line, a table, a blank line and the issue's figures.
+DOC_TABLES = re.compile(
+    r"(?:^### [^\n]+ set \([^\n]+\)\n\n(?:^\|[^\n]*\n)+\n(?:^Furnished [^\n]+\n\n)?)+",
+    re.MULTILINE,
+)
 
 
 def doc_tables(text: str) -> str:

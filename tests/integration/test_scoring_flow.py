@@ -84,14 +84,16 @@ def test_incomplete_first_report_gets_one_notice_and_one_surcharge(pipeline, ses
         "board_serial",
         "appliance_serial",
         "software_version",
-        "description",
-        "reproducible",
         "call_examples",
         "internal_ticket",
     ]
     assert 0 < outcome.score < 1
     [(kind, body)] = replies(sessions)
     assert kind == "missing_information"
+    # "every external call drops" plausibly answers reproducibility and describes the problem:
+    # not charged, but echoed back for the client to confirm.
+    assert 'Can the issue be reproduced: yes (we read "Since this morning every external' in body
+    assert "please tell us if that is wrong" in body
     assert "Board serial number" in body
     assert "Board serial: ..." in body
     assert "Call example: YYYY-MM-DD HH:MM" in body

@@ -2,13 +2,17 @@
 prints):
 
 - the tuned set (tests/fixtures/scoring): every item at least 0.95 precision and 0.90 recall;
-- each held-out set (tests/fixtures/scoring_heldout*): every item at least its measured floor;
+- the tuned set: issue 16's targets (furnished items recognised, missing items reported,
+  complete reports sent a notice);
+- each held-out set (tests/fixtures/scoring_heldout*): every item at least its measured floor,
+  and the issue's figures at least (notices at most) what they measured;
 - docs/SCORING.md's result tables: exactly what bench/scoring_quality.py generates today.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -19,75 +23,91 @@ from tests.scoring_eval import (
     labelled_sets,
     results_tables,
     run,
+    run_all,
 )
 from zsupport_mail.scoring.types import ITEM_KEYS
 
 PRECISION, RECALL = 0.95, 0.90
+# Issue 16's targets: furnished required items recognised, truly missing items reported,
+# complete reports sent a notice (at most 1 in 20).
+RECOGNISED, REPORTED, NOTICED = 0.97, 0.90, 1 / 20
 
-# Held-out sets: (name, folder, {item: (precision floor, recall floor)}).
+
+class IssueFloors(NamedTuple):
+    """A held-out set's measured issue figures: two floors and a ceiling of notices."""
+
+    recognised: float  # share of furnished required items not reported missing
+    reported: float  # share of truly missing items reported missing
+    noticed: int  # complete reports that would get a notice: may only go down
+
+
+# Held-out sets: (name, folder, {item: (precision floor, recall floor)}, issue figures).
 # These are MEASURED FLOORS, not targets: each is the figure the extractors reached on the set
 # when it was added (as docs/SCORING.md publishes it, to three decimals), so the test fails when
 # scoring gets worse on mail it was not tuned against. When a change improves a figure, raise
 # its floor here: that is how progress is recorded. Never lower one to make a change pass, and
 # never tune against a held-out set (new cases go into the tuned set first). A new held-out set
 # gets its own entry with its measured floors (test_every_heldout_set_has_floors holds that).
-HELDOUT_SETS: list[tuple[str, Path, dict[str, tuple[float, float]]]] = [
+HELDOUT_SETS: list[tuple[str, Path, dict[str, tuple[float, float]], IssueFloors]] = [
     (
         "scoring_heldout",
         FIXTURES.parent / "scoring_heldout",
         {
-            "company": (0.952, 0.952),
+            "company": (0.976, 0.976),
             "contact_name": (1.000, 0.917),
             "contact_email": (1.000, 0.941),
             "contact_phone": (0.974, 0.974),
-            "board_serial": (1.000, 0.816),
-            "appliance_serial": (1.000, 0.781),
-            "software_version": (0.968, 0.811),
-            "description": (0.982, 0.933),
-            "reproducible": (0.903, 0.528),
-            "call_examples": (0.805, 0.569),
-            "internal_ticket": (1.000, 0.810),
+            "board_serial": (1.000, 0.974),
+            "appliance_serial": (1.000, 1.000),
+            "software_version": (0.971, 0.919),
+            "description": (0.983, 0.950),
+            "reproducible": (0.914, 0.604),
+            "call_examples": (0.841, 0.638),
+            "internal_ticket": (1.000, 0.857),
             "notes": (0.852, 0.793),
             "call_logs": (0.857, 0.750),
         },
+        IssueFloors(0.986, 0.937, 3),
     ),
     (
         "scoring_heldout2",
         FIXTURES.parent / "scoring_heldout2",
         {
-            "company": (1.000, 0.929),
-            "contact_name": (1.000, 0.776),
-            "contact_email": (1.000, 0.926),
-            "contact_phone": (1.000, 0.756),
-            "board_serial": (1.000, 0.872),
-            "appliance_serial": (1.000, 0.865),
-            "software_version": (0.950, 0.809),
-            "description": (1.000, 0.851),
-            "reproducible": (0.974, 0.685),
-            "call_examples": (0.895, 0.773),
-            "internal_ticket": (1.000, 0.750),
+            "company": (1.000, 0.976),
+            "contact_name": (1.000, 0.821),
+            "contact_email": (1.000, 1.000),
+            "contact_phone": (1.000, 0.778),
+            "board_serial": (1.000, 1.000),
+            "appliance_serial": (1.000, 1.000),
+            "software_version": (0.978, 0.936),
+            "description": (1.000, 0.896),
+            "reproducible": (0.976, 0.741),
+            "call_examples": (0.897, 0.795),
+            "internal_ticket": (1.000, 0.875),
             "notes": (0.625, 0.652),
             "call_logs": (0.800, 1.000),
         },
+        IssueFloors(0.988, 0.952, 3),
     ),
     (
         "scoring_heldout3",
         FIXTURES.parent / "scoring_heldout3",
         {
-            "company": (0.962, 0.962),
-            "contact_name": (0.984, 0.882),
-            "contact_email": (0.960, 0.960),
-            "contact_phone": (0.914, 0.842),
-            "board_serial": (1.000, 0.545),
-            "appliance_serial": (1.000, 0.553),
-            "software_version": (0.976, 0.909),
-            "description": (0.969, 0.912),
-            "reproducible": (1.000, 0.746),
-            "call_examples": (0.848, 0.709),
-            "internal_ticket": (1.000, 0.788),
-            "notes": (0.750, 0.441),
+            "company": (0.981, 1.000),
+            "contact_name": (0.984, 0.926),
+            "contact_email": (0.962, 1.000),
+            "contact_phone": (0.919, 0.895),
+            "board_serial": (1.000, 0.909),
+            "appliance_serial": (1.000, 0.921),
+            "software_version": (0.977, 0.977),
+            "description": (0.971, 0.971),
+            "reproducible": (1.000, 0.810),
+            "call_examples": (0.882, 0.818),
+            "internal_ticket": (1.000, 0.818),
+            "notes": (0.800, 0.471),
             "call_logs": (0.857, 1.000),
         },
+        IssueFloors(0.981, 0.944, 4),
     ),
     (
         "scoring_heldout4",
@@ -99,14 +119,15 @@ HELDOUT_SETS: list[tuple[str, Path, dict[str, tuple[float, float]]]] = [
             "contact_phone": (1.000, 0.950),
             "board_serial": (1.000, 0.889),
             "appliance_serial": (1.000, 0.914),
-            "software_version": (0.976, 0.800),
+            "software_version": (0.979, 0.920),
             "description": (0.946, 0.828),
-            "reproducible": (0.974, 0.691),
+            "reproducible": (0.977, 0.764),
             "call_examples": (0.879, 0.592),
-            "internal_ticket": (1.000, 0.844),
-            "notes": (0.923, 0.649),
+            "internal_ticket": (1.000, 0.938),
+            "notes": (0.929, 0.703),
             "call_logs": (1.000, 0.667),
         },
+        IssueFloors(0.960, 0.956, 1),
     ),
 ]
 
@@ -120,9 +141,32 @@ def test_every_item_meets_the_targets():
     assert below == {}
 
 
+def test_the_tuned_set_meets_the_issue_targets():
+    targets = run_all()[1]
+    assert targets.recognised_share >= RECOGNISED
+    assert targets.reported_share >= REPORTED
+    assert targets.noticed_share <= NOTICED
+
+
+@pytest.mark.parametrize(
+    ("folder", "issue"),
+    [pytest.param(folder, issue, id=name) for name, folder, _, issue in HELDOUT_SETS],
+)
+def test_heldout_set_keeps_its_issue_figures(folder, issue):
+    targets = run_all(folder)[1]
+    measured = IssueFloors(
+        round(targets.recognised_share, 3),
+        round(targets.reported_share, 3),
+        targets.complete_noticed,
+    )
+    assert measured.recognised >= issue.recognised, measured
+    assert measured.reported >= issue.reported, measured
+    assert measured.noticed <= issue.noticed, measured
+
+
 @pytest.mark.parametrize(
     ("folder", "floors"),
-    [pytest.param(folder, floors, id=name) for name, folder, floors in HELDOUT_SETS],
+    [pytest.param(folder, floors, id=name) for name, folder, floors, _ in HELDOUT_SETS],
 )
 def test_heldout_set_stays_at_or_above_its_measured_floors(folder, floors):
     assert (folder / "labels.json").is_file(), f"{folder} has no labels.json"
@@ -138,7 +182,7 @@ def test_heldout_set_stays_at_or_above_its_measured_floors(folder, floors):
 
 def test_every_heldout_set_has_floors():
     on_disk = {folder.name for name, folder in labelled_sets() if name == "held-out"}
-    assert on_disk == {folder.name for _, folder, _ in HELDOUT_SETS}
+    assert on_disk == {folder.name for _, folder, _, _ in HELDOUT_SETS}
 
 
 def test_scoring_doc_holds_the_generated_tables():

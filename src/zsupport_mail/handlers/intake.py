@@ -75,6 +75,8 @@ def score_before_writing(
         holidays=client.holidays,
         record=record,
         known_serials=client.known_serials(),
+        register_sites=client.sites,
+        register_counts=settings.scoring.register_counts_as_furnished,
     )
     scoring = settings.scoring
     return score_input(item, scoring.required, scoring.record_counts_as_furnished)

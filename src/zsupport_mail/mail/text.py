@@ -53,34 +53,64 @@ def link_inline_images(text: str, images: Mapping[str, str]) -> str:
     return _OUTLOOK_CID.sub(lambda m: _image_label(m[1], images), text)
 
 
+_QUOTED = "\x01"  # marks text inside a quote element; its lines become "> " lines
+
+
+def _is_quote(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """Quote markup of the usual clients: any blockquote (Apple Mail's type=cite, Gmail's
+    gmail_quote, Thunderbird's cite) and Gmail's gmail_quote container div."""
+    if tag == "blockquote":
+        return True
+    classes = dict(attrs).get("class") or ""
+    return tag == "div" and "gmail_quote" in classes.split()
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self, images: Mapping[str, str]) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skipping = 0
         self._images = images
+        self._open: list[bool] = []  # per open div/blockquote: whether it is a quote
+        self._quoting = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("div", "blockquote"):
+            quote = _is_quote(tag, attrs)
+            self._open.append(quote)
+            self._quoting += quote
         if tag == "img" and not self._skipping:
             source = dict(attrs).get("src") or ""
             if source.lower().startswith("cid:"):
-                self.parts.append(f" {_image_label(source[4:], self._images)} ")
+                self._add(f" {_image_label(source[4:], self._images)} ")
         elif tag in _SKIP_TAGS:
             self._skipping += 1
         elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            self._add("\n")
         elif tag == "td":
-            self.parts.append(" ")
+            self._add(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             self._skipping = max(0, self._skipping - 1)
         elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            self._add("\n")
+        if tag in ("div", "blockquote") and self._open:
+            self._quoting -= self._open.pop()
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:
-            self.parts.append(data)
+            self._add(data)
+
+    def _add(self, text: str) -> None:
+        self.parts.append(text.replace("\n", f"\n{_QUOTED}") if self._quoting else text)
+
+
+def _quote_marked(line: str) -> str:
+    if _QUOTED not in line:
+        return line
+    text = line.replace(_QUOTED, "").strip()
+    return f"> {text}" if text else ""
 
 
 def html_to_text(html: str, images: Mapping[str, str] | None = None) -> str:
@@ -89,6 +119,6 @@ def html_to_text(html: str, images: Mapping[str, str] | None = None) -> str:
     extractor.feed(html[:MAX_HTML_CHARS])
     extractor.close()
     text = "".join(extractor.parts).replace("\xa0", " ")
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [_quote_marked(" ".join(line.split())) for line in text.splitlines()]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return f"{text}\n\n{TRUNCATED_NOTE}" if len(html) > MAX_HTML_CHARS else text

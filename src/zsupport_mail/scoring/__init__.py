@@ -14,6 +14,8 @@ from zsupport_mail.scoring.extractors.notes import NotesExtractor
 from zsupport_mail.scoring.extractors.serials import SerialExtractor
 from zsupport_mail.scoring.extractors.tickets import InternalTicketExtractor
 from zsupport_mail.scoring.extractors.versions import VersionExtractor
+from zsupport_mail.scoring.plausible import add_plausible
+from zsupport_mail.scoring.register import add_register
 from zsupport_mail.scoring.score import DEFAULT_REQUIRED, Score, merge
 from zsupport_mail.scoring.spans import find_phones, mask_spans, noise_spans
 from zsupport_mail.scoring.types import ITEM_KEYS, Extractor, ItemResult, Prepared, ScoringInput
@@ -48,4 +50,6 @@ def score_input(
     for extractor in EXTRACTORS:
         for result in extractor.extract(prepared):
             results[result.key] = result
+    add_register(prepared, results)  # before the cues: a register fact beats a guess
+    add_plausible(prepared, results)
     return Score(results, required, count_record)

@@ -22,6 +22,8 @@ def build_input(
     holidays: str | None,
     record: ContactRecord,
     known_serials: dict[str, str] | None = None,
+    register_sites: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    register_counts: bool = False,
 ) -> ScoringInput:
     """The scoring view of one mail: own text, signature, form lines, attachment names."""
     text, signature, forwarded = own_text(msg.text, msg.subject)
@@ -38,4 +40,6 @@ def build_input(
         record=record,
         form=parse_form(f"{text}\n{forwarded}"),
         known_serials=known_serials or {},
+        register_sites=register_sites,
+        register_counts=register_counts,
     )

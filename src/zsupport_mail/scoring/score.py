@@ -33,6 +33,17 @@ class Score:
         return [k for k in self.required if not self._counts(self.results[k])]
 
     @property
+    def to_confirm(self) -> list[str]:
+        """Required items furnished only by low-confidence findings: echoed back, never charged."""
+        return [
+            k
+            for k in self.required
+            if k not in self.missing
+            and not self.results[k].not_applicable
+            and all(e.confidence == "low" for e in self.results[k].evidence)
+        ]
+
+    @property
     def partial(self) -> dict[str, list[str]]:
         """For missing items that were half given: which parts are missing."""
         return {
@@ -57,7 +68,13 @@ class Score:
         """item key -> the values found, each with the text it came from (a JSON interface)."""
         return {
             key: [
-                {"value": e.value, "source": e.source, "origin": e.origin} for e in result.evidence
+                {
+                    "value": e.value,
+                    "source": e.source,
+                    "origin": e.origin,
+                    "confidence": e.confidence,
+                }
+                for e in result.evidence
             ]
             for key, result in self.results.items()
             if result.evidence
@@ -83,10 +100,10 @@ def merge(previous: dict[str, Any] | None, new: Score) -> Score:
     merged: dict[str, ItemResult] = {}
     for key, result in new.results.items():
         earlier = tuple(
-            Evidence(e["value"], e["source"], e.get("origin", "text")) for e in found.get(key, [])
+            Evidence(e["value"], e["source"], e.get("origin", "text"), e.get("confidence", "high"))
+            for e in found.get(key, [])
         )
-        values = {e.value for e in earlier}
-        evidence = earlier + tuple(e for e in result.evidence if e.value not in values)
+        evidence = _combined(earlier, result.evidence)
         done = bool(evidence) or key in not_applicable or result.not_applicable
         merged[key] = ItemResult(
             key,
@@ -95,3 +112,16 @@ def merge(previous: dict[str, Any] | None, new: Score) -> Score:
             not_applicable=key in not_applicable or result.not_applicable,
         )
     return Score(merged, new.required, new.count_record)
+
+
+def _combined(earlier: tuple[Evidence, ...], new: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """Earlier evidence, then new values; a certain reading ends every guess of the item."""
+    by_value: dict[str, Evidence] = {}
+    for evidence in (*earlier, *new):
+        known = by_value.get(evidence.value)
+        if known is None or (known.confidence == "low" and evidence.confidence == "high"):
+            by_value[evidence.value] = evidence
+    combined = tuple(by_value.values())
+    if any(e.confidence == "high" for e in combined):
+        combined = tuple(e for e in combined if e.confidence == "high")
+    return combined

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from zsupport_mail.scoring.extractors.versions import version_key
 from zsupport_mail.scoring.score import Score
 from zsupport_mail.scoring.text import FORM_EXAMPLES, FORM_LABELS
-from zsupport_mail.scoring.types import ITEM_LABELS
+from zsupport_mail.scoring.types import ITEM_LABELS, Evidence
 
 _CAPTURED = (
     "board_serial",
@@ -34,12 +34,30 @@ class MissingItem:
 
 
 def captured(score: Score) -> list[tuple[str, str]]:
-    """(label, value) of what we read, so the client can spot a misreading."""
+    """(label, value) of what we read, so the client can spot a misreading.
+
+    An item furnished only by a low-confidence finding is always listed, with what it was read
+    from and a request to confirm it: it was not charged, so a wrong guess must be visible.
+    """
+    confirm = set(score.to_confirm)
+    keys = [*_CAPTURED, *(k for k in score.required if k in confirm and k not in _CAPTURED)]
     rows = []
-    for key in _CAPTURED:
+    for key in keys:
+        label = ITEM_LABELS[key].split(" (")[0].split("?")[0]
         for evidence in score.results[key].evidence[:3]:
-            rows.append((ITEM_LABELS[key].split(" (")[0].split("?")[0], evidence.value))
+            rows.append((label, _to_confirm(evidence) if key in confirm else evidence.value))
     return rows
+
+
+def _to_confirm(evidence: Evidence) -> str:
+    """A guessed value with where it came from, for the client to confirm or correct."""
+    if evidence.origin == "register":
+        where = f"from our records for {evidence.source}"
+        return f"{evidence.value} ({where}; please tell us if that is wrong)"
+    said = " ".join(evidence.source.split())[:100]
+    if said == evidence.value:
+        return f'"{said}" (please tell us if we misread it)'
+    return f'{evidence.value} (we read "{said}"; please tell us if that is wrong)'
 
 
 def missing_items(score: Score) -> list[MissingItem]:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from mailparser_reply import EmailReplyParser
 
-from zsupport_mail.scoring.types import ITEM_KEYS
+from zsupport_mail.scoring.types import ITEM_KEYS, ITEM_LABELS
 
 _LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
 _FORWARD_MARKER = re.compile(
@@ -102,11 +102,117 @@ def _next_text_line(lines: list[str], index: int) -> str:
     return ""
 
 
+def interleaved(text: str) -> bool:
+    """Whether the sender answered inline: own lines under a quoted question, then more quote.
+
+    Such a reply's answers sit under the quoted questions, so cutting at the first quote (what
+    a reply parser does) would lose them.
+    """
+    answered = False  # an own line came right after a quoted question
+    last_quoted = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            if answered:
+                return True
+            last_quoted = stripped.lstrip("> ").strip()
+        elif stripped and last_quoted is not None:
+            answered = answered or _asks(last_quoted)
+            last_quoted = None if not answered else last_quoted
+    return False
+
+
+def answers_inline(text: str) -> str:
+    """An inline-answered reply's answers, each joined to the question it answers.
+
+    A quoted line that asks about a checklist item (a question, a "Label:" line, one of our
+    notice's item or form lines) followed by the sender's own line becomes "label: answer", so
+    the answer is read as a labelled value; the answer runs on, over blank lines, up to the
+    next quote. Quoted lines themselves (the older thread, its serials and phones) and own
+    lines under quoted statements (comments on the thread, not answers) are dropped.
+    """
+    lines = text.splitlines()
+    kept: list[str] = []
+    question: str | None = None
+    answering = False  # inside the block of own lines right under a question
+    last_quote = max(i for i, line in enumerate(lines) if line.lstrip().startswith(">"))
+    for index, line in enumerate(lines):
+        if index > last_quote and not answering:
+            answering = True  # the closing below the last quote is the sender's own
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            asked = stripped.lstrip("> ").strip()
+            question, answering = asked if _asks(asked) else _blank_form_label(asked), False
+        elif not stripped:
+            kept.append("")  # an answer may run over several paragraphs, up to the next quote
+        elif stripped.endswith(":") and _next_text_line(lines, index).lstrip()[:1] == ">":
+            question = None  # the "On ... wrote:" line above a quote
+        elif question is not None:
+            kept.append(f"{_label_of(question)}: {stripped}")
+            question, answering = None, True
+        elif answering:
+            kept.append(line)
+    return drop_quoted("\n".join(kept))
+
+
+def _label_of(question: str) -> str:
+    """The short label of a question: "Call example(s)" for our notice's long item line."""
+    words = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", question).rstrip(" ?:")
+    known = [q for q in _QUESTIONS if words.lower().startswith(q)]
+    return words[: len(known[-1])] if known else words
+
+
+def _blank_form_label(line: str) -> str | None:
+    """The label of one of our form's lines left blank ("Board serial: ..."), else None."""
+    match = _FORM_LINE.match(line)
+    if match and match.group(2).strip() in _PLACEHOLDERS:
+        return match.group(1)
+    return None
+
+
+def _asks(line: str) -> bool:
+    """A quoted line that asks for something and gives nothing itself (no number, no address)."""
+    words = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", line)  # a list's number is no value
+    lowered = words.lower()
+    asks = line.endswith(("?", ":")) or any(lowered.startswith(label) for label in _QUESTIONS)
+    return (
+        asks
+        and len(line) <= 90
+        and not any(ch.isdigit() or ch == "@" for ch in words)
+        and _CHECKLIST_WORD.search(words) is not None
+    )
+
+
+# Our notice's item lines ("Software version (MX and/or client applications)") and form labels.
+_QUESTIONS = tuple(
+    sorted({*(v.split(" (")[0].lower() for v in ITEM_LABELS.values()), *_LABEL_TO_KEY}, key=len)
+)
+# What our checklist asks about, in the languages clients write in: an answer under any other
+# quoted question is conversation, not a checklist item.
+_CHECKLIST_WORD = re.compile(
+    r"serial|s/n|\bsn\b|serie|version|release|software|ticket|reference|\bref\b|reproduc|happen"
+    r"|example|beispiel|ejemplo|exemple|\bcalls?\b|anruf|llamad|appel|name|phone|tel|company"
+    r"|firma|empresa|soci(?:é|e)t(?:é|e)|e-?mail|number|nummer|n(?:ú|u)mero|description"
+    r"|beschreibung|descripci|problem|notes?\b|logs?\b|board|appliance|chassis|unit",
+    re.IGNORECASE,
+)
+
+
 def split_reply(text: str) -> tuple[str, str]:
     """(the sender's newest text, its signature): quoted history of others removed."""
     outlook = _OUTLOOK_HEADER.search(text)
     if outlook is not None:  # HTML replies quote without ">": cut at the quoted header
         text = text[: outlook.start()]
+    body, signature = _newest(text)
+    if interleaved(text):  # answers under quoted questions count: put them before the top
+        first_quote = re.search(r"^[ \t]*>", text, re.MULTILINE)
+        start = text.rfind("\n", 0, first_quote.start() if first_quote else 0) + 1
+        answers = answers_inline(text[start:])
+        body = f"{answers}\n\n{body}" if answers else body  # the top's sign-off stays last
+    return body, signature
+
+
+def _newest(text: str) -> tuple[str, str]:
     try:
         replies = _parser().read(text=text).replies
     except Exception:  # a reply parser must never cost us the message
@@ -118,10 +224,18 @@ def split_reply(text: str) -> tuple[str, str]:
 
 
 def forwarded_part(text: str, subject: str) -> str:
-    """The forwarded report inside a forward, or "" when this is not a forward."""
+    """The forwarded report inside a forward, or "" when this is not a forward.
+
+    Outlook forwards have no marker line, only a From:/Sent: (Von:/Gesendet:) header block:
+    under a forward's subject (FW:, WG:, TR:, RV:), that block starts the forwarded report.
+    """
     match = _FORWARD_MARKER.search(text)
+    if match is None and _FORWARD_SUBJECT.match(subject):
+        match = _FORWARD_HEADER.search(text)
     if match is None:
         return ""
+    if match.re is _FORWARD_HEADER:  # quoted too in Apple Mail's and Gmail's HTML
+        return "\n".join(line.lstrip("> ") for line in text[match.start() :].splitlines())
     is_forward = "forward" in match.group(0).lower() or _FORWARD_SUBJECT.match(subject)
     if not is_forward and "weitergeleitet" not in match.group(0).lower():
         return ""
@@ -131,7 +245,7 @@ def forwarded_part(text: str, subject: str) -> str:
 def own_text(text: str, subject: str) -> tuple[str, str, str]:
     """(the sender's own words, their signature, a forwarded report inside the mail)."""
     forwarded = forwarded_part(text, subject)
-    marker = _FORWARD_MARKER.search(text) if forwarded else None
+    marker = (_FORWARD_MARKER.search(text) or _FORWARD_HEADER.search(text)) if forwarded else None
     own = text[: marker.start()] if marker else text
     body, signature = split_reply(own)
     return body, signature, forwarded
@@ -140,6 +254,17 @@ def own_text(text: str, subject: str) -> tuple[str, str, str]:
 _OUTLOOK_HEADER = re.compile(  # an Outlook/HTML reply's quoted header block starts here
     r"^[ \t]*\**(?:From|Von|De|Da|Van)\**:[ \t]*\S.*\n(?:[ \t]*\n)?"
     r"[ \t]*\**(?:Sent|Gesendet|Enviado|Envoy[ée]|Inviato|Verzonden|Date|Datum)\**:",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+# A forwarded message's header block without a marker line: From: and, within a few lines,
+# Sent:/Date:/Subject: (Outlook puts Sent: next, Apple Mail Subject: then Date:), maybe quoted.
+_FORWARD_HEADER = re.compile(
+    r"^[ \t>]*\**(?:From|Von|De|Da|Van)\**:[ \t]*\S.*\n(?:[ \t>]*\n)?"
+    r"(?:[ \t>]*\**[\w-]+\**:.*\n){0,3}?"
+    r"[ \t>]*\**(?:Sent|Date|Gesendet|Datum|Enviado|Envoy[ée]|Fecha|Subject|Betreff|Asunto|Objet)"
+    r"\**:",
     re.IGNORECASE | re.MULTILINE,
 )
 

@@ -51,7 +51,11 @@ class Evidence:
 
     value: str
     source: str
-    origin: str = "text"  # "text", "form", "record", "attachment", "subject"
+    origin: str = "text"  # "text", "form", "record", "register", "attachment", "subject"
+    # "high": read from a label or a layout we know; "low": only plausible (a cue without a
+    # certain value). A low finding keeps the item from being charged as missing, and the
+    # notice echoes it back for the client to confirm.
+    confidence: str = "high"
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,8 @@ class ScoringInput:
     forwarded: str = ""  # a report forwarded inside the mail: its facts count, its sender's not
     form: dict[str, list[str]] = field(default_factory=dict)  # our fill-in form's lines, by item
     known_serials: dict[str, str] = field(default_factory=dict)  # serial -> "board"/"appliance"
+    register_sites: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (site name, its serials)
+    register_counts: bool = False  # whether the register may furnish a serial the mail lacks
 
 
 @dataclass(frozen=True)

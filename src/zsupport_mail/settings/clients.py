@@ -81,6 +81,7 @@ def read_client(reader: Reader) -> ClientConfig | None:
     working_holidays = _dates(reader, "working_holidays")
     board_serials = tuple(v.upper() for v in reader.strings("board_serials"))
     appliance_serials = tuple(v.upper() for v in reader.strings("appliance_serials"))
+    sites = _sites(reader.table("sites"), {*board_serials, *appliance_serials})
     contacts = [_read_contact(c) for c in reader.tables("contacts")]
     reader.reject_unknown()
     if name is None or fee is None:
@@ -94,11 +95,24 @@ def read_client(reader: Reader) -> ClientConfig | None:
         contacts=tuple(c for c in contacts if c is not None),
         board_serials=board_serials,
         appliance_serials=appliance_serials,
+        sites=sites,
         business_hours=business_hours,
         closed_days=closed_days,
         working_holidays=working_holidays,
         hourly_rate=hourly_rate,
     )
+
+
+def _sites(reader: Reader, register: set[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``sites = { Lakewood = ["711KR", "7140M"] }``: each site's serials, all in the register."""
+    sites = []
+    for name in reader.names():
+        serials = tuple(v.upper() for v in reader.strings(name))
+        unknown = [s for s in serials if s not in register]
+        if unknown:
+            reader.problem(name, f"serials {unknown} are not in board_serials or appliance_serials")
+        sites.append((name, tuple(s for s in serials if s in register)))
+    return tuple(sites)
 
 
 def check_clients(clients: list[ClientConfig], problems: list[str], where: str) -> None:

@@ -96,7 +96,7 @@ class Reader:
             yield Reader(item, f"{self._key(key)}[{index}]", self._problems, self._where)
 
     def names(self) -> list[str]:
-        """The keys of this table, for tables of named tables like [oauth2.NAME]."""
+        """The table's keys, in file order (tables of named tables: [oauth2.NAME], sites)."""
         return list(self._table)
 
     def reject_unknown(self) -> None:

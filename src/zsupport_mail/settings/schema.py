@@ -65,6 +65,7 @@ class ClientConfig:
     contacts: tuple[ContactConfig, ...]
     board_serials: tuple[str, ...] = ()
     appliance_serials: tuple[str, ...] = ()
+    sites: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (site name, its register serials)
     business_hours: tuple[tuple[int, str | None], ...] = ()  # (weekday 0-6, "HH:MM-HH:MM"|None)
     closed_days: tuple[str, ...] = ()  # ISO dates closed on top of the public holidays
     working_holidays: tuple[str, ...] = ()  # ISO dates of public holidays this client works
@@ -283,6 +284,7 @@ class ScoringSettings:
     surcharge_amount: Decimal
     record_counts_as_furnished: bool
     current_mx_version: str | None
+    register_counts_as_furnished: bool = True
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,9 @@ def read_scoring(reader: Reader) -> ScoringSettings:
     counts = reader._get(
         "record_counts_as_furnished", True, "true or false", lambda v: isinstance(v, bool)
     )
+    register = reader._get(
+        "register_counts_as_furnished", True, "true or false", lambda v: isinstance(v, bool)
+    )
     current = reader.string("current_mx_version")
     if current is not None and not re.fullmatch(r"\d{1,2}\.\d{1,2}(\.\d{1,3})?", current):
         reader.problem("current_mx_version", f"expected a version like 17.0.10, got {current!r}")
@@ -197,6 +200,7 @@ def read_scoring(reader: Reader) -> ScoringSettings:
         surcharge_amount=amount if amount is not None else Decimal(100),
         record_counts_as_furnished=bool(counts),
         current_mx_version=current,
+        register_counts_as_furnished=bool(register),
     )
 
 

@@ -273,10 +273,21 @@ def segments(text: str) -> list[tuple[int, str, bool]]:
     return found
 
 
-def find_examples(text: str, phones: list[PhoneHit], received: datetime) -> list[CallExample]:
-    """A call example per sentence (or log row) that names a time or day and a party."""
+def find_examples(
+    text: str,
+    phones: list[PhoneHit],
+    received: datetime,
+    anchors: tuple[tuple[int, datetime], ...] = (),
+    parts: list[tuple[int, str, bool]] | None = None,
+) -> list[CallExample]:
+    """A call example per sentence (or log row) that names a time or day and a party.
+
+    Relative days resolve against ``received``, or from an anchor's offset on against the
+    anchor's time (a forwarded report's own date).
+    """
     examples = []
-    for offset, segment, table_row in segments(text):
+    for offset, segment, table_row in segments(text) if parts is None else parts:
+        sent = next((when for start, when in reversed(anchors) if offset >= start), received)
         if not _DIGIT.search(segment):
             continue  # every party (a number or an extension) has digits
         has_when = TIME.search(segment) or DATE.search(segment) or _RELATIVE_DAY.search(segment)
@@ -284,8 +295,28 @@ def find_examples(text: str, phones: list[PhoneHit], received: datetime) -> list
         if parties:
             calling, called = _assign(segment, parties)
             source = " ".join(segment.split())[:200]
-            examples.append(CallExample(parse_when(segment, received), calling, called, source))
+            examples.append(CallExample(parse_when(segment, sent), calling, called, source))
     return examples
+
+
+_SENT_HEADER = re.compile(
+    r"^[ \t]*\**(?:date|sent|gesendet|datum|envoy(?:é|e)|enviado|fecha)\**[ \t]*:[ \t]*(.+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _forward_sent(forwarded: str, received: datetime) -> datetime | None:
+    """When the forwarded report was written (its Date:/Sent: header), if it says."""
+    header = _SENT_HEADER.search(forwarded[:600])
+    return parse_when(header.group(1), received) if header else None
+
+
+def segments_of(prepared: Prepared) -> list[tuple[int, str, bool]]:
+    """The message's segments, found once (call examples and pasted call logs both read them)."""
+    cached = prepared.shared.get("segments")
+    if cached is None:
+        cached = prepared.shared["segments"] = segments(prepared.text)
+    return cached  # type: ignore[return-value]
 
 
 def examples_of(prepared: Prepared) -> list[CallExample]:
@@ -294,7 +325,10 @@ def examples_of(prepared: Prepared) -> list[CallExample]:
     if cached is None:
         item = prepared.item
         received = item.received_at.astimezone(ZoneInfo(item.timezone))
-        cached = find_examples(prepared.text, list(prepared.phones), received)
+        sent = _forward_sent(item.forwarded, received)
+        anchors = ((len(prepared.text) - len(item.forwarded), sent),) if sent else ()
+        parts = segments_of(prepared)
+        cached = find_examples(prepared.text, list(prepared.phones), received, anchors, parts)
         prepared.shared["call_examples"] = cached
     return cached  # type: ignore[return-value]
 

@@ -186,10 +186,13 @@ def _company_evidence(prepared: Prepared) -> list[Evidence]:
     item = prepared.item
     evidence = [Evidence(v, v, "form") for v in item.form.get("company", [])]
     company = item.record.company
-    if company:
-        index = prepared.text.lower().find(company.lower())
-        if index >= 0:
-            evidence.append(Evidence(company, prepared.text[index : index + len(company)]))
+    if company:  # in her own words (or her own forwarded report), never inside an address
+        hers = item.sender_address.lower() in item.forwarded[:400].lower()
+        own = prepared.text if hers else prepared.text[: len(prepared.text) - len(item.forwarded)]
+        name = re.compile(rf"(?<![@.\w]){re.escape(company)}(?!\.\w)", re.IGNORECASE)
+        match = name.search(own)
+        if match:
+            evidence.append(Evidence(company, match.group(0)))
     return evidence
 
 

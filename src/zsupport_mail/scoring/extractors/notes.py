@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from zsupport_mail.scoring.extractors.calls import examples_of, segments
+from zsupport_mail.scoring.extractors.calls import examples_of, segments_of
 from zsupport_mail.scoring.extractors.contact import contact_phones
 from zsupport_mail.scoring.spans import IP, MAC
+from zsupport_mail.scoring.text import FORM_LABELS
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
 _THING = (
@@ -53,6 +54,43 @@ _LOG_COLUMNS = re.compile(
 _EMPTY_NOTE = frozenset({"-", "...", "none", "n/a", "na", "keine"})
 
 
+# A line labelled as another checklist item ("Contact phone: cell 720..., desk ext 2045",
+# "Call example: ..." or an inline answer joined to its question): its numbers belong to that
+# item, even when the item could not be read whole, so they are no notes.
+_NUMBER_ITEMS = (
+    "contact_phone",
+    "call_examples",
+    "board_serial",
+    "appliance_serial",
+    "software_version",
+    "internal_ticket",
+    "reproducible",
+    "contact_name",
+    "contact_email",
+    "company",
+)
+_OTHER_ITEM_LINE = re.compile(
+    r"(?i)^\W*(?:your\s+|our\s+|my\s+)?(?:"
+    + "|".join(
+        sorted(
+            (
+                re.escape(label)
+                for key, labels in FORM_LABELS.items()
+                if key in _NUMBER_ITEMS
+                for label in labels
+            ),
+            key=len,
+            reverse=True,
+        )
+    )
+    + r"|call examples?\(s\)|anrufbeispiele?|ejemplos? de llamadas?|exemples? d.appels?)\W*:"
+)
+
+
+def _line_at(text: str, offset: int) -> str:
+    return text[text.rfind("\n", 0, offset) + 1 : text.find("\n", offset) % (len(text) + 1)]
+
+
 def _other_numbers(prepared: Prepared) -> list[str]:
     """Phones and extensions in the report that are not a call's parties or a contact phone."""
     examples = examples_of(prepared)
@@ -69,11 +107,13 @@ def _other_numbers(prepared: Prepared) -> list[str]:
             r"(?i)(?:tel|phone|cell|mobile|fax|direct)\W{0,4}$",
             prepared.text[max(0, p.start - 12) : p.start],
         )
+        and not _OTHER_ITEM_LINE.search(_line_at(prepared.text, p.start))
     ]
     found += [
         m.group(0)
         for m in _EXTENSION.finditer(prepared.item.text)
         if f"ext {m.group(1)}" not in party_exts
+        and not _OTHER_ITEM_LINE.search(_line_at(prepared.item.text, m.start()))
     ]
     return found
 
@@ -103,7 +143,7 @@ def _notes(prepared: Prepared) -> list[Evidence]:
 
 
 def _pasted_rows(prepared: Prepared) -> list[str]:
-    rows = [segment for _, segment, table in segments(prepared.text) if table]
+    rows = [segment for _, segment, table in segments_of(prepared) if table]
     return rows if len(rows) >= 2 and _LOG_COLUMNS.search("\n".join(rows)) else []
 
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
 _ROLE_WORDS = (
-    r"main\s*board|motherboard|mainboard|board|platine|cpu\s*card|appliance|chassis"
-    r"|unit|box|gerät|geraet|server|system"
+    r"main\s*board|motherboard|mainboard|hauptplatine|grundplatine|board|platine|placa|tarjeta"
+    r"|carte|cpu\s*card|appliance|chassis|châssis|unit|box|gerät|geraet|gehäuse|equipo|appareil"
+    r"|boîtier|boitier|server|system"
 )
 _LABEL = re.compile(
     r"(?:serial\s*(?:numbers?|no\.?|nr\.?|#)?|s/n|\bsn\b|seriennummer|serien-?nr\.?"
@@ -25,7 +26,7 @@ _LABEL = re.compile(
     r"(?:[ \t]+(?:of|for|on|der|des|del|de)[ \t]+(?:the[ \t]+|our[ \t]+|my[ \t]+)?[\w-]+"
     r"(?:[ \t]+[\w-]+)?"
     rf"|[ \t]*\(?(?:{_ROLE_WORDS})\)?)?"
-    r"[ \t]*(?:is|:|#|=|-)?[ \t]*(?:is[ \t]*)?[:#]?[ \t]*",
+    r"[ \t]*(?:is|:|#|=|-|\||\u2013)?[ \t]*(?:is[ \t]*)?[:#|]?[ \t]*",
     re.IGNORECASE,
 )
 _VALUE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,19}(?![\w])", re.IGNORECASE)
@@ -33,13 +34,21 @@ _LONE_VALUE = re.compile(r"\n[ \t]*\n?[ \t]*([A-Z0-9][A-Z0-9-]{2,19})[ \t]*(?:\n
 # "board 620LQ", "appliance: 6326V", "620LQ board / 6326V appliance": a role word right next to
 # a token with both letters and digits (an extension or a year has no letters).
 _ADJACENT = re.compile(
-    rf"\b(?P<role1>{_ROLE_WORDS})[ \t]*[:=]?[ \t]*"
+    rf"\b(?P<role1>{_ROLE_WORDS})(?:['\u2019]s[ \t]+is|[ \t]+is)?[ \t]*[:=|#]?[ \t]*"
     r"(?P<value1>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12})\b"
     rf"|\b(?P<value2>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{{4,12}})[ \t]+\(?(?P<role2>{_ROLE_WORDS})\b",
     re.IGNORECASE,
 )
-_BOARD = re.compile(r"\b(?:main\s*board|motherboard|mainboard|board|platine|cpu\s*card)\b", re.I)
-_APPLIANCE = re.compile(r"\b(?:appliance|chassis|unit|box|gerät|geraet|server|system)\b", re.I)
+_BOARD = re.compile(
+    r"\b(?:main\s*board|motherboard|mainboard|hauptplatine|grundplatine|board|platine|placa"
+    r"|tarjeta|carte|cpu\s*card)\b",
+    re.I,
+)
+_APPLIANCE = re.compile(
+    r"\b(?:appliance|chassis|châssis|unit|box|gerät|geraet|gehäuse|equipo|appareil|boîtier"
+    r"|boitier|server|system)\b",
+    re.I,
+)
 _MODEL = re.compile(r"^(?:MX-?(?:SE|E|\d{2,3})|MXVIRTUAL|MX)(?:-?II)?$", re.IGNORECASE)
 _WINDOW = 48
 

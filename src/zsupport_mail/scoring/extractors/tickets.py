@@ -23,7 +23,18 @@ _LABELLED = re.compile(
     r"|\bref(?:erence)?\b\.?|\bticket|\bcase|\bincident|\bvorgang(?:snummer)?"
     r"|\bn(?:ú|u)mero de ticket|\bticketnummer)"
     r"\s*(?:number|nummer|no\.?|nr\.?|num\.?|id|#)?\s*(?:is|:|=|-)?\s*#?\s*"
-    r"([A-Z0-9][A-Z0-9_-]{1,24})",
+    r"([A-Z0-9][A-Z0-9_/-]{1,24})",
+    re.IGNORECASE,
+)
+# "I've logged it on our side as NET-2231", "tracked internally under SUP-1182", "Ticket #
+# here: 77120": a verb of filing or a ticket word, a few filler words, then the number.
+_FILED = re.compile(
+    r"\b(?:logged|raised|opened|filed|tracked|tracking|created|entered|registered|erfasst"
+    r"|angelegt|registrado|abierto|ouvert|enregistr(?:é|e))\b[^.\n:]{0,40}?"
+    r"\b(?:as|under|with|number|no\.?|ref|als|unter|como|con|sous|comme)\s*#?\s*"
+    r"(?P<filed>[A-Z]{2,6}-?\d{3,8}|\d{4,8})\b"
+    r"|\bticket\s*(?:#|no\.?|nr\.?|number)?(?:\s+\w+){1,2}\s*:\s*#?\s*"
+    r"(?P<labelled>[A-Z0-9][A-Z0-9_/-]{2,24})",
     re.IGNORECASE,
 )
 _OURS = re.compile(r"^ZS-\d+$", re.IGNORECASE)
@@ -34,8 +45,12 @@ def find_tickets(masked: str, our_prefix: str = "ZS") -> list[tuple[str, int, in
     found: dict[str, tuple[str, int, int]] = {}
     for match in _PREFIXED.finditer(masked):
         found.setdefault(match.group(0).upper(), (match.group(0), *match.span()))
-    for match in _LABELLED.finditer(masked):
-        value = match.group(1).rstrip("-_")
+    labelled = [(m.group(1), m.span(1)) for m in _LABELLED.finditer(masked)]
+    for match in _FILED.finditer(masked):
+        group = "filed" if match.group("filed") else "labelled"
+        labelled.append((match.group(group), match.span(group)))
+    for raw, span in labelled:
+        value = raw.rstrip("-_/")
         if (
             MASK in value
             or not any(ch.isdigit() for ch in value)
@@ -43,8 +58,17 @@ def find_tickets(masked: str, our_prefix: str = "ZS") -> list[tuple[str, int, in
             or _OURS.match(value)
         ):
             continue
-        found.setdefault(value.upper(), (value, *match.span(1)))
+        found.setdefault(value.upper(), (value, *span))
     return [v for v in found.values() if not v[0].upper().startswith(f"{our_prefix}-")]
+
+
+def _form_ticket(value: str) -> str | None:
+    """The ticket number a form line gives: a short answer holding a number-bearing token."""
+    words = value.lstrip("#").split()
+    tokens = [w.strip("#.,;()") for w in words if sum(ch.isdigit() for ch in w) >= 3]
+    if len(words) == 1:
+        return words[0] if tokens else None
+    return tokens[0] if len(words) <= 4 and len(tokens) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -55,9 +79,11 @@ class InternalTicketExtractor:
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
         """Form values, then the body, then the subject; never our own ticket numbers."""
-        evidence = [
-            Evidence(v.lstrip("#").strip(), v, "form")
+        evidence = [  # "none yet, will open one at 3" under the form's label is no number
+            Evidence(token, v, "form")
             for v in prepared.item.form.get("internal_ticket", [])
+            for token in [_form_ticket(v)]
+            if token
         ]
         # Our own subject tag must not count: search the text without the subject line.
         body_start = len(prepared.item.subject) + 1

@@ -30,9 +30,9 @@ _PRODUCT = "|".join(sorted((re.escape(p) for p in _PRODUCTS), key=len, reverse=T
 _VERSION = re.compile(
     rf"\b({_PRODUCT})(?:[ \t]*(?:-?(?:se|e|\d{{2,3}})(?:[ \t]*ii)?))?"
     r"(?:[ \t]+(?:system|software|server|client|firmware|is|on|running|at|now|currently)){0,3}"
-    r"[ \t]*(?:version|vers\.?|ver\.?|release|rel\.?|build|v)?[ \t]*[:=]?[ \t]*"
+    r"[ \t-]*(?:version|vers\.?|ver\.?|release|rel\.?|build|v)?[ \t]*[:=|]?[ \t]*"
     r"v?(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:-\d{1,3}(?:\.\d{1,3})*)?)"
-    r"(?:[ \t]*,?[ \t]*(?:patch|p|build|sp)[ \t]*#?[ \t]*(\d{1,6}))?",
+    r"(?:[ \t]*,?[ \t]*\(?(?:patch|p|build|sp)[ \t]*#?[ \t]*(\d{1,6}))?",
     re.IGNORECASE,
 )
 _FORM_VERSION = re.compile(r"v?(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:-\d{1,3}(?:\.\d{1,3})*)?)")
@@ -60,6 +60,15 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.split(r"[.-]", number.group(1)))
 
 
+def _bare_form_version(value: str) -> list[tuple[str, str]]:
+    """A form answer without a product word ("17.0.4 patch 17102 i think") is the MX's."""
+    number = _FORM_VERSION.search(value)
+    if number is None:
+        return []
+    with_patch = find_versions(f"MX {value[number.start() :]}")
+    return with_patch[:1] or [(f"MX {number.group(1)}", value)]
+
+
 @dataclass(frozen=True)
 class VersionExtractor:
     """The software version the client runs, named with its product."""
@@ -70,9 +79,7 @@ class VersionExtractor:
         """Form values (a bare number there counts as MX), then versions in the text."""
         evidence: list[Evidence] = []
         for value in prepared.item.form.get("software_version", []):
-            found = find_versions(value) or [
-                (f"MX {m.group(1)}", value) for m in [_FORM_VERSION.search(value)] if m
-            ]
+            found = find_versions(value) or _bare_form_version(value)
             evidence.extend(Evidence(v, value, "form") for v, _ in found)
         for version, source in find_versions(prepared.text):
             if version not in {e.value for e in evidence}:

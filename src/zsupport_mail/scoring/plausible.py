@@ -1,0 +1,348 @@
+"""Plausible findings: the cues that keep an item from being charged as missing.
+
+The extractors read values they are sure of. When one finds nothing, this module asks a
+weaker question: does the mail plausibly give the item in a wording or layout we do not read
+with certainty ("we're on 17 i think", "SN# 4C10M" with no role, a sign-off line, "logged it
+on our side as NET-2231")? A false "missing" bills a client $100 and tells a careful writer
+that they were careless, so such a cue yields a low-confidence finding: it is echoed back for
+confirmation in the reply and never charged. Cues are structural (a label-like word near a
+value-like token, in EN/ES/DE/FR), not cases copied from mail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from zsupport_mail.scoring.extractors.calls import examples_of
+from zsupport_mail.scoring.recurrence import recurrence_cue
+from zsupport_mail.scoring.spans import DATE, MASK, TIME
+from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
+
+_TOKEN = r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,19}\b"
+_SERIAL_CUE = re.compile(
+    r"(?:serial|s/n|\bsn\b|\bser\.?\s*(?:no|nr|#)|seriennummer|serien-?nr|n(?:ú|u)mero de serie"
+    r"|num(?:é|e)ro de s(?:é|e)rie|\bn(?:o|º|°)\s*de\s*s(?:é|e)rie|\bnº?\s*serie)"
+    rf"[^\n\w]{{0,3}}(?:[^\n\d]{{0,40}}?)[\s:#=|\-\u2013]*\b({_TOKEN})",
+    re.IGNORECASE,
+)
+_BOARD = re.compile(r"board|platine|placa|carte|tarjeta|cpu", re.IGNORECASE)  # +mainboard..
+_APPLIANCE = re.compile(
+    r"appliance|chassis|unit\\b|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse",
+    re.IGNORECASE,
+)
+_VERSION_CUE = re.compile(
+    r"\b(?:version|vers\.?|release|rel\.?|build|patch|firmware|software|versi(?:ó|o)n|mx|zac"
+    r"|mxie|logiciel|stand)\b[^\n\d]{0,30}?v?\d{1,2}(?:\.\d{1,3}){0,3}\b"
+    r"|\bv\d{1,2}\.\d{1,3}\b|\b\d{1,2}\.\d{1,2}(?:\.\d{1,3})?\s*(?:patch|p|build)\s*\d{3,6}\b",
+    re.IGNORECASE,
+)
+_TICKET_CUE = re.compile(
+    r"(?:ticket|tkt|\bref\b|reference|r(?:é|e)f(?:é|e)rence|referencia|case|incident|logged"
+    r"|raised|opened|tracking|vorgang|fall|caso|dossier|incidencia|incidente|anfrage|auftrag"
+    r"|request|\bsr\b|\bcr\b|help\s*desk|service\s*desk|jira|servicenow|zendesk|freshdesk"
+    r"|\bjob\b|work\s*order|referenz|bezug|zeichen|\baz\b|aktenzeichen|r(?:é|e)f\.)"
+    rf"[^\n\d]{{0,30}}?#?\s*\b({_TOKEN})",
+    re.IGNORECASE,
+)
+_SUBJECT_TICKET = re.compile(r"[\[(]\s*[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})\s*[\])]")
+_PARTY = re.compile(
+    r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|nst\.?|extensi(?:ó|o)n|interno|poste|user"
+    r"|from|to|von|an|de|a|vers|desde|hacia|line|phone|desk|reception|room|agent|caller)"
+    r"\s*#?\s*\d{2,6}\b|\+?\d[\d ().-]{6,}\d|->|→|\bcall(?:ed|ing|er)?\b|\bdial(?:l)?ed\b"
+    r"|\brang\b|\banruf\w*|\bangerufen\b|\bllamad\w*|\bappel\w*|\bappelé\b",
+    re.IGNORECASE,
+)
+_LOOSE_TIME = re.compile(
+    r"\b(?:at|um|a\s+las|à|vers|gegen|around|about)\s+\d{1,2}(?:[.:h]\d{2})?\b|\bnoon\b|\bmidday\b"
+    r"|\bmittag|\bo'clock|\bhalf\s+past|\bquarter\s+(?:past|to)\b|\d{1,2}\.\d{2}\s*(?:uhr|h)\b",
+    re.IGNORECASE,
+)
+_PROBLEM = re.compile(
+    r"\b(?:not|no|n't|cannot|can't|won't|fail\w*|drop\w*|error\w*|issue|problem\w*|broken"
+    r"|stuck|dead|silent|echo|static|one[- ]way|busy|disconnect\w*|crash\w*|freez\w*|hang\w*"
+    r"|wrong|missing|lost|unable|stopp\w*|nicht|kein\w*|fehler\w*|st(?:ö|oe)rung|abbr\w*"
+    r"|ausfall|funktioniert|falla\w*|error|problema|corta\w*|ne\s|pas\b|panne|coupe\w*"
+    r"|erreur|impossible|instead|keeps?|stays?|straight to|choppy|garbled|robotic|delay\w*"
+    r"|slow|quiet|noise|buzz\w*|click\w*|hear\w*|ring\w*|reboot\w*|restart\w*|offline|down"
+    r"|unregister\w*|timeout|time out|fast busy|reorder|cuts? out|cut off|hung up|hangs? up"
+    r"|klingelt|rauschen|ruido|sonne\w*|coupure|bruit)\b",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"^\s*(?:thanks|thank you|thx|regards|best|cheers|kind regards|br|sincerely|danke"
+    r"|gr(?:ü|ue)(?:ß|ss)e|mfg|viele gr|saludos|gracias|atentamente|merci|cordialement"
+    r"|bien (?:à|a) vous|-+)\b",
+    re.IGNORECASE,
+)
+_NAME_LINE = re.compile(
+    r"^\s*-*\s*([A-ZÄÖÜÉ][\w'\u2019.-]+(?:\s+[A-ZÄÖÜÉ][\w'\u2019.-]+){0,2})\s*,?\s*$"
+)
+_HEADER_LINE = re.compile(
+    r"^[ \t>*]*(?:from|to|cc|von|an|de|para|à|a|sent|reply-to)[ \t*]*:", re.IGNORECASE
+)
+_FAX = re.compile(r"fax|telefax", re.IGNORECASE)
+_PHONE_LABEL = re.compile(
+    r"\b(?:tel|tél|phone|cell|mobile|mob|direct|office|desk|call me|reach me|ring me|m|t|p|o|c"
+    r"|tel(?:é|e)fono|m(?:ó|o)vil|celular|telefon|handy|mobil|portable|t(?:é|e)l(?:é|e)phone)\b",
+    re.IGNORECASE,
+)
+_CALL_WORDS = re.compile(
+    r"call(?:ed|ing|er)?\b|dial|rang|from|to\b|did\b|route|trunk|forward|anruf|llamad|appel",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]+")
+_SERIAL_WORDS = frozenset({"sn", "ser", "nº", "no", "n"})
+_VERSION_WORDS = frozenset(
+    {"vers", "ver", "release", "rel", "build", "patch", "firmware", "software", "mx", "zac"}
+    | {"mxie", "logiciel", "stand", "versión", "versi"}
+)
+_TICKET_TRIGGERS = (
+    "ticket", "tkt", "ref", "case", "incident", "logged", "raised", "opened", "tracking",
+    "vorgang", "fall", "caso", "dossier", "incidenc", "anfrage", "auftrag", "request", "sr",
+    "cr", "help", "service", "jira", "zendesk", "freshdesk", "job", "work", "bezug", "zeichen",
+    "az", "aktenzeichen", "réf",
+)  # fmt: skip
+_FORWARD_FROM = re.compile(r"^[ \t>*]*(?:from|von|de)[ \t*]*:.*$", re.IGNORECASE | re.MULTILINE)
+Results = dict[str, ItemResult]
+Cue = Callable[[Prepared, Results], list[Evidence]]
+
+
+def _low(value: str, source: str) -> Evidence:
+    return Evidence(value, " ".join(source.split())[:120], "text", "low")
+
+
+def _around(text: str, start: int, end: int, width: int = 40) -> str:
+    return text[max(0, start - width) : end + width]
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence (or line) around a cue, as the client wrote it: what the notice echoes."""
+    first = max(text.rfind(mark, 0, start) for mark in (".", "!", "?", "\n")) + 1
+    ends = [at for mark in (".", "!", "?", "\n") if (at := text.find(mark, end)) >= 0]
+    return " ".join(text[first : min(ends, default=len(text))].split())[:100]
+
+
+def _words(prepared: Prepared) -> frozenset[str]:
+    """The message's lower-case words, once: a cue whose words are absent is not searched."""
+    words = prepared.shared.get("words")
+    if words is None:
+        prepared.shared["lower"] = lower = prepared.text.lower()
+        words = frozenset(_WORD.findall(lower))
+        prepared.shared["words"] = words
+    return words  # type: ignore[return-value]
+
+
+def _mentions(prepared: Prepared, words: frozenset[str], *fragments: str) -> bool:
+    """Whether the message has one of the words, or one of the fragments anywhere."""
+    if not words.isdisjoint(_words(prepared)):
+        return True
+    lower = str(prepared.shared["lower"])
+    return any(fragment in lower for fragment in fragments)
+
+
+def _lines_with(prepared: Prepared, triggers: tuple[str, ...]) -> list[str]:
+    """Each masked line whose lower case holds one of the triggers (a cue's first words),
+    with the next two lines (an HTML table puts the value below its label)."""
+    lines = prepared.masked.splitlines()
+    return [
+        "\n".join(lines[index : index + 3])
+        for index, line in enumerate(lines)
+        if any(trigger in line.lower() for trigger in triggers)
+    ]
+
+
+def _serials(prepared: Prepared, results: Results, role: str) -> list[Evidence]:
+    other = results["appliance_serial" if role == "board" else "board_serial"]
+    taken = {e.value for e in other.evidence}
+    found = [
+        _low(value, source)
+        for value, named, source in _serial_cues(prepared)
+        if value not in taken and named in (role, None)
+    ]
+    return found[:2]
+
+
+def _serial_cues(prepared: Prepared) -> list[tuple[str, str | None, str]]:
+    """(value, role named near it or None, source) of each serial-like cue, found once."""
+    cached = prepared.shared.get("serial_cues")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    cues = []
+    if _mentions(prepared, _SERIAL_WORDS, "s/n", "serie", "serial"):
+        for match in _SERIAL_CUE.finditer(prepared.masked):
+            value = match.group(1).upper()
+            if MASK not in value and not value.startswith("MX"):
+                named = _role_near(prepared.masked, match.start(), match.end())
+                cues.append((value, named, prepared.text[match.start() : match.end()]))
+    prepared.shared["serial_cues"] = cues
+    return cues
+
+
+def _role_near(text: str, start: int, end: int) -> str | None:
+    """The role named in the value's own segment (a cell, a list item, a clause), else its line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end) % (len(text) + 1)
+    segment_start = max(text.rfind(mark, line_start, start) for mark in (",", ";", "|", " and "))
+    for scope in (text[max(segment_start, line_start) : end], text[line_start:line_end]):
+        board, appliance = _BOARD.search(scope), _APPLIANCE.search(scope)
+        if board and not appliance:
+            return "board"
+        if appliance and not board:
+            return "appliance"
+    return None
+
+
+def _version(prepared: Prepared, results: Results) -> list[Evidence]:
+    if not _mentions(prepared, _VERSION_WORDS, "version", "v1", "v2"):
+        return []
+    match = _VERSION_CUE.search(prepared.masked) or _VERSION_CUE.search(prepared.text)
+    return [_low(match.group(0).strip(), match.group(0))] if match else []
+
+
+def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
+    for line in _lines_with(prepared, _TICKET_TRIGGERS):  # the cue's regex on those only
+        match = _TICKET_CUE.search(line)
+        if match is None:
+            continue
+        value = match.group(1)
+        if (
+            MASK not in value
+            and not value.upper().startswith("ZS-")
+            and sum(ch.isdigit() for ch in value) >= 3
+        ):
+            return [_low(value.upper(), match.group(0))]
+    subject = _SUBJECT_TICKET.search(prepared.item.subject)
+    if subject and not subject.group(1).upper().startswith("ZS-"):
+        return [_low(subject.group(1).upper(), prepared.item.subject)]
+    return []
+
+
+def _reproducible(prepared: Prepared, results: Results) -> list[Evidence]:
+    cue = recurrence_cue(prepared.text)
+    if cue is None:
+        return []
+    value, start, end = cue
+    return [_low(value, _sentence(prepared.text, start, end))]
+
+
+def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
+    if results["call_examples"].missing_parts:  # read as half given: a guess only if the
+        return [  # sentence has a time after all (then the reading, not the client, failed)
+            _low(e.source[:80], e.source)
+            for e in examples_of(prepared)[:1]
+            if e.missing and (TIME.search(e.source) or _LOOSE_TIME.search(e.source))
+        ]
+    text = prepared.text
+    if not (TIME.search(text) or DATE.search(text) or _LOOSE_TIME.search(text)):
+        return []
+    lines = [line for line in text.splitlines() if line.strip()]
+    for index in range(len(lines)):  # three lines: an HTML mail puts every <div> apart
+        window = " ".join(lines[index : index + 3])
+        when = TIME.search(window) or DATE.search(window) or _LOOSE_TIME.search(window)
+        if when and _PARTY.search(window.replace(when.group(0), " ")):
+            return [_low(window.strip()[:80], window)]
+    return []
+
+
+def _description(prepared: Prepared, results: Results) -> list[Evidence]:
+    words = len(f"{prepared.item.subject} {prepared.item.text}".split())
+    if words < 12:
+        return []
+    problem = _PROBLEM.search(prepared.item.subject) or _PROBLEM.search(prepared.item.text)
+    if problem:
+        said = _sentence(prepared.text, *problem.span())
+        return [_low(said, said)]
+    return []
+
+
+def _contact_name(prepared: Prepared, results: Results) -> list[Evidence]:
+    local = re.split(r"[._+-]", prepared.item.sender_address.partition("@")[0])
+    names = [part for part in local if len(part) >= 3 and part.isalpha()]
+    text = f"{prepared.item.text}\n{prepared.item.signature}"
+    for name in names:
+        match = re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE)
+        if match and "@" not in _around(text, match.start(), match.end(), 1):
+            return [_low(match.group(0), _around(text, *match.span()))]
+    lines = [line for line in text.splitlines() if line.strip()]
+    for index, line in enumerate(lines[-6:-1]):
+        if _CLOSING.match(line):
+            name = _NAME_LINE.match(lines[-6:][index + 1])
+            if name and len(name.group(1)) > 2:
+                return [_low(name.group(1), line)]
+    return []
+
+
+def _contact_email(prepared: Prepared, results: Results) -> list[Evidence]:
+    item = prepared.item
+    own = item.sender_address.lower()
+    for line in f"{item.text}\n{item.signature}\n{item.forwarded}".splitlines():
+        if own in line.lower() and not _HEADER_LINE.match(line):  # not "To: dana@..."
+            return [_low(own, line)]
+    return []
+
+
+def _contact_phone(prepared: Prepared, results: Results) -> list[Evidence]:
+    forwarded = prepared.item.forwarded
+    author = _FORWARD_FROM.search(forwarded[:400])
+    hers = author is not None and prepared.item.sender_address.lower() in author.group(0).lower()
+    own_end = len(prepared.text) - (0 if hers else len(forwarded))
+    calls = " ".join(e.source for e in results["call_examples"].evidence)
+    body_end = len(prepared.item.subject) + 1 + len(prepared.item.text)
+    tail = prepared.text.rfind("\n", 0, max(0, body_end - 160))  # the sign-off lines
+    for phone in prepared.phones:
+        start = prepared.text.rfind("\n", 0, phone.start) + 1
+        line = prepared.text[start : prepared.text.find("\n", phone.end) % (own_end + 1)]
+        labelled = _PHONE_LABEL.search(line[: phone.start - start])
+        signed = phone.start > tail and not _CALL_WORDS.search(line)
+        if (
+            phone.start < own_end
+            and (labelled or signed)
+            and not _FAX.search(line)
+            and phone.raw not in calls
+        ):
+            return [_low(phone.e164, line)]
+    return []
+
+
+def _company(prepared: Prepared, results: Results) -> list[Evidence]:
+    name = prepared.item.record.company
+    if not name:
+        return []
+    word = max(re.findall(r"[\wÄÖÜäöüß]+", name), key=len, default="")
+    if len(word) < 4:
+        return []
+    own = prepared.text[: len(prepared.text) - len(prepared.item.forwarded)]
+    for match in re.finditer(rf"(?<![@.\w]){re.escape(word)}(?!\.\w|\w)", own, re.I):
+        return [_low(name, _around(prepared.text, *match.span()))]
+    return []
+
+
+CUES: dict[str, Cue] = {
+    "company": _company,
+    "contact_name": _contact_name,
+    "contact_email": _contact_email,
+    "contact_phone": _contact_phone,
+    "board_serial": lambda p, r: _serials(p, r, "board"),
+    "appliance_serial": lambda p, r: _serials(p, r, "appliance"),
+    "software_version": _version,
+    "description": _description,
+    "reproducible": _reproducible,
+    "call_examples": _call_examples,
+    "internal_ticket": _ticket,
+}
+
+
+def add_plausible(prepared: Prepared, results: Results) -> None:
+    """Give each required item found by no extractor a low-confidence finding when a cue fits.
+
+    An item an extractor read as half given (a call example without a time) stays missing,
+    unless the half-read sentence holds what seemed to lack (see _call_examples).
+    """
+    for key, cue in CUES.items():
+        result = results[key]
+        if result.evidence or result.not_applicable:
+            continue
+        found = cue(prepared, results)
+        if found:
+            results[key] = ItemResult(key, tuple(found))
