@@ -12,12 +12,15 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tests.helpers import BASE_CONFIG, SUPPORT, ManualClock, make_mail
+from tests.helpers import BASE_CONFIG, STAFF_SECRET, SUPPORT, ManualClock, make_mail, staff_thread
 from zsupport_mail.db.models import Charge
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.runtime.pipeline import Pipeline
 
 TUE_10AM_DENVER = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+
+
+SECRET = {"secret": STAFF_SECRET}  # staff replies prove themselves by the staff copy
 
 
 def staff(body: str, number: int) -> bytes:
@@ -26,6 +29,7 @@ def staff(body: str, number: int) -> bytes:
         subject="Re: [Z-Support #ZS-000001] Phones",
         body=body,
         message_id=f"<staff-{number}@zsupport.example>",
+        headers=staff_thread(),  # a reply to the staff copy: staff authority's proof
     )
 
 
@@ -42,7 +46,7 @@ def run(
 
 
 def test_overtime_is_judged_by_when_the_work_was_done(make_settings, sessions):
-    settings = make_settings(billing={"hourly_rate": 120})
+    settings = make_settings(billing={"hourly_rate": 120}, safety=SECRET)
     clock = ManualClock(TUE_10AM_DENVER)  # the staff mails arrive inside business hours
 
     charges = run(
@@ -64,7 +68,7 @@ def test_a_clients_own_rate_wins_and_ntf_and_third_party_time_are_billed(
 ):
     clients = copy.deepcopy(BASE_CONFIG["clients"])
     clients[0]["hourly_rate"] = 150  # Acme Dental
-    settings = make_settings(billing={"hourly_rate": 120}, clients=clients)
+    settings = make_settings(billing={"hourly_rate": 120}, clients=clients, safety=SECRET)
     clock = ManualClock(TUE_10AM_DENVER)
 
     charges = run(
@@ -99,7 +103,7 @@ def test_a_clients_own_rate_wins_and_ntf_and_third_party_time_are_billed(
 
 
 def test_without_a_rate_the_hours_are_recorded_without_an_amount(make_settings, sessions):
-    settings = make_settings()
+    settings = make_settings(safety=SECRET)
     charges = run(settings, sessions, ManualClock(TUE_10AM_DENVER), "#time 1.5h\n#note\n\nx")
 
     assert charges == [("labour", Decimal("1.5"), None)]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import SUPPORT, TERSE_REPORT, make_mail
+from tests.helpers import STAFF_SECRET, SUPPORT, TERSE_REPORT, make_mail, staff_thread
 from zsupport_mail.db.models import (
     Charge,
     InboundMessage,
@@ -31,6 +31,12 @@ INTENT = Path(__file__).resolve().parents[1] / "fixtures" / "intent"
 
 def ingest(pipeline, raw: bytes):
     return pipeline.ingest(raw, source="test", mailbox=SUPPORT)
+
+
+@pytest.fixture
+def settings(make_settings):
+    """Staff replies in these tests prove themselves by the staff copy, which needs a secret."""
+    return make_settings(safety={"secret": STAFF_SECRET})
 
 
 def fixture(name: str) -> bytes:
@@ -181,6 +187,7 @@ def test_staff_kind_command_reclassifies_and_waives_the_surcharge(pipeline, sess
             subject="Re: [Z-Support #ZS-000001] Phones",
             body="#kind other\n#note\n\nA question about billing, not a fault.",
             message_id="<staff-1@zsupport.example>",
+            headers=staff_thread(),  # a reply to the staff copy: staff authority's proof
         ),
     )
 
@@ -337,6 +344,7 @@ def test_rma_shipment_details_go_on_the_rmas_ticket(pipeline, sessions):
             subject="Re: [Z-Support #ZS-000001] Phones",
             body="#rma\n\nPlease test the board as described and ship it back.",
             message_id="<staff-rma@zsupport.example>",
+            headers=staff_thread(),  # a reply to the staff copy: staff authority's proof
         ),
     )
     later = ingest(

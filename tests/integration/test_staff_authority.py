@@ -301,11 +301,15 @@ def test_charges_confirm_and_check_config_from_the_cli(make_settings, sessions, 
     assert "is pending, not unconfirmed" in again.stderr
 
     warnings = json.loads(run(unsafe, "check-config", "--json").stdout)["warnings"]
+    # Warnings about where staff copies go (test_staff_desk.py) are not this test's concern.
+    warnings = [w for w in warnings if not w.startswith("no staff queue address")]
     assert [w.split(":")[0] for w in warnings] == [
         "charges rest on the From address alone",
         "no [safety] secret",
         "staff authority rests on replies to staff-only mail alone",
     ]
     checked = json.loads(run(safe, "check-config", "--json").stdout)
-    assert (checked["warnings"], checked["staff_trusted_relays"]) == ([], ["10.0.0.25/32"])
+    # Warnings about where staff copies go (test_staff_desk.py) are not this test's concern.
+    authority = [w for w in checked["warnings"] if not w.startswith("no staff queue address")]
+    assert (authority, checked["staff_trusted_relays"]) == ([], ["10.0.0.25/32"])
     assert "warning: charges rest on the From address alone" in run(unsafe, "check-config").stdout
