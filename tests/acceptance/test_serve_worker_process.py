@@ -28,6 +28,17 @@ def _parent_of(pid: int) -> int:
     return int(stat.rpartition(")")[2].split()[1])
 
 
+def _ended(fds: list[int], timeout: float) -> list[int]:
+    """Those of the pidfds whose process has ended, waiting up to timeout for the first.
+
+    poll, not select: select refuses a descriptor above 1023, and a long test run holds more.
+    """
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    return [fd for fd, _ in poller.poll(timeout * 1000)]
+
+
 def _wait_until_gone(pid: int, timeout: float) -> bool:
     """Whether process pid ended within timeout, awaited on a pidfd (no polling)."""
     try:
@@ -35,8 +46,7 @@ def _wait_until_gone(pid: int, timeout: float) -> bool:
     except ProcessLookupError:
         return True
     try:
-        readable, _, _ = select.select([fd], [], [], timeout)
-        return bool(readable)
+        return bool(_ended([fd], timeout))
     finally:
         os.close(fd)
 
@@ -131,7 +141,7 @@ class ExitTimes:
         pending = dict(self._fds)
         wake = 0
         while pending:
-            ready, _, _ = select.select(list(pending), [], [], 60)
+            ready = _ended(list(pending), 60)
             if not ready:
                 return
             now = time.time()
@@ -141,7 +151,7 @@ class ExitTimes:
 
     def gone(self, pid: int) -> bool:
         [fd] = [fd for fd, watched in self._fds.items() if watched == pid]
-        return bool(select.select([fd], [], [], 0)[0])
+        return bool(_ended([fd], 0))
 
     def join(self, timeout: float) -> dict[int, tuple[int, float]]:
         self._thread.join(timeout)

@@ -124,7 +124,7 @@ ENMIME_SENDERS = {
 }
 NO_FROM = ("quarantined", "no usable From address")
 NO_HEADERS = ("quarantined", "no headers")
-TICKET = ("created", "report from an authorised contact")
+TICKET = ("created", "other from an authorised contact")  # mail, not a phone-system report
 
 
 def _ambiguous(mailboxes: str) -> tuple[str, str]:

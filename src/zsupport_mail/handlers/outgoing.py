@@ -6,7 +6,10 @@ they all thread the same way and can all be found again by the Message-ID they c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from zsupport_mail.db.models import OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.handlers.types import HandlerContext
@@ -74,21 +77,34 @@ def send_on_ticket(
         automatic=mail.automatic,
     )
     if record:
-        parent, references = mail.answers
-        ctx.session.add(
-            TicketMessage(
-                ticket_id=ticket.id,
-                direction="outbound",
-                internal=False,
-                message_id=row.message_id,
-                in_reply_to=parent,
-                references=" ".join(references),
-                from_addr=row.mail_from,
-                to_addrs=row.to_addrs,
-                cc_addrs=[],
-                subject=row.subject,
-                body_text=mail.body,
-                created_at=ctx.now,
-            )
-        )
+        record_outbound(ctx.session, ticket.id, row, mail.answers, mail.body, internal=False)
     return row
+
+
+def record_outbound(
+    session: Session,
+    ticket_id: int,
+    row: OutboundMessage,
+    answers: tuple[str | None, Sequence[str]],
+    body: str,
+    *,
+    internal: bool,
+) -> None:
+    """The queued mail as a ticket entry, so the thread shows what we sent and to whom."""
+    parent, references = answers
+    session.add(
+        TicketMessage(
+            ticket_id=ticket_id,
+            direction="outbound",
+            internal=internal,
+            message_id=row.message_id,
+            in_reply_to=parent,
+            references=" ".join(references),
+            from_addr=row.mail_from,
+            to_addrs=row.to_addrs,
+            cc_addrs=[],
+            subject=row.subject,
+            body_text=body,
+            created_at=row.created_at,
+        )
+    )

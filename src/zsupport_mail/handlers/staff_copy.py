@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.db.models import Ticket, TicketMessage
+from zsupport_mail.handlers.outgoing import record_outbound
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.mail.attachments import AttachmentInfo
 from zsupport_mail.mail.carry import Payload, carried_attachments
@@ -153,23 +154,7 @@ def queue_staff_mail(
         inbound_id=outbox.inbound_id,
         automatic=False,
     )
-    parent, references = mail.answers
-    outbox.session.add(
-        TicketMessage(
-            ticket_id=ticket.id,
-            direction="outbound",
-            internal=True,
-            message_id=row.message_id,
-            in_reply_to=parent,
-            references=" ".join(references),
-            from_addr=row.mail_from,
-            to_addrs=row.to_addrs,
-            cc_addrs=[],
-            subject=row.subject,
-            body_text=head,
-            created_at=outbox.now,
-        )
-    )
+    record_outbound(outbox.session, ticket.id, row, mail.answers, head, internal=True)
 
 
 def staff_message_id(settings: Settings, number: str) -> str:
