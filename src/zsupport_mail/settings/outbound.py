@@ -14,7 +14,13 @@ from pathlib import Path
 import dkim
 
 from zsupport_mail.settings.oauth2 import named_provider
-from zsupport_mail.settings.reader import Reader, existing_file, is_loopback, read_address
+from zsupport_mail.settings.reader import (
+    Reader,
+    existing_file,
+    is_loopback,
+    read_address,
+    secret_file,
+)
 from zsupport_mail.settings.schema import (
     OUTBOUND_MODES,
     RELAY_SECURITY_MODES,
@@ -42,14 +48,7 @@ def _relay_password(reader: Reader) -> str | None:
         return os.environ[RELAY_PASSWORD_ENV]
     if path is None:
         return None
-    try:
-        secret = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        reader.problem("relay_password_file", f"cannot read {path!r}: {exc}")
-        return None
-    if not secret:
-        reader.problem("relay_password_file", f"{path!r} is empty")
-    return secret or None
+    return secret_file(reader, "relay_password_file", path)
 
 
 def _check_login(

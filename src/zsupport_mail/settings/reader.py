@@ -155,3 +155,15 @@ def read_networks(
         except ValueError:
             reader.problem(key, f"expected IP addresses or networks like 10.0.0.0/8, got {value!r}")
     return tuple(networks)
+
+
+def secret_file(reader: Reader, key: str, path: str) -> str | None:
+    """A secret kept in a file of its own (one line); a problem when unreadable or empty."""
+    try:
+        secret = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reader.problem(key, f"cannot read {path!r}: {exc}")
+        return None
+    if not secret:
+        reader.problem(key, f"{path!r} is empty")
+    return secret or None

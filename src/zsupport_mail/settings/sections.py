@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zsupport_mail.mail.addresses import (
@@ -29,6 +28,7 @@ from zsupport_mail.settings.reader import (
     is_loopback,
     read_address,
     read_networks,
+    secret_file,
 )
 from zsupport_mail.settings.schema import (
     DEFAULT_EXEMPT_NETWORKS,
@@ -217,14 +217,7 @@ def _imap_password(reader: Reader, oauth2: bool) -> str | None:
         return None
     if path is None:
         return str(password)
-    try:
-        secret = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        reader.problem("password_file", f"cannot read {path!r}: {exc}")
-        return None
-    if not secret:
-        reader.problem("password_file", f"{path!r} is empty")
-    return secret or None
+    return secret_file(reader, "password_file", path)
 
 
 def _read_imap_mailbox(
