@@ -22,8 +22,8 @@ from zsupport_mail.cli import contacts as contacts_commands
 from zsupport_mail.cli import upgrade as upgrade_commands
 from zsupport_mail.cli.common import EXIT_CONFIG, EXIT_FAILURE, EXIT_SCHEMA, CommandError
 from zsupport_mail.cli.files import add_file_commands
+from zsupport_mail.cli.ingest import cmd_ingest
 from zsupport_mail.cli.messages import (
-    cmd_ingest,
     cmd_messages_list,
     cmd_messages_purge,
     cmd_messages_reprocess,
@@ -117,7 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         "had arrived; prints one JSON object per message",
     )
     ingest.add_argument(
-        "files", nargs="+", metavar="FILE", help="a raw RFC 5322 file, or - for stdin"
+        "files",
+        nargs="+",
+        metavar="PATH",
+        help="a raw RFC 5322 file, - for stdin, a directory of such files, a maildir or an mbox"
+        " (already stored messages are skipped, so an interrupted import can be run again)",
     )
     ingest.add_argument(
         "--mailbox", help="the receiving support address (default: the first of smtp.addresses)"
