@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from typing import Never
 
+import structlog
 from tqdm import tqdm
 
 from zsupport_mail.cli.archives import describe_all, messages
@@ -44,6 +45,20 @@ def _progress(total: int) -> tqdm[Never]:
     )
 
 
+class _AboveTheBar:
+    """A log stream that prints each line above the bar, not through it (tqdm.write)."""
+
+    def __init__(self, bar: tqdm[Never]) -> None:
+        self._bar = bar
+
+    def write(self, text: str) -> None:
+        """Clear the bar, print the log line, draw the bar again."""
+        self._bar.write(text.rstrip("\n"), file=sys.stderr)
+
+    def flush(self) -> None:
+        """tqdm.write has flushed already."""
+
+
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Run every message of the given paths through the pipeline; one JSON line per message."""
     pipeline = open_pipeline(settings)
@@ -51,6 +66,8 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     sources = describe_all(args.files)
     actions: Counter[str] = Counter()
     with _progress(sum(source.count for source in sources)) as bar:
+        if not bar.disable:
+            structlog.configure(logger_factory=structlog.WriteLoggerFactory(_AboveTheBar(bar)))  # type: ignore[arg-type]
         for source in sources:
             for label, content in messages(source):
                 if isinstance(content, OSError):
