@@ -141,3 +141,32 @@ def test_directory_shows_a_bar_on_a_terminal_only(config: Path, tmp_path: Path) 
     assert "created=3" in bar
     assert [o["action"] for o in lines(piped)] == ["duplicate"] * 3
     assert "3/3" not in piped.stderr.decode(), "no bar when stderr is not a terminal"
+
+
+def test_jobs_parse_in_workers_and_keep_a_threads_order(config: Path, tmp_path: Path) -> None:
+    reply = make_mail(
+        subject="Re: Handset 1 drops calls after 30 seconds",
+        body="It happened again this morning on extension 204.",
+        message_id="<archive-1-reply@acmedental.example>",
+        headers={"In-Reply-To": "<archive-1@acmedental.example>"},
+    )
+    box = mailbox.mbox(tmp_path / "thread.mbox")
+    for raw in (report(1), reply, b"\x00\xff garbage with no headers at all", report(3)):
+        box.add(mailbox.mboxMessage(raw))
+    box.close()
+
+    result = run(config, "ingest", "--jobs", "2", str(tmp_path / "thread.mbox"))
+
+    assert result.returncode == 0, result.stderr
+    first, answer, junk, third = lines(result)
+    assert (first["action"], first["ticket"]) == ("created", "ZS-000001")
+    assert answer["message_id"] == "<archive-1-reply@acmedental.example>"
+    assert answer["ticket"] == "ZS-000001", "the reply lands on the report it answers"
+    assert junk["action"] == "quarantined"
+    assert (third["action"], third["ticket"]) == ("created", "ZS-000002")
+
+
+def test_jobs_must_be_positive(config: Path, tmp_path: Path) -> None:
+    result = run(config, "ingest", "--jobs", "0", str(tmp_path))
+    assert result.returncode == 2
+    assert "must be 1 or more" in result.stderr.decode()

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from zsupport_mail.cli.archives import describe_all, messages
 from zsupport_mail.cli.common import EXIT_FAILURE
 from zsupport_mail.cli.messages import open_pipeline
+from zsupport_mail.runtime.parse_ahead import parse_ahead
 from zsupport_mail.settings import Settings
 
 
@@ -68,15 +69,15 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     with _progress(sum(source.count for source in sources)) as bar:
         if not bar.disable:
             structlog.configure(logger_factory=structlog.WriteLoggerFactory(_AboveTheBar(bar)))  # type: ignore[arg-type]
-        for source in sources:
-            for label, content in messages(source):
-                if isinstance(content, OSError):
-                    line = _unreadable(label, content)
-                else:
-                    outcome = pipeline.ingest(content, source="cli", mailbox=mailbox)
-                    line = {"file": label, **outcome.as_json()}
-                actions[str(line["action"])] += 1
-                print(json.dumps(line, ensure_ascii=False), flush=True)
-                bar.set_postfix(actions, refresh=False)
-                bar.update()
+        stream = (item for source in sources for item in messages(source))
+        for label, content, parsed in parse_ahead(stream, args.jobs):
+            if isinstance(content, OSError):
+                line = _unreadable(label, content)
+            else:
+                outcome = pipeline.ingest(content, source="cli", mailbox=mailbox, parsed=parsed)
+                line = {"file": label, **outcome.as_json()}
+            actions[str(line["action"])] += 1
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+            bar.set_postfix(actions, refresh=False)
+            bar.update()
     return EXIT_FAILURE if actions["error"] else 0

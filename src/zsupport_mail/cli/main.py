@@ -12,6 +12,7 @@ go to stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -76,6 +77,17 @@ Machine output (--json, ingest) goes to stdout, logs to stderr."""
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a count of at least 1, with a clear error otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _add(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
@@ -122,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a raw RFC 5322 file, - for stdin, a directory of such files, a maildir or an mbox"
         " (already stored messages are skipped, so an interrupted import can be run again)",
+    )
+    ingest.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        help="processes parsing ahead of the one that writes (default: the number of cores);"
+        " 1 parses in the writing process",
     )
     ingest.add_argument(
         "--mailbox", help="the receiving support address (default: the first of smtp.addresses)"
