@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from typing import Never
@@ -22,6 +23,16 @@ from zsupport_mail.cli.common import EXIT_FAILURE
 from zsupport_mail.cli.messages import open_pipeline
 from zsupport_mail.runtime.parse_ahead import parse_ahead
 from zsupport_mail.settings import Settings
+
+# Starting worker processes costs about a second: worth it for an archive, not for a file.
+_POOL_WORTH = 100
+
+
+def _jobs(asked: int | None, total: int) -> int:
+    """--jobs as given; by default every core for an archive, one process for a few files."""
+    if asked is not None:
+        return asked
+    return (os.cpu_count() or 1) if total >= _POOL_WORTH else 1
 
 
 def _unreadable(label: str, error: OSError) -> dict[str, object]:
@@ -66,11 +77,12 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     mailbox = args.mailbox or settings.smtp.addresses[0]
     sources = describe_all(args.files)
     actions: Counter[str] = Counter()
-    with _progress(sum(source.count for source in sources)) as bar:
+    total = sum(source.count for source in sources)
+    with _progress(total) as bar:
         if not bar.disable:
             structlog.configure(logger_factory=structlog.WriteLoggerFactory(_AboveTheBar(bar)))  # type: ignore[arg-type]
         stream = (item for source in sources for item in messages(source))
-        for label, content, parsed in parse_ahead(stream, args.jobs):
+        for label, content, parsed in parse_ahead(stream, _jobs(args.jobs, total)):
             if isinstance(content, OSError):
                 line = _unreadable(label, content)
             else:

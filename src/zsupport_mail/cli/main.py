@@ -12,7 +12,6 @@ go to stderr.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -138,9 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--jobs",
         type=_positive_int,
-        default=os.cpu_count() or 1,
-        help="processes parsing ahead of the one that writes (default: the number of cores);"
-        " 1 parses in the writing process",
+        help="processes parsing ahead of the one that writes (default: the number of cores"
+        " for 100 messages or more, else 1); 1 parses in the writing process",
     )
     ingest.add_argument(
         "--mailbox", help="the receiving support address (default: the first of smtp.addresses)"
