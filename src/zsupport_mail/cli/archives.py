@@ -47,6 +47,14 @@ def _maildir_keys(box: mailbox.Maildir) -> list[str]:
     return sorted(box.keys())
 
 
+def _mbox_count(path: Path) -> int:
+    box = mailbox.mbox(path, factory=None, create=False)
+    try:
+        return len(box)
+    finally:
+        box.close()
+
+
 def describe(path: str) -> Source:
     """What `path` is and how many messages it holds; an unreadable path is reported, not raised."""
     if path == "-":
@@ -59,7 +67,7 @@ def describe(path: str) -> Source:
                 return Source(path, "maildir", len(box))
             return Source(path, "directory", len(_directory_files(target)))
         if _is_mbox(target):
-            return Source(path, "mbox", len(mailbox.mbox(target, factory=None, create=False)))
+            return Source(path, "mbox", _mbox_count(target))
         return Source(path, "file", 1)
     except OSError as exc:
         return Source(path, "unreadable", 1, exc)
