@@ -170,3 +170,26 @@ def test_jobs_must_be_positive(config: Path, tmp_path: Path) -> None:
     result = run(config, "ingest", "--jobs", "0", str(tmp_path))
     assert result.returncode == 2
     assert "must be 1 or more" in result.stderr.decode()
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_finish(config: Path, tmp_path: Path) -> None:
+    mbox = write_mbox(tmp_path / "big.mbox", range(1, 151))
+    command = [sys.executable, "-m", "zsupport_mail", "--config", str(config)]
+    with subprocess.Popen(
+        [*command, "ingest", "--jobs", "2", str(mbox)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches it
+    ) as interrupted:
+        assert interrupted.stdout is not None
+        for _ in range(3):
+            interrupted.stdout.readline()
+        os.killpg(interrupted.pid, signal.SIGINT)
+        _, stderr = interrupted.communicate(timeout=60)
+
+    assert interrupted.returncode == 130
+    assert "run the same command again" in stderr.decode()
+    assert "Traceback" not in stderr.decode()
+    finished = run(config, "ingest", str(mbox))
+    assert finished.returncode == 0
+    assert len(json.loads(run(config, "tickets", "list", "--json").stdout)) == 150

@@ -18,14 +18,16 @@ from typing import Never
 import structlog
 from tqdm import tqdm
 
-from zsupport_mail.cli.archives import describe_all, messages
+from zsupport_mail.cli.archives import Source, describe_all, messages
 from zsupport_mail.cli.common import EXIT_FAILURE
 from zsupport_mail.cli.messages import open_pipeline
 from zsupport_mail.runtime.parse_ahead import parse_ahead
+from zsupport_mail.runtime.pipeline import Pipeline
 from zsupport_mail.settings import Settings
 
 # Starting worker processes costs about a second: worth it for an archive, not for a file.
 _POOL_WORTH = 100
+EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C
 
 
 def _jobs(asked: int | None, total: int) -> int:
@@ -78,11 +80,29 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     sources = describe_all(args.files)
     actions: Counter[str] = Counter()
     total = sum(source.count for source in sources)
+    try:
+        _ingest_all(pipeline, mailbox, sources, _jobs(args.jobs, total), actions)
+    except KeyboardInterrupt:
+        done = sum(actions.values())
+        print(
+            f"ingest: interrupted after {done} of {total} messages; run the same command again"
+            " to finish (stored messages are skipped)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    return EXIT_FAILURE if actions["error"] else 0
+
+
+def _ingest_all(
+    pipeline: Pipeline, mailbox: str, sources: list[Source], jobs: int, actions: Counter[str]
+) -> None:
+    """Each message through the pipeline, counting outcomes into actions as it goes."""
+    total = sum(source.count for source in sources)
     with _progress(total) as bar:
         if not bar.disable:
             structlog.configure(logger_factory=structlog.WriteLoggerFactory(_AboveTheBar(bar)))  # type: ignore[arg-type]
         stream = (item for source in sources for item in messages(source))
-        for label, content, parsed in parse_ahead(stream, _jobs(args.jobs, total)):
+        for label, content, parsed in parse_ahead(stream, jobs):
             if isinstance(content, OSError):
                 line = _unreadable(label, content)
             else:
@@ -92,4 +112,3 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
             print(json.dumps(line, ensure_ascii=False), flush=True)
             bar.set_postfix(actions, refresh=False)
             bar.update()
-    return EXIT_FAILURE if actions["error"] else 0

@@ -10,6 +10,7 @@ Only a window of messages is in flight at once, so a large mbox is never read wh
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,6 +34,12 @@ def parse_or_reason(raw: bytes) -> Parsed:
         return None
 
 
+def _leave_interrupts_to_the_writer() -> None:
+    """Ctrl-C reaches the whole process group: only the writer reacts (it stops the pool), so
+    the terminal shows one message, not a traceback per worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def parse_ahead(
     items: Iterable[tuple[Label, bytes | OSError]], jobs: int
 ) -> Iterator[tuple[Label, bytes | OSError, Parsed]]:
@@ -43,7 +50,8 @@ def parse_ahead(
             yield label, content, None
         return
     spawn = multiprocessing.get_context("spawn")  # no fork of a process holding DB sockets
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
+    pool = ProcessPoolExecutor(jobs, spawn, initializer=_leave_interrupts_to_the_writer)
+    with pool:
         window: deque[tuple[Label, bytes | OSError, Future[Parsed] | None]] = deque()
         for label, content in items:
             task = None if isinstance(content, OSError) else pool.submit(parse_or_reason, content)
