@@ -22,8 +22,8 @@ from zsupport_mail.cli import contacts as contacts_commands
 from zsupport_mail.cli import upgrade as upgrade_commands
 from zsupport_mail.cli.common import EXIT_CONFIG, EXIT_FAILURE, EXIT_SCHEMA, CommandError
 from zsupport_mail.cli.files import add_file_commands
+from zsupport_mail.cli.ingest import cmd_ingest
 from zsupport_mail.cli.messages import (
-    cmd_ingest,
     cmd_messages_list,
     cmd_messages_purge,
     cmd_messages_reprocess,
@@ -76,6 +76,17 @@ Machine output (--json, ingest) goes to stdout, logs to stderr."""
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a count of at least 1, with a clear error otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _add(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
@@ -117,7 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
         "had arrived; prints one JSON object per message",
     )
     ingest.add_argument(
-        "files", nargs="+", metavar="FILE", help="a raw RFC 5322 file, or - for stdin"
+        "files",
+        nargs="+",
+        metavar="PATH",
+        help="a raw RFC 5322 file, - for stdin, a directory of such files, a maildir or an mbox"
+        " (already stored messages are skipped, so an interrupted import can be run again)",
+    )
+    ingest.add_argument(
+        "--jobs",
+        type=_positive_int,
+        help="processes parsing ahead of the one that writes (default: the number of cores"
+        " for 100 messages or more, else 1); 1 parses in the writing process",
     )
     ingest.add_argument(
         "--mailbox", help="the receiving support address (default: the first of smtp.addresses)"

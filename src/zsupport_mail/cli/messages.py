@@ -1,16 +1,13 @@
-"""Commands on mail itself: ingest, inspect, reprocess and purge stored messages; the outbox."""
+"""Commands on mail itself: inspect, reprocess and purge stored messages; the outbox."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Sequence
-from pathlib import Path
 
 from sqlalchemy import select
 
-from zsupport_mail.cli.common import EXIT_FAILURE, CommandError, open_db, print_columns, print_json
+from zsupport_mail.cli.common import CommandError, open_db, print_columns, print_json
 from zsupport_mail.cli.views import (
     inbound_view,
     outbox_view,
@@ -21,7 +18,7 @@ from zsupport_mail.db.retention import purge_closed
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.queues.inbox import requeue
 from zsupport_mail.queues.outbox import deliver_due
-from zsupport_mail.runtime.pipeline import Outcome, Pipeline
+from zsupport_mail.runtime.pipeline import Pipeline
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import utc_now
 from zsupport_mail.settings.durations import parse_duration
@@ -39,44 +36,6 @@ def open_pipeline(settings: Settings) -> Pipeline:
         clock=utc_now,
         worker="cli",
     )
-
-
-def _read_inputs(paths: Sequence[str]) -> list[tuple[str, bytes | OSError]]:
-    result: list[tuple[str, bytes | OSError]] = []
-    for path in paths:
-        try:
-            result.append(
-                (path, sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes())
-            )
-        except OSError as exc:
-            result.append((path, exc))
-    return result
-
-
-def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    """Run raw files through the pipeline as if they had arrived; one JSON line per file."""
-    pipeline = open_pipeline(settings)
-    mailbox = args.mailbox or settings.smtp.addresses[0]
-    status = 0
-    for path, content in _read_inputs(args.files):
-        if isinstance(content, OSError):
-            print(
-                json.dumps(
-                    {
-                        "file": path,
-                        "message_id": None,
-                        "action": "error",
-                        "ticket": None,
-                        "reply": None,
-                        "reason": f"cannot read: {content.strerror}",
-                    }
-                )
-            )
-            status = EXIT_FAILURE
-            continue
-        outcome: Outcome = pipeline.ingest(content, source="cli", mailbox=mailbox)
-        print(json.dumps({"file": path, **outcome.as_json()}, ensure_ascii=False), flush=True)
-    return status
 
 
 def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ unexpected exception rolls all of it back and is recorded as a failed attempt (s
 from __future__ import annotations
 
 import traceback
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import structlog
@@ -38,32 +37,13 @@ from zsupport_mail.queues.inbox import (
     store_raw,
 )
 from zsupport_mail.queues.journey import Journey
+from zsupport_mail.runtime.outcome import Outcome as Outcome  # re-exported: workers, loops
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import Clock
 
 log = structlog.get_logger("zsupport_mail.runtime.pipeline")
 # Only the portal stores inbox rows with source "web", from the address its user signed in with.
 PORTAL_VOUCHES = "signed in to the portal with a link mailed to this address"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The public result of one message, as printed by ``ingest`` (a JSON interface)."""
-
-    inbound_id: int
-    message_id: str | None
-    action: str
-    ticket: str | None
-    reply: str | None
-    reason: str
-    missing: list[str] | None = None  # required items not furnished (None: not scored)
-    found: dict[str, list[dict[str, str]]] | None = None  # item -> values with their source
-    score: float | None = None  # share of required items furnished, 0.0 to 1.0
-    kind: str | None = None  # what the mail is (intake/kind.py); None when not read
-
-    def as_json(self) -> dict[str, object]:
-        """Every field, under its own name: renaming a field changes the interface."""
-        return asdict(self)
 
 
 class Pipeline:
@@ -108,6 +88,7 @@ class Pipeline:
         envelope_to: tuple[str, ...] = (),
         peer_address: str | None = None,
         received_at: datetime | None = None,
+        parsed: ParsedMessage | MessageParseError | None = None,
     ) -> Outcome:
         """Store and process raw bytes in one transaction (the `ingest` command's path).
 
@@ -115,6 +96,8 @@ class Pipeline:
         if processing fails, the message is stored on its own and the failure counted, exactly
         as if it had arrived by SMTP. ``received_at`` backdates the arrival (a phoned-in
         report, whose SLA clock starts when the call came in); the default is now.
+        ``parsed`` is the bytes already parsed by a worker process (``ingest --jobs``), so
+        the transaction holds only the database's work; None parses here.
         """
         now = self.clock()
         ident = identity(raw)
@@ -126,7 +109,7 @@ class Pipeline:
                 existing = find_stored(session, mailbox, ident[0])
                 if existing is None:
                     row = add_inbound(session, raw, ident, arrival, claimed_by=self.worker)
-                    outcome = self._process_row(session, row, now, fresh=True)
+                    outcome = self._process_row(session, row, now, fresh=True, parsed=parsed)
             if existing is None:
                 return _logged(outcome)
         except IntegrityError:
@@ -174,7 +157,13 @@ class Pipeline:
         return _logged(outcome)
 
     def _process_row(
-        self, session: Session, row: InboundMessage, now: datetime, *, fresh: bool = False
+        self,
+        session: Session,
+        row: InboundMessage,
+        now: datetime,
+        *,
+        fresh: bool = False,
+        parsed: ParsedMessage | MessageParseError | None = None,
     ) -> Outcome:
         structlog.contextvars.bind_contextvars(inbound_id=row.id)
         try:
@@ -188,6 +177,7 @@ class Pipeline:
                 journey,
                 now,
                 fresh=fresh,
+                parsed=parsed,
             )
             journey.save()
             return outcome
@@ -304,6 +294,7 @@ def _process_in(
     now: datetime,
     *,
     fresh: bool = False,
+    parsed: ParsedMessage | MessageParseError | None = None,
 ) -> Outcome:
     inbound_id = row.id
     # A reprocessed message may already be on a ticket; a row inserted just now cannot be.
@@ -321,7 +312,9 @@ def _process_in(
             inbound_id, row.header_message_id, "duplicate", ticket.number, None, disposition.reason
         )
     try:
-        msg = parse_message(row.raw)
+        if isinstance(parsed, MessageParseError):
+            raise parsed
+        msg = parsed if parsed is not None else parse_message(row.raw)
     except MessageParseError as exc:
         journey.record("parsed", "failed", str(exc))
         disposition = Disposition("quarantined", str(exc))
