@@ -150,6 +150,24 @@ def test_a_phoned_in_report_becomes_a_ticket_with_its_acknowledgement(tmp_path, 
     assert {str(m["To"]) for m in kinds} >= {CLIENT, f"{ANN}, {TOM}"}
 
 
+def test_a_phoned_in_report_counts_as_authenticated_where_mail_must_be(tmp_path, db_url):
+    """With require_authentication, mail without DKIM/SPF is not the contact's; a report that
+    staff took by telephone is, because nobody outside the server can write that source."""
+    security = {"require_authentication": True, "trusted_authserv_ids": ["mx.zsupport.example"]}
+    config = write_config(tmp_path / "config.toml", db_url, tmp_path, security=security)
+    result = run(
+        config,
+        *("tickets", "open", "--client", "Acme Dental", "--contact", CLIENT),
+        *("--subject", "Phoned in: calls drop", "--body", TERSE_REPORT, "--json"),
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert (outcome["action"], outcome["reason"]) == (
+        "created",
+        "report from an authorised contact",
+    )
+
+
 def test_a_phone_report_for_someone_else_s_contact_is_refused(tmp_path, db_url):
     config = write_config(tmp_path / "config.toml", db_url, tmp_path)
     result = run(

@@ -44,6 +44,12 @@ from zsupport_mail.settings.clock import Clock
 log = structlog.get_logger("zsupport_mail.runtime.pipeline")
 # Only the portal stores inbox rows with source "web", from the address its user signed in with.
 PORTAL_VOUCHES = "signed in to the portal with a link mailed to this address"
+# Sources that no one on the internet can write: the portal (a person who proved the address
+# by a mailed link) and `tickets open` (staff typing in a phoned-in report on the server).
+VOUCHED_SOURCES = {
+    "web": PORTAL_VOUCHES,
+    "phone": "taken by telephone and entered by staff with `tickets open`",
+}
 
 
 class Pipeline:
@@ -331,7 +337,7 @@ def _process_in(
         envelope_from=row.envelope_from,
         peer=row.peer_address,
         notices=known_notices(session, msg.referenced_ids),
-        vouched=PORTAL_VOUCHES if row.source == "web" else None,
+        vouched=VOUCHED_SOURCES.get(row.source),
     )
     _record_assessment(journey, assessment, thread_reason)
     row.kind, row.notice_message_id = assessment.kind.kind, assessment.notice_id
