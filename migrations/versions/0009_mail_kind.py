@@ -27,9 +27,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "kind", sa.String(length=32), nullable=False, server_default="problem_report"
-            )
+            sa.Column("kind", sa.String(length=32), nullable=False, server_default="problem_report")
         )
     with op.batch_alter_table("inbound_message", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=32), nullable=True))
@@ -50,7 +48,9 @@ def upgrade() -> None:
             ["client_id"], ["client.id"], name=op.f("fk_upgrade_notice_client_id_client")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_upgrade_notice")),
-        sa.UniqueConstraint("client_id", "version", name=op.f("uq_upgrade_notice_client_id_version")),
+        sa.UniqueConstraint(
+            "client_id", "version", name=op.f("uq_upgrade_notice_client_id_version")
+        ),
     )
     op.create_index(op.f("ix_upgrade_notice_client_id"), "upgrade_notice", ["client_id"])
     op.create_index(op.f("ix_upgrade_notice_message_id"), "upgrade_notice", ["message_id"])
