@@ -13,6 +13,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,9 @@ class ProcessWriteLock:
     def __init__(self, path: Path, timeout: float) -> None:
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         self._timeout = timeout
+        # Closed with the lock, i.e. with its engine: a process that makes many engines (the
+        # CLI, the tests) would otherwise run out of file descriptors.
+        weakref.finalize(self, os.close, self._fd)
 
     def acquire(self) -> bool:
         """Whether the lock was taken (False: timed out, go on without it)."""
