@@ -8,7 +8,6 @@ vendor) and an attachment's bytes (a trace, a screenshot) without a mail client.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from zsupport_mail.cli.common import CommandError, open_db, print_columns, print_json
 from zsupport_mail.db.models import Attachment, InboundMessage, TicketMessage
 from zsupport_mail.db.repos import get_ticket
-from zsupport_mail.mail.carry import attachments_of
+from zsupport_mail.mail.carry import attachment_bytes
 from zsupport_mail.settings import Settings
 
 
@@ -91,15 +90,13 @@ def cmd_attachments_get(settings: Settings, args: argparse.Namespace) -> int:
         row = session.get(InboundMessage, inbound) if inbound is not None else None
         if row is None:
             raise CommandError(f"attachment {args.id}: its raw message is not stored")
-        wanted, name = attachment.sha256, attachment.filename
-        payloads = attachments_of(row.raw)
-    # The hash names the part exactly; the name is the fallback for a part the parser decoded
-    # differently (e.g. a slimmed or re-encoded body).
-    found = next((p for p in payloads if hashlib.sha256(p.data).hexdigest() == wanted), None)
-    found = found or next((p for p in payloads if p.filename == name), None)
+        name = attachment.filename
+        # The hash names the part exactly; the name is the fallback for a part the parser
+        # decoded differently (e.g. a slimmed or re-encoded body).
+        found = attachment_bytes(row.raw, attachment.sha256, name)
     if found is None:
         raise CommandError(f"attachment {args.id} ({name}) is not in its raw message")
-    _write(found.data, args.output)
+    _write(found, args.output)
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from zsupport_mail.db.models import Ticket
@@ -11,7 +10,7 @@ from zsupport_mail.handlers.loops import over_reply_limit
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.mail.message import ParsedMessage
-from zsupport_mail.mail.replies import one_line
+from zsupport_mail.mail.replies import local_time, one_line
 from zsupport_mail.scoring.summary import captured, missing_items, outdated_version
 
 
@@ -35,14 +34,6 @@ def _scoring_context(ctx: HandlerContext, state: HandlingState) -> dict[str, obj
         "first_contact": state.first_contact_incomplete,
         "surcharge": f"${scoring.surcharge_amount:,.2f}",
     }
-
-
-def local_time(instant: datetime | None, timezone: str) -> str | None:
-    """An instant as the client reads it: "Fri 27 Nov 2026 09:00 MST (America/Denver)"."""
-    if instant is None:
-        return None
-    local = instant.astimezone(ZoneInfo(timezone))
-    return f"{local:%a %d %b %Y %H:%M} {local.tzname()} ({timezone})"
 
 
 NOTICE_DAYS = 7  # the contract's calendar days of notice for meetings, training, changes

@@ -7,13 +7,14 @@ the raw bytes and attaches them to a mail we build.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
-from email.policy import compat32
+from email.policy import compat32, default
 
 from zsupport_mail.mail.attachments import AttachmentInfo
 
@@ -81,3 +82,19 @@ def with_attachments(text: Message, payloads: Iterable[Payload]) -> Message:
         part.add_header("Content-Disposition", "attachment", filename=payload.filename)
         message.attach(part)
     return message
+
+
+def attachment_bytes(raw: bytes, sha256: str, filename: str) -> bytes | None:
+    """The decoded part of raw whose SHA-256 (else whose file name) is the stored one."""
+    by_name = None
+    for part in message_from_bytes(raw, policy=default).walk():
+        if part.is_multipart():
+            continue
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes):
+            continue
+        if hashlib.sha256(data).hexdigest() == sha256:
+            return data
+        if by_name is None and part.get_filename() == filename:
+            by_name = data
+    return by_name

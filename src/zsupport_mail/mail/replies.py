@@ -23,6 +23,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -45,6 +46,14 @@ def templates_dir(settings: Settings) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("the mail templates folder is missing from this installation")
+
+
+def local_time(instant: datetime | None, timezone: str) -> str | None:
+    """An instant in its reader's zone: "Fri 27 Nov 2026 09:00 MST (America/Denver)"."""
+    if instant is None:
+        return None
+    local = instant.astimezone(ZoneInfo(timezone))
+    return f"{local:%a %d %b %Y %H:%M} {local.tzname()} ({timezone})"
 
 
 class ReplyRenderer:

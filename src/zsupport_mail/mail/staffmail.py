@@ -16,11 +16,10 @@ from datetime import datetime
 from email.header import Header
 from email.message import Message
 from email.utils import format_datetime, formataddr
-from zoneinfo import ZoneInfo
 
 from zsupport_mail.intake.rules import LOOP_HEADER
 from zsupport_mail.mail.carry import Payload, with_attachments
-from zsupport_mail.mail.replies import one_line, text_part
+from zsupport_mail.mail.replies import local_time, one_line, text_part
 from zsupport_mail.settings import Settings
 
 _MAX_SUBJECT = 200
@@ -28,11 +27,7 @@ _MAX_SUBJECT = 200
 
 def staff_time(instant: datetime | None, settings: Settings) -> str:
     """An instant as staff read it: "Thu 26 Nov 2026 17:00 GMT (Europe/London)"."""
-    if instant is None:
-        return "not set"
-    zone = settings.staff.timezone
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%a %d %b %Y %H:%M} {local.tzname()} ({zone})"
+    return local_time(instant, settings.staff.timezone) or "not set"
 
 
 def staff_subject(number: str, subject: str, prefix: str = "") -> str:

@@ -7,10 +7,7 @@ client's ticket answers 404 like the ticket itself. Files are always sent as dow
 
 from __future__ import annotations
 
-import hashlib
 import re
-from email import message_from_bytes
-from email.policy import default
 from urllib.parse import quote
 
 from sqlalchemy import select
@@ -20,26 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from zsupport_mail.db.models import Attachment, InboundMessage, TicketMessage
+from zsupport_mail.mail.carry import attachment_bytes
 from zsupport_mail.mail.filenames import safe_filename
 from zsupport_mail.portal.queries import ticket_for
 from zsupport_mail.portal.security import access
 from zsupport_mail.portal.web import ctx_of, in_db, require_viewer
-
-
-def attachment_bytes(raw: bytes, sha256: str, filename: str) -> bytes | None:
-    """The decoded part of raw whose SHA-256 (else whose file name) is the stored one."""
-    by_name = None
-    for part in message_from_bytes(raw, policy=default).walk():
-        if part.is_multipart():
-            continue
-        data = part.get_payload(decode=True)
-        if not isinstance(data, bytes):
-            continue
-        if hashlib.sha256(data).hexdigest() == sha256:
-            return data
-        if by_name is None and part.get_filename() == filename:
-            by_name = data
-    return by_name
 
 
 async def download(request: Request) -> Response:

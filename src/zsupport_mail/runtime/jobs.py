@@ -29,9 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from zsupport_mail.db.advisory import try_xact_lock
 from zsupport_mail.db.models import OutboundMessage, Ticket, TicketMessage
 from zsupport_mail.handlers.clocks import calendar_for, close_pending, pending_intervals
-from zsupport_mail.handlers.replies import local_time
 from zsupport_mail.handlers.staff_copy import StaffOutbox
-from zsupport_mail.mail.replies import ReplyRenderer, build_reply, reply_subject
+from zsupport_mail.mail.replies import ReplyRenderer, build_reply, local_time, reply_subject
 from zsupport_mail.mail.tokens import make_message_id
 from zsupport_mail.queues.outbox import queue_mail
 from zsupport_mail.queues.status import OPEN_STATES
