@@ -26,7 +26,7 @@ from tests.portal_helpers import Browserless, portal_overrides
 from tests.servers.ports import free_port
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.db.session import make_engine, make_session_factory
-from zsupport_mail.portal.queries import next_target
+from zsupport_mail.edges.portal.queries import next_target
 
 STAFF = "tech@zsupport.example"
 _ROW = re.compile(r'<a href="/staff/tickets/([A-Z]+-\d+)">')

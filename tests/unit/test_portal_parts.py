@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import config_dict, to_toml
+from zsupport_mail.edges.portal.staff import command_body
+from zsupport_mail.edges.portal.thread import fold, form_item, form_lines
 from zsupport_mail.handlers.commands import parse_commands
-from zsupport_mail.portal.staff import command_body
-from zsupport_mail.portal.thread import fold, form_item, form_lines
 from zsupport_mail.scoring.text import parse_form
 from zsupport_mail.settings import ConfigError, load_settings
 

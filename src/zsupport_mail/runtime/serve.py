@@ -37,10 +37,10 @@ from zsupport_mail.db.advisory import session_locks
 from zsupport_mail.db.repos import sync_directory
 from zsupport_mail.db.session import lock_path, make_engine, make_session_factory
 from zsupport_mail.edges.imap import ImapPollers
+from zsupport_mail.edges.portal import PortalServer
 from zsupport_mail.edges.ratelimit import EdgeLimits
 from zsupport_mail.edges.smtp import SupportHandler, SupportSMTP
 from zsupport_mail.mail.replies import ReplyRenderer
-from zsupport_mail.portal import PortalServer
 from zsupport_mail.queues.inbox import (
     Arrival,
     StoreResult,

@@ -10,11 +10,18 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from zsupport_mail.portal.security import access, client_ip
-from zsupport_mail.portal.signin import issue_link, redeem
-from zsupport_mail.portal.viewer import find_viewer, normalized
-from zsupport_mail.portal.web import checked_form, ctx_of, current_viewer, in_db, redirect, render
-from zsupport_mail.portal.web import text as field
+from zsupport_mail.edges.portal.security import access, client_ip
+from zsupport_mail.edges.portal.signin import issue_link, redeem
+from zsupport_mail.edges.portal.viewer import find_viewer, normalized
+from zsupport_mail.edges.portal.web import (
+    checked_form,
+    ctx_of,
+    current_viewer,
+    in_db,
+    redirect,
+    render,
+)
+from zsupport_mail.edges.portal.web import text as field
 
 
 def home_of(staff: bool) -> str:

@@ -21,9 +21,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from zsupport_mail.edges.portal.security import SigninLimits, access, csrf_token, csrf_valid
+from zsupport_mail.edges.portal.viewer import Viewer, find_viewer
 from zsupport_mail.mail.replies import ReplyRenderer, templates_dir
-from zsupport_mail.portal.security import SigninLimits, access, csrf_token, csrf_valid
-from zsupport_mail.portal.viewer import Viewer, find_viewer
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import Clock
 

@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from zsupport_mail.db.models import PortalSignin
+from zsupport_mail.edges.portal.viewer import Viewer
 from zsupport_mail.mail.replies import ReplyRenderer, build_reply
-from zsupport_mail.portal.viewer import Viewer
 from zsupport_mail.queues.outbox import queue_mail
 from zsupport_mail.settings import Settings
 

@@ -19,9 +19,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zsupport_mail.portal import attachments, auth, pages, staff
-from zsupport_mail.portal.security import log
-from zsupport_mail.portal.web import PortalContext, render
+from zsupport_mail.edges.portal import attachments, auth, pages, staff
+from zsupport_mail.edges.portal.security import log
+from zsupport_mail.edges.portal.web import PortalContext, render
 from zsupport_mail.queues.inbox import TRANSIENT_DB_ERRORS
 
 SESSION_SECONDS = 8 * 3600

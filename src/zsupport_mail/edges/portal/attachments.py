@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from zsupport_mail.db.models import Attachment, InboundMessage, TicketMessage
+from zsupport_mail.edges.portal.queries import ticket_for
+from zsupport_mail.edges.portal.security import access
+from zsupport_mail.edges.portal.web import ctx_of, in_db, require_viewer
 from zsupport_mail.mail.carry import attachment_bytes
 from zsupport_mail.mail.filenames import safe_filename
-from zsupport_mail.portal.queries import ticket_for
-from zsupport_mail.portal.security import access
-from zsupport_mail.portal.web import ctx_of, in_db, require_viewer
 
 
 async def download(request: Request) -> Response:

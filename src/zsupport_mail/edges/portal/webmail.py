@@ -19,10 +19,10 @@ from email.utils import format_datetime, formataddr, make_msgid
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.db.models import InboundMessage, Ticket
+from zsupport_mail.edges.portal.viewer import Viewer
 from zsupport_mail.mail.addresses import domain_of
 from zsupport_mail.mail.replies import one_line, reply_subject
 from zsupport_mail.mail.tokens import CLIENT, STAFF, make_message_id
-from zsupport_mail.portal.viewer import Viewer
 from zsupport_mail.queues.inbox import Arrival, store_raw
 from zsupport_mail.settings import Settings
 

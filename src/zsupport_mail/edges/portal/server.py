@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
+from zsupport_mail.edges.portal.app import build_app
+from zsupport_mail.edges.portal.security import SigninLimits
+from zsupport_mail.edges.portal.web import PortalContext, page_environment
 from zsupport_mail.mail.replies import ReplyRenderer
-from zsupport_mail.portal.app import build_app
-from zsupport_mail.portal.security import SigninLimits
-from zsupport_mail.portal.web import PortalContext, page_environment
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import Clock
 

@@ -7,7 +7,7 @@ What a web form writes goes into the inbox as a mail from the signed-in person (
 
 from __future__ import annotations
 
-from zsupport_mail.portal.app import build_app
-from zsupport_mail.portal.server import PortalServer
+from zsupport_mail.edges.portal.app import build_app
+from zsupport_mail.edges.portal.server import PortalServer
 
 __all__ = ["PortalServer", "build_app"]

@@ -14,11 +14,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from zsupport_mail.portal.queries import client_tickets, ticket_for
-from zsupport_mail.portal.security import access
-from zsupport_mail.portal.thread import CHECKLIST, form_item, form_lines, missing, shown_messages
-from zsupport_mail.portal.viewer import Viewer, is_staff
-from zsupport_mail.portal.web import (
+from zsupport_mail.edges.portal.queries import client_tickets, ticket_for
+from zsupport_mail.edges.portal.security import access
+from zsupport_mail.edges.portal.thread import (
+    CHECKLIST,
+    form_item,
+    form_lines,
+    missing,
+    shown_messages,
+)
+from zsupport_mail.edges.portal.viewer import Viewer, is_staff
+from zsupport_mail.edges.portal.web import (
     PortalContext,
     checked_form,
     ctx_of,
@@ -28,7 +34,7 @@ from zsupport_mail.portal.web import (
     require_viewer,
     text,
 )
-from zsupport_mail.portal.webmail import Upload, build_mail, processed, store_web_mail
+from zsupport_mail.edges.portal.webmail import Upload, build_mail, processed, store_web_mail
 
 WAIT_SECONDS = 15.0  # how long a POST waits for the worker before showing "received"
 

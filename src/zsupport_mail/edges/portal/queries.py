@@ -14,7 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager
 
 from zsupport_mail.db.models import Client, Ticket
-from zsupport_mail.portal.viewer import Viewer
+from zsupport_mail.edges.portal.viewer import Viewer
 
 OPEN_STATES = ("open", "awaiting_info", "pending", "restored")
 

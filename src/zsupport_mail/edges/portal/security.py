@@ -17,7 +17,7 @@ from starlette.requests import Request
 from zsupport_mail.edges.ratelimit import TokenBuckets
 from zsupport_mail.settings import PortalSettings
 
-log = structlog.get_logger("zsupport_mail.portal")
+log = structlog.get_logger("zsupport_mail.edges.portal")
 HOUR = 3600.0
 
 

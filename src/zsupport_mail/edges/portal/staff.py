@@ -15,12 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from zsupport_mail.db.models import Charge, InboundMessage, JourneyEvent, Ticket
-from zsupport_mail.handlers.commands import STATUSES
-from zsupport_mail.portal.pages import submit
-from zsupport_mail.portal.queries import QueueFilter, client_names, next_target, staff_queue
-from zsupport_mail.portal.security import access
-from zsupport_mail.portal.thread import shown_messages
-from zsupport_mail.portal.web import (
+from zsupport_mail.edges.portal.pages import submit
+from zsupport_mail.edges.portal.queries import QueueFilter, client_names, next_target, staff_queue
+from zsupport_mail.edges.portal.security import access
+from zsupport_mail.edges.portal.thread import shown_messages
+from zsupport_mail.edges.portal.web import (
     checked_form,
     ctx_of,
     in_db,
@@ -29,7 +28,8 @@ from zsupport_mail.portal.web import (
     require_viewer,
     text,
 )
-from zsupport_mail.portal.webmail import build_mail
+from zsupport_mail.edges.portal.webmail import build_mail
+from zsupport_mail.handlers.commands import STATUSES
 from zsupport_mail.queues.inbox import requeue
 
 ACTIONS = ("reply", "status", "critical", "assign", "note", "waive", "time")
