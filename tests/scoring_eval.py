@@ -257,12 +257,15 @@ def table(tallies: dict[str, Tally]) -> str:
 
 
 def labelled_sets() -> list[tuple[str, Path]]:
-    """(name, folder) of the tuned set, then of every held-out set that has a labels.json."""
-    heldout = sorted(
-        (p.parent for p in FIXTURES.parent.glob("scoring_heldout*/labels.json")),
-        key=lambda folder: (len(folder.name), folder.name),  # scoring_heldout, ..2, ..10
-    )
-    return [("tuned", FIXTURES), *(("held-out", folder) for folder in heldout)]
+    """(name, folder) of the tuned sets (tests/fixtures/scoring, then scoring_tuned*), then of
+    every held-out set; only folders with a labels.json count."""
+
+    def found(pattern: str) -> list[Path]:
+        folders = (p.parent for p in FIXTURES.parent.glob(f"{pattern}/labels.json"))
+        return sorted(folders, key=lambda folder: (len(folder.name), folder.name))  # ..2, ..10
+
+    tuned = [FIXTURES, *found("scoring_tuned*")]
+    return [*(("tuned", f) for f in tuned), *(("held-out", f) for f in found("scoring_heldout*"))]
 
 
 def set_heading(name: str, folder: Path) -> str:
