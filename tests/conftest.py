@@ -5,6 +5,7 @@ fixture built on them) and so runs twice: on a fresh SQLite file and on a fresh 
 the throwaway PostgreSQL cluster the suite starts (or the server named by
 ZSUPPORT_TEST_DATABASE_URL). A PostgreSQL that cannot start fails the tests; it never skips.
 The PostgreSQL runs carry the ``postgres`` mark, so ``-m "not postgres"`` leaves them out.
+Acceptance tests run on SQLite only, unless marked ``every_backend`` (see ``_backends_for``).
 
 A test that touches no storage runs once: ``make_settings`` and ``settings`` alone do not ask
 for a database, and their ``database.url`` then names a SQLite file nobody created.
@@ -91,11 +92,28 @@ def _parametrized_by_marker(metafunc: pytest.Metafunc, name: str) -> bool:
     return False
 
 
+ACCEPTANCE = Path(__file__).parent / "acceptance"
+
+
+def _backends_for(metafunc: pytest.Metafunc) -> tuple[str, ...]:
+    """Every backend, except for an acceptance test that is not marked ``every_backend``.
+
+    An acceptance test drives the whole daemon; what it proves about storage (each query, each
+    transaction) the integration tests prove on both backends already. So an acceptance test
+    runs on SQLite, unless storage behaviour is its subject (durability across kill -9,
+    claims between processes, what another process sees, migrations, purges): then it is
+    marked ``every_backend`` and runs on PostgreSQL too."""
+    in_acceptance = ACCEPTANCE in Path(str(metafunc.definition.path)).parents
+    if in_acceptance and metafunc.definition.get_closest_marker("every_backend") is None:
+        return ("sqlite",)
+    return BACKENDS
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run a test once per backend when its fixtures reach ``backend`` (through ``db_url``,
     ``empty_db_url``...), unless it names its backends itself with a parametrize mark."""
     if "backend" in metafunc.fixturenames and not _parametrized_by_marker(metafunc, "backend"):
-        metafunc.parametrize("backend", BACKENDS, indirect=True)
+        metafunc.parametrize("backend", _backends_for(metafunc), indirect=True)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by the marks added here

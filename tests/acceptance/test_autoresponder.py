@@ -15,6 +15,7 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 
+import pytest
 from aiosmtpd.controller import Controller
 
 from tests.acceptance.conftest import db_count
@@ -53,6 +54,7 @@ class OutOfOffice:
             self.sent += 1
 
 
+@pytest.mark.every_backend
 def test_an_autoresponder_cannot_start_a_mail_storm(start_serve, db_url):
     port = free_port()
     relay_port = free_port()

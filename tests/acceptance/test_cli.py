@@ -96,6 +96,7 @@ def test_tickets_outbox_and_messages_json(config, tmp_path):
     assert "ZS-000001" in text
 
 
+@pytest.mark.every_backend
 def test_reprocess_is_idempotent_from_the_cli(config, tmp_path):
     (tmp_path / "report.eml").write_bytes(make_mail())
     run(config, "ingest", str(tmp_path / "report.eml"))
@@ -110,6 +111,7 @@ def test_unknown_ticket_is_a_clear_error(config):
     assert "no ticket ZS-999999" in result.stderr.decode()
 
 
+@pytest.mark.every_backend
 def test_ingest_refuses_a_database_that_is_behind(tmp_path, empty_db_url):
     config = write_config(tmp_path / "config.toml", empty_db_url, tmp_path)
     (tmp_path / "report.eml").write_bytes(make_mail())

@@ -58,6 +58,7 @@ def test_invalid_file_exits_2_with_every_line_and_changes_nothing(config, tmp_pa
     assert listed(config, "--client", "Acme Dental") == ACME_FROM_CONFIG
 
 
+@pytest.mark.every_backend
 def test_dry_run_shows_the_diff_then_the_import_keeps_the_history(config, tmp_path):
     notice = tmp_path / "contacts.csv"
     notice.write_text(NOTICE)
@@ -111,6 +112,7 @@ def test_show_commands_explain_an_authorisation(config, tmp_path):
     assert "authorisation: primary contact of Acme Dental" in shown.stdout
 
 
+@pytest.mark.every_backend
 def test_a_running_serve_sees_an_import_without_a_reload(start_serve, tmp_path):
     serve = start_serve()
     notice = tmp_path / "contacts.csv"

@@ -57,7 +57,7 @@ from zsupport_mail.db import migrate
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.db.session import make_engine, make_session_factory
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.every_backend]
 
 SEEN = b"\\Seen"
 LOAD = 500

@@ -58,6 +58,7 @@ def config(tmp_path: Path, db_url: str) -> Path:
     return write_config(tmp_path / "config.toml", db_url, tmp_path)
 
 
+@pytest.mark.every_backend
 def test_maildir_then_overlapping_mbox_skips_what_is_stored(config: Path, tmp_path: Path) -> None:
     maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
     maildir.add(mailbox.MaildirMessage(report(1)))
@@ -89,6 +90,7 @@ def test_maildir_then_overlapping_mbox_skips_what_is_stored(config: Path, tmp_pa
     assert len(outbox) == 3, "a skipped message must not queue a second reply"
 
 
+@pytest.mark.every_backend
 def test_import_killed_midway_resumes_without_doubles(config: Path, tmp_path: Path) -> None:
     mbox = write_mbox(tmp_path / "big.mbox", range(1, 16))
     command = [sys.executable, "-m", "zsupport_mail", "--config", str(config), "ingest", str(mbox)]

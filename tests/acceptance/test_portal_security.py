@@ -188,6 +188,7 @@ def test_signin_requests_are_limited_per_address_and_per_ip(start_serve, tmp_pat
     assert len(list(mails(tmp_path / "outbox"))) <= 3
 
 
+@pytest.mark.every_backend
 def test_each_person_sees_only_what_they_may(portal, tmp_path, db_url, browser):
     serve, base = portal
     outbox = tmp_path / "outbox"

@@ -51,6 +51,7 @@ def numbers(result) -> list[str]:
     return [row["number"] for row in json.loads(result.stdout)]
 
 
+@pytest.mark.every_backend
 def test_list_filters_export_raw_and_attachments(desk):
     config, tmp_path = desk
     assert numbers(run(config, "tickets", "list", "--json", "--client", "globex")) == ["ZS-000003"]
@@ -87,6 +88,7 @@ def test_list_filters_export_raw_and_attachments(desk):
     assert b"no attachment 999" in missing.stderr
 
 
+@pytest.mark.every_backend
 def test_merge_folds_the_second_report_into_the_first(desk):
     config, _ = desk
     result = run(config, "tickets", "merge", "ZS-000001", "ZS-000002")

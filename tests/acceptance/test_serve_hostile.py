@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import smtplib
 
+import pytest
+
 from tests.acceptance.conftest import db_count
 from tests.helpers import SUPPORT, make_mail
 from tests.hostile import hostile_corpus
@@ -37,6 +39,7 @@ EXPECTED = {  # case name -> the SMTP code for its DATA
 }
 
 
+@pytest.mark.every_backend
 def test_hostile_mail_over_smtp_gets_precise_answers_and_serve_keeps_running(start_serve, db_url):
     serve = start_serve(smtp={"max_message_bytes": LIMIT})
     cases = {c.name: c.raw for c in hostile_corpus() if c.name in EXPECTED}

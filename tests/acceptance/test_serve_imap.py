@@ -68,6 +68,7 @@ def test_mail_appended_before_start_and_during_idle_becomes_tickets_and_is_moved
     assert serve.stop() == 0
 
 
+@pytest.mark.every_backend
 def test_dovecot_restart_mid_run_reconnects_and_doubles_nothing(start_serve, dovecot, db_url):
     serve = start_serve(imap=imap_section(dovecot))
     serve.wait_for("imap_connected")
@@ -138,6 +139,7 @@ def test_a_10_mb_message_becomes_a_ticket(start_serve, dovecot, db_url):
     assert db_count(db_url, InboundMessage, InboundMessage.size == len(raw)) == 1
 
 
+@pytest.mark.every_backend
 def test_a_crash_between_store_and_move_makes_no_second_ticket(start_serve, dovecot, db_url):
     raw = reports(1)[0]
     append_mail(dovecot, raw)

@@ -162,6 +162,7 @@ def run_cli(config, *args):
     )
 
 
+@pytest.mark.every_backend
 def test_status_and_db_check(tmp_path, db_url):
     config = write_config(tmp_path / "config.toml", db_url, tmp_path)
     (tmp_path / "report.eml").write_bytes(make_mail())

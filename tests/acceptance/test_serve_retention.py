@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.acceptance.conftest import db_count
@@ -14,6 +15,7 @@ from zsupport_mail.runtime.pipeline import Pipeline
 from zsupport_mail.settings.clock import utc_now
 
 
+@pytest.mark.every_backend
 def test_serve_purges_raw_mail_of_long_closed_tickets(settings, sessions, start_serve, db_url):
     pipeline = Pipeline(settings, sessions, ReplyRenderer(settings), utc_now)
     pipeline.ingest(make_mail(), source="smtp", mailbox=SUPPORT)

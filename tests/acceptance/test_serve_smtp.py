@@ -157,6 +157,7 @@ def test_starttls(start_serve, tmp_path):
     serve.wait_for("message_processed")
 
 
+@pytest.mark.every_backend
 def test_relay_down_then_up_delivers_each_reply_once(start_serve, db_url):
     port = free_port()
     serve = start_serve(outbound={"mode": "smtp", "relay_port": port, "retry_base_seconds": 1})
@@ -187,6 +188,7 @@ def test_permanent_relay_failure_is_recorded(start_serve, relay, db_url):
     assert db_count(db_url, TicketMessage, note, TicketMessage.internal.is_(True)) == 1
 
 
+@pytest.mark.every_backend
 def test_stored_but_unprocessed_mail_is_processed_once_at_start(start_serve, db_url, relay):
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)

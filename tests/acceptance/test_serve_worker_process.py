@@ -68,6 +68,7 @@ def _send(port: int, count: int, prefix: str) -> None:
             assert client.sendmail("dana@acmedental.example", [SUPPORT], mail) == {}
 
 
+@pytest.mark.every_backend
 def test_processing_and_delivery_run_in_children_of_serve(start_serve, db_url, relay):
     serve = start_serve(outbound=relay_mode(relay), processing={"background_nice": 7})
     children = {_child(serve, role)["pid"] for role in ("worker", "sender")}
@@ -83,6 +84,7 @@ def test_processing_and_delivery_run_in_children_of_serve(start_serve, db_url, r
     assert db_count(db_url, Ticket) == 3
 
 
+@pytest.mark.every_backend
 def test_a_killed_worker_process_is_replaced_and_mail_still_processed(start_serve, db_url):
     serve = start_serve()
     first = _child(serve, "worker")
@@ -100,6 +102,7 @@ def test_a_killed_worker_process_is_replaced_and_mail_still_processed(start_serv
     assert serve.process.poll() is None  # serve itself went on
 
 
+@pytest.mark.every_backend
 def test_a_killed_sender_process_is_replaced_and_replies_still_sent(start_serve, relay, db_url):
     serve = start_serve(outbound=relay_mode(relay))
     first = _child(serve, "sender")
