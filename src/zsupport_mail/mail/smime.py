@@ -18,8 +18,6 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from asn1crypto import cms
-
 PKCS7_MIME = ("application/pkcs7-mime", "application/x-pkcs7-mime")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _CONTENT_HEADER = re.compile(rb"^content-[^:]*:.*(?:\r?\n[ \t].*)*\r?\n", re.IGNORECASE | re.M)
@@ -43,6 +41,10 @@ def _decoded(headers: Message, body: bytes) -> bytes:
 
 
 def _signed_content(der: bytes) -> bytes | None:
+    # Imported here: asn1crypto's x509 tables cost about 0.1 s, paid by every CLI call and
+    # every child of serve at start, while opaque-signed mail is rare.
+    from asn1crypto import cms
+
     try:
         info = cms.ContentInfo.load(der)
         if info["content_type"].native != "signed_data":
