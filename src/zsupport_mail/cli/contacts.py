@@ -7,7 +7,10 @@ changed), so no reload is needed.
 
 ``--ticket NUMBER`` confirms a client's written notice that the intake read as a
 ``contact_change``: the import is applied with the same rules and history, its note names the
-ticket, and the ticket gets an internal note of what changed and is closed.
+ticket, and the ticket gets an internal note of what changed and is closed. Without FILE the
+notice itself is read (contacts/notice.py: who becomes primary or backup, who is removed, as the
+staff copy showed it) and turned into the client's new set, checked as a CSV would be; what
+cannot be read (a new person without an address) stops it with exit 2, and staff write FILE.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.cli.common import CommandError, open_db, print_json
@@ -31,9 +35,11 @@ from zsupport_mail.contacts.importer import (
     known,
     parse_csv,
 )
+from zsupport_mail.contacts.notice import read_notice, rows_after_notice
 from zsupport_mail.contacts.periods import IMPORT_PREFIX
-from zsupport_mail.db.models import Ticket, TicketMessage
+from zsupport_mail.db.models import Contact, InboundMessage, Ticket, TicketMessage
 from zsupport_mail.db.repos import get_ticket, sync_directory
+from zsupport_mail.mail.message import parse_message
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import utc_now
 
@@ -57,21 +63,53 @@ def _print_changes(changes: list[ClientChanges]) -> None:
             print(f"  = {len(client.unchanged)} unchanged")
 
 
-def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
-    """Replace the authorised contacts from a CSV: all rows valid or nothing changes (exit 2)."""
-    path = Path(args.file)
+def _file_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")  # Excel writes a BOM
+        return path.read_text(encoding="utf-8-sig")  # Excel writes a BOM
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {path}: {exc}") from None
+
+
+def _notice_text(session: Session, ticket: Ticket, now: datetime) -> tuple[str, list[str]]:
+    """The client's new set as CSV, read from the ticket's notice, and the lines read."""
+    first = session.scalars(
+        select(TicketMessage)
+        .where(TicketMessage.ticket_id == ticket.id, TicketMessage.direction == "inbound")
+        .where(TicketMessage.internal.is_(False))
+        .order_by(TicketMessage.id)
+        .limit(1)
+    ).first()
+    inbound = session.get(InboundMessage, first.inbound_id) if first and first.inbound_id else None
+    if first is None or inbound is None or not inbound.raw:
+        raise CommandError(f"{ticket.number}: the notice's mail is not kept; use FILE.csv")
+    contacts = session.scalars(select(Contact).where(Contact.client_id == ticket.client_id))
+    proposals = read_notice(parse_message(inbound.raw), {c.email: c.name for c in contacts})
+    periods = [p for p in load_periods(session, client=ticket.client.name) if p.covers(now)]
+    result = rows_after_notice(ticket.client.name, periods, proposals)
+    if result.problems:
+        raise ImportInvalid([f"{ticket.number}: {problem}" for problem in result.problems])
+    return result.csv_text(), [p.line() for p in proposals]
+
+
+def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace the authorised contacts from a CSV (or a ticket's notice): all rows valid or
+    nothing changes (exit 2)."""
+    if args.file is None and not args.ticket:
+        raise CommandError("give FILE.csv, or --ticket NUMBER to apply that ticket's notice")
+    path = Path(args.file) if args.file else None
+    text = _file_text(path) if path else ""
     sessions = open_db(settings)
     now = utc_now()
-    source = f"{IMPORT_PREFIX}{path.name[:200]} by {_operator()[:100]}"  # fits the column
+    name = path.name if path else f"notice on {args.ticket.upper()}"
+    source = f"{IMPORT_PREFIX}{name[:200]} by {_operator()[:100]}"  # fits the column
     session = sessions()
+    read: list[str] = []
     try:
         sync_directory(session, settings, now)  # the config's clients exist before we look
-        rows = parse_csv(text, known(session))
         ticket = _notice_ticket(session, args.ticket) if args.ticket else None
+        if ticket is not None and path is None:
+            text, read = _notice_text(session, ticket, now)
+        rows = parse_csv(text, known(session))
         note = args.note or (f"written notice on ticket {ticket.number}" if ticket else None)
         changes = apply_import(session, rows, at=now, source=source, note=note)
         if ticket is not None:
@@ -83,22 +121,25 @@ def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
     except ImportInvalid as exc:
         session.rollback()
         for problem in exc.problems:
-            print(f"{path}: {problem}", file=sys.stderr)
-        print("nothing was changed", file=sys.stderr)
+            print(f"{path or 'notice'}: {problem}", file=sys.stderr)
+        print("nothing was changed" + ("" if path else "; write FILE.csv instead"), file=sys.stderr)
         return EXIT_INVALID
     finally:
         session.close()
     report = {
-        "file": str(path),
+        "file": str(path) if path else None,
         "source": source,
         "at": now.isoformat(),
         "dry_run": args.dry_run,
         "ticket": args.ticket.upper() if args.ticket else None,
+        "read_from_notice": read,
         "clients": [c.as_json() for c in changes],
     }
     if args.json:
         print_json(report)
     else:
+        for line in read:
+            print(f"read from the notice: {line}")
         _print_changes(changes)
         print("dry run: nothing changed" if args.dry_run else f"applied as {source}")
     return 0
@@ -185,7 +226,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     imp = commands.add_parser("import", help=text, description=text)
     imp.set_defaults(func=cmd_contacts_import)
-    imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument(
+        "file", metavar="FILE.csv", nargs="?", help="omit with --ticket to apply the notice as read"
+    )
     imp.add_argument("--dry-run", action="store_true", help="show the changes, change nothing")
     imp.add_argument("--note", help="kept with each new period, e.g. the notice's date and author")
     imp.add_argument(
