@@ -89,6 +89,21 @@ def _fault(text: _Text) -> str | None:
     return None
 
 
+def _unresolved(
+    pattern: re.Pattern[str], text: str, skip: re.Pattern[str] = words.RESOLVED
+) -> str | None:
+    """The first match of pattern in a sentence that does not say the matter is over (or
+    whatever ``skip`` matches)."""
+    for sentence in _SENTENCE.split(text):
+        if (
+            not words.RESOLVED.search(sentence)
+            and not skip.search(sentence)
+            and (match := pattern.search(sentence))
+        ):
+            return match.group(0).strip()
+    return None
+
+
 def _notice(msg: ParsedMessage, text: _Text, notices: Mapping[str, str]) -> str | None:
     """Which of our notices the mail answers: by reference, by our subject, or by naming it."""
     for ref in msg.referenced_ids:
@@ -210,15 +225,21 @@ def _without_fault(text: _Text, prefix: str) -> KindReading:
             rma=rma_number(text.all),
         )
     network = words.NETWORK_CHANGE.search(text.all) is not None
+    network = network and not words.NO_CHANGE.search(text.all)
     if words.MEETING.search(text.all) or network:
         what = "a network change" if network else "a meeting, call or training"
         return KindReading(
             "scheduling_request", True, f"asks to schedule {what}", network_change=network
         )
-    plea = words.PLEA.search(text.all)
+    symptom = _unresolved(words.SYMPTOM, text.all, words.NOT_A_REPORT)
+    if symptom is not None:
+        return KindReading(
+            "problem_report", False, f"may describe a fault ({symptom!r}): staff decide"
+        )
+    plea = _unresolved(words.PLEA, words.THANKS_FOR_HELP.sub(" ", text.all))
     if plea is not None:
         return KindReading(
-            "problem_report", False, f"may report a problem ({plea.group(0)!r}): staff decide"
+            "problem_report", False, f"may report a problem ({plea!r}): staff decide"
         )
     if words.PHONE_TOPIC.search(text.all) and not words.NOT_A_REPORT.search(text.all):
         return KindReading(
