@@ -2,11 +2,11 @@
 
 The tuned sets (tests/fixtures/intent, then every tests/fixtures/intent_tuned*) may be read;
 the held-out set (tests/fixtures/intent_heldout) is only ever run, and only its aggregate
-figures are printed or asserted (never its per-mail errors). The harness registers the Message-IDs of our notices
-that the mails answer (``<notice.KIND.N@zsupport.example>``) as known notices of that kind,
-as the daemon's notice records do.
+figures are printed or asserted (never its per-mail errors). The harness registers the
+Message-IDs of our notices that the mails answer (``<notice.KIND.N@zsupport.example>``) as
+known notices of that kind, as the daemon's notice records do.
 
-The issue's two targets, on both sets:
+The issue's two targets, on every set:
 - no mail that is not a problem report gets the missing-information notice or the charge
   (only a *sure* problem report gets them);
 - at least 95% of problem reports are recognised as problem reports (sure or not: an unsure
