@@ -34,6 +34,8 @@ def tuned_sets() -> list[Path]:
     folders with a labels.json)."""
     more = [p.parent for p in FIXTURES.glob("intent_tuned*/labels.json")]
     return [TUNED, *sorted(more, key=lambda folder: (len(folder.name), folder.name))]
+
+
 _NOTICE_ID = re.compile(r"<notice\.(outage|upgrade|reminder)\.\d+@zsupport\.example>")
 
 
