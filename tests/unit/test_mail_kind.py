@@ -120,3 +120,72 @@ def test_tracking_numbers(text, numbers):
 def test_rma_number_without_the_word_or_hash():
     assert rma_number("Returned board - RMA #30122") == "30122"
     assert rma_number("no such number here") is None
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "kind", "chargeable"),
+    [
+        # A symptom, whatever the device, is a fault we are sure of (checklist, notice, charge).
+        (
+            "Auto attendant",
+            "Our auto attendant stopped answering this morning.",
+            "problem_report",
+            True,
+        ),
+        ("Softphone won't register - laptop LJ-07", "", "problem_report", True),
+        (
+            "MXIE",
+            "MXIE closes by itself whenever we open the Call Log tab.",
+            "problem_report",
+            True,
+        ),
+        ("Hold", "The hold music was fine last week, now it loops.", "problem_report", True),
+        (
+            "Queue",
+            "Callers complain that the queue message sounds terrible.",
+            "problem_report",
+            True,
+        ),
+        ("Fax", "El fax no muestra el nombre de quien llama.", "problem_report", True),
+        # Polite wording does not hide it; a fixed fault beside a new one does not either.
+        (
+            "Echo",
+            "I would like you to look at the echo on calls to Denver.",
+            "problem_report",
+            True,
+        ),
+        (
+            "Update",
+            "The echo is fixed, but now the paging speakers cut out.",
+            "problem_report",
+            True,
+        ),
+        # A weaker cue opens a ticket and asks; nothing is charged until staff decide.
+        ("beep?", "Is it normal that the phones beep every 30 seconds?", "problem_report", False),
+        ("MX", "Why does the MX reboot every night at 2?", "problem_report", False),
+        # Thanks for help is not a plea; a question between two features is not a report.
+        ("Danke", "Das Fax geht wieder. Vielen Dank für die schnelle Hilfe!", "other", False),
+        (
+            "hunt vs ACD",
+            "What's the difference between a hunt group and an ACD group for calls?",
+            "other",
+            False,
+        ),
+        # A network named without a change to it is no scheduling request.
+        (
+            "Ports",
+            "Nothing is changing, but our auditor wants the firewall ports list.",
+            "other",
+            False,
+        ),
+        ("Carl", "Carl is no longer allowed to open tickets for us.", "contact_change", False),
+    ],
+)
+def test_symptoms_are_reports_weaker_cues_are_asked_about(subject, body, kind, chargeable):
+    assert kind_of(subject, body) == (kind, chargeable)
+
+
+def test_ups_numbers_written_in_groups_are_read_whole():
+    assert tracking_numbers("Old PSU shipped today, UPS 1Z 999 AA1 01 2345 6784.") == [
+        "1Z999AA10123456784"
+    ]

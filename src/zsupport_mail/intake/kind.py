@@ -40,6 +40,7 @@ KINDS = (
     "other",
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_CONTRAST = re.compile(r"\b(?:but|however|aber|jedoch|pero|sin\s+embargo|mais)\b", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|r|rif)\s*:", re.IGNORECASE)
 
 
@@ -81,11 +82,13 @@ def _fault(text: _Text) -> str | None:
     # A reply's subject is the old thread's: only the new words report something.
     subject = "" if _REPLY_SUBJECT.match(text.subject) else text.subject
     for sentence in _SENTENCE.split(f"{subject}\n{text.own}\n{text.forwarded}"):
-        if words.RESOLVED.search(sentence):
-            continue
-        match = words.FAULT.search(words.NOT_A_FAULT.sub(" ", sentence))
-        if match is not None:
-            return match.group(0).strip()
+        # "The echo is fixed, but now calls drop": each side of a "but" is read alone.
+        for clause in _CONTRAST.split(sentence):
+            if words.RESOLVED.search(clause):
+                continue
+            match = words.FAULT.search(words.NOT_A_FAULT.sub(" ", clause))
+            if match is not None:
+                return match.group(0).strip()
     return None
 
 

@@ -107,6 +107,22 @@ FAULT = _words(
     r"\bpor\s+s[íi]\s+sol[oa]\b|\bplante\b|\bgr[ée]sill\w+|\btout\s+seul\b|\bcoupure\b",
     r"\bne\s+(?:re[çc]oi[st]|re[çc]oivent|fonctionnent)\s+(?:pas|plus)\b|\bde\s+lui-m[êe]me\b",
     r"\b(?:nous\s+avons|il\s+y\s+a)\s+un\s+probl[èe]me\b|\bsonne\s+occup[ée]\b",
+    r"\bsilence\b|\bgo(?:es)?\s+silent\b|\bwent\s+silent\b|\bhear\s+(?:ourselves|themselves)\b",
+    r"\b(?:nobody|no\s+one)\s+(?:\w+\s+)?(?:hears?|gets?|receives?)\b|\bout\s+of\s+(?:sync|order)\b",
+    r"\bnever\s+(?:came|got|gets|showed|shows|reached|reaches|went\s+through|goes\s+through)\b",
+    r"\b(?:won'?t|doesn'?t|don'?t|can'?t)\s+stop\s+(?:ringing|beeping|rebooting)\b",
+    r"\b(?:shows?|showing|displays?|appears?)\s+(?:as\s+)?(?:everyone\s+|everybody\s+|all\s+)?"
+    r"(?:as\s+)?(?:offline|unavailable|logged\s+out|unknown|anonymous|blank|nothing)\b",
+    r"\bunregister\w*\b|\bderegister\w*\b",
+    r"\b(?:can'?t|cannot|can\s+not|couldn'?t|unable\s+to)\s+(?:\w+\s+)?(?:see|open|access|retrieve|"
+    r"listen|page|park|pick\s+up|register|login|record|forward|print)\b",
+    r"\bl[äa]uft\s+nicht\b|\bniemand\s+(?:h[öo]rt|kann|bekommt)\b|\bkeiner\s+h[öo]rt\b",
+    r"\bnicht\s+(?:mehr\s+)?(?:angezeigt|[üu]bertragen|weitergeleitet|zugestellt|aufgezeichnet|"
+    r"verbunden|gespeichert)\b",
+    r"\bnadie\s+(?:puede|oye|escucha|contesta)\b|\bdej(?:a|an|[óo])\s+de\s+funcionar\b",
+    r"\bsin\s+(?:audio|sonido|l[íi]nea)\b|\bse\s+(?:desconecta|desconectan|apaga|apagan)\b",
+    r"\bne\s+(?:peut|peuvent|pouvons)\s+(?:pas|plus)\b|\bpersonne\s+n'|\bsans\s+(?:son|tonalit[ée])\b",
+    r"\b(?:a\s+cess[ée]|arr[êe]t[ée])\s+de\s+fonctionner\b|\bse\s+d[ée]connecte\b|\bne\s+s'allume\b",
     # German
     r"\bgeht\s+nicht\b|\bgehen\s+nicht\b|\bkein(?:e|en)?\s+(?:ton|anruf|gespr[äa]ch)",
     r"\bnicht\s+(?:m[öo]glich|zu\s+h[öo]ren|verst[äa]ndlich)\b|\bbricht\s+ab\b",
@@ -146,6 +162,9 @@ SYMPTOM = _words(
     r"\bwhy\s+(?:do|does|is|are|did|can'?t|won'?t|doesn'?t|isn'?t)\b|\bis\s+there\s+a\s+reason\b",
     r"\boutage\b|\bmissing\b|\b(?:empty|blank)\b|\b(?:delay|lag|latency)\b",
     r"\bwarum\b|\bpor\s+qu[ée]\b|\bpourquoi\b|\bfehler\b|\berror\b",
+    r"\b(?:reboot|restart)(?:s|ed)\b|\b(?:blinking|flashing)\b",
+    r"\bhear(?:s|ing)?\s+(?:a|an)\s+(?:\w+\s+)?(?:tone|noise|click|clicks|beep|buzz|hum|recording)\b",
+    r"\bseit\s+(?:dem|der)\s+(?:update|upgrade|umzug|stromausfall)\b",
 )
 
 # A plea about the phones that names no fault: a problem report, but we are not sure of it.
@@ -204,7 +223,8 @@ RESOLVED = _words(
 
 # Phrases that look like a fault but speak of a proposed time ("Sunday doesn't work for us").
 NOT_A_FAULT = _words(
-    r"\b(?:in\s+case|to\s+avoid|make\s+sure|so\s+that|so\s+the|would|might)\b[^.?!]*",
+    r"\b(?:in\s+case|to\s+avoid|make\s+sure|so\s+that|so\s+the|might|would"
+    r"(?!\s+(?:like|love|appreciate|be\s+(?:great|grateful|glad|nice|helpful))))\b[^.?!]*",
     r"\bwill\b[^.?!]*\bbe\s+down\b",
     r"\b(?:time|date|day|night|morning|evening|window|slot|that|it|this)\s+"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not)\s+work\b",
@@ -215,6 +235,8 @@ NOT_A_FAULT = _words(
 ONGOING = _words(
     r"\bsince\s+(?:about\s+|ca\.?\s+)?(?:\d|this|today|yesterday|the\s+weekend)",
     r"\bright\s+now\b|\bcurrently\b|\bstill\s+down\b|\bdown\s+again\b",
+    r"\bstill\s+(?:down|dead|not|no|broken|happening|dropping|failing|out)\b|\bat\s+the\s+moment\b",
+    r"\bas\s+we\s+speak\b|\bimmer\s+noch\b|\btodav[íi]a\b|\btoujours\b",
     r"\bseit\s+(?:ca\.?\s+)?\d|\bdesde\s+(?:las|esta|hoy)\b",
 )
 
