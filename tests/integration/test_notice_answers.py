@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -17,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import SUPPORT, make_mail
-from zsupport_mail.db.models import JourneyEvent, OutboundMessage, Ticket
+from zsupport_mail.db.models import InboundMessage, JourneyEvent, OutboundMessage, Ticket
 from zsupport_mail.queues.outbox import queue_mail
 from zsupport_mail.settings.clock import utc_now
 
@@ -128,3 +129,58 @@ def test_an_upgrade_answer_giving_the_time_is_scheduled_and_staff_are_told(
     assert "answered our upgrade notice" in body
     assert "the answer gives the time to book the upgrade." in body
     assert "Upgrade:  17.0.12 (zsupport-mail upgrade status --version 17.0.12)" in body
+
+
+def run_cli(settings, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "zsupport_mail", "--config", str(settings.source), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def test_a_reply_to_a_real_outage_announcement_is_noted_on_it_and_staff_told(
+    pipeline, sessions, settings
+):
+    start = (utc_now() + timedelta(days=10)).replace(microsecond=0)
+    announced = run_cli(
+        settings,
+        *("outage", "announce", "--client", "Acme Dental", "--reason", "MX upgrade"),
+        *("--start", start.isoformat(), "--end", (start + timedelta(hours=2)).isoformat()),
+    )
+    assert announced.returncode == 0, announced.stderr
+    notice_id = json.loads(announced.stdout)["message_id"]
+
+    outcome = pipeline.ingest(
+        make_mail(
+            subject="RE: Planned maintenance: Acme Dental",
+            body="That evening is our late clinic. Could you do it the night after?",
+            headers={"In-Reply-To": notice_id, "References": notice_id},
+        ),
+        source="test",
+        mailbox=SUPPORT,
+    )
+
+    assert (outcome.action, outcome.kind, outcome.ticket) == ("noted", "notice_reply", None)
+    with sessions.begin() as session:
+        row = session.get_one(InboundMessage, outcome.inbound_id)
+        assert row.notice_message_id == notice_id
+    [(_, subject, body)] = staff_mails(sessions)
+    assert subject.startswith("[Notice answer] Acme Dental: ")
+    assert "Dana Smith (Acme Dental) answered our outage notice of " in body
+    assert "the answer asks a question." in body
+
+
+def test_staff_record_by_command_that_a_client_scheduled_the_upgrade(settings, sessions):
+    assert run_cli(settings, "upgrade", "announce", "--version", "17.0.12").returncode == 0
+
+    done = run_cli(
+        settings,
+        *("upgrade", "scheduled", "--client", "Globex", "--version", "17.0.12"),
+        *("--note", "Sat 28 Mar 18:00, by phone"),
+    )
+
+    assert done.returncode == 0, done.stderr
+    status = json.loads(run_cli(settings, "upgrade", "status", "--version", "17.0.12").stdout)
+    globex = next(row for row in status if row["client"] == "Globex")
+    acme = next(row for row in status if row["client"] == "Acme Dental")
+    assert globex["scheduled_at"] is not None
+    assert globex["note"] == "Sat 28 Mar 18:00, by phone"
+    assert acme["scheduled_at"] is None
