@@ -189,3 +189,17 @@ def test_ups_numbers_written_in_groups_are_read_whole():
     assert tracking_numbers("Old PSU shipped today, UPS 1Z 999 AA1 01 2345 6784.") == [
         "1Z999AA10123456784"
     ]
+
+
+def test_a_report_below_a_sign_off_is_asked_about_not_lost():
+    body = "Hallo\n\nMit freundlichen Grüßen\nJana\n\nDas Telefon klingelt nicht mehr."
+    assert kind_of("Telefon", body) == ("problem_report", False)
+
+
+def test_a_forwarded_automatic_message_is_the_forwarders_mail():
+    body = (
+        "The voicemail below reached us six hours late, and the caller hear nothing.\n\n"
+        "This is an automated message from your MX system."
+    )
+    assert kind_of("FW: New voicemail from 303-555-0199", body) == ("problem_report", True)
+    assert kind_of("New voicemail from 303-555-0199", body)[0] == "other"

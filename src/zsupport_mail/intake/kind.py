@@ -40,6 +40,8 @@ KINDS = (
     "other",
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_FORWARDED = re.compile(r"^\s*(?:fwd?|wg|tr|rv)\s*:", re.IGNORECASE)
+_SHORT = 12  # words: a mail this short may have its report below a sign-off
 _CONTRAST = re.compile(r"\b(?:but|however|aber|jedoch|pero|sin\s+embargo|mais)\b", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|r|rif)\s*:", re.IGNORECASE)
 
@@ -71,6 +73,7 @@ class _Text:
     subject: str
     own: str
     forwarded: str
+    signature: str = ""  # what the reply parser took for the sign-off and below
 
     @property
     def all(self) -> str:
@@ -158,12 +161,14 @@ def read_kind(
     Returns:
         The KindReading; automatic mail is ``other`` with ``automatic`` set.
     """
-    own, _signature, forwarded = own_text(msg.text, msg.subject)
-    text = _Text(msg.subject, own, forwarded)
+    own, signature, forwarded = own_text(msg.text, msg.subject)
+    text = _Text(msg.subject, own, forwarded, signature)
     auto = (msg.first_header("auto-submitted") or "no").strip().lower()
     if not auto.startswith("no") or words.AUTOMATIC.search(msg.subject):
         return KindReading("other", True, "automatic mail", automatic=True)
-    if words.AUTOMATIC.search(own):
+    # A person forwarding an automatic message is not one: only an unforwarded mail is
+    # told automatic by its words.
+    if words.AUTOMATIC.search(own) and not _FORWARDED.match(msg.subject):
         return KindReading("other", True, "automatic mail, by its words", automatic=True)
     fault = _fault(text)
     notice = _notice(msg, text, notices or {})
@@ -238,6 +243,12 @@ def _without_fault(text: _Text, prefix: str) -> KindReading:
     if symptom is not None:
         return KindReading(
             "problem_report", False, f"may describe a fault ({symptom!r}): staff decide"
+        )
+    below = words.FAULT.search(words.NOT_A_FAULT.sub(" ", text.signature))
+    if below is not None and len(text.own.split()) < _SHORT:
+        # "Regards, Jana\n\nDas Telefon klingelt nicht": the parser took it for the sign-off.
+        return KindReading(
+            "problem_report", False, f"a fault below the sign-off ({below.group(0)!r}): ask"
         )
     plea = _unresolved(words.PLEA, words.THANKS_FOR_HELP.sub(" ", text.all))
     if plea is not None:
