@@ -66,6 +66,7 @@ def test_staff_see_the_notice_as_read_and_confirm_it_with_one_command(pipeline, 
     assert "- Lee Jones <lee@acmedental.example> no longer authorised" in copy
     assert "= afterwards: Dana Smith primary; Pat Reception backup" in copy
     assert "contacts import --ticket ZS-000001" in copy
+    assert "Response:     no clock (a contact change, not a problem report)" in copy
     dry = run_cli(settings, "contacts", "import", "--ticket", "ZS-000001", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert current(sessions, "Acme Dental") == [

@@ -81,6 +81,8 @@ def _intake(ticket: Ticket) -> str:
 def _response(ctx: HandlerContext, ticket: Ticket) -> str:
     if ticket.first_response_at is not None:
         return "met " + staff_time(ticket.first_response_at, ctx.settings)
+    if ticket.sla_started_at is None and ticket.kind != "problem_report":
+        return f"no clock (a {ticket.kind.replace('_', ' ')}, not a problem report)"
     if ticket.sla_started_at is None:
         return "clock not started (it starts when the report is complete)"
     return "target " + staff_time(ticket.response_due_at, ctx.settings)
