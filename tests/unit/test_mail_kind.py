@@ -203,3 +203,16 @@ def test_a_forwarded_automatic_message_is_the_forwarders_mail():
     )
     assert kind_of("FW: New voicemail from 303-555-0199", body) == ("problem_report", True)
     assert kind_of("New voicemail from 303-555-0199", body)[0] == "other"
+
+
+def test_a_possible_fault_in_reply_to_our_notice_opens_a_ticket_that_asks():
+    notice = "<notice.outage.7@zsupport.example>"
+    raw = make_mail(
+        subject="RE: [Z-Support] Planned maintenance on your MX system",
+        body="Since your maintenance the phones beep every 30 seconds. Is that normal?",
+        headers={"In-Reply-To": notice, "References": notice},
+    )
+
+    reading = read_kind(parse_message(raw), notices={notice: "outage"})
+
+    assert (reading.kind, reading.sure, reading.chargeable) == ("problem_report", False, False)

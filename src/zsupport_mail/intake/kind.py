@@ -199,6 +199,15 @@ def _notice_or_report(text: _Text, notice: str, fault: str | None) -> KindReadin
         return KindReading(
             "problem_report", True, f"reports a fault in reply to our {notice}: {fault!r}"
         )
+    # "Since your maintenance the phones beep every 30 seconds, is that normal?": perhaps a
+    # fault; a ticket that asks serves the client better than a note on our notice.
+    symptom = (
+        None if notice == "reminder" else _unresolved(words.SYMPTOM, text.own, words.NOT_A_REPORT)
+    )
+    if symptom is not None:
+        return KindReading(
+            "problem_report", False, f"may describe a fault in reply to our {notice}: {symptom!r}"
+        )
     return KindReading("notice_reply", True, f"answers our {notice} notice", notice=notice)
 
 
