@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import STAFF_SECRET, SUPPORT, make_mail
+from tests.helpers import STAFF_SECRET, SUPPORT, make_mail, staff_thread
 from zsupport_mail.contacts.history import load_periods
 from zsupport_mail.db.models import OutboundMessage, Ticket
 from zsupport_mail.settings.clock import utc_now
@@ -115,6 +115,67 @@ def test_a_notice_that_cannot_be_read_whole_changes_nothing_and_says_to_write_th
     assert result.returncode == 2
     assert "Robin Hale: the notice gives no e-mail address" in result.stderr
     assert "write FILE.csv instead" in result.stderr
+    assert current(sessions, "Acme Dental") == [
+        ("dana@acmedental.example", "primary"),
+        ("lee@acmedental.example", "backup"),
+    ]
+
+
+def staff_reply(pipeline, body: str):
+    return ingest(
+        pipeline,
+        make_mail(
+            sender=f"Queue <{QUEUE}>",
+            subject="Re: [ZS-000001] backup",
+            body=body,
+            message_id="<staff-1@staffmail.example>",
+            headers=staff_thread(),  # a reply to the staff copy: staff authority's proof
+        ),
+    )
+
+
+def test_staff_confirm_the_notice_by_mail_with_the_contacts_command(pipeline, sessions):
+    ingest(pipeline, fixture("038"))  # Hank: "Add Carl Bauer as our backup contact"
+
+    outcome = staff_reply(pipeline, "#contacts\n\nDone: Carl can open tickets from now on.")
+
+    assert outcome.action == "appended"
+    assert current(sessions, "Globex") == [
+        ("carl.bauer@globex.example", "backup"),
+        ("hank@globex.example", "primary"),
+    ]
+    with sessions.begin() as session:
+        ticket = session.scalars(select(Ticket)).one()
+        assert ticket.status == "closed"
+        [note] = [m for m in ticket.messages if m.subject.startswith("contacts confirmed")]
+        assert "+ Carl Bauer <carl.bauer@globex.example> backup" in note.body_text
+        relayed = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.kind == "staff_reply")
+        ).one()
+        assert "Done: Carl can open tickets" in relayed.raw.decode()
+
+
+def test_a_contacts_command_that_cannot_be_applied_changes_nothing_and_tells_staff(
+    pipeline, sessions
+):
+    ingest(
+        pipeline,
+        make_mail(
+            subject="New backup contact",
+            body="Please add Robin Hale as our backup contact from Monday, authorized contacts.",
+        ),
+    )
+
+    staff_reply(pipeline, "#contacts\n\nDone.")
+
+    with sessions.begin() as session:
+        rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+        kinds = [r.kind for r in rows]
+        help_mail = " ".join(rows[-1].raw.decode().split())
+    assert "staff_reply" not in kinds
+    assert kinds[-1] == "staff_commands", kinds
+    assert "#contacts: ZS-000001: Robin Hale: the notice gives no e-mail address" in help_mail
+    assert "zsupport-mail contacts import FILE.csv --ticket ZS-000001" in help_mail
     assert current(sessions, "Acme Dental") == [
         ("dana@acmedental.example", "primary"),
         ("lee@acmedental.example", "backup"),

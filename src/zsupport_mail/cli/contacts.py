@@ -23,10 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.cli.common import CommandError, open_db, print_json
+from zsupport_mail.contacts.confirm import (
+    MARKS,
+    confirm_on_ticket,
+    not_a_contact_change,
+    notice_csv,
+)
 from zsupport_mail.contacts.history import load_periods
 from zsupport_mail.contacts.importer import (
     ClientChanges,
@@ -35,16 +40,13 @@ from zsupport_mail.contacts.importer import (
     known,
     parse_csv,
 )
-from zsupport_mail.contacts.notice import read_notice, rows_after_notice
 from zsupport_mail.contacts.periods import IMPORT_PREFIX
-from zsupport_mail.db.models import Contact, InboundMessage, Ticket, TicketMessage
+from zsupport_mail.db.models import Ticket
 from zsupport_mail.db.repos import get_ticket, sync_directory
-from zsupport_mail.mail.message import parse_message
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import utc_now
 
 EXIT_INVALID = 2
-_MARKS = (("added", "+"), ("changed", "~"), ("removed", "-"))
 
 
 def _operator() -> str:
@@ -55,7 +57,7 @@ def _operator() -> str:
 def _print_changes(changes: list[ClientChanges]) -> None:
     for client in changes:
         print(f"{client.client}:")
-        for kind, mark in _MARKS:
+        for kind, mark in MARKS:
             for entry in getattr(client, kind):
                 was = f" (was {entry['from_role']})" if "from_role" in entry else ""
                 print(f"  {mark} {entry['name']} <{entry['email']}> {entry['role']}{was}")
@@ -68,27 +70,6 @@ def _file_text(path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")  # Excel writes a BOM
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {path}: {exc}") from None
-
-
-def _notice_text(session: Session, ticket: Ticket, now: datetime) -> tuple[str, list[str]]:
-    """The client's new set as CSV, read from the ticket's notice, and the lines read."""
-    first = session.scalars(
-        select(TicketMessage)
-        .where(TicketMessage.ticket_id == ticket.id, TicketMessage.direction == "inbound")
-        .where(TicketMessage.internal.is_(False))
-        .order_by(TicketMessage.id)
-        .limit(1)
-    ).first()
-    inbound = session.get(InboundMessage, first.inbound_id) if first and first.inbound_id else None
-    if first is None or inbound is None or not inbound.raw:
-        raise CommandError(f"{ticket.number}: the notice's mail is not kept; use FILE.csv")
-    contacts = session.scalars(select(Contact).where(Contact.client_id == ticket.client_id))
-    proposals = read_notice(parse_message(inbound.raw), {c.email: c.name for c in contacts})
-    periods = [p for p in load_periods(session, client=ticket.client.name) if p.covers(now)]
-    result = rows_after_notice(ticket.client.name, periods, proposals)
-    if result.problems:
-        raise ImportInvalid([f"{ticket.number}: {problem}" for problem in result.problems])
-    return result.csv_text(), [p.line() for p in proposals]
 
 
 def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
@@ -108,12 +89,12 @@ def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
         sync_directory(session, settings, now)  # the config's clients exist before we look
         ticket = _notice_ticket(session, args.ticket) if args.ticket else None
         if ticket is not None and path is None:
-            text, read = _notice_text(session, ticket, now)
+            text, read = notice_csv(session, ticket, now)
         rows = parse_csv(text, known(session))
         note = args.note or (f"written notice on ticket {ticket.number}" if ticket else None)
         changes = apply_import(session, rows, at=now, source=source, note=note)
         if ticket is not None:
-            _confirm_on_ticket(session, ticket, changes, source, now)
+            confirm_on_ticket(session, ticket, changes, source=source, by=_operator(), now=now)
         if args.dry_run:
             session.rollback()
         else:
@@ -150,39 +131,10 @@ def _notice_ticket(session: Session, number: str) -> Ticket:
     ticket = get_ticket(session, number)
     if ticket is None:
         raise CommandError(f"no ticket {number}")
-    if ticket.kind != "contact_change":
-        raise CommandError(
-            f"{ticket.number} is a {ticket.kind}, not a contact_change "
-            f"(staff can set it with #kind contact_change)"
-        )
+    why = not_a_contact_change(ticket)
+    if why is not None:
+        raise CommandError(why)
     return ticket
-
-
-def _confirm_on_ticket(
-    session: Session, ticket: Ticket, changes: list[ClientChanges], source: str, now: datetime
-) -> None:
-    """Record on the ticket what its notice changed, as an internal note, and close it."""
-    lines = [f"Contact change applied ({source}):"]
-    for client in changes:
-        for kind, mark in _MARKS:
-            lines += [
-                f"  {mark} {e['name']} <{e['email']}> {e['role']}" for e in getattr(client, kind)
-            ]
-    session.add(
-        TicketMessage(
-            ticket_id=ticket.id,
-            direction="inbound",
-            internal=True,
-            message_id=None,
-            from_addr=_operator()[:320],
-            to_addrs=[],
-            cc_addrs=[],
-            subject=f"contacts confirmed: {ticket.number}",
-            body_text="\n".join(lines),
-            created_at=now,
-        )
-    )
-    ticket.status, ticket.closed_at, ticket.updated_at = "closed", now, now
 
 
 def _instant(value: str) -> datetime:
