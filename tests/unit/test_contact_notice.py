@@ -46,7 +46,13 @@ def read(name: str) -> list[str]:
             ],
         ),
         ("038", ["+ Carl Bauer <carl.bauer@globex.example> backup"]),
-        ("039", ["+ Tobias Weber <tobias.weber@mueller-logistik.example> backup"]),
+        (
+            "039",  # German: "Herr Tobias Weber (...) als Backup-Ansprechpartner"; "Ich bleibe ..."
+            [
+                "+ Tobias Weber <tobias.weber@mueller-logistik.example> backup",
+                "+ Jana Müller <jana@mueller-logistik.example> primary",
+            ],
+        ),
         ("040", ["- Lee Jones <lee@acmedental.example> no longer authorised"]),
         (
             "041",  # an HTML table: role, name, address per row
@@ -81,6 +87,85 @@ def read(name: str) -> list[str]:
 )
 def test_each_notice_is_read_person_by_person(name, lines):
     assert read(name) == lines
+
+
+TUNED2 = INTENT.parent / "intent_tuned2"
+
+
+@pytest.mark.parametrize(
+    ("name", "lines"),
+    [
+        (
+            "074",  # a leaver named without an address; "I'm still primary"
+            [
+                "- Carl Bauer (no address given) no longer authorised",
+                "+ Hank Scorpio <hank@globex.example> primary",
+            ],
+        ),
+        (
+            "075",  # "Frau Klein entfällt": a title and a surname
+            [
+                "+ Stefan Weber <stefan.weber@mueller-logistik.example> backup",
+                "- Klein (no address given) no longer authorised",
+            ],
+        ),
+        (
+            "076",  # "treat me as the primary ...; Dana goes back to primary on June 8" (later)
+            [
+                "+ Lee Jones <lee@acmedental.example> primary",
+                "+ Tom Becker <tom.becker@acmedental.example> backup",
+            ],
+        ),
+    ],
+)
+def test_the_second_tuned_sets_notices_too(name, lines):
+    msg = parse_message(next(TUNED2.glob(f"{name}_*.eml")).read_bytes())
+    directory = DIRECTORY[msg.from_addr.partition("@")[2]]
+    assert [p.line() for p in read_notice(msg, directory)] == lines
+
+
+def test_a_leaver_named_by_surname_is_found_in_the_current_set():
+    msg = parse_message(next(TUNED2.glob("075_*.eml")).read_bytes())
+    proposals = read_notice(msg, DIRECTORY["mueller-logistik.example"])
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    periods = [
+        Period(
+            1,
+            "Jana Müller",
+            "jana@mueller-logistik.example",
+            None,
+            3,
+            "Müller",
+            "primary",
+            start,
+            None,
+            "config",
+            None,
+            None,
+        ),
+        Period(
+            2,
+            "Petra Klein",
+            "petra.klein@mueller-logistik.example",
+            None,
+            3,
+            "Müller",
+            "backup",
+            start,
+            None,
+            "config",
+            None,
+            None,
+        ),
+    ]
+
+    result = rows_after_notice("Müller", periods, proposals)
+
+    assert result.problems == []
+    assert [(r["email"], r["role"]) for r in result.rows] == [
+        ("jana@mueller-logistik.example", "primary"),
+        ("stefan.weber@mueller-logistik.example", "backup"),
+    ]
 
 
 def period(name: str, email: str, role: str) -> Period:

@@ -55,6 +55,8 @@ def _find(current: dict[str, dict[str, str]], proposal: ProposedContact) -> str 
         return proposal.email
     wanted = proposal.name.lower()
     named = [e for e, row in current.items() if row["name"].lower() == wanted]
+    if not named and " " not in wanted:  # "Frau Klein", "Lee": one name of the person
+        named = [e for e, row in current.items() if wanted in row["name"].lower().split()]
     return named[0] if len(named) == 1 else None
 
 

@@ -31,7 +31,19 @@ _NEWCOMER = re.compile(
     r"\b(?i:add|make|appoint|name|nominate|welcome)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,2})"
     r"|\b([A-Z][\w'-]+\s+[A-Z][\w'-]+)\s+(?:as|will\s+be|is\s+now|becomes)\s+(?:our|the|new)\b"
 )
-_SELF = re.compile(r"\b(?:I(?:'m|'ll)?|ich|yo|je)\b")
+_SELF = re.compile(r"\b(?:I(?:'m|'ll)?|me|(?i:ich|mich|yo|je|moi))\b")
+# A person named without an address, by title or as leaving: "Frau Klein", "Carl Bauer has left".
+_TITLED = re.compile(r"\b(?:Herr|Frau|Mr\.?|Mrs\.?|Ms\.?|Sr\.|Sra\.|Mme)\s+([A-ZÄÖÜ][\w'-]+)")
+_LEAVER = re.compile(
+    r"\b([A-Z][\w'-]+\s+[A-Z][\w'-]+)\s+(?:is\s+no\s+longer|has\s+left|left\s+|is\s+leaving|"
+    r"retires|will\s+leave)"
+)
+# A later return to the old set ("Dana goes back to primary on June 8") is not this change.
+_LATER_REVERT = re.compile(
+    r"\b(?:go(?:es)?\s+back|switch(?:es)?\s+back|return(?:s|ing)?\s+(?:to|as)|when\s+\w+\s+"
+    r"(?:is|comes)\s+back|zur[üu]ck|vuelve|de\s+retour)\b",
+    re.IGNORECASE,
+)
 _ROLE = {
     "primary": re.compile(
         r"\b(?:primary|main|principal)\b|\bhaupt\w*|\bprincipal\w*", re.IGNORECASE
@@ -45,7 +57,8 @@ _ROLE = {
 _REMOVE = re.compile(
     r"\bremove\w*|\bno\s+longer\b|\bleft\s+(?:the\s+company|us|acme|globex)\b|\blast\s+day\b|"
     r"\bretir\w+|\bleaving\s+(?:the|us|our)\b|\bdon'?t\s+act\b|\bdelete\b|\bnicht\s+mehr\b|"
-    r"\bentfern\w*|\bausgeschieden\b|\bya\s+no\b|\beliminar\b|\bretirer\b|\bquitt\w+",
+    r"\bentfern\w*|\bausgeschieden\b|\bentf[äa]llt\b|\bscheidet\s+aus\b|\bya\s+no\b|"
+    r"\beliminar\b|\bretirer\b|\bquitt\w+|\bnot\s+allowed\b",
     re.IGNORECASE,
 )
 _REPLACED = re.compile(
@@ -128,8 +141,9 @@ def _people(text: str, sender: tuple[str, str], directory: Mapping[str, str]) ->
             add(before.group(1), email)
         else:
             add(local or email, email)
-    for match in _NEWCOMER.finditer(text):
-        name = match.group(1) or match.group(2)
+    named = [m.group(1) or m.group(2) for m in _NEWCOMER.finditer(text)]
+    named += [m.group(1) for m in (*_TITLED.finditer(text), *_LEAVER.finditer(text))]
+    for name in named:
         if name.lower() not in people:
             add(name, None)
     return people
@@ -229,6 +243,8 @@ def read_contact_change(
     me = me or _Person(sender[0] or sender[1], sender[1].lower())
     result: dict[int, ProposedContact] = {}
     for clause in _CLAUSE.split(_unwrap(body)):
+        if _LATER_REVERT.search(clause):
+            continue
         for person, removed, role in _clause(clause, _mentions(clause, people, me)):
             result.pop(id(person), None)  # the later word counts, in its place
             result[id(person)] = ProposedContact(
