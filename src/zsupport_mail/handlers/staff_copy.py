@@ -232,6 +232,7 @@ def _head(
         "carried": [p.filename for p in carried],
         "listed": [f"{a.filename} ({a.size:,} bytes)" for a in listed],
         "limit": _limit(ctx.settings),
+        "notes": state.notes,
         "proposed": proposed,
         "readable": bool(proposed) and not any(line.startswith("?") for line in proposed),
     }
