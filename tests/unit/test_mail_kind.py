@@ -216,3 +216,10 @@ def test_a_possible_fault_in_reply_to_our_notice_opens_a_ticket_that_asks():
     reading = read_kind(parse_message(raw), notices={notice: "outage"})
 
     assert (reading.kind, reading.sure, reading.chargeable) == ("problem_report", False, False)
+
+
+def test_a_person_mentioning_a_colleague_out_of_the_office_is_no_auto_reply():
+    body = "Hi,\n\nDana is out of the office, returning Monday. Please make Pat our backup contact."
+    assert kind_of("Backup while Dana is away", body) == ("contact_change", False)
+    domino = "Dana Smith is out of the office (returning 03/16/2026)."
+    assert read_kind(parse_message(make_mail(subject="Re: x", body=domino))).automatic

@@ -335,7 +335,9 @@ NETWORK_CHANGE = _words(
 AUTOMATIC = _words(
     r"^\s*(?:auto:|automatic\s+reply|automatische\s+antwort|out\s+of\s+office|"
     r"respuesta\s+autom[áa]tica|r[ée]ponse\s+automatique|abwesenheitsnotiz)",
-    r"\bis\s+out\s+of\s+the\s+office\b.*\breturning\b",
+    # Domino's "<name> is out of the office (returning ...)" opens the mail; a person writing
+    # "Dana is out of the office, returning Monday" further down is not an auto-reply.
+    r"^[^\n]*\bis\s+out\s+of\s+the\s+office\b[^\n]*\breturning\b",
     r"\bthis\s+is\s+an\s+automated\s+(?:message|response)\b",
     r"\bconfirm\s+(?:that\s+)?you\s+are\s+(?:a\s+)?human\b|\bchallenge[- ]response\b",
     r"\bplease\s+do\s+not\s+reply\s+to\s+this\s+message\b",
