@@ -1,12 +1,12 @@
 """How well intake/kind.py tells what a mail is, on the labelled intent sets.
 
-The tuned set (tests/fixtures/intent) may be read; the held-out set
-(tests/fixtures/intent_heldout) is only ever run, and only its aggregate figures are printed
-or asserted (never its per-mail errors). The harness registers the Message-IDs of our notices
-that the mails answer (``<notice.KIND.N@zsupport.example>``) as known notices of that kind,
-as the daemon's notice records do.
+The tuned sets (tests/fixtures/intent, then every tests/fixtures/intent_tuned*) may be read;
+the held-out set (tests/fixtures/intent_heldout) is only ever run, and only its aggregate
+figures are printed or asserted (never its per-mail errors). The harness registers the
+Message-IDs of our notices that the mails answer (``<notice.KIND.N@zsupport.example>``) as
+known notices of that kind, as the daemon's notice records do.
 
-The issue's two targets, on both sets:
+The issue's two targets, on every set:
 - no mail that is not a problem report gets the missing-information notice or the charge
   (only a *sure* problem report gets them);
 - at least 95% of problem reports are recognised as problem reports (sure or not: an unsure
@@ -27,6 +27,15 @@ from zsupport_mail.mail.message import parse_message
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TUNED = FIXTURES / "intent"
 HELDOUT = FIXTURES / "intent_heldout"
+
+
+def tuned_sets() -> list[Path]:
+    """The tuned sets: tests/fixtures/intent, then intent_tuned2, intent_tuned3, ... (only
+    folders with a labels.json)."""
+    more = [p.parent for p in FIXTURES.glob("intent_tuned*/labels.json")]
+    return [TUNED, *sorted(more, key=lambda folder: (len(folder.name), folder.name))]
+
+
 _NOTICE_ID = re.compile(r"<notice\.(outage|upgrade|reminder)\.\d+@zsupport\.example>")
 
 
@@ -167,7 +176,10 @@ START, END = "<!-- intent-figures:start -->", "<!-- intent-figures:end -->"
 
 def figures() -> str:
     """Both sets' figures, as docs/SCORING.md publishes them between the markers."""
-    parts = [report("Tuned set, tests/fixtures/intent", evaluate(TUNED, keep_errors=False))]
+    parts = [
+        report(f"Tuned set, tests/fixtures/{folder.name}", evaluate(folder, keep_errors=False))
+        for folder in tuned_sets()
+    ]
     if (HELDOUT / "labels.json").exists():
         held = evaluate(HELDOUT, keep_errors=False)
         parts.append(report("Held-out set, tests/fixtures/intent_heldout", held))

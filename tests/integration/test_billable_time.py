@@ -100,6 +100,28 @@ def test_a_clients_own_rate_wins_and_ntf_and_third_party_time_are_billed(
     )
     assert listed.returncode == 0, listed.stderr
     assert [c["amount"] for c in json.loads(listed.stdout)] == ["150.00", "75.00"]
+    exported = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "zsupport_mail",
+            "--config",
+            str(settings.source),
+            "charges",
+            "export",
+            "--csv",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert exported.returncode == 0, exported.stderr
+    header, *rows = exported.stdout.splitlines()
+    assert "amount" in header.split(",")
+    assert [row.split(",")[header.split(",").index("amount")] for row in rows] == [
+        "150.00",
+        "75.00",
+    ]
 
 
 def test_without_a_rate_the_hours_are_recorded_without_an_amount(make_settings, sessions):

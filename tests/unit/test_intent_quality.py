@@ -1,6 +1,7 @@
 """Kind reading quality, as measured by tests/intent_eval.py (bench/intent_quality.py prints it):
 
-- the tuned set (tests/fixtures/intent): the issue's targets, and every kind at 0.95 or better;
+- every tuned set (tests/fixtures/intent, tests/fixtures/intent_tuned*): the issue's targets,
+  and every kind at 0.95 or better;
 - the held-out set (tests/fixtures/intent_heldout): the first target (no non-report charged)
   and, for the rest, the figures measured when the classifier was written (floors, not
   targets: raise them when a change improves them; never lower one, never tune on the set);
@@ -11,23 +12,24 @@ from __future__ import annotations
 
 import pytest
 
-from tests.intent_eval import DOC, HELDOUT, TUNED, doc_figures, evaluate, figures
+from tests.intent_eval import DOC, HELDOUT, doc_figures, evaluate, figures, tuned_sets
 
 # Held-out floors as measured (docs/SCORING.md, three decimals): (precision, recall).
 HELDOUT_FLOORS = {
-    "problem_report": (0.793, 0.793),
+    "problem_report": (0.800, 0.828),
     "contact_change": (1.000, 1.000),
     "scheduling_request": (1.000, 0.778),
     "credit_request": (1.000, 1.000),
-    "notice_reply": (0.727, 0.727),
+    "notice_reply": (0.800, 0.727),
     "rma_shipment": (0.833, 0.833),
     "other": (0.533, 0.615),
 }
-HELDOUT_RECOGNISED_FLOOR = 0.793  # the issue's target is 0.95: not reached on this set yet
+HELDOUT_RECOGNISED_FLOOR = 0.828  # the issue's target is 0.95: not reached on this set yet
 
 
-def test_tuned_set_meets_the_issue_targets_and_every_kind_is_read_well():
-    result = evaluate(TUNED, keep_errors=True)
+@pytest.mark.parametrize("folder", tuned_sets(), ids=lambda folder: folder.name)
+def test_every_tuned_set_meets_the_issue_targets_and_every_kind_is_read_well(folder):
+    result = evaluate(folder, keep_errors=True)
 
     assert result.messages >= 80
     assert result.non_problem_charged == 0, result.errors
@@ -42,7 +44,7 @@ def test_heldout_set_charges_no_non_report_and_holds_its_measured_floors():
     result = evaluate(HELDOUT, keep_errors=False)  # never its per-mail errors
 
     assert result.non_problem_charged == 0
-    assert result.recognised_share >= HELDOUT_RECOGNISED_FLOOR
+    assert round(result.recognised_share, 3) >= HELDOUT_RECOGNISED_FLOOR
     for kind, (precision, recall) in HELDOUT_FLOORS.items():
         tally = result.kinds[kind]
         assert round(tally.precision, 3) >= precision, kind

@@ -7,7 +7,10 @@ changed), so no reload is needed.
 
 ``--ticket NUMBER`` confirms a client's written notice that the intake read as a
 ``contact_change``: the import is applied with the same rules and history, its note names the
-ticket, and the ticket gets an internal note of what changed and is closed.
+ticket, and the ticket gets an internal note of what changed and is closed. Without FILE the
+notice itself is read (contacts/notice.py: who becomes primary or backup, who is removed, as the
+staff copy showed it) and turned into the client's new set, checked as a CSV would be; what
+cannot be read (a new person without an address) stops it with exit 2, and staff write FILE.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from zsupport_mail.cli.common import CommandError, open_db, print_json
+from zsupport_mail.contacts.confirm import (
+    MARKS,
+    confirm_on_ticket,
+    not_a_contact_change,
+    notice_csv,
+)
 from zsupport_mail.contacts.history import load_periods
 from zsupport_mail.contacts.importer import (
     ClientChanges,
@@ -32,13 +41,12 @@ from zsupport_mail.contacts.importer import (
     parse_csv,
 )
 from zsupport_mail.contacts.periods import IMPORT_PREFIX
-from zsupport_mail.db.models import Ticket, TicketMessage
+from zsupport_mail.db.models import Ticket
 from zsupport_mail.db.repos import get_ticket, sync_directory
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import utc_now
 
 EXIT_INVALID = 2
-_MARKS = (("added", "+"), ("changed", "~"), ("removed", "-"))
 
 
 def _operator() -> str:
@@ -49,7 +57,7 @@ def _operator() -> str:
 def _print_changes(changes: list[ClientChanges]) -> None:
     for client in changes:
         print(f"{client.client}:")
-        for kind, mark in _MARKS:
+        for kind, mark in MARKS:
             for entry in getattr(client, kind):
                 was = f" (was {entry['from_role']})" if "from_role" in entry else ""
                 print(f"  {mark} {entry['name']} <{entry['email']}> {entry['role']}{was}")
@@ -57,25 +65,36 @@ def _print_changes(changes: list[ClientChanges]) -> None:
             print(f"  = {len(client.unchanged)} unchanged")
 
 
-def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
-    """Replace the authorised contacts from a CSV: all rows valid or nothing changes (exit 2)."""
-    path = Path(args.file)
+def _file_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")  # Excel writes a BOM
+        return path.read_text(encoding="utf-8-sig")  # Excel writes a BOM
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {path}: {exc}") from None
+
+
+def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace the authorised contacts from a CSV (or a ticket's notice): all rows valid or
+    nothing changes (exit 2)."""
+    if args.file is None and not args.ticket:
+        raise CommandError("give FILE.csv, or --ticket NUMBER to apply that ticket's notice")
+    path = Path(args.file) if args.file else None
+    text = _file_text(path) if path else ""
     sessions = open_db(settings)
     now = utc_now()
-    source = f"{IMPORT_PREFIX}{path.name[:200]} by {_operator()[:100]}"  # fits the column
+    name = path.name if path else f"notice on {args.ticket.upper()}"
+    source = f"{IMPORT_PREFIX}{name[:200]} by {_operator()[:100]}"  # fits the column
     session = sessions()
+    read: list[str] = []
     try:
         sync_directory(session, settings, now)  # the config's clients exist before we look
-        rows = parse_csv(text, known(session))
         ticket = _notice_ticket(session, args.ticket) if args.ticket else None
+        if ticket is not None and path is None:
+            text, read = notice_csv(session, ticket, now)
+        rows = parse_csv(text, known(session))
         note = args.note or (f"written notice on ticket {ticket.number}" if ticket else None)
         changes = apply_import(session, rows, at=now, source=source, note=note)
         if ticket is not None:
-            _confirm_on_ticket(session, ticket, changes, source, now)
+            confirm_on_ticket(session, ticket, changes, source=source, by=_operator(), now=now)
         if args.dry_run:
             session.rollback()
         else:
@@ -83,22 +102,25 @@ def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
     except ImportInvalid as exc:
         session.rollback()
         for problem in exc.problems:
-            print(f"{path}: {problem}", file=sys.stderr)
-        print("nothing was changed", file=sys.stderr)
+            print(f"{path or 'notice'}: {problem}", file=sys.stderr)
+        print("nothing was changed" + ("" if path else "; write FILE.csv instead"), file=sys.stderr)
         return EXIT_INVALID
     finally:
         session.close()
     report = {
-        "file": str(path),
+        "file": str(path) if path else None,
         "source": source,
         "at": now.isoformat(),
         "dry_run": args.dry_run,
         "ticket": args.ticket.upper() if args.ticket else None,
+        "read_from_notice": read,
         "clients": [c.as_json() for c in changes],
     }
     if args.json:
         print_json(report)
     else:
+        for line in read:
+            print(f"read from the notice: {line}")
         _print_changes(changes)
         print("dry run: nothing changed" if args.dry_run else f"applied as {source}")
     return 0
@@ -109,39 +131,10 @@ def _notice_ticket(session: Session, number: str) -> Ticket:
     ticket = get_ticket(session, number)
     if ticket is None:
         raise CommandError(f"no ticket {number}")
-    if ticket.kind != "contact_change":
-        raise CommandError(
-            f"{ticket.number} is a {ticket.kind}, not a contact_change "
-            f"(staff can set it with #kind contact_change)"
-        )
+    why = not_a_contact_change(ticket)
+    if why is not None:
+        raise CommandError(why)
     return ticket
-
-
-def _confirm_on_ticket(
-    session: Session, ticket: Ticket, changes: list[ClientChanges], source: str, now: datetime
-) -> None:
-    """Record on the ticket what its notice changed, as an internal note, and close it."""
-    lines = [f"Contact change applied ({source}):"]
-    for client in changes:
-        for kind, mark in _MARKS:
-            lines += [
-                f"  {mark} {e['name']} <{e['email']}> {e['role']}" for e in getattr(client, kind)
-            ]
-    session.add(
-        TicketMessage(
-            ticket_id=ticket.id,
-            direction="inbound",
-            internal=True,
-            message_id=None,
-            from_addr=_operator()[:320],
-            to_addrs=[],
-            cc_addrs=[],
-            subject=f"contacts confirmed: {ticket.number}",
-            body_text="\n".join(lines),
-            created_at=now,
-        )
-    )
-    ticket.status, ticket.closed_at, ticket.updated_at = "closed", now, now
 
 
 def _instant(value: str) -> datetime:
@@ -185,7 +178,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     imp = commands.add_parser("import", help=text, description=text)
     imp.set_defaults(func=cmd_contacts_import)
-    imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument(
+        "file", metavar="FILE.csv", nargs="?", help="omit with --ticket to apply the notice as read"
+    )
     imp.add_argument("--dry-run", action="store_true", help="show the changes, change nothing")
     imp.add_argument("--note", help="kept with each new period, e.g. the notice's date and author")
     imp.add_argument(

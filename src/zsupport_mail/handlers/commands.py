@@ -27,6 +27,8 @@ VALID = {
     "rma": "#rma (start the return process: test as directed, then send the tracking number)",
     "credit-requested": "#credit-requested (the client asked in writing for an SLA credit)",
     "affected": "#affected 0.5 (the portion of the system affected, for restoration credits)",
+    "contacts": "#contacts (apply this contact_change ticket's notice as read: the same checks "
+    "and history as contacts import; the ticket is closed)",
     "kind": "#kind " + "|".join(KINDS) + " (what the client's mail is; only a problem_report "
     "keeps the incomplete-report surcharge)",
 }

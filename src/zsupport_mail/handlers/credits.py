@@ -44,21 +44,30 @@ class RecordCreditRequest:
         if ctx.assessment.automatic is not None:
             return
         if not kind.tickets:
-            self._by_period(ctx, sender.client.id, sender.address)
-            return
-        for number in kind.tickets:
-            ticket = ctx.session.scalar(select(Ticket).where(Ticket.number == number))
-            if ticket is None or ticket.client_id != sender.client.id:
-                ctx.journey.record("credit", "unknown_ticket", f"{number}: not this client's")
-                continue
-            self._record(ctx, ticket, sender.address)
+            recorded = self._by_period(ctx, sender.client.id, sender.address)
+        else:
+            recorded = []
+            for number in kind.tickets:
+                ticket = ctx.session.scalar(select(Ticket).where(Ticket.number == number))
+                if ticket is None or ticket.client_id != sender.client.id:
+                    ctx.journey.record("credit", "unknown_ticket", f"{number}: not this client's")
+                    continue
+                self._record(ctx, ticket, sender.address)
+                recorded.append(ticket.number)
+        # Staff are told on the copy of this mail what it was recorded on (or that it was not).
+        state.notes.append(
+            "Credit:       recorded as the written request on " + ", ".join(recorded)
+            if recorded
+            else "Credit:       on no ticket (none named, or none missed restoration in the "
+            "period named): match it by hand with #credit-requested"
+        )
 
-    def _by_period(self, ctx: HandlerContext, client_id: int, address: str) -> None:
+    def _by_period(self, ctx: HandlerContext, client_id: int, address: str) -> list[str]:
         """The client's tickets that missed restoration and started in the named period."""
         period = ctx.assessment.kind.period
         if period is None:
             ctx.journey.record("credit", "no_ticket", "no ticket and no day named: staff match")
-            return
+            return []
         # A day from the client's point of view: widen by a day in UTC, then compare locally.
         start = datetime.combine(period[0], time.min, UTC) - timedelta(days=1)
         end = datetime.combine(period[1], time.max, UTC) + timedelta(days=1)
@@ -77,6 +86,7 @@ class RecordCreditRequest:
             )
         for ticket in missed:
             self._record(ctx, ticket, address)
+        return [ticket.number for ticket in missed]
 
     def _record(self, ctx: HandlerContext, ticket: Ticket, address: str) -> None:
         if not self._already(ctx, ticket):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
+from zsupport_mail.contacts.confirm import apply_notice_as_read
+from zsupport_mail.contacts.importer import ImportInvalid
 from zsupport_mail.db.models import Charge, Ticket, TicketMessage
 from zsupport_mail.handlers.charges import UNCONFIRMED, add_charge
 from zsupport_mail.handlers.clocks import close_pending
@@ -80,6 +82,21 @@ def _apply(ctx: HandlerContext, ticket: Ticket, command: Command, staff: str) ->
         add_charge(ctx, ticket, "sla_credit_requested", f"written credit request noted by {staff}")
 
 
+def _confirm_contacts(
+    ctx: HandlerContext, ticket: Ticket, commands: tuple[Command, ...], staff: str
+) -> list[str]:
+    """``#contacts``: apply the ticket's contact-change notice as read; its problems, if any."""
+    if not any(c.name == "contacts" for c in commands):
+        return []
+    try:
+        changes = apply_notice_as_read(ctx.session, ticket, by=staff, now=ctx.now)
+    except ImportInvalid as exc:
+        return exc.problems
+    done = sum(len(c.added) + len(c.changed) + len(c.removed) for c in changes)
+    ctx.journey.record("contacts", "confirmed", f"{done} change(s) from the notice by {staff}")
+    return []
+
+
 def _waive_surcharge(ctx: HandlerContext, ticket: Ticket, why: str) -> None:
     for charge in ctx.session.scalars(
         select(Charge).where(
@@ -117,6 +134,12 @@ class ApplyCommands:
             state.stored.internal = True
             state.staff_error = parsed.unknown
             ctx.journey.record("commands", "rejected", "unknown: " + "; ".join(parsed.unknown))
+            return
+        problems = _confirm_contacts(ctx, state.ticket, parsed.commands, msg.from_addr)
+        if problems:  # nothing applied, nothing relayed: the staff member is told why
+            state.stored.internal = True
+            state.staff_error = tuple(f"#contacts: {problem}" for problem in problems)
+            ctx.journey.record("commands", "rejected", "; ".join(state.staff_error))
             return
         for command in parsed.commands:
             _apply(ctx, state.ticket, command, msg.from_addr)
@@ -209,7 +232,12 @@ def _queue_command_help(
 ) -> None:
     """Tell the staff member which commands exist; nothing goes to the client."""
     body = ctx.renderer.render(
-        "staff_commands", {"number": ticket.number, "unknown": state.staff_error}
+        "staff_commands",
+        {
+            "number": ticket.number,
+            "unknown": state.staff_error,
+            "contacts_failed": any(e.startswith("#contacts:") for e in state.staff_error),
+        },
     )
     # Only staff receive it, so it is signed for staff: answering it with the corrected
     # commands is itself proof of staff authority (intake/authority.py).

@@ -17,6 +17,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zsupport_mail.contacts.history import load_periods
+from zsupport_mail.contacts.notice import read_notice, rows_after_notice
 from zsupport_mail.db.models import Ticket, TicketMessage
 from zsupport_mail.handlers.outgoing import record_outbound
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
@@ -46,7 +48,8 @@ def _what(ctx: HandlerContext, state: HandlingState) -> str:
     if action == "unauthorized" or (not ctx.disposition.authorized and action == "created"):
         return "mail from a sender not authorised to open tickets"
     if action == "created":
-        return "a new report"
+        kind = ctx.assessment.kind.kind
+        return "a new report" if kind == "problem_report" else f"a new {kind.replace('_', ' ')}"
     if state.score is not None:
         return "an answer filling in the report"
     return "a reply"
@@ -78,6 +81,8 @@ def _intake(ticket: Ticket) -> str:
 def _response(ctx: HandlerContext, ticket: Ticket) -> str:
     if ticket.first_response_at is not None:
         return "met " + staff_time(ticket.first_response_at, ctx.settings)
+    if ticket.sla_started_at is None and ticket.kind != "problem_report":
+        return f"no clock (a {ticket.kind.replace('_', ' ')}, not a problem report)"
     if ticket.sla_started_at is None:
         return "clock not started (it starts when the report is complete)"
     return "target " + staff_time(ticket.response_due_at, ctx.settings)
@@ -186,8 +191,27 @@ def page(outbox: StaffOutbox, ticket: Ticket, prefix: str, line: str) -> list[st
     return to
 
 
+def _proposed(msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket) -> list[str]:
+    """A new contact-change notice as read, for staff to check before they confirm it."""
+    if ticket.kind != "contact_change" or ctx.disposition.action not in ("created", "unauthorized"):
+        return []
+    proposals = read_notice(msg, {c.email: c.name for c in ticket.client.contacts})
+    periods = [p for p in load_periods(ctx.session, client=ticket.client.name) if p.covers(ctx.now)]
+    result = rows_after_notice(ticket.client.name, periods, proposals)
+    lines = [p.line() for p in proposals]
+    lines += [f"? {problem}" for problem in result.problems]
+    if not result.problems:
+        lines.append("= afterwards: " + "; ".join(f"{r['name']} {r['role']}" for r in result.rows))
+    return lines
+
+
 def _head(
-    ctx: HandlerContext, state: HandlingState, ticket: Ticket, writer: str, attachments: Carried
+    ctx: HandlerContext,
+    state: HandlingState,
+    ticket: Ticket,
+    writer: str,
+    attachments: Carried,
+    proposed: list[str],
 ) -> dict[str, object]:
     """What the staff copy's head shows (templates/staff_copy.txt.j2)."""
     carried, listed = attachments
@@ -208,6 +232,9 @@ def _head(
         "carried": [p.filename for p in carried],
         "listed": [f"{a.filename} ({a.size:,} bytes)" for a in listed],
         "limit": _limit(ctx.settings),
+        "notes": state.notes,
+        "proposed": proposed,
+        "readable": bool(proposed) and not any(line.startswith("?") for line in proposed),
     }
 
 
@@ -245,7 +272,9 @@ class CopyToStaff:
         )
         marker = f"----- {writer} wrote -----"
         text = (state.stored.body_text if state.stored else msg.text).strip()
-        head = ctx.renderer.render(STAFF_COPY, _head(ctx, state, ticket, writer, attachments))
+        proposed = _proposed(msg, ctx, ticket)
+        values = _head(ctx, state, ticket, writer, attachments, proposed)
+        head = ctx.renderer.render(STAFF_COPY, values)
         mail = StaffMail(
             display=f"{writer} ({ticket.client.name}) via {settings.staff.support_name}",
             to=to,

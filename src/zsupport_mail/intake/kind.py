@@ -40,6 +40,9 @@ KINDS = (
     "other",
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_FORWARDED = re.compile(r"^\s*(?:fwd?|wg|tr|rv)\s*:", re.IGNORECASE)
+_SHORT = 12  # words: a mail this short may have its report below a sign-off
+_CONTRAST = re.compile(r"\b(?:but|however|aber|jedoch|pero|sin\s+embargo|mais)\b", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|r|rif)\s*:", re.IGNORECASE)
 
 
@@ -70,6 +73,7 @@ class _Text:
     subject: str
     own: str
     forwarded: str
+    signature: str = ""  # what the reply parser took for the sign-off and below
 
     @property
     def all(self) -> str:
@@ -81,10 +85,27 @@ def _fault(text: _Text) -> str | None:
     # A reply's subject is the old thread's: only the new words report something.
     subject = "" if _REPLY_SUBJECT.match(text.subject) else text.subject
     for sentence in _SENTENCE.split(f"{subject}\n{text.own}\n{text.forwarded}"):
-        if words.RESOLVED.search(sentence):
-            continue
-        match = words.FAULT.search(words.NOT_A_FAULT.sub(" ", sentence))
-        if match is not None:
+        # "The echo is fixed, but now calls drop": each side of a "but" is read alone.
+        for clause in _CONTRAST.split(sentence):
+            if words.RESOLVED.search(clause):
+                continue
+            match = words.FAULT.search(words.NOT_A_FAULT.sub(" ", clause))
+            if match is not None:
+                return match.group(0).strip()
+    return None
+
+
+def _unresolved(
+    pattern: re.Pattern[str], text: str, skip: re.Pattern[str] = words.RESOLVED
+) -> str | None:
+    """The first match of pattern in a sentence that does not say the matter is over (or
+    whatever ``skip`` matches)."""
+    for sentence in _SENTENCE.split(text):
+        if (
+            not words.RESOLVED.search(sentence)
+            and not skip.search(sentence)
+            and (match := pattern.search(sentence))
+        ):
             return match.group(0).strip()
     return None
 
@@ -140,12 +161,14 @@ def read_kind(
     Returns:
         The KindReading; automatic mail is ``other`` with ``automatic`` set.
     """
-    own, _signature, forwarded = own_text(msg.text, msg.subject)
-    text = _Text(msg.subject, own, forwarded)
+    own, signature, forwarded = own_text(msg.text, msg.subject)
+    text = _Text(msg.subject, own, forwarded, signature)
     auto = (msg.first_header("auto-submitted") or "no").strip().lower()
     if not auto.startswith("no") or words.AUTOMATIC.search(msg.subject):
         return KindReading("other", True, "automatic mail", automatic=True)
-    if words.AUTOMATIC.search(own):
+    # A person forwarding an automatic message is not one: only an unforwarded mail is
+    # told automatic by its words.
+    if words.AUTOMATIC.search(own) and not _FORWARDED.match(msg.subject):
         return KindReading("other", True, "automatic mail, by its words", automatic=True)
     fault = _fault(text)
     notice = _notice(msg, text, notices or {})
@@ -175,6 +198,15 @@ def _notice_or_report(text: _Text, notice: str, fault: str | None) -> KindReadin
     if fault is not None and (notice != "reminder" or words.NEW_MATTER.search(text.own)):
         return KindReading(
             "problem_report", True, f"reports a fault in reply to our {notice}: {fault!r}"
+        )
+    # "Since your maintenance the phones beep every 30 seconds, is that normal?": perhaps a
+    # fault; a ticket that asks serves the client better than a note on our notice.
+    symptom = (
+        None if notice == "reminder" else _unresolved(words.SYMPTOM, text.own, words.NOT_A_REPORT)
+    )
+    if symptom is not None:
+        return KindReading(
+            "problem_report", False, f"may describe a fault in reply to our {notice}: {symptom!r}"
         )
     return KindReading("notice_reply", True, f"answers our {notice} notice", notice=notice)
 
@@ -210,15 +242,27 @@ def _without_fault(text: _Text, prefix: str) -> KindReading:
             rma=rma_number(text.all),
         )
     network = words.NETWORK_CHANGE.search(text.all) is not None
+    network = network and not words.NO_CHANGE.search(text.all)
     if words.MEETING.search(text.all) or network:
         what = "a network change" if network else "a meeting, call or training"
         return KindReading(
             "scheduling_request", True, f"asks to schedule {what}", network_change=network
         )
-    plea = words.PLEA.search(text.all)
+    symptom = _unresolved(words.SYMPTOM, text.all, words.NOT_A_REPORT)
+    if symptom is not None:
+        return KindReading(
+            "problem_report", False, f"may describe a fault ({symptom!r}): staff decide"
+        )
+    below = words.FAULT.search(words.NOT_A_FAULT.sub(" ", text.signature))
+    if below is not None and len(text.own.split()) < _SHORT:
+        # "Regards, Jana\n\nDas Telefon klingelt nicht": the parser took it for the sign-off.
+        return KindReading(
+            "problem_report", False, f"a fault below the sign-off ({below.group(0)!r}): ask"
+        )
+    plea = _unresolved(words.PLEA, words.THANKS_FOR_HELP.sub(" ", text.all))
     if plea is not None:
         return KindReading(
-            "problem_report", False, f"may report a problem ({plea.group(0)!r}): staff decide"
+            "problem_report", False, f"may report a problem ({plea!r}): staff decide"
         )
     if words.PHONE_TOPIC.search(text.all) and not words.NOT_A_REPORT.search(text.all):
         return KindReading(

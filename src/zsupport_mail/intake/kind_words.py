@@ -65,7 +65,64 @@ FAULT = _words(
     r"\bno\s+one\s+can\b|\bintermittent(?:ly)?\b",
     r"\bh[öo]ren\s+nichts\b|\bbesetztzeichen\b|\bnur\s+noch\b|\bst[äa]ndig\b",
     r"\bno\s+se\s+puede\b|\bcuelga\b|\bsilencio\b|\braccroche\b|\bn'arrive\s+(?:pas|plus)\b",
-    r"\bstuck\b|\bno\s+longer\s+(?:works?|rings?|receives?|sends?|gets?)\b",
+    r"\bstuck\b|\bno\s+longer\s+(?:works?(?!\s+(?:here|for|with|at)\b)|rings?|receives?|sends?|"
+    r"gets?|opens?|connects?|registers?|shows?|displays?|records?|forwards?|transfers?|plays?|"
+    r"answers?|loads?|starts?)\b",
+    # A malfunction described by its symptom, whatever the device: it stopped doing something,
+    # will not do it, does it by itself, was fine until a day, or callers complain of it.
+    r"\bstop(?:ped|s)\s+(?!using\b|paying\b|offering\b|selling\b|by\b)\w+ing\b",
+    r"\brings?\s+and\s+rings?\b|\bkick(?:s|ed|ing)?\s+(?:\w+\s+)?out\b",
+    r"\b(?:by\s+itself|on\s+its\s+own|by\s+themselves|on\s+their\s+own)\b",
+    r"\b(?:won'?t|wont|will\s+not|doesn'?t|does\s+not|can'?t|cannot|isn'?t|aren'?t|didn'?t|"
+    r"did\s+not|none\s+of\s+[^.?!]{0,40}?\s+will)\s+(?:\w+\s+)?(?:register|start|open|load|"
+    r"launch|connect|answer|show|display|record|transfer|forward|play|sync|pick\s+up|come\s+up|"
+    r"log\s*in|go\s+through|hang\s+up)\b",
+    r"\bdrop\w*\s+(?:all\s+|every\s+|the\s+|our\s+|my\s+)?(?:calls?|callers|lines?)\b",
+    r"\b(?:was|were)\s+(?:fine|working|ok|okay|good)\s+(?:last|until|before|yesterday|this|on)\b",
+    r"\bworked\s+(?:fine\s+)?(?:until|before|yesterday|last)\b",
+    r"\bstraight\s+to\s+(?:vm|voice\s*mail)\b|\b(?:always\s+busy|busy\s+always)\b",
+    r"\bhears?\s+(?:a\s+)?busy\b",
+    r"\b(?:callers|customers|patients|clients|users|people|staff)\s+(?:\w+\s+)?complain\w*",
+    r"\bsounds?\s+(?:terrible|awful|bad|horrible|weird|strange|robotic)\b",
+    r"\bno\s+(?:muestra|muestran|aparece|aparecen|registra|registran|graba|graban|abre|abren|"
+    r"carga|cargan|conecta|conectan|contesta|contestan)\b",
+    r"\b(?:startet|[öo]ffnet|registriert|verbindet|zeigt)\s+(?:\w+\s+)?nicht\b",
+    r"\bne\s+(?:s'affiche|d[ée]marre|s'ouvre|se\s+connecte|r[ée]pond|s'enregistre)\s+(?:pas|plus)\b",
+    r"\b(?:lost|losing|loses)\s+(?:all\s+|our\s+|the\s+|their\s+|its\s+)?(?:\w+\s+)?"
+    r"(?:calls?|voicemails?|messages?|connection|audio|dial\s*tone|settings|greetings?)\b",
+    r"\bfroze\b|\bfrozen\b|\block(?:s|ed)?\s+up\b|\bunresponsive\b|\bnothing\s+happens\b",
+    r"\b(?:cuts?|cutting|breaks?|breaking)\s+(?:out|up)\b|\bgreyed\s+out\b|\bgrayed\s+out\b",
+    r"\bnot\s+(?:getting|hearing|seeing|responding|answering|loading|playing|syncing)\b",
+    r"\bgets?\s+(?:an?\s+)?(?:error|busy|fast\s+busy|message\s+saying|recording\s+saying)\b",
+    r"\bsays?\s+[\"'“]?(?:invalid|not\s+in\s+service|unavailable|no\s+service|error|failed|unknown)",
+    r"\bnot\s+in\s+service\b|\btoo\s+(?:quiet|loud|low|soft)\b|\bhiss\w*\b|\bbuzz(?:ing|es)\b",
+    r"\bflap\w*\b",
+    r"\bklappt\s+nicht\b|\bh[äa]ngt\s+sich\s+auf\b|\bfriert\s+ein\b|\beingefroren\b",
+    r"\babgehackt\b|\bknack\w*\b|\bbleib(?:t|en)\s+stumm\b|\bstumm\b|\bzu\s+leise\b",
+    r"\blandet\s+(?:\w+\s+)?(?:auf|in)\s+der\s+mailbox\b|\bkommen?\s+keine\b|\bvon\s+selbst\b",
+    r"\b(?:haben|gibt\s+es)\s+(?:ein|einen|das)\s+problem\b",
+    r"\bno\s+(?:sirve|sirven|anda|andan|marca|marcan|recibimos|recibe|reciben)\b",
+    r"\bse\s+(?:cuelga|traba|congela|reinicia|reinician|escucha\s+mal|oye\s+mal)\b",
+    r"\bentrecortad\w+|\binterferencia\b|\b(?:tenemos|hay)\s+(?:un\s+)?problema\b",
+    r"\bpor\s+s[íi]\s+sol[oa]\b|\bplante\b|\bgr[ée]sill\w+|\btout\s+seul\b|\bcoupure\b",
+    r"\bne\s+(?:re[çc]oi[st]|re[çc]oivent|fonctionnent)\s+(?:pas|plus)\b|\bde\s+lui-m[êe]me\b",
+    r"\b(?:nous\s+avons|il\s+y\s+a)\s+un\s+probl[èe]me\b|\bsonne\s+occup[ée]\b",
+    r"\bsilence\b|\bgo(?:es)?\s+silent\b|\bwent\s+silent\b|\bhear\s+(?:ourselves|themselves)\b",
+    r"\b(?:nobody|no\s+one)\s+(?:\w+\s+)?(?:hears?|gets?|receives?)\b|\bout\s+of\s+(?:sync|order)\b",
+    r"\bnever\s+(?:came|got|gets|showed|shows|reached|reaches|went\s+through|goes\s+through)\b",
+    r"\b(?:won'?t|doesn'?t|don'?t|can'?t)\s+stop\s+(?:ringing|beeping|rebooting)\b",
+    r"\b(?:shows?|showing|displays?|appears?)\s+(?:as\s+)?(?:everyone\s+|everybody\s+|all\s+)?"
+    r"(?:as\s+)?(?:offline|unavailable|logged\s+out|unknown|anonymous|blank|nothing)\b",
+    r"\bunregister\w*\b|\bderegister\w*\b",
+    r"\b(?:can'?t|cannot|can\s+not|couldn'?t|unable\s+to)\s+(?:\w+\s+)?(?:see|open|access|retrieve|"
+    r"listen|page|park|pick\s+up|register|login|record|forward|print)\b",
+    r"\bl[äa]uft\s+nicht\b|\bniemand\s+(?:h[öo]rt|kann|bekommt)\b|\bkeiner\s+h[öo]rt\b",
+    r"\bnicht\s+(?:mehr\s+)?(?:angezeigt|[üu]bertragen|weitergeleitet|zugestellt|aufgezeichnet|"
+    r"verbunden|gespeichert)\b",
+    r"\bnadie\s+(?:puede|oye|escucha|contesta)\b|\bdej(?:a|an|[óo])\s+de\s+funcionar\b",
+    r"\bsin\s+(?:audio|sonido|l[íi]nea)\b|\bse\s+(?:desconecta|desconectan|apaga|apagan)\b",
+    r"\bne\s+(?:peut|peuvent|pouvons)\s+(?:pas|plus)\b|\bpersonne\s+n'|\bsans\s+(?:son|tonalit[ée])\b",
+    r"\b(?:a\s+cess[ée]|arr[êe]t[ée])\s+de\s+fonctionner\b|\bse\s+d[ée]connecte\b|\bne\s+s'allume\b",
     # German
     r"\bgeht\s+nicht\b|\bgehen\s+nicht\b|\bkein(?:e|en)?\s+(?:ton|anruf|gespr[äa]ch)",
     r"\bnicht\s+(?:m[öo]glich|zu\s+h[öo]ren|verst[äa]ndlich)\b|\bbricht\s+ab\b",
@@ -91,6 +148,25 @@ FAULT = _words(
     r"\berreur\b|\bplus\s+de\s+tonalit[ée]\b|\bn'entend|\baucun\s+appel\b|\b[ée]cho\b",
 )
 
+# Symptoms that often, not always, mean a fault ("is it normal that the phones beep?"): read as
+# a problem report we are not sure of, so the ticket opens and we ask, and nothing is charged.
+SYMPTOM = _words(
+    r"\bcomplain\w*\b|\bis\s+(?:it|this|that)\s+normal\b|\bbeep\w*\s+every\b",
+    r"\b(?:it|this|that|they|problem|issue)\s+started\s+(?:after|on|when|yesterday|today|this|"
+    r"last|\w+day)\b",
+    r"\bagain\s+and\s+again\b|\bover\s+and\s+over\b|\bstarts?\s+over\b|\bconnecting\.\.\.",
+    r"\b(?:is|are|was|were)(?:n'?t|\s+not)\s+(?!going\b|using\b|planning\b|sure\b|asking\b|"
+    r"looking\b|expecting\b)\w+ing\b",
+    r"\bsince\s+(?:the\s+|your\s+|our\s+)?(?:upgrade|update|power\s+outage|outage|reboot|"
+    r"restart|move|firewall|change|patch)\b",
+    r"\bwhy\s+(?:do|does|is|are|did|can'?t|won'?t|doesn'?t|isn'?t)\b|\bis\s+there\s+a\s+reason\b",
+    r"\boutage\b|\bmissing\b|\b(?:empty|blank)\b|\b(?:delay|lag|latency)\b",
+    r"\bwarum\b|\bpor\s+qu[ée]\b|\bpourquoi\b|\bfehler\b|\berror\b",
+    r"\b(?:reboot|restart)(?:s|ed)\b|\b(?:blinking|flashing)\b",
+    r"\bhear(?:s|ing)?\s+(?:a|an)\s+(?:\w+\s+)?(?:tone|noise|click|clicks|beep|buzz|hum|recording)\b",
+    r"\bseit\s+(?:dem|der)\s+(?:update|upgrade|umzug|stromausfall)\b",
+)
+
 # A plea about the phones that names no fault: a problem report, but we are not sure of it.
 PLEA = _words(
     r"\bcall\s+me\b.*\b(?:asap|urgent|phones?)\b",
@@ -103,6 +179,12 @@ PLEA = _words(
     r"\bdesde\s+(?:ayer|hoy|esta\s+ma[ñn]ana|el\s+(?:lunes|martes|mi[ée]rcoles|jueves|viernes))\b",
     r"\bdepuis\s+(?:hier|ce\s+matin|aujourd'hui|lundi|mardi|mercredi|jeudi|vendredi)\b",
     r"\bplease\s+(?:help|advise|check|investigate|look\s+into)\b|\bhilfe\b|\bayuda\b",
+)
+
+# Thanks for help given is not a plea for help ("Vielen Dank für die schnelle Hilfe!").
+THANKS_FOR_HELP = _words(
+    r"\b(?:thanks?|thank\s+you|danke|dank|gracias|merci)\b[^.!?]{0,40}?"
+    r"\b(?:help|hilfe|ayuda|aide)\b",
 )
 
 # The phone system's own nouns: a mail about them that is nothing else may be a report.
@@ -122,6 +204,8 @@ NOT_A_REPORT = _words(
     r"\bis\s+[^.?!]*\bcompatible\b|\bbefore\s+we\s+(?:pick|schedule|choose|book)\b",
     r"\bi'?m\s+out\b|\bi\s+am\s+out\b|\bwill\s+be\s+out\b|\bheads[- ]up\b|\bon\s+vacation\b",
     r"\bwie\s+kann\s+ich\b|\bc[óo]mo\s+(?:puedo|se)\b|\bcomment\s+(?:puis|faire)\b",
+    r"\bdifference\s+between\b|\bwhat'?s\s+the\s+(?:difference|best|right)\b",
+    r"\bbill(?:ed|ing)?\b|\bmonthly\s+fee\b|\bfor\s+our\s+(?:books|records)\b",
 )
 
 # A sentence saying a fault is over; it does not count as a report.
@@ -129,7 +213,9 @@ RESOLVED = _words(
     r"\b(?:is|are|has\s+been)\s+fixed\b",
     r"\b(?:works|working)\s+(?:fine|again|great)\b",
     r"\bhasn'?t\s+(?:come\s+back|happened\s+again)\b",
-    r"\bnothing\s+is\s+broken\b",
+    r"\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:gone|resolved|solved)\b|\bgone\s+since\b",
+    r"\bno\s+more\s+(?:echo|drops|static|noise|problems?|issues?)\b",
+    r"\b(?:geht|klingelt|l[äa]uft)\s+wieder\b|\bwieder\s+normal\b",
     r"\bya\s+funciona\b|\bya\s+no\b",
     r"\bfunktioniert\s+wieder\b",
     r"\bfonctionne\s+(?:de\s+nouveau|à\s+nouveau)\b",
@@ -137,7 +223,8 @@ RESOLVED = _words(
 
 # Phrases that look like a fault but speak of a proposed time ("Sunday doesn't work for us").
 NOT_A_FAULT = _words(
-    r"\b(?:in\s+case|to\s+avoid|make\s+sure|so\s+that|so\s+the|would|might)\b[^.?!]*",
+    r"\b(?:in\s+case|to\s+avoid|make\s+sure|so\s+that|so\s+the|might|would"
+    r"(?!\s+(?:like|love|appreciate|be\s+(?:great|grateful|glad|nice|helpful))))\b[^.?!]*",
     r"\bwill\b[^.?!]*\bbe\s+down\b",
     r"\b(?:time|date|day|night|morning|evening|window|slot|that|it|this)\s+"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not)\s+work\b",
@@ -148,6 +235,8 @@ NOT_A_FAULT = _words(
 ONGOING = _words(
     r"\bsince\s+(?:about\s+|ca\.?\s+)?(?:\d|this|today|yesterday|the\s+weekend)",
     r"\bright\s+now\b|\bcurrently\b|\bstill\s+down\b|\bdown\s+again\b",
+    r"\bstill\s+(?:down|dead|not|no|broken|happening|dropping|failing|out)\b|\bat\s+the\s+moment\b",
+    r"\bas\s+we\s+speak\b|\bimmer\s+noch\b|\btodav[íi]a\b|\btoujours\b",
     r"\bseit\s+(?:ca\.?\s+)?\d|\bdesde\s+(?:las|esta|hoy)\b",
 )
 
@@ -161,6 +250,9 @@ CREDIT = _words(
 )
 
 CONTACT_CHANGE = _words(
+    r"\b(?:allowed|authori[sz]ed|permitted)\s+to\s+open\s+tickets\b",
+    r"\bremove\s+\w+(?:\s+\w+)?\s+from\s+(?:the\s+|our\s+|your\s+)?(?:authori[sz]ed\s+)?"
+    r"contacts?\b",
     r"\bauthori[sz]ed\s+(?:it\s+|i\.t\.\s+)?contacts?\b",
     r"\b(?:primary|backup|back-up)\s+(?:it\s+|i\.t\.\s+)?(?:contact|administrator|admin)\b",
     r"\b(?:as|our|make\s+\w+\s+our)\s+(?:new\s+)?(?:primary|backup|back-up)\b",
@@ -196,7 +288,13 @@ NOTICE_SUBJECT = {
     "reminder": _words(r"\[Z-Support\s+#[^\]]+\]\s+Reminder:"),
 }
 # In a reply to our reminder, a new fault is told apart from the answer we asked for.
-NEW_MATTER = _words(r"\bbut\b|\balso\b|\banother\b|\bnew\s+problem\b|\baber\b|\bpero\b")
+NEW_MATTER = _words(
+    r"\bbut\b|\balso\b|\banother\b|\bnew\s+(?:problem|issue)\b|\baber\b|\bpero\b",
+    r"\bunrelated\b|\bseparately\b|\bby\s+the\s+way\b|\bbtw\b|\bin\s+addition\b",
+    r"\badditionally\b|\bone\s+more\s+thing\b|\bdifferent\s+(?:problem|issue|matter)\b",
+    r"\bau[ßs]erdem\b|\bzus[äa]tzlich\b|\bnoch\s+etwas\b|\bandere[sn]?\s+problem\b",
+    r"\badem[áa]s\b|\botra\s+cosa\b|\btambi[ée]n\b|\bpar\s+ailleurs\b|\baussi\b|\bautre\b",
+)
 
 RMA = _words(r"\brma\b|\br[üu]cksendung\b|\breturn\s+merchandise\b")
 SHIPMENT = _words(
@@ -218,6 +316,11 @@ MEETING = _words(
     r"\bcapacitaci[óo]n\b|\breuni[óo]n\b|\bformation\b|\br[ée]union\b",
     r"^BEGIN:VCALENDAR",
 )
+# A network named without a change to it ("a list of the firewall ports for our auditor").
+NO_CHANGE = _words(
+    r"\bnothing\s+is\s+changing\b|\bno\s+changes?\s+(?:is|are)?\s*planned\b",
+    r"\bjust\s+for\s+(?:the\s+|our\s+)?(?:documentation|records|auditor|audit)\b",
+)
 NETWORK_CHANGE = _words(
     r"\bfirewall\b|\brouting\b|\bospf\b|\bvlan\b|\bsubnet\b|\bmpls\b|\bvpn\b",
     r"\bisp\b|\bcutover\b|\bcircuit\b|\bswitching\s+(?:from|to)\b|\bfortigate\b|\bsonicwall\b",
@@ -232,7 +335,9 @@ NETWORK_CHANGE = _words(
 AUTOMATIC = _words(
     r"^\s*(?:auto:|automatic\s+reply|automatische\s+antwort|out\s+of\s+office|"
     r"respuesta\s+autom[áa]tica|r[ée]ponse\s+automatique|abwesenheitsnotiz)",
-    r"\bis\s+out\s+of\s+the\s+office\b.*\breturning\b",
+    # Domino's "<name> is out of the office (returning ...)" opens the mail; a person writing
+    # "Dana is out of the office, returning Monday" further down is not an auto-reply.
+    r"^[^\n]*\bis\s+out\s+of\s+the\s+office\b[^\n]*\breturning\b",
     r"\bthis\s+is\s+an\s+automated\s+(?:message|response)\b",
     r"\bconfirm\s+(?:that\s+)?you\s+are\s+(?:a\s+)?human\b|\bchallenge[- ]response\b",
     r"\bplease\s+do\s+not\s+reply\s+to\s+this\s+message\b",

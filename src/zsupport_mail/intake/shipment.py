@@ -24,6 +24,12 @@ _NOT_TRACKING = re.compile(
     r"\s*[:#]?\s*$",
     re.IGNORECASE,
 )
+# A carrier's name before a number written in groups ("UPS 1Z 999 AA1 01 2345 6784").
+_CARRIER_NAMED = re.compile(
+    r"\b(?:ups|fedex|dhl|usps)\s*(?:tracking)?\s*(?:number|no\.?|#|:)?\s*"
+    r"([0-9A-Z]{1,4}(?: [0-9A-Z]{1,6}){2,8})\b",
+    re.IGNORECASE,
+)
 _RMA = re.compile(r"\bRMA\s*(?:number|no\.?|nr\.?)?\s*[#:]?\s*(\d{3,10})\b", re.IGNORECASE)
 
 
@@ -42,6 +48,10 @@ def tracking_numbers(text: str) -> list[str]:
         if _CARRIER.fullmatch(compact) or (
             " " not in token and _is_tracking(token, text, match.start(1))
         ):
+            found.append(compact.upper())
+    for match in _CARRIER_NAMED.finditer(text):
+        compact = match.group(1).replace(" ", "")
+        if _CARRIER.fullmatch(compact):
             found.append(compact.upper())
     for match in _CARRIER.finditer(text):
         if _is_tracking(match.group(1), text, match.start(1)):
