@@ -26,6 +26,7 @@ from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.dates import past_days, requested_day
+from zsupport_mail.intake.malfunction import malfunction
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
@@ -93,6 +94,12 @@ def _fault(text: _Text) -> str | None:
             if match is not None:
                 return match.group(0).strip()
     return None
+
+
+def _reported(text: _Text) -> str:
+    """The words that may report something: a reply's subject is the old thread's."""
+    subject = "" if _REPLY_SUBJECT.match(text.subject) else text.subject
+    return f"{subject}\n{text.own}\n{text.forwarded}"
 
 
 def _unresolved(
@@ -202,7 +209,9 @@ def _notice_or_report(text: _Text, notice: str, fault: str | None) -> KindReadin
     # "Since your maintenance the phones beep every 30 seconds, is that normal?": perhaps a
     # fault; a ticket that asks serves the client better than a note on our notice.
     symptom = (
-        None if notice == "reminder" else _unresolved(words.SYMPTOM, text.own, words.NOT_A_REPORT)
+        None
+        if notice == "reminder"
+        else _unresolved(words.SYMPTOM, text.own, words.NOT_A_REPORT) or malfunction(text.own)
     )
     if symptom is not None:
         return KindReading(
@@ -241,6 +250,14 @@ def _without_fault(text: _Text, prefix: str) -> KindReading:
             tracking=tuple(tracking_numbers(f"{text.own}\n{text.forwarded}")),
             rma=rma_number(text.all),
         )
+    # Something of the phone system that does not do what it should, in words FAULT does not
+    # know: a report (rule 3: it wins over a meeting, a network change or a notice named; an
+    # RMA shipment is told first, its subject being a broken part).
+    broken = malfunction(_reported(text))
+    if broken is not None:
+        return KindReading(
+            "problem_report", False, f"says something does not work ({broken!r}): staff decide"
+        )
     network = words.NETWORK_CHANGE.search(text.all) is not None
     network = network and not words.NO_CHANGE.search(text.all)
     if words.MEETING.search(text.all) or network:
@@ -253,12 +270,11 @@ def _without_fault(text: _Text, prefix: str) -> KindReading:
         return KindReading(
             "problem_report", False, f"may describe a fault ({symptom!r}): staff decide"
         )
-    below = words.FAULT.search(words.NOT_A_FAULT.sub(" ", text.signature))
+    found = words.FAULT.search(words.NOT_A_FAULT.sub(" ", text.signature))
+    below = found.group(0) if found is not None else malfunction(text.signature)
     if below is not None and len(text.own.split()) < _SHORT:
         # "Regards, Jana\n\nDas Telefon klingelt nicht": the parser took it for the sign-off.
-        return KindReading(
-            "problem_report", False, f"a fault below the sign-off ({below.group(0)!r}): ask"
-        )
+        return KindReading("problem_report", False, f"a fault below the sign-off ({below!r}): ask")
     plea = _unresolved(words.PLEA, words.THANKS_FOR_HELP.sub(" ", text.all))
     if plea is not None:
         return KindReading(
