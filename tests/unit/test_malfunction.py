@@ -60,3 +60,42 @@ def test_a_malfunction_wins_over_a_meeting_word():
     )
 
     assert read_kind(parse_message(mail)).kind == "problem_report"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "kind"),
+    [
+        (
+            "Training",
+            "Could we book a training next month? Our new receptionists don't know how to park "
+            "calls yet.",
+            "scheduling_request",
+        ),
+        (
+            "Firewall",
+            "We are replacing the firewall on Saturday the 28th; the phones may be offline for an "
+            "hour. Please coordinate with us.",
+            "scheduling_request",
+        ),
+        ("Thanks", "Thanks, the phones have been fine since your change on Monday.", "other"),
+    ],
+)
+def test_a_training_need_a_planned_outage_or_a_fix_confirmed_is_no_report(subject, body, kind):
+    assert read_kind(parse_message(make_mail(subject=subject, body=body))).kind == kind
+
+
+def test_a_question_about_what_the_system_can_do_is_no_malfunction_but_why_is():
+    assert malfunction("Does MXIE not show calls missed on the mobile app?") is None
+    assert malfunction("Why does MXIE not show calls missed on the mobile app?") is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Since May 4 the phones at Lakewood show a blank display.",
+        "Die Rufnummer wird seit Montag nicht mehr angezeigt.",
+        "The fax is offline again, will you call me?",
+    ],
+)
+def test_a_month_a_passive_or_a_request_is_no_plan(text):
+    assert malfunction(text) is not None

@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.dates import past_days, requested_day
-from zsupport_mail.intake.malfunction import malfunction
+from zsupport_mail.intake.malfunction import malfunction, planned
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
@@ -90,10 +90,18 @@ def _fault(text: _Text) -> str | None:
         for clause in _CONTRAST.split(sentence):
             if words.RESOLVED.search(clause):
                 continue
-            match = words.FAULT.search(words.NOT_A_FAULT.sub(" ", clause))
-            if match is not None:
-                return match.group(0).strip()
+            for match in words.FAULT.finditer(words.NOT_A_FAULT.sub(" ", clause)):
+                # "The phones may be offline for an hour" announces a plan: no report.
+                if not planned(_part_around(clause, match.start())):
+                    return match.group(0).strip()
     return None
+
+
+def _part_around(clause: str, at: int) -> str:
+    """The comma-separated part of a clause around a position."""
+    start = clause.rfind(",", 0, at) + 1
+    end = clause.find(",", at)
+    return clause[start : end if end >= 0 else len(clause)]
 
 
 def _reported(text: _Text) -> str:
@@ -235,6 +243,16 @@ def _without_fault(text: _Text, prefix: str) -> KindReading:
     """The kinds that report no fault, in the order the labelling rules give."""
     if words.CREDIT.search(text.all):
         return _credit(text, prefix, "asks for a service credit")
+    # Something of the phone system that does not do what it should, in words FAULT does not
+    # know: a report we are not sure of (rule 3: it wins over a contact change, a meeting, a
+    # network change or a notice named; not over an RMA shipment, whose subject is a broken
+    # part).
+    shipment = words.RMA.search(text.all) and words.SHIPMENT.search(text.all)
+    broken = None if shipment else malfunction(_reported(text))
+    if broken is not None:
+        return KindReading(
+            "problem_report", False, f"says something does not work ({broken!r}): staff decide"
+        )
     if words.CONTACT_CHANGE.search(text.all):
         return KindReading("contact_change", True, "changes the authorised contacts")
     mentioned = _mentioned_notice(text)
@@ -242,21 +260,13 @@ def _without_fault(text: _Text, prefix: str) -> KindReading:
         return KindReading(
             "notice_reply", True, f"refers to our {mentioned} notice", notice=mentioned
         )
-    if words.RMA.search(text.all) and words.SHIPMENT.search(text.all):
+    if shipment:
         return KindReading(
             "rma_shipment",
             True,
             "about an RMA shipment",
             tracking=tuple(tracking_numbers(f"{text.own}\n{text.forwarded}")),
             rma=rma_number(text.all),
-        )
-    # Something of the phone system that does not do what it should, in words FAULT does not
-    # know: a report (rule 3: it wins over a meeting, a network change or a notice named; an
-    # RMA shipment is told first, its subject being a broken part).
-    broken = malfunction(_reported(text))
-    if broken is not None:
-        return KindReading(
-            "problem_report", False, f"says something does not work ({broken!r}): staff decide"
         )
     network = words.NETWORK_CHANGE.search(text.all) is not None
     network = network and not words.NO_CHANGE.search(text.all)

@@ -34,6 +34,7 @@ SYSTEM_PART = _words(
     r"\bpatients?\b|\bcustomers?\b|\bclients?\b|\bnobody\b|\bno\s+one\b|\beveryone\b",
     r"\btelefon\w*|\banruf\w*|\bnebenstelle\w*|\bapparat\w*|\bleitung\w*|\banlage\b",
     r"\bdurchwahl\w*|\bwarteschl\w+|\bansage\w*|\bzentrale\b|\banrufer\w*|\bgespr[äa]ch\w*",
+    r"\b\w*nummer\w*|\bn[úu]meros?\b|\bnum[ée]ros?\b|\bfaxe?s?\b",
     r"\bkunden\b|\bmailbox\b|\bbildschirm\b|\bklingel\w*|\bton\b|\bh[öo]rer\b",
     r"\bllamad\w+|\btel[ée]fonos?\b|\bl[íi]neas?\b|\bextensi[óo]n\w*|\bbuz[óo]n\b|\bcentral\w*",
     r"\bpacientes\b|\bclientes\b|\bconmutador\b|\bpantalla\b|\bcontestadora\b|\bgrabaci\w+",
@@ -41,16 +42,18 @@ SYSTEM_PART = _words(
     r"\bstandard\b|\bcombin[ée]s?\b|\b[ée]cran\b|\bcorrespondants?\b|\bappelants?\b",
 )
 
-# A predicate saying it does not do what it should, or does something wrong.
-MISBEHAVES = _words(
-    # negated action or state
+# A negated action or state: it does not do what it should.
+NEGATED = _words(
     r"\b(?:not|never|no\s+longer|nothing|nobody|no\s+one|none)\b",
     r"\b\w+n['\u2019]t\b|\b(?:dont|doesnt|didnt|cant|wont|isnt|arent|wasnt|werent|couldnt|hasnt|havent)\b",
     r"\bnicht\b|\bkein\w*\b|\bnichts\b|\bniemand\b|\bnie\b",
     r"\bno\b(?!\s*[,.!?])",
     r"\bnadie\b|\bnada\b|\bning[uú]n\w*|\bnunca\b",
     r"\bne\b|\bn'|\brien\b|\bjamais\b|\baucun\w*",
-    # the ways a part fails, whatever the phrase around them
+)
+
+# The ways a part fails or does something wrong, whatever the phrase around them.
+FAILS = _words(
     r"\b(?:drop(?:s|ped|ping)?|fail(?:s|ed|ing|ure)?|crash(?:es|ed|ing)?|froze|frozen|"
     r"freez(?:e|es|ing)|hangs|hanging|hung|died|dies|dying|dead|down|broken|breaks|breaking|"
     r"cuts?|cutting|loop(?:s|ed|ing)?|reboot(?:s|ed|ing)?|restart(?:s|ed|ing)|flap\w*|echo\w*|"
@@ -114,9 +117,37 @@ NOT_A_MALFUNCTION = _words(
     r"\bthank\w*\b|\bdanke\w*\b|\bgracias\b|\bmerci\b",
 )
 
-# A plan: the future tense, unless it is a part refusing ("none of the phones will register").
-FUTURE = _words(r"\b(?:will|shall|going\s+to|gonna)\b")
-REFUSAL = _words(r"\b(?:not|never|none|nobody|no\s+one)\b")
+# A plan or a guess: the future tense or a hedge, unless it is a part refusing ("none of the
+# phones will register").
+FUTURE = _words(
+    r"(?:\b(?:will|could)\b|(?-i:\bmay\b))(?!\s+(?:you|someone|somebody|i|we\s+get|not)\b)",
+    r"\b(?:shall|going\s+to|gonna|might|probably|expect(?:ed)?)\b",
+    r"\bonce\s+(?:we|the|our|you)\b",
+    r"\b(?:wird|werden|k[öo]nnte|vielleicht|voraussichtlich|sobald|noch\s+nicht)\b",
+    r"\b(?:ser[áa]|estar[áa]|podr[íi]a|quiz[áa]s?|todav[íi]a\s+no|a[úu]n\s+no)\b",
+    r"\b(?:sera|seront|pourrait|peut-[êe]tre|pas\s+encore)\b",
+)
+# Someone not knowing how to use the system is a training need, not a fault.
+UNFAMILIAR = _words(
+    r"\b(?:not|n['\u2019]?t|never)\s+(?:\w+\s+)?(?:know|understand|familiar|trained|learn\w*|"
+    r"figure\w*|remember|sure|used\s+to)\b|\bhow\s+to\b|\bwie\s+man\b|\bc[óo]mo\b|\bcomment\b",
+    r"\b(?:wissen|kennen|verstehen)\s+(?:\w+\s+)?nicht\b|\bnicht\s+(?:geschult|eingearbeitet)\b",
+    r"\bno\s+(?:saben|conocen|entienden)\b|\bne\s+(?:savent|connaissent|comprennent)\s+pas\b",
+)
+# A question only reports a fault when it asks why, or names the failure itself: "does MXIE
+# not show missed calls?" asks what it can do.
+QUESTION = re.compile(r"\?\s*$")
+WHY = _words(
+    r"\bwhy\b|\bwarum\b|\bwieso\b|\bpor\s+qu[ée]\b|\bpourquoi\b|\bis\s+there\s+a\s+reason\b"
+)
+AGAIN_FINE = _words(
+    r"\ball\s+good\b|\bback\s+to\s+normal\b|\b(?:fine|ok|okay|good|stable)\s+(?:now|again|since)\b",
+    r"\bsince\s+(?:your|the)\s+(?:fix|change|patch|visit)\b|\bhas(?:n['\u2019]?t|\s+not)\s+\w+\s+(?:since|again)\b",
+    r"\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\bya\s+est[áa]\b|\btout\s+(?:va|marche)\s+bien\b",
+)
+
+# (German "wird nicht angezeigt" is the present passive: "is not shown".)
+REFUSAL = _words(r"\b(?:not|never|none|nobody|no\s+one|nicht|kein\w*)\b|n['\u2019]t\b")
 
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
 # A line break inside a sentence (mail wraps at about 72 characters): the next line goes on
@@ -134,13 +165,18 @@ def malfunction(text: str) -> str | None:
         # "It does not boot": the part may be named elsewhere in the sentence.
         if words.RESOLVED.search(sentence) or not SYSTEM_PART.search(sentence):
             continue
+        if AGAIN_FINE.search(sentence):
+            continue
+        asks = QUESTION.search(sentence) is not None and WHY.search(sentence) is None
         for clause in _CLAUSE.split(words.NOT_A_FAULT.sub(" ", sentence)):
-            if NOT_A_MALFUNCTION.search(clause) or _planned(clause):
+            if NOT_A_MALFUNCTION.search(clause) or planned(clause) or UNFAMILIAR.search(clause):
                 continue
-            if MISBEHAVES.search(clause):
+            if FAILS.search(clause) or (not asks and NEGATED.search(clause)):
                 return clause.strip()
     return None
 
 
-def _planned(clause: str) -> bool:
+def planned(clause: str) -> bool:
+    """Whether a clause speaks of a plan or a guess ("the phones may be offline for an hour")
+    rather than of something that happened."""
     return FUTURE.search(clause) is not None and REFUSAL.search(clause) is None
