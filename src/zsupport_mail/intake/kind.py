@@ -25,8 +25,14 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
-from zsupport_mail.intake.dates import past_days, requested_day
-from zsupport_mail.intake.malfunction import malfunction, planned
+from zsupport_mail.intake.dates import past_days
+from zsupport_mail.intake.kind_shape import (
+    day_asked,
+    for_the_record,
+    network_change,
+    states_about_the_phones,
+)
+from zsupport_mail.intake.malfunction import AGAIN_FINE, malfunction, planned
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
@@ -118,6 +124,7 @@ def _unresolved(
     for sentence in _SENTENCE.split(text):
         if (
             not words.RESOLVED.search(sentence)
+            and not AGAIN_FINE.search(sentence)  # "fixed 7/28", "closed", "fine since"
             and not skip.search(sentence)
             and (match := pattern.search(sentence))
         ):
@@ -185,7 +192,9 @@ def read_kind(
     # told automatic by its words.
     if words.AUTOMATIC.search(own) and not _FORWARDED.match(msg.subject):
         return KindReading("other", True, "automatic mail, by its words", automatic=True)
-    fault = _fault(text)
+    # "For your records ... everything fine since, nothing to do": no report to us.
+    recorded = for_the_record(_reported(text))
+    fault = None if recorded else _fault(text)
     notice = _notice(msg, text, notices or {})
     if notice is not None:
         return _notice_or_report(text, notice, fault)
@@ -194,7 +203,7 @@ def read_kind(
             reading = _credit(text, ticket_prefix, f"a credit for a past fault ({fault!r})")
             return _with_period(reading, text, written or _written(msg))
         return KindReading("problem_report", True, f"reports a fault: {fault!r}")
-    reading = _without_fault(text, ticket_prefix)
+    reading = _without_fault(text, ticket_prefix, msg, recorded)
     day = written or _written(msg)
     if reading.kind == "credit_request":
         return _with_period(reading, text, day)
@@ -203,7 +212,7 @@ def read_kind(
     asked = msg.event_days[0] if msg.event_days else None
     requested = date.fromisoformat(asked) if asked else None
     if requested is None and day is not None:
-        requested = requested_day(f"{text.subject}\n{text.own}\n{text.forwarded}", day)
+        requested = day_asked(f"{text.subject}\n{text.own}\n{text.forwarded}", day)
     return dataclasses.replace(reading, requested_date=requested)
 
 
@@ -239,8 +248,11 @@ def _credit(text: _Text, prefix: str, reason: str) -> KindReading:
     return KindReading("credit_request", True, reason, tickets=tickets)
 
 
-def _without_fault(text: _Text, prefix: str) -> KindReading:
-    """The kinds that report no fault, in the order the labelling rules give."""
+def _without_fault(
+    text: _Text, prefix: str, msg: ParsedMessage, recorded: bool = False
+) -> KindReading:
+    """The kinds that report no fault, in the order the labelling rules give; ``recorded``
+    when the mail tells something for the record and asks nothing (no report then)."""
     if words.CREDIT.search(text.all):
         return _credit(text, prefix, "asks for a service credit")
     # Something of the phone system that does not do what it should, in words FAULT does not
@@ -248,7 +260,7 @@ def _without_fault(text: _Text, prefix: str) -> KindReading:
     # network change or a notice named; not over an RMA shipment, whose subject is a broken
     # part).
     shipment = words.RMA.search(text.all) and words.SHIPMENT.search(text.all)
-    broken = None if shipment else malfunction(_reported(text))
+    broken = None if shipment or recorded else malfunction(_reported(text))
     if broken is not None:
         return KindReading(
             "problem_report", False, f"says something does not work ({broken!r}): staff decide"
@@ -268,13 +280,15 @@ def _without_fault(text: _Text, prefix: str) -> KindReading:
             tracking=tuple(tracking_numbers(f"{text.own}\n{text.forwarded}")),
             rma=rma_number(text.all),
         )
-    network = words.NETWORK_CHANGE.search(text.all) is not None
-    network = network and not words.NO_CHANGE.search(text.all)
-    if words.MEETING.search(text.all) or network:
+    network = network_change(text.all)
+    # An invitation (a text/calendar part) asks for its day, whatever its words.
+    if words.MEETING.search(text.all) or network or msg.event_days:
         what = "a network change" if network else "a meeting, call or training"
         return KindReading(
             "scheduling_request", True, f"asks to schedule {what}", network_change=network
         )
+    if recorded:
+        return KindReading("other", True, "told for the record, nothing asked")
     symptom = _unresolved(words.SYMPTOM, text.all, words.NOT_A_REPORT)
     if symptom is not None:
         return KindReading(
@@ -290,8 +304,11 @@ def _without_fault(text: _Text, prefix: str) -> KindReading:
         return KindReading(
             "problem_report", False, f"may report a problem ({plea!r}): staff decide"
         )
-    if words.PHONE_TOPIC.search(text.all) and not words.NOT_A_REPORT.search(text.all):
+    if states_about_the_phones(text.all, prefix) and not words.NOT_A_REPORT.search(text.all):
         return KindReading(
             "problem_report", False, "about the phones, no fault recognised: staff decide"
         )
+    if not text.own.strip() and msg.attachments:
+        # A screenshot or a log and no words ("see attached"): most likely a fault; ask.
+        return KindReading("problem_report", False, "only an attachment: staff decide")
     return KindReading("other", True, "no fault, request or notice recognised")

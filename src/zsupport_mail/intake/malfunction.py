@@ -42,6 +42,14 @@ SYSTEM_PART = _words(
     r"\bstandard\b|\bcombin[ée]s?\b|\b[ée]cran\b|\bcorrespondants?\b|\bappelants?\b",
 )
 
+# An error message the system shows, quoted: "get 'no licence available' when they log in".
+SHOWN_ERROR = _words(
+    r"\b(?:gets?|got|getting|shows?|showing|says?|said|saying|displays?|displaying|sees?|seeing|"
+    r"see|bekommt|bekommen|zeigt|sagt|aparece|muestra|dice|affiche|indique)\s+(?:\w+\s+){0,3}"
+    r"[\"'\u201c\u2018\u201e][^\"'\u201d\u2019\u201c]{0,60}?\b(?:no|not|un\w+|invalid|fail\w*|error|"
+    r"denied|busy|offline|kein\w*|nicht|fehler\w*|sin|pas|aucun\w*|impossible)\b",
+)
+
 # A negated action or state: it does not do what it should.
 NEGATED = _words(
     r"\b(?:not|never|no\s+longer|nothing|nobody|no\s+one|none)\b",
@@ -93,7 +101,7 @@ FAILS = _words(
 NOT_A_MALFUNCTION = _words(
     r"\b(?:planning|plan|planned|scheduled|next\s+week|tomorrow)\b",
     r"\bduring\s+(?:the\s+|your\s+|our\s+)?(?:maintenance|upgrade|cutover|window|move|update)\b",
-    r"\bif\b|\bwhether\b|\bin\s+case\b|\bwhen\s+we\s+(?:do|switch|move|change|upgrade)\b",
+    r"\bif\b|\bwhether\b|\bso\s+that\b|\bdamit\b|\bpara\s+que\b|\bafin\s+(?:que|de)\b|\bpour\s+que\b|\bin\s+case\b|\bwhen\s+we\s+(?:do|switch|move|change|upgrade)\b",
     r"\b(?:don'?t|do\s+not|doesn'?t|no)\s+(?:need|want|rush|hurry|worry|worries|idea)\b",
     r"\bnot\s+(?:sure|yet|urgent|needed|necessary|a\s+problem|an\s+issue|in\s+the\s+office)\b",
     r"\bno\s+(?:problem|issue|issues|problems|trouble|complaints?|change|changes)\b",
@@ -143,6 +151,10 @@ WHY = _words(
 AGAIN_FINE = _words(
     r"\ball\s+good\b|\bback\s+to\s+normal\b|\b(?:fine|ok|okay|good|stable)\s+(?:now|again|since)\b",
     r"\bsince\s+(?:your|the)\s+(?:fix|change|patch|visit)\b|\bhas(?:n['\u2019]?t|\s+not)\s+\w+\s+(?:since|again)\b",
+    r"\b(?:sounds?|works?|working|runs?|running|been|is|are)\s+(?:\w+ly\s+|now\s+|again\s+)?(?:great|fine|good|well|"
+    r"perfect(?:ly)?|normal(?:ly)?|clear|stable)\b|\beinwandfrei\b|\bwieder\s+(?:l[äa]uft|geht|"
+    r"funktioniert|klingelt)\b|\bfunciona\s+(?:bien|perfectamente)\b|\bfonctionne\s+(?:bien|parfaitement)\b",
+    r"\b(?:fixed|resolved|solved|closed|behoben|erledigt|gel[öo]st|resuelto|arreglado|r[ée]solu|r[ée]par[ée])\b",
     r"\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\bya\s+est[áa]\b|\btout\s+(?:va|marche)\s+bien\b",
 )
 
@@ -173,7 +185,14 @@ def malfunction(text: str) -> str | None:
                 continue
             if FAILS.search(clause) or (not asks and NEGATED.search(clause)):
                 return clause.strip()
+    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
+        if SHOWN_ERROR.search(sentence) and not _planned_or_fine(sentence):
+            return sentence.strip()
     return None
+
+
+def _planned_or_fine(sentence: str) -> bool:
+    return planned(sentence) or AGAIN_FINE.search(sentence) is not None
 
 
 def planned(clause: str) -> bool:
