@@ -88,3 +88,27 @@ def test_an_attachment_without_words_opens_a_ticket_that_asks():
     reading = read_kind(parse_message(message.as_bytes()))
 
     assert (reading.kind, reading.chargeable) == ("problem_report", False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "kind"),
+    [
+        (
+            "ACD training",
+            "Can we schedule a training? Nobody here knows how to read the ACD reports.",
+            "scheduling_request",
+        ),
+        (
+            "ISP change",
+            "We move to the new ISP on the 28th. The phones should not go down during the cutover.",
+            "scheduling_request",
+        ),
+        (
+            "new VLAN?",
+            "Since this morning the phones get a data-VLAN address and do not register.",
+            "problem_report",
+        ),
+    ],
+)
+def test_a_request_is_told_from_a_fault_by_its_shape(subject, body, kind):
+    assert read_kind(parse_message(make_mail(subject=subject, body=body))).kind == kind

@@ -255,16 +255,7 @@ def _without_fault(
     when the mail tells something for the record and asks nothing (no report then)."""
     if words.CREDIT.search(text.all):
         return _credit(text, prefix, "asks for a service credit")
-    # Something of the phone system that does not do what it should, in words FAULT does not
-    # know: a report we are not sure of (rule 3: it wins over a contact change, a meeting, a
-    # network change or a notice named; not over an RMA shipment, whose subject is a broken
-    # part).
     shipment = words.RMA.search(text.all) and words.SHIPMENT.search(text.all)
-    broken = None if shipment or recorded else malfunction(_reported(text))
-    if broken is not None:
-        return KindReading(
-            "problem_report", False, f"says something does not work ({broken!r}): staff decide"
-        )
     if words.CONTACT_CHANGE.search(text.all):
         return KindReading("contact_change", True, "changes the authorised contacts")
     mentioned = _mentioned_notice(text)
@@ -282,13 +273,23 @@ def _without_fault(
         )
     network = network_change(text.all)
     # An invitation (a text/calendar part) asks for its day, whatever its words.
-    if words.MEETING.search(text.all) or network or msg.event_days:
+    meeting = words.MEETING.search(words.MEETING_PLACE.sub(" ", text.all))
+    if meeting or network or msg.event_days:
         what = "a network change" if network else "a meeting, call or training"
         return KindReading(
             "scheduling_request", True, f"asks to schedule {what}", network_change=network
         )
     if recorded:
         return KindReading("other", True, "told for the record, nothing asked")
+    # Something of the phone system that does not do what it should, in words FAULT does not
+    # know: a report we are not sure of. It is weaker evidence than a request the mail makes in
+    # so many words (a contact change, our notice named, a shipment, a meeting or a network
+    # change): those are read first; a sure fault (FAULT) still wins over all of them.
+    broken = None if recorded else malfunction(_reported(text))
+    if broken is not None:
+        return KindReading(
+            "problem_report", False, f"says something does not work ({broken!r}): staff decide"
+        )
     symptom = _unresolved(words.SYMPTOM, text.all, words.NOT_A_REPORT)
     if symptom is not None:
         return KindReading(

@@ -39,6 +39,17 @@ CHANGE = _words(
     r"\b(?:rempla\w+|nouve\w+|bascul\w+|d[ée]m[ée]nag\w+)\b",
 )
 
+PAST_QUESTION = re.compile(
+    r"^\W*(?:did|has|have|was|were|hat|haben|wurde|ist|ha|han|se\s+ha|a-t-on|est-ce\s+qu)\b",
+    re.IGNORECASE,
+)
+
+REQUEST = _words(
+    r"\b(?:can|could|would|will|shall)\s+(?:we|you|someone)\b|\bplease\b|\bpossible\b",
+    r"\b(?:k[öo]nnen|k[öo]nnten)\s+(?:wir|sie)\b|\bbitte\b|\bpodemos\b|\bpueden\b|\bpor\s+favor\b",
+    r"\bpouvons-nous\b|\bpouvez-vous\b",
+)
+
 # Nothing for us to do: told for the record, or another system's trouble.
 NOTHING_ASKED = _words(
     r"\bnothing\s+(?:to\s+do|for\s+you\s+to\s+do|needed)\b|\bno\s+action\s+(?:needed|required)\b",
@@ -55,6 +66,12 @@ def network_change(text: str) -> bool:
     """Whether a sentence changes a network part, or plans to."""
     for sentence in _SENTENCE.split(text):
         if not words.NETWORK_CHANGE.search(sentence) or words.NO_CHANGE.search(sentence):
+            continue
+        # "Did something change with the voice VLAN?", "new VLAN?" ask whether, they plan
+        # nothing; "can we move the VLAN next week?" asks for it.
+        if QUESTION.search(sentence) and (
+            PAST_QUESTION.search(sentence) or not (REQUEST.search(sentence) or planned(sentence))
+        ):
             continue
         if CHANGE.search(sentence) or planned(sentence):
             return True

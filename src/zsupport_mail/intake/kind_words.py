@@ -304,6 +304,12 @@ SHIPMENT = _words(
     r"\breplacement\b|\bups\b|\bfedex\b|\bdhl\b|\busps\b|\bpacked\b",
 )
 
+# A room named after a meeting is a place, not a meeting asked for ("the meeting room phone").
+MEETING_PLACE = _words(
+    r"\b(?:meeting|conference|training|board)\s+rooms?\b|\bbesprechungs(?:raum|zimmer)\b",
+    r"\bschulungsraum\b|\bsala\s+de\s+(?:reuniones|juntas|formaci[óo]n)\b",
+    r"\bsalle\s+de\s+(?:r[ée]union|formation|conf[ée]rence)\b",
+)
 MEETING = _words(
     r"\bmeeting\b|\bconference\s+call\b|\bwebinar\b|\btraining\b|\bkick-?off\b",
     r"\b(?:on|get\s+on|have|do|book|schedule)\s+a\s+(?:short\s+)?call\b",

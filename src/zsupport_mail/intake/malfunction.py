@@ -100,7 +100,12 @@ FAILS = _words(
 # question of how to do something, a polite formula, or a problem denied.
 NOT_A_MALFUNCTION = _words(
     r"\b(?:planning|plan|planned|scheduled|next\s+week|tomorrow)\b",
-    r"\bduring\s+(?:the\s+|your\s+|our\s+)?(?:maintenance|upgrade|cutover|window|move|update)\b",
+    r"\bduring\s+(?:the\s+|your\s+|our\s+)?(?:maintenance|upgrade|cutover|window|move|update|"
+    r"migration|switch\w*|change\w*|swap|replacement|work)\b",
+    r"\bw[äa]hrend\s+(?:der|des)\s+(?:umstellung|wartung|arbeiten|umzug\w*|migration|tausch\w*)\b",
+    r"\bdurante\s+(?:el|la)\s+(?:cambio|migraci[óo]n|mantenimiento|mudanza)\b",
+    r"\bpendant\s+(?:la|le|les)\s+(?:migration|maintenance|changement|d[ée]m[ée]nagement|travaux)\b",
+    r"\b(?:until|before|after)\s+(?:we|the\s+(?:cutover|change|move|switch|migration))\b",
     r"\bif\b|\bwhether\b|\bso\s+that\b|\bdamit\b|\bpara\s+que\b|\bafin\s+(?:que|de)\b|\bpour\s+que\b|\bin\s+case\b|\bwhen\s+we\s+(?:do|switch|move|change|upgrade)\b",
     r"\b(?:don'?t|do\s+not|doesn'?t|no)\s+(?:need|want|rush|hurry|worry|worries|idea)\b",
     r"\bnot\s+(?:sure|yet|urgent|needed|necessary|a\s+problem|an\s+issue|in\s+the\s+office)\b",
@@ -130,15 +135,17 @@ NOT_A_MALFUNCTION = _words(
 FUTURE = _words(
     r"(?:\b(?:will|could)\b|(?-i:\bmay\b))(?!\s+(?:you|someone|somebody|i|we\s+get|not)\b)",
     r"\b(?:shall|going\s+to|gonna|might|probably|expect(?:ed)?)\b",
-    r"\bonce\s+(?:we|the|our|you)\b",
+    r"\bonce\s+(?:we|the|our|you)\b|\b(?:should|must|need\s+to|needs\s+to|want\s+to|ensure)\b",
+    r"\b(?:would\s+like|hope|hoping|sollte|sollen|m[üu]ssen|debe|deben|deber[íi]a|doit|doivent)\b",
     r"\b(?:wird|werden|k[öo]nnte|vielleicht|voraussichtlich|sobald|noch\s+nicht)\b",
     r"\b(?:ser[áa]|estar[áa]|podr[íi]a|quiz[áa]s?|todav[íi]a\s+no|a[úu]n\s+no)\b",
     r"\b(?:sera|seront|pourrait|peut-[êe]tre|pas\s+encore)\b",
 )
 # Someone not knowing how to use the system is a training need, not a fault.
 UNFAMILIAR = _words(
-    r"\b(?:not|n['\u2019]?t|never)\s+(?:\w+\s+)?(?:know|understand|familiar|trained|learn\w*|"
-    r"figure\w*|remember|sure|used\s+to)\b|\bhow\s+to\b|\bwie\s+man\b|\bc[óo]mo\b|\bcomment\b",
+    r"\b(?:know\w*|understand\w*|familiar|experience\w*|trained|training|learn\w*|figure\w*|"
+    r"remember|sure|used\s+to|walk\s+(?:us|them|me)\s+through|show\s+(?:us|them|me))\b",
+    r"\bhow\s+to\b|\bwie\s+man\b|\bc[óo]mo\b|\bcomment\b|\bschulung\b|\bformaci[óo]n\b",
     r"\b(?:wissen|kennen|verstehen)\s+(?:\w+\s+)?nicht\b|\bnicht\s+(?:geschult|eingearbeitet)\b",
     r"\bno\s+(?:saben|conocen|entienden)\b|\bne\s+(?:savent|connaissent|comprennent)\s+pas\b",
 )
