@@ -112,3 +112,21 @@ def test_an_attachment_without_words_opens_a_ticket_that_asks():
 )
 def test_a_request_is_told_from_a_fault_by_its_shape(subject, body, kind):
     assert read_kind(parse_message(make_mail(subject=subject, body=body))).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (
+            "Will the fax line be down during the outage too? Our lab sends results at night.",
+            "notice_reply",
+        ),
+        ("The outage window is fine for us, the office is closed on Saturdays.", "notice_reply"),
+        ("Since your maintenance the paging speakers crackle on every page.", "problem_report"),
+    ],
+)
+def test_an_answer_to_our_outage_notice_about_its_own_matter_is_no_report(body, kind):
+    notice = "<notice.outage.7@zsupport.example>"
+    mail = make_mail(subject="Re: maintenance", body=body, headers={"In-Reply-To": notice})
+
+    assert read_kind(parse_message(mail), notices={notice: "outage"}).kind == kind

@@ -50,6 +50,10 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _FORWARDED = re.compile(r"^\s*(?:fwd?|wg|tr|rv)\s*:", re.IGNORECASE)
 _SHORT = 12  # words: a mail this short may have its report below a sign-off
 _CONTRAST = re.compile(r"\b(?:but|however|aber|jedoch|pero|sin\s+embargo|mais)\b", re.IGNORECASE)
+# What our outage and upgrade notices are about: named in an answer, it is the answer's matter.
+_NOTICE_MATTER = re.compile(
+    r"\b(?:outage|maintenance|downtime|window|upgrade|update)\b", re.IGNORECASE
+)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|r|rif)\s*:", re.IGNORECASE)
 
 
@@ -96,7 +100,8 @@ def _fault(text: _Text) -> str | None:
         for clause in _CONTRAST.split(sentence):
             if words.RESOLVED.search(clause):
                 continue
-            for match in words.FAULT.finditer(words.NOT_A_FAULT.sub(" ", clause)):
+            blanked = words.NOT_A_FAULT.sub(lambda m: " " * len(m.group(0)), clause)
+            for match in words.FAULT.finditer(blanked):
                 # "The phones may be offline for an hour" announces a plan: no report.
                 if not planned(_part_around(clause, match.start())):
                     return match.group(0).strip()
@@ -225,16 +230,26 @@ def _notice_or_report(text: _Text, notice: str, fault: str | None) -> KindReadin
         )
     # "Since your maintenance the phones beep every 30 seconds, is that normal?": perhaps a
     # fault; a ticket that asks serves the client better than a note on our notice.
-    symptom = (
-        None
-        if notice == "reminder"
-        else _unresolved(words.SYMPTOM, text.own, words.NOT_A_REPORT) or malfunction(text.own)
-    )
+    symptom = None if notice == "reminder" else _symptom_in_answer(text.own)
     if symptom is not None:
         return KindReading(
             "problem_report", False, f"may describe a fault in reply to our {notice}: {symptom!r}"
         )
     return KindReading("notice_reply", True, f"answers our {notice} notice", notice=notice)
+
+
+def _symptom_in_answer(own: str) -> str | None:
+    """A possible fault in an answer to our outage or upgrade notice: not the notice's own
+    matter ("will the fax be down too?", "the outage is fine for us"), nor a plan."""
+    for sentence in _SENTENCE.split(own):
+        if planned(sentence) or AGAIN_FINE.search(sentence) or words.RESOLVED.search(sentence):
+            continue
+        if words.NOT_A_REPORT.search(sentence):
+            continue
+        match = words.SYMPTOM.search(_NOTICE_MATTER.sub(" ", sentence))
+        if match is not None:
+            return match.group(0).strip()
+    return malfunction(own)
 
 
 def _with_period(reading: KindReading, text: _Text, written: date | None) -> KindReading:
@@ -260,6 +275,13 @@ def _without_fault(
         return KindReading("contact_change", True, "changes the authorised contacts")
     mentioned = _mentioned_notice(text)
     if mentioned is not None:
+        # A mail naming our notice is read as an answer to it: a fault it describes (not a
+        # plan, not the notice's matter) is a report we are not sure of.
+        broken = None if recorded else malfunction(_reported(text))
+        if broken is not None:
+            return KindReading(
+                "problem_report", False, f"names our {mentioned} notice, and ({broken!r}): ask"
+            )
         return KindReading(
             "notice_reply", True, f"refers to our {mentioned} notice", notice=mentioned
         )

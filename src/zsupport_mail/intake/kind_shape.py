@@ -46,6 +46,7 @@ PAST_QUESTION = re.compile(
 
 REQUEST = _words(
     r"\b(?:can|could|would|will|shall)\s+(?:we|you|someone)\b|\bplease\b|\bpossible\b",
+    r"\bif\s+we\b|\bis\s+(?:it|that)\s+(?:ok|okay|alright|fine)\b|\bany\s+(?:concerns?|objections?)\b",
     r"\b(?:k[öo]nnen|k[öo]nnten)\s+(?:wir|sie)\b|\bbitte\b|\bpodemos\b|\bpueden\b|\bpor\s+favor\b",
     r"\bpouvons-nous\b|\bpouvez-vous\b",
 )

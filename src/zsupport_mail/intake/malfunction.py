@@ -24,7 +24,8 @@ def _words(*patterns: str) -> re.Pattern[str]:
 # A part of the phone system, or the people who use it through it.
 SYSTEM_PART = _words(
     r"\b(?:tele)?phones?\b|\bcalls?\b|\bcallers?\b|\bextensions?\b|\bext\.?\s*\d|\bvoice\s*mails?\b",
-    r"\bvm\b|\bmxie\b|\bmx\d*\b|\bdevices?\b|\bhardware\b|\bfax\w*|\btrunks?\b|\bsip\b|\bpaging\b|\bpages?\b|\bintercom\b",
+    r"\bvm\b|\bmxie\b|\bmx\d*\b|\bdevices?\b|\bhardware\b|\bbox\b|\bdisks?\b|\braid\b|\bfans?\b|"
+    r"\bl[üu]fter\b|\bpsu\b|\bpower\s+supply\b|\bnetzteil\b|\bfax\w*|\btrunks?\b|\bsip\b|\bpaging\b|\bpages?\b|\bintercom\b",
     r"\b(?:hand|head)sets?\b|\bspeakers?\b|\bhunt\s+groups?\b|\bacd\b|\bqueues?\b|\bagents?\b",
     r"\bauto[- ]?attendant\b|\bgreetings?\b|\bpresence\b|\bsoft\s*phones?\b|\bapp\b",
     r"\bmailbox\w*|\brecordings?\b|\bcaller\s*id\b|\bdisplay\b|\bscreen\b|\bdial\s*tone\b",
@@ -68,7 +69,8 @@ FAILS = _words(
     r"nois[ey]|static(?!\s+(?:ips?|address\w*|routes?|nat))|busy|silen(?:t|ce)|empty|blank|"
     r"missing|stuck|gone|lost|lose|loses|losing|disappear\w*|delay(?:s|ed)?|garbled|choppy|"
     r"offline|unreachable|unavailable|invalid|errors?|time[ds]?\s+out|unregister\w*|"
-    r"disconnect\w*|hiss\w*|buzz\w*|crackl\w*|distort\w*|muted?|off\s+by|slow|lag(?:s|gy|ging)?)\b",
+    r"disconnect\w*|hiss\w*|buzz\w*|crackl\w*|distort\w*|muted?|off\s+by|slow|lag(?:s|gy|ging)?|"
+    r"dark|degraded|dunkel|apagad[oa]s?|[ée]teint\w*)\b",
     r"\bshould\s+(?:say|show|read|display)\b|\b(?:again|since)\b",
     r"\b(?:ausgefallen|ausfall|abgebrochen|abbr\w+|tot|leer|h[äa]ngt|st[üu]rzt|weg|verschwunden|"
     r"rausch\w*|echo|knack\w*|besetzt|stumm|stille|verz[öo]gert|seit|wieder)\b",
@@ -99,9 +101,8 @@ FAILS = _words(
 # A sentence that is not about something that went wrong: a plan or a wish, a person, a
 # question of how to do something, a polite formula, or a problem denied.
 NOT_A_MALFUNCTION = _words(
-    r"\b(?:planning|plan|planned|scheduled|next\s+week|tomorrow)\b",
     r"\bduring\s+(?:the\s+|your\s+|our\s+)?(?:maintenance|upgrade|cutover|window|move|update|"
-    r"migration|switch\w*|change\w*|swap|replacement|work)\b",
+    r"migration|switch\w*|change\w*|swap|replacement|work|outage|downtime)\b",
     r"\bw[äa]hrend\s+(?:der|des)\s+(?:umstellung|wartung|arbeiten|umzug\w*|migration|tausch\w*)\b",
     r"\bdurante\s+(?:el|la)\s+(?:cambio|migraci[óo]n|mantenimiento|mudanza)\b",
     r"\bpendant\s+(?:la|le|les)\s+(?:migration|maintenance|changement|d[ée]m[ée]nagement|travaux)\b",
@@ -135,6 +136,7 @@ NOT_A_MALFUNCTION = _words(
 FUTURE = _words(
     r"(?:\b(?:will|could)\b|(?-i:\bmay\b))(?!\s+(?:you|someone|somebody|i|we\s+get|not)\b)",
     r"\b(?:shall|going\s+to|gonna|might|probably|expect(?:ed)?)\b",
+    r"\b(?:planning|plan|planned|scheduled|next\s+week|tomorrow)\b",
     r"\bonce\s+(?:we|the|our|you)\b|\b(?:should|must|need\s+to|needs\s+to|want\s+to|ensure)\b",
     r"\b(?:would\s+like|hope|hoping|sollte|sollen|m[üu]ssen|debe|deben|deber[íi]a|doit|doivent)\b",
     r"\b(?:wird|werden|k[öo]nnte|vielleicht|voraussichtlich|sobald|noch\s+nicht)\b",
@@ -143,7 +145,7 @@ FUTURE = _words(
 )
 # Someone not knowing how to use the system is a training need, not a fault.
 UNFAMILIAR = _words(
-    r"\b(?:know\w*|understand\w*|familiar|experience\w*|trained|training|learn\w*|figure\w*|"
+    r"\b(?:know\w*|understand\w*|familiar|experience\w*|trained|learn\w*|figure\w*|"
     r"remember|sure|used\s+to|walk\s+(?:us|them|me)\s+through|show\s+(?:us|them|me))\b",
     r"\bhow\s+to\b|\bwie\s+man\b|\bc[óo]mo\b|\bcomment\b|\bschulung\b|\bformaci[óo]n\b",
     r"\b(?:wissen|kennen|verstehen)\s+(?:\w+\s+)?nicht\b|\bnicht\s+(?:geschult|eingearbeitet)\b",
@@ -161,13 +163,18 @@ AGAIN_FINE = _words(
     r"\b(?:sounds?|works?|working|runs?|running|been|is|are)\s+(?:\w+ly\s+|now\s+|again\s+)?(?:great|fine|good|well|"
     r"perfect(?:ly)?|normal(?:ly)?|clear|stable)\b|\beinwandfrei\b|\bwieder\s+(?:l[äa]uft|geht|"
     r"funktioniert|klingelt)\b|\bfunciona\s+(?:bien|perfectamente)\b|\bfonctionne\s+(?:bien|parfaitement)\b",
-    r"\b(?:fixed|resolved|solved|closed|behoben|erledigt|gel[öo]st|resuelto|arreglado|r[ée]solu|r[ée]par[ée])\b",
+    r"\b(?:is|are|was|were|been|got|now|all)\s+(?:fixed|resolved|solved|closed)\b",
+    r"\b(?:fixed|resolved|solved|closed)\s*(?:on\b|since\b|\d|yesterday|today|last|now|[.;]|$)",
+    r"\b(?:behoben|erledigt|gel[öo]st|resuelto|arreglado|r[ée]solu|r[ée]par[ée])\b",
     r"\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\bya\s+est[áa]\b|\btout\s+(?:va|marche)\s+bien\b",
 )
 
 # (German "wird nicht angezeigt" is the present passive: "is not shown".)
 REFUSAL = _words(r"\b(?:not|never|none|nobody|no\s+one|nicht|kein\w*)\b|n['\u2019]t\b")
 
+PRONOUN = re.compile(
+    r"\W*(?:it|they|es|sie|er|il|elle|ils|elles|ella|ellos|lo|la)\b", re.IGNORECASE
+)
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
 # A line break inside a sentence (mail wraps at about 72 characters): the next line goes on
 # in lower case.
@@ -180,17 +187,22 @@ _CLAUSE = re.compile(
 def malfunction(text: str) -> str | None:
     """The first clause that says a part of the phone system does not do what it should, in
     the past or present; None when no clause does."""
+    named = False  # the sentence before named a part ("The new phone came. It won't start.")
     for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
-        # "It does not boot": the part may be named elsewhere in the sentence.
-        if words.RESOLVED.search(sentence) or not SYSTEM_PART.search(sentence):
+        # "It does not boot": the part may be named elsewhere in the sentence, or before.
+        part = SYSTEM_PART.search(sentence) is not None
+        carried = named and PRONOUN.match(sentence) is not None
+        named = part
+        if words.RESOLVED.search(sentence) or not (part or carried):
             continue
         if AGAIN_FINE.search(sentence):
             continue
         asks = QUESTION.search(sentence) is not None and WHY.search(sentence) is None
-        for clause in _CLAUSE.split(words.NOT_A_FAULT.sub(" ", sentence)):
+        for clause in _CLAUSE.split(sentence):
             if NOT_A_MALFUNCTION.search(clause) or planned(clause) or UNFAMILIAR.search(clause):
                 continue
-            if FAILS.search(clause) or (not asks and NEGATED.search(clause)):
+            said = words.NOT_A_FAULT.sub(" ", clause)  # "Sunday doesn't work for us"
+            if FAILS.search(said) or (not asks and NEGATED.search(said)):
                 return clause.strip()
     for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
         if SHOWN_ERROR.search(sentence) and not _planned_or_fine(sentence):
