@@ -130,3 +130,29 @@ def test_an_answer_to_our_outage_notice_about_its_own_matter_is_no_report(body, 
     mail = make_mail(subject="Re: maintenance", body=body, headers={"In-Reply-To": notice})
 
     assert read_kind(parse_message(mail), notices={notice: "outage"}).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Manual", "Please send me the manual for the Yealink phones in the lobby."),
+        ("New hire", "We have a new receptionist, Maria. She'll need an extension and voicemail."),
+        ("Pricing", "Please advise on pricing for 10 more handsets, urgent."),
+    ],
+)
+def test_asking_for_something_is_no_report(subject, body):
+    assert read_kind(parse_message(make_mail(subject=subject, body=body))).kind == "other"
+
+
+def test_as_soon_as_and_seconds_later_are_no_plan():
+    reading = read_kind(
+        parse_message(make_mail(subject="MXIE", body="MXIE crashes as soon as I log in."))
+    )
+    assert (reading.kind, reading.chargeable) == ("problem_report", True)
+
+
+def test_a_guess_about_what_happened_is_no_plan():
+    reading = read_kind(
+        parse_message(make_mail(subject="phones", body="The MX must have crashed at 9."))
+    )
+    assert (reading.kind, reading.chargeable) == ("problem_report", True)

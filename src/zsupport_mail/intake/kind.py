@@ -322,7 +322,9 @@ def _without_fault(
     if below is not None and len(text.own.split()) < _SHORT:
         # "Regards, Jana\n\nDas Telefon klingelt nicht": the parser took it for the sign-off.
         return KindReading("problem_report", False, f"a fault below the sign-off ({below!r}): ask")
-    plea = _unresolved(words.PLEA, words.THANKS_FOR_HELP.sub(" ", text.all))
+    # "Please advise on pricing" pleads for nothing broken: a plea beside a quote, a bill or
+    # a how-to question is none.
+    plea = _unresolved(words.PLEA, words.THANKS_FOR_HELP.sub(" ", text.all), words.NOT_A_REPORT)
     if plea is not None:
         return KindReading(
             "problem_report", False, f"may report a problem ({plea!r}): staff decide"

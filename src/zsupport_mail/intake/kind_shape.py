@@ -59,6 +59,15 @@ NOTHING_ASKED = _words(
     r"\bnada\s+que\s+(?:hacer|ver\s+con)\b|\brien\s+(?:[àa]\s+faire|[àa]\s+voir\s+avec)\b",
 )
 
+# Asking for something (a document, a setting, a new extension) states nothing about the phones.
+ASKS_FOR = _words(
+    r"\b(?:send|share|provide|forward|e-?mail)\s+(?:me|us)\b|\bplease\s+(?:send|share|provide|"
+    r"add|create|set\s+up|change|update|remove|rename|move|enable|disable)\b",
+    r"\b(?:we|i)\s+(?:need|want)\s+(?:a|an|the|another|\d+|to)\b|\b(?:we|i)['\u2019]?d\s+like\b",
+    r"\bwould\s+like\b|\bbitte\s+(?:senden|schicken|einrichten|anlegen|[äa]ndern)\b",
+    r"\b(?:wir|ich)\s+(?:brauchen|ben[öo]tigen|h[äa]tten\s+gern)\b|\bnecesitamos\b|\bnous\s+avons\s+besoin\b",
+)
+
 # Follow-ups on a ticket we hold already.
 _FOLLOW_UP = r"\b{prefix}-\d+\b"
 
@@ -92,7 +101,7 @@ def states_about_the_phones(text: str, prefix: str) -> bool:
     for sentence in _SENTENCE.split(text):
         if not words.PHONE_TOPIC.search(sentence) or words.NOT_A_REPORT.search(sentence):
             continue
-        if QUESTION.search(sentence) or planned(sentence):
+        if QUESTION.search(sentence) or planned(sentence) or ASKS_FOR.search(sentence):
             continue
         return True
     return False

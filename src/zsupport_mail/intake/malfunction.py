@@ -134,10 +134,13 @@ NOT_A_MALFUNCTION = _words(
 # A plan or a guess: the future tense or a hedge, unless it is a part refusing ("none of the
 # phones will register").
 FUTURE = _words(
-    r"(?:\b(?:will|could)\b|(?-i:\bmay\b))(?!\s+(?:you|someone|somebody|i|we\s+get|not)\b)",
-    r"\b(?:shall|going\s+to|gonna|might|probably|expect(?:ed)?)\b",
+    # ("must have crashed", "may have dropped": a guess about what happened, not a plan)
+    r"(?:\b(?:will|could|should|must|might)\b|(?-i:\bmay\b))"
+    r"(?!\s+(?:you|someone|somebody|i|we\s+get|not|have|had|been)\b)",
+    r"\b(?:shall|going\s+to|gonna|probably|expect(?:ed)?)\b|\w['\u2019]ll\b",
+    r"\bnext\s+(?:month|year|quarter)\b",
     r"\b(?:planning|plan|planned|scheduled|next\s+week|tomorrow)\b",
-    r"\bonce\s+(?:we|the|our|you)\b|\b(?:should|must|need\s+to|needs\s+to|want\s+to|ensure)\b",
+    r"\bonce\s+(?:we|the|our|you)\b|\b(?:need\s+to|needs\s+to|want\s+to|ensure)\b",
     r"\b(?:would\s+like|hope|hoping|sollte|sollen|m[üu]ssen|debe|deben|deber[íi]a|doit|doivent)\b",
     r"\b(?:wird|werden|k[öo]nnte|vielleicht|voraussichtlich|sobald|noch\s+nicht)\b",
     r"\b(?:ser[áa]|estar[áa]|podr[íi]a|quiz[áa]s?|todav[íi]a\s+no|a[úu]n\s+no)\b",
