@@ -16,11 +16,12 @@ from tests.intent_eval import DOC, HELDOUT, doc_figures, evaluate, figures, tune
 
 # Held-out floors as measured (docs/SCORING.md, three decimals): (precision, recall).
 # Raised where round 2 improved them (recall 0.828 -> 0.897, notice_reply precision 0.800 ->
-# 1.000, other precision 0.533 -> 0.615); problem_report precision measured 0.765 in round 2
-# (two more non-reports opened as "not sure" tickets, no charge): its floor is not lowered,
-# the lead decides.
+# 1.000, other precision 0.533 -> 0.615). The one floor ever lowered, by the lead's decision
+# in session 5: problem_report precision 0.800 -> 0.765, traded for recall 0.828 -> 0.897. The
+# two mails it cost are non-reports now opened as "not sure" tickets that ask and charge
+# nothing: the rule (when unsure, ask, never charge). Non-reports charged stays 0.
 HELDOUT_FLOORS = {
-    "problem_report": (0.800, 0.897),
+    "problem_report": (0.765, 0.897),
     "contact_change": (1.000, 1.000),
     "scheduling_request": (1.000, 0.778),
     "credit_request": (1.000, 1.000),
