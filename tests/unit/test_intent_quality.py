@@ -15,16 +15,21 @@ import pytest
 from tests.intent_eval import DOC, HELDOUT, doc_figures, evaluate, figures, tuned_sets
 
 # Held-out floors as measured (docs/SCORING.md, three decimals): (precision, recall).
+# Raised where round 2 improved them (recall 0.828 -> 0.897, notice_reply precision 0.800 ->
+# 1.000, other precision 0.533 -> 0.615). The one floor ever lowered, by the lead's decision
+# in session 5: problem_report precision 0.800 -> 0.765, traded for recall 0.828 -> 0.897. The
+# two mails it cost are non-reports now opened as "not sure" tickets that ask and charge
+# nothing: the rule (when unsure, ask, never charge). Non-reports charged stays 0.
 HELDOUT_FLOORS = {
-    "problem_report": (0.800, 0.828),
+    "problem_report": (0.765, 0.897),
     "contact_change": (1.000, 1.000),
     "scheduling_request": (1.000, 0.778),
     "credit_request": (1.000, 1.000),
-    "notice_reply": (0.800, 0.727),
+    "notice_reply": (1.000, 0.727),
     "rma_shipment": (0.833, 0.833),
-    "other": (0.533, 0.615),
+    "other": (0.615, 0.615),
 }
-HELDOUT_RECOGNISED_FLOOR = 0.828  # the target is 0.95: not reached on this set yet
+HELDOUT_RECOGNISED_FLOOR = 0.897  # the target is 0.95: not reached on this set yet
 
 
 @pytest.mark.parametrize("folder", tuned_sets(), ids=lambda folder: folder.name)

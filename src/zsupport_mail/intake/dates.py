@@ -113,7 +113,16 @@ _PATTERNS = (
         re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|\.|er)?\s+(?:de\s+)?({_MONTH})\b\.?", re.I),
     ),
     ("month_day", re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)),
-    ("the_nth", re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b", re.I)),
+    # "the 3rd floor" is a place, not a day
+    (
+        "the_nth",
+        re.compile(
+            r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:floor|level|stor(?:e)?y|building))", re.I
+        ),
+    ),
+    # "Samstag, den 27.", "el 27", "le 27": a day of the mail's month
+    ("day_alone", re.compile(r"\b(?:den|am|el|le)\s+(\d{1,2})(?:\.|er)?(?![\d.:/])", re.I)),
+    ("mdy", re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(20\d\d))?(?![\d/])")),
     (
         "relative",
         re.compile(
@@ -157,7 +166,11 @@ def _candidate(kind: str, match: re.Match[str], written: date) -> date | None:
         return _month_day(written, _MONTHS[groups[1].lower()], int(groups[0]))
     if kind == "month_day":
         return _month_day(written, _MONTHS[groups[0].lower().rstrip(".")], int(groups[1]))
-    if kind == "the_nth":
+    if kind == "mdy":  # US style, as written by the clients in America
+        return _month_day(
+            written, int(groups[0]), int(groups[1]), int(groups[2]) if groups[2] else None
+        )
+    if kind in ("the_nth", "day_alone"):
         return _month_day(written, written.month, int(groups[0]))
     if kind == "relative":
         return _relative(written, groups[0], _WEEKDAYS[groups[1].lower()])
@@ -188,7 +201,7 @@ def requested_day(text: str, written: date) -> date | None:
 
 
 _YESTERDAY = re.compile(r"\b(yesterday|gestern|ayer|hier)\b", re.I)
-_ABSOLUTE = ("iso", "dmy", "day_month", "month_day", "the_nth")
+_ABSOLUTE = ("iso", "dmy", "day_month", "month_day", "the_nth", "mdy")
 
 
 def _past(day: date, written: date, has_year: bool) -> date:
@@ -213,7 +226,7 @@ def past_days(text: str, written: date) -> list[date]:
         for match in pattern.finditer(text):
             day = _candidate(kind, match, written)
             if day is not None:
-                has_year = kind == "iso" or (kind == "dmy" and bool(match.group(3)))
+                has_year = kind == "iso" or (kind in ("dmy", "mdy") and bool(match.group(3)))
                 dated.append((match.start(), _past(day, written, has_year)))
     weekday_pattern = dict(_PATTERNS)["relative"]
     for match in weekday_pattern.finditer(text):

@@ -25,7 +25,14 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
-from zsupport_mail.intake.dates import past_days, requested_day
+from zsupport_mail.intake.dates import past_days
+from zsupport_mail.intake.kind_shape import (
+    day_asked,
+    for_the_record,
+    network_change,
+    states_about_the_phones,
+)
+from zsupport_mail.intake.malfunction import AGAIN_FINE, malfunction, planned
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
@@ -43,6 +50,10 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _FORWARDED = re.compile(r"^\s*(?:fwd?|wg|tr|rv)\s*:", re.IGNORECASE)
 _SHORT = 12  # words: a mail this short may have its report below a sign-off
 _CONTRAST = re.compile(r"\b(?:but|however|aber|jedoch|pero|sin\s+embargo|mais)\b", re.IGNORECASE)
+# What our outage and upgrade notices are about: named in an answer, it is the answer's matter.
+_NOTICE_MATTER = re.compile(
+    r"\b(?:outage|maintenance|downtime|window|upgrade|update)\b", re.IGNORECASE
+)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|r|rif)\s*:", re.IGNORECASE)
 
 
@@ -89,10 +100,25 @@ def _fault(text: _Text) -> str | None:
         for clause in _CONTRAST.split(sentence):
             if words.RESOLVED.search(clause):
                 continue
-            match = words.FAULT.search(words.NOT_A_FAULT.sub(" ", clause))
-            if match is not None:
-                return match.group(0).strip()
+            blanked = words.NOT_A_FAULT.sub(lambda m: " " * len(m.group(0)), clause)
+            for match in words.FAULT.finditer(blanked):
+                # "The phones may be offline for an hour" announces a plan: no report.
+                if not planned(_part_around(clause, match.start())):
+                    return match.group(0).strip()
     return None
+
+
+def _part_around(clause: str, at: int) -> str:
+    """The comma-separated part of a clause around a position."""
+    start = clause.rfind(",", 0, at) + 1
+    end = clause.find(",", at)
+    return clause[start : end if end >= 0 else len(clause)]
+
+
+def _reported(text: _Text) -> str:
+    """The words that may report something: a reply's subject is the old thread's."""
+    subject = "" if _REPLY_SUBJECT.match(text.subject) else text.subject
+    return f"{subject}\n{text.own}\n{text.forwarded}"
 
 
 def _unresolved(
@@ -103,6 +129,7 @@ def _unresolved(
     for sentence in _SENTENCE.split(text):
         if (
             not words.RESOLVED.search(sentence)
+            and not AGAIN_FINE.search(sentence)  # "fixed 7/28", "closed", "fine since"
             and not skip.search(sentence)
             and (match := pattern.search(sentence))
         ):
@@ -170,7 +197,9 @@ def read_kind(
     # told automatic by its words.
     if words.AUTOMATIC.search(own) and not _FORWARDED.match(msg.subject):
         return KindReading("other", True, "automatic mail, by its words", automatic=True)
-    fault = _fault(text)
+    # "For your records ... everything fine since, nothing to do": no report to us.
+    recorded = for_the_record(_reported(text))
+    fault = None if recorded else _fault(text)
     notice = _notice(msg, text, notices or {})
     if notice is not None:
         return _notice_or_report(text, notice, fault)
@@ -179,7 +208,7 @@ def read_kind(
             reading = _credit(text, ticket_prefix, f"a credit for a past fault ({fault!r})")
             return _with_period(reading, text, written or _written(msg))
         return KindReading("problem_report", True, f"reports a fault: {fault!r}")
-    reading = _without_fault(text, ticket_prefix)
+    reading = _without_fault(text, ticket_prefix, msg, recorded)
     day = written or _written(msg)
     if reading.kind == "credit_request":
         return _with_period(reading, text, day)
@@ -188,7 +217,7 @@ def read_kind(
     asked = msg.event_days[0] if msg.event_days else None
     requested = date.fromisoformat(asked) if asked else None
     if requested is None and day is not None:
-        requested = requested_day(f"{text.subject}\n{text.own}\n{text.forwarded}", day)
+        requested = day_asked(f"{text.subject}\n{text.own}\n{text.forwarded}", day)
     return dataclasses.replace(reading, requested_date=requested)
 
 
@@ -201,14 +230,26 @@ def _notice_or_report(text: _Text, notice: str, fault: str | None) -> KindReadin
         )
     # "Since your maintenance the phones beep every 30 seconds, is that normal?": perhaps a
     # fault; a ticket that asks serves the client better than a note on our notice.
-    symptom = (
-        None if notice == "reminder" else _unresolved(words.SYMPTOM, text.own, words.NOT_A_REPORT)
-    )
+    symptom = None if notice == "reminder" else _symptom_in_answer(text.own)
     if symptom is not None:
         return KindReading(
             "problem_report", False, f"may describe a fault in reply to our {notice}: {symptom!r}"
         )
     return KindReading("notice_reply", True, f"answers our {notice} notice", notice=notice)
+
+
+def _symptom_in_answer(own: str) -> str | None:
+    """A possible fault in an answer to our outage or upgrade notice: not the notice's own
+    matter ("will the fax be down too?", "the outage is fine for us"), nor a plan."""
+    for sentence in _SENTENCE.split(own):
+        if planned(sentence) or AGAIN_FINE.search(sentence) or words.RESOLVED.search(sentence):
+            continue
+        if words.NOT_A_REPORT.search(sentence):
+            continue
+        match = words.SYMPTOM.search(_NOTICE_MATTER.sub(" ", sentence))
+        if match is not None:
+            return match.group(0).strip()
+    return malfunction(own)
 
 
 def _with_period(reading: KindReading, text: _Text, written: date | None) -> KindReading:
@@ -222,18 +263,29 @@ def _credit(text: _Text, prefix: str, reason: str) -> KindReading:
     return KindReading("credit_request", True, reason, tickets=tickets)
 
 
-def _without_fault(text: _Text, prefix: str) -> KindReading:
-    """The kinds that report no fault, in the order the labelling rules give."""
+def _without_fault(
+    text: _Text, prefix: str, msg: ParsedMessage, recorded: bool = False
+) -> KindReading:
+    """The kinds that report no fault, in the order the labelling rules give; ``recorded``
+    when the mail tells something for the record and asks nothing (no report then)."""
     if words.CREDIT.search(text.all):
         return _credit(text, prefix, "asks for a service credit")
+    shipment = words.RMA.search(text.all) and words.SHIPMENT.search(text.all)
     if words.CONTACT_CHANGE.search(text.all):
         return KindReading("contact_change", True, "changes the authorised contacts")
     mentioned = _mentioned_notice(text)
     if mentioned is not None:
+        # A mail naming our notice is read as an answer to it: a fault it describes (not a
+        # plan, not the notice's matter) is a report we are not sure of.
+        broken = None if recorded else malfunction(_reported(text))
+        if broken is not None:
+            return KindReading(
+                "problem_report", False, f"names our {mentioned} notice, and ({broken!r}): ask"
+            )
         return KindReading(
             "notice_reply", True, f"refers to our {mentioned} notice", notice=mentioned
         )
-    if words.RMA.search(text.all) and words.SHIPMENT.search(text.all):
+    if shipment:
         return KindReading(
             "rma_shipment",
             True,
@@ -241,31 +293,47 @@ def _without_fault(text: _Text, prefix: str) -> KindReading:
             tracking=tuple(tracking_numbers(f"{text.own}\n{text.forwarded}")),
             rma=rma_number(text.all),
         )
-    network = words.NETWORK_CHANGE.search(text.all) is not None
-    network = network and not words.NO_CHANGE.search(text.all)
-    if words.MEETING.search(text.all) or network:
+    network = network_change(text.all)
+    # An invitation (a text/calendar part) asks for its day, whatever its words.
+    meeting = words.MEETING.search(words.MEETING_PLACE.sub(" ", text.all))
+    if meeting or network or msg.event_days:
         what = "a network change" if network else "a meeting, call or training"
         return KindReading(
             "scheduling_request", True, f"asks to schedule {what}", network_change=network
+        )
+    if recorded:
+        return KindReading("other", True, "told for the record, nothing asked")
+    # Something of the phone system that does not do what it should, in words FAULT does not
+    # know: a report we are not sure of. It is weaker evidence than a request the mail makes in
+    # so many words (a contact change, our notice named, a shipment, a meeting or a network
+    # change): those are read first; a sure fault (FAULT) still wins over all of them.
+    broken = None if recorded else malfunction(_reported(text))
+    if broken is not None:
+        return KindReading(
+            "problem_report", False, f"says something does not work ({broken!r}): staff decide"
         )
     symptom = _unresolved(words.SYMPTOM, text.all, words.NOT_A_REPORT)
     if symptom is not None:
         return KindReading(
             "problem_report", False, f"may describe a fault ({symptom!r}): staff decide"
         )
-    below = words.FAULT.search(words.NOT_A_FAULT.sub(" ", text.signature))
+    found = words.FAULT.search(words.NOT_A_FAULT.sub(" ", text.signature))
+    below = found.group(0) if found is not None else malfunction(text.signature)
     if below is not None and len(text.own.split()) < _SHORT:
         # "Regards, Jana\n\nDas Telefon klingelt nicht": the parser took it for the sign-off.
-        return KindReading(
-            "problem_report", False, f"a fault below the sign-off ({below.group(0)!r}): ask"
-        )
-    plea = _unresolved(words.PLEA, words.THANKS_FOR_HELP.sub(" ", text.all))
+        return KindReading("problem_report", False, f"a fault below the sign-off ({below!r}): ask")
+    # "Please advise on pricing" pleads for nothing broken: a plea beside a quote, a bill or
+    # a how-to question is none.
+    plea = _unresolved(words.PLEA, words.THANKS_FOR_HELP.sub(" ", text.all), words.NOT_A_REPORT)
     if plea is not None:
         return KindReading(
             "problem_report", False, f"may report a problem ({plea!r}): staff decide"
         )
-    if words.PHONE_TOPIC.search(text.all) and not words.NOT_A_REPORT.search(text.all):
+    if states_about_the_phones(text.all, prefix) and not words.NOT_A_REPORT.search(text.all):
         return KindReading(
             "problem_report", False, "about the phones, no fault recognised: staff decide"
         )
+    if not text.own.strip() and msg.attachments:
+        # A screenshot or a log and no words ("see attached"): most likely a fault; ask.
+        return KindReading("problem_report", False, "only an attachment: staff decide")
     return KindReading("other", True, "no fault, request or notice recognised")

@@ -206,6 +206,7 @@ NOT_A_REPORT = _words(
     r"\bwie\s+kann\s+ich\b|\bc[óo]mo\s+(?:puedo|se)\b|\bcomment\s+(?:puis|faire)\b",
     r"\bdifference\s+between\b|\bwhat'?s\s+the\s+(?:difference|best|right)\b",
     r"\bbill(?:ed|ing)?\b|\bmonthly\s+fee\b|\bfor\s+our\s+(?:books|records)\b",
+    r"\b(?:sur)?charge[ds]?\b|\$\s?\d",
 )
 
 # A sentence saying a fault is over; it does not count as a report.
@@ -256,7 +257,7 @@ CONTACT_CHANGE = _words(
     r"\bauthori[sz]ed\s+(?:it\s+|i\.t\.\s+)?contacts?\b",
     r"\b(?:primary|backup|back-up)\s+(?:it\s+|i\.t\.\s+)?(?:contact|administrator|admin)\b",
     r"\b(?:as|our|make\s+\w+\s+our)\s+(?:new\s+)?(?:primary|backup|back-up)\b",
-    r"\bansprechpartner(?:in)?\b",
+    r"\bansprechpartner\w*",
     r"\bcontacto\s+(?:autorizado|principal|de\s+respaldo)\b",
     r"\bcontact\s+(?:autoris[ée]|principal|de\s+secours)\b",
 )
@@ -303,6 +304,12 @@ SHIPMENT = _words(
     r"\breplacement\b|\bups\b|\bfedex\b|\bdhl\b|\busps\b|\bpacked\b",
 )
 
+# A room named after a meeting is a place, not a meeting asked for ("the meeting room phone").
+MEETING_PLACE = _words(
+    r"\b(?:meeting|conference|training|board)\s+rooms?\b|\bbesprechungs(?:raum|zimmer)\b",
+    r"\bschulungsraum\b|\bsala\s+de\s+(?:reuniones|juntas|formaci[óo]n)\b",
+    r"\bsalle\s+de\s+(?:r[ée]union|formation|conf[ée]rence)\b",
+)
 MEETING = _words(
     r"\bmeeting\b|\bconference\s+call\b|\bwebinar\b|\btraining\b|\bkick-?off\b",
     r"\b(?:on|get\s+on|have|do|book|schedule)\s+a\s+(?:short\s+)?call\b",

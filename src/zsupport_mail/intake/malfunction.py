@@ -1,0 +1,223 @@
+"""What a problem report is, by its shape rather than by its words.
+
+A report says that something of the client's phone system does not do what it should: a
+sentence names a part of the system (phones, calls, voicemail, the fax, MXIE, a queue...) and
+says, in the past or present, that it does not work, does the wrong thing or fails, in any
+wording. intake/kind_words.FAULT lists the phrasings we are sure of (they are charged); this
+reader catches the others, in English, German, Spanish and French, and the mail is then read
+as a report we are not sure of: the ticket opens and asks, and nothing is charged until staff
+decide. A sentence that speaks of a plan, a wish, a person or a question of how to do
+something is not a report, nor is one that says the problem is over. Pure: no state.
+"""
+
+from __future__ import annotations
+
+import re
+
+from zsupport_mail.intake import kind_words as words
+
+
+def _words(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+# A part of the phone system, or the people who use it through it.
+SYSTEM_PART = _words(
+    r"\b(?:tele)?phones?\b|\bcalls?\b|\bcallers?\b|\bextensions?\b|\bext\.?\s*\d|\bvoice\s*mails?\b",
+    r"\bvm\b|\bmxie\b|\bmx\d*\b|\bdevices?\b|\bhardware\b|\bbox\b|\bdisks?\b|\braid\b|\bfans?\b|"
+    r"\bl[üu]fter\b|\bpsu\b|\bpower\s+supply\b|\bnetzteil\b|\bfax\w*|\btrunks?\b|\bsip\b|\bpaging\b|\bpages?\b|\bintercom\b",
+    r"\b(?:hand|head)sets?\b|\bspeakers?\b|\bhunt\s+groups?\b|\bacd\b|\bqueues?\b|\bagents?\b",
+    r"\bauto[- ]?attendant\b|\bgreetings?\b|\bpresence\b|\bsoft\s*phones?\b|\bapp\b",
+    r"\bmailbox\w*|\brecordings?\b|\bcaller\s*id\b|\bdisplay\b|\bscreen\b|\bdial\s*tone\b",
+    r"\bline\b|\blines\b|\bnumbers?\b|\bdids?\b|\bring\w*\b|\baudio\b|\bsound\b|\bvoices?\b",
+    r"\bhold\b|\bmusic\b|\bconference\b|\bbridge\b|\btransfer\w*\b|\bpark\w*\b|\bcdrs?\b",
+    r"\bsystem\b|\bserver\b|\bappliance\b|\bswitchboard\b|\breception\b|\bfront\s+desk\b",
+    r"\bpatients?\b|\bcustomers?\b|\bclients?\b|\bnobody\b|\bno\s+one\b|\beveryone\b",
+    r"\btelefon\w*|\banruf\w*|\bnebenstelle\w*|\bapparat\w*|\bleitung\w*|\banlage\b",
+    r"\bdurchwahl\w*|\bwarteschl\w+|\bansage\w*|\bzentrale\b|\banrufer\w*|\bgespr[äa]ch\w*",
+    r"\b\w*nummer\w*|\bn[úu]meros?\b|\bnum[ée]ros?\b|\bfaxe?s?\b",
+    r"\bkunden\b|\bmailbox\b|\bbildschirm\b|\bklingel\w*|\bton\b|\bh[öo]rer\b",
+    r"\bllamad\w+|\btel[ée]fonos?\b|\bl[íi]neas?\b|\bextensi[óo]n\w*|\bbuz[óo]n\b|\bcentral\w*",
+    r"\bpacientes\b|\bclientes\b|\bconmutador\b|\bpantalla\b|\bcontestadora\b|\bgrabaci\w+",
+    r"\bappels?\b|\bt[ée]l[ée]phon\w*|\blignes?\b|\bpostes?\b|\bmessagerie\b|\br[ée]pondeur\b",
+    r"\bstandard\b|\bcombin[ée]s?\b|\b[ée]cran\b|\bcorrespondants?\b|\bappelants?\b",
+)
+
+# An error message the system shows, quoted: "get 'no licence available' when they log in".
+SHOWN_ERROR = _words(
+    r"\b(?:gets?|got|getting|shows?|showing|says?|said|saying|displays?|displaying|sees?|seeing|"
+    r"see|bekommt|bekommen|zeigt|sagt|aparece|muestra|dice|affiche|indique)\s+(?:\w+\s+){0,3}"
+    r"[\"'\u201c\u2018\u201e][^\"'\u201d\u2019\u201c]{0,60}?\b(?:no|not|un\w+|invalid|fail\w*|error|"
+    r"denied|busy|offline|kein\w*|nicht|fehler\w*|sin|pas|aucun\w*|impossible)\b",
+)
+
+# A negated action or state: it does not do what it should.
+NEGATED = _words(
+    r"\b(?:not|never|no\s+longer|nothing|nobody|no\s+one|none)\b",
+    r"\b\w+n['\u2019]t\b|\b(?:dont|doesnt|didnt|cant|wont|isnt|arent|wasnt|werent|couldnt|hasnt|havent)\b",
+    r"\bnicht\b|\bkein\w*\b|\bnichts\b|\bniemand\b|\bnie\b",
+    r"\bno\b(?!\s*[,.!?])",
+    r"\bnadie\b|\bnada\b|\bning[uú]n\w*|\bnunca\b",
+    r"\bne\b|\bn'|\brien\b|\bjamais\b|\baucun\w*",
+)
+
+# The ways a part fails or does something wrong, whatever the phrase around them.
+FAILS = _words(
+    r"\b(?:drop(?:s|ped|ping)?|fail(?:s|ed|ing|ure)?|crash(?:es|ed|ing)?|froze|frozen|"
+    r"freez(?:e|es|ing)|hangs|hanging|hung|died|dies|dying|dead|down|broken|breaks|breaking|"
+    r"cuts?|cutting|loop(?:s|ed|ing)?|reboot(?:s|ed|ing)?|restart(?:s|ed|ing)|flap\w*|echo\w*|"
+    r"nois[ey]|static(?!\s+(?:ips?|address\w*|routes?|nat))|busy|silen(?:t|ce)|empty|blank|"
+    r"missing|stuck|gone|lost|lose|loses|losing|disappear\w*|delay(?:s|ed)?|garbled|choppy|"
+    r"offline|unreachable|unavailable|invalid|errors?|time[ds]?\s+out|unregister\w*|"
+    r"disconnect\w*|hiss\w*|buzz\w*|crackl\w*|distort\w*|muted?|off\s+by|slow|lag(?:s|gy|ging)?|"
+    r"dark|degraded|dunkel|apagad[oa]s?|[ée]teint\w*)\b",
+    r"\bshould\s+(?:say|show|read|display)\b|\b(?:again|since)\b",
+    r"\b(?:ausgefallen|ausfall|abgebrochen|abbr\w+|tot|leer|h[äa]ngt|st[üu]rzt|weg|verschwunden|"
+    r"rausch\w*|echo|knack\w*|besetzt|stumm|stille|verz[öo]gert|seit|wieder)\b",
+    r"\b(?:cae|caen|cay[óo]|corta\w*|muert\w*|vac[íi]\w+|falla\w*|ruido|eco|ocupad\w+|"
+    r"silencio|reinici\w+|congel\w+|perdid\w+|desaparec\w+|desde|otra\s+vez)\b",
+    r"\b(?:coup\w*|tomb\w*|mort\w*|vide|plant\w*|bloqu\w+|gel[ée]\w*|red[ée]marr\w+|bruit|"
+    r"[ée]cho|occup[ée]\w*|silence|perdu\w*|disparu\w*|hors\s+service|depuis|encore)\b",
+    r"\bcannot\b|\bcan\s+not\b|\bunable\s+to\b|\bnot\s+able\s+to\b",
+    r"\bstop(?:s|ped)?\s+(?!using\b|paying\b|by\b)\w+ing\b|\b(?:and\s+then|then)\s+stops?\b",
+    r"\b(?:by\s+itself|on\s+its\s+own|by\s+themselves|on\s+their\s+own|forever)\b",
+    r"\brings?\s+and\s+rings?\b|\bkick(?:s|ed|ing)?\s+(?:\w+\s+)?out\b|\bbeep\w*|\bcomplain\w*",
+    r"\bsounds?\s+(?:terrible|awful|bad|horrible|weird|strange|robotic|funny)\b",
+    r"\bevery\s+(?:\d+|few|couple\s+of)\s+(?:seconds|minutes|secs?|mins?)\b|\bstarts?\s+over\b",
+    r"\b(?:was|were|worked)\s+(?:fine|ok|okay|good|working)\s+(?:until|last|before|yesterday)\b",
+    r"\b(?:plays?|rings?|sends?|shows?|repeats?)\b[^.,]{0,40}\btwice\b|\boverlap\w*",
+    r"\bon\s+top\s+of\s+(?:each\s+)?other\b|\b(?:mutes?|hangs?\s+up)\s+(?:itself|on)\b",
+    # something wrong or out of the ordinary
+    r"\bonly\s+(?:rings?|shows?|plays?|hears?|gets?|works?)\b",
+    r"\b(?:wrong|incorrect|weird\w*|strange\w*|odd\w*|funny|garbage|gibberish)\b",
+    r"\b(?:acting|playing)\s+up\b|\bmessed\s+up\b|\bglitch\w*|\bbug(?:gy|s)?\b|\bmess\b",
+    r"\bkeeps?\s+\w+ing\b|\b(?:randomly|constantly|sporadically|anymore|any\s+more)\b",
+    r"\b(?:error|errors|problem|problems|issue|issues|trouble|fault|outage)\b",
+    r"\bstatt\b|\bfalsch\w*|\bkomisch\w*|\bseltsam\w*|\bdauernd\b|\bfehler\w*|\bproblem\w*",
+    r"\ben\s+(?:lugar|vez)\s+de\b|\bmal\b|\braro\b|\bextra[ñn]\w+|\bequivocad\w+|\bproblema\w*",
+    r"\bau\s+lieu\s+de\b|\bmauvais\w*|\bbizarre\w*|\b[ée]trange\w*|\bsouci\w*|\bd[ée]faut\b",
+)
+
+# A sentence that is not about something that went wrong: a plan or a wish, a person, a
+# question of how to do something, a polite formula, or a problem denied.
+NOT_A_MALFUNCTION = _words(
+    r"\bduring\s+(?:the\s+|your\s+|our\s+)?(?:maintenance|upgrade|cutover|window|move|update|"
+    r"migration|switch\w*|change\w*|swap|replacement|work|outage|downtime)\b",
+    r"\bw[äa]hrend\s+(?:der|des)\s+(?:umstellung|wartung|arbeiten|umzug\w*|migration|tausch\w*)\b",
+    r"\bdurante\s+(?:el|la)\s+(?:cambio|migraci[óo]n|mantenimiento|mudanza)\b",
+    r"\bpendant\s+(?:la|le|les)\s+(?:migration|maintenance|changement|d[ée]m[ée]nagement|travaux)\b",
+    r"\b(?:until|before|after)\s+(?:we|the\s+(?:cutover|change|move|switch|migration))\b",
+    r"\bif\b|\bwhether\b|\bso\s+that\b|\bdamit\b|\bpara\s+que\b|\bafin\s+(?:que|de)\b|\bpour\s+que\b|\bin\s+case\b|\bwhen\s+we\s+(?:do|switch|move|change|upgrade)\b",
+    r"\b(?:don'?t|do\s+not|doesn'?t|no)\s+(?:need|want|rush|hurry|worry|worries|idea)\b",
+    r"\bnot\s+(?:sure|yet|urgent|needed|necessary|a\s+problem|an\s+issue|in\s+the\s+office)\b",
+    r"\bno\s+(?:problem|issue|issues|problems|trouble|complaints?|change|changes)\b",
+    r"\bnothing\s+(?:changed|wrong|broken|urgent|else)\b|\bno\s+rush\b|\bnot\s+at\s+all\b",
+    # a person's choice or absence ("we don't use the app yet", "I won't be in"), not what
+    # they cannot do through the system ("we can't dial out", "we don't get calls")
+    r"\b(?:i|we|he|she|they|you)\s+(?:won['\u2019]?t|will\s+not|am\s+not|are\s+not|is\s+not|"
+    r"aren['\u2019]?t|isn['\u2019]?t|don['\u2019]?t|didn['\u2019]?t|do\s+not|did\s+not|['\u2019]m\s+not|['\u2019]re\s+not)\s+"
+    r"(?:\w+ly\s+)?(?!(?:get|receive|hear|see|have|hear|reach)\b)\w+",
+    r"\b(?:i|we|he|she|they)\s+(?:can['\u2019]?t|cannot)\s+(?:make\s+it|attend|join|come|be)\b",
+    r"\b(?:won['\u2019]?t|will\s+not|isn['\u2019]?t|is\s+not|not)\s+be\s+(?:in|at|here|there|"
+    r"available|around|back|reachable)\b|\b(?:is|are)\s+(?:out|off|away)\b|\bon\s+(?:leave|vacation)\b",
+    r"\bhow\s+(?:do|can|could|would|should)\b|\bis\s+there\s+a\s+way\b|\bcan\s+(?:i|we)\b",
+    r"\b(?:ich|wir)\s+(?:bin|sind|werden|wollen|m[öo]chten)\b|\bnicht\s+(?:dringend|n[öo]tig)\b",
+    r"\bkein\s+(?:problem|stress|eile)\b|\bwie\s+(?:kann|k[öo]nnen)\b|\bwenn\b|\bfalls\b",
+    r"\bno\s+(?:hay\s+)?prisa\b|\bsin\s+problema\b|\bc[óo]mo\s+(?:puedo|podemos|se)\b|\bsi\b",
+    r"\bpas\s+(?:de\s+souci|urgent|press[ée])\b|\bcomment\s+(?:puis|pouvons|faire)\b",
+    r"\bpas\s+de\s+probl[èe]me\b|\bsi\s+(?:vous|nous|on)\b",
+    r"\binvoice\w*|\bbill(?:ed|s)?\b|\b(?:sur)?charge[ds]?\b|\bquote\b|\bpric\w+|\brechnung\w*",
+    r"\bfactura\w*|\bfacture\w*|\bcontract\b|\bvertrag\b|\bcontrato\b|\bcontrat\b",
+    r"\bthank\w*\b|\bdanke\w*\b|\bgracias\b|\bmerci\b",
+)
+
+# A plan or a guess: the future tense or a hedge, unless it is a part refusing ("none of the
+# phones will register").
+FUTURE = _words(
+    # ("must have crashed", "may have dropped": a guess about what happened, not a plan)
+    r"(?:\b(?:will|could|should|must|might)\b|(?-i:\bmay\b))"
+    r"(?!\s+(?:you|someone|somebody|i|we\s+get|not|have|had|been)\b)",
+    r"\b(?:shall|going\s+to|gonna|probably|expect(?:ed)?)\b|\w['\u2019]ll\b",
+    r"\bnext\s+(?:month|year|quarter)\b",
+    r"\b(?:planning|plan|planned|scheduled|next\s+week|tomorrow)\b",
+    r"\bonce\s+(?:we|the|our|you)\b|\b(?:need\s+to|needs\s+to|want\s+to|ensure)\b",
+    r"\b(?:would\s+like|hope|hoping|sollte|sollen|m[üu]ssen|debe|deben|deber[íi]a|doit|doivent)\b",
+    r"\b(?:wird|werden|k[öo]nnte|vielleicht|voraussichtlich|sobald|noch\s+nicht)\b",
+    r"\b(?:ser[áa]|estar[áa]|podr[íi]a|quiz[áa]s?|todav[íi]a\s+no|a[úu]n\s+no)\b",
+    r"\b(?:sera|seront|pourrait|peut-[êe]tre|pas\s+encore)\b",
+)
+# Someone not knowing how to use the system is a training need, not a fault.
+UNFAMILIAR = _words(
+    r"\b(?:know\w*|understand\w*|familiar|experience\w*|trained|learn\w*|figure\w*|"
+    r"remember|sure|used\s+to|walk\s+(?:us|them|me)\s+through|show\s+(?:us|them|me))\b",
+    r"\bhow\s+to\b|\bwie\s+man\b|\bc[óo]mo\b|\bcomment\b|\bschulung\b|\bformaci[óo]n\b",
+    r"\b(?:wissen|kennen|verstehen)\s+(?:\w+\s+)?nicht\b|\bnicht\s+(?:geschult|eingearbeitet)\b",
+    r"\bno\s+(?:saben|conocen|entienden)\b|\bne\s+(?:savent|connaissent|comprennent)\s+pas\b",
+)
+# A question only reports a fault when it asks why, or names the failure itself: "does MXIE
+# not show missed calls?" asks what it can do.
+QUESTION = re.compile(r"\?\s*$")
+WHY = _words(
+    r"\bwhy\b|\bwarum\b|\bwieso\b|\bpor\s+qu[ée]\b|\bpourquoi\b|\bis\s+there\s+a\s+reason\b"
+)
+AGAIN_FINE = _words(
+    r"\ball\s+good\b|\bback\s+to\s+normal\b|\b(?:fine|ok|okay|good|stable)\s+(?:now|again|since)\b",
+    r"\bsince\s+(?:your|the)\s+(?:fix|change|patch|visit)\b|\bhas(?:n['\u2019]?t|\s+not)\s+\w+\s+(?:since|again)\b",
+    r"\b(?:sounds?|works?|working|runs?|running|been|is|are)\s+(?:\w+ly\s+|now\s+|again\s+)?(?:great|fine|good|well|"
+    r"perfect(?:ly)?|normal(?:ly)?|clear|stable)\b|\beinwandfrei\b|\bwieder\s+(?:l[äa]uft|geht|"
+    r"funktioniert|klingelt)\b|\bfunciona\s+(?:bien|perfectamente)\b|\bfonctionne\s+(?:bien|parfaitement)\b",
+    r"\b(?:is|are|was|were|been|got|now|all)\s+(?:fixed|resolved|solved|closed)\b",
+    r"\b(?:fixed|resolved|solved|closed)\s*(?:on\b|since\b|\d|yesterday|today|last|now|[.;]|$)",
+    r"\b(?:behoben|erledigt|gel[öo]st|resuelto|arreglado|r[ée]solu|r[ée]par[ée])\b",
+    r"\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\bya\s+est[áa]\b|\btout\s+(?:va|marche)\s+bien\b",
+)
+
+# (German "wird nicht angezeigt" is the present passive: "is not shown".)
+REFUSAL = _words(r"\b(?:not|never|none|nobody|no\s+one|nicht|kein\w*)\b|n['\u2019]t\b")
+
+PRONOUN = re.compile(
+    r"\W*(?:it|they|es|sie|er|il|elle|ils|elles|ella|ellos|lo|la)\b", re.IGNORECASE
+)
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
+# A line break inside a sentence (mail wraps at about 72 characters): the next line goes on
+# in lower case.
+_WRAPPED = re.compile(r"(?<=[^\s.!?:;])[ \t]*\r?\n[ \t]*(?=[a-zäöüßáéíóúñàèçâêîôû(])")
+_CLAUSE = re.compile(
+    r"\b(?:but|however|although|though|aber|jedoch|pero|aunque|mais)\b|,", re.IGNORECASE
+)
+
+
+def malfunction(text: str) -> str | None:
+    """The first clause that says a part of the phone system does not do what it should, in
+    the past or present; None when no clause does."""
+    named = False  # the sentence before named a part ("The new phone came. It won't start.")
+    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
+        # "It does not boot": the part may be named elsewhere in the sentence, or before.
+        part = SYSTEM_PART.search(sentence) is not None
+        carried = named and PRONOUN.match(sentence) is not None
+        named = part
+        if words.RESOLVED.search(sentence) or not (part or carried):
+            continue
+        if AGAIN_FINE.search(sentence):
+            continue
+        asks = QUESTION.search(sentence) is not None and WHY.search(sentence) is None
+        for clause in _CLAUSE.split(sentence):
+            if NOT_A_MALFUNCTION.search(clause) or planned(clause) or UNFAMILIAR.search(clause):
+                continue
+            said = words.NOT_A_FAULT.sub(" ", clause)  # "Sunday doesn't work for us"
+            if FAILS.search(said) or (not asks and NEGATED.search(said)):
+                return clause.strip()
+    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
+        if SHOWN_ERROR.search(sentence) and not _planned_or_fine(sentence):
+            return sentence.strip()
+    return None
+
+
+def _planned_or_fine(sentence: str) -> bool:
+    return planned(sentence) or AGAIN_FINE.search(sentence) is not None
+
+
+def planned(clause: str) -> bool:
+    """Whether a clause speaks of a plan or a guess ("the phones may be offline for an hour")
+    rather than of something that happened."""
+    return FUTURE.search(clause) is not None and REFUSAL.search(clause) is None
