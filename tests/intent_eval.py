@@ -26,7 +26,13 @@ from zsupport_mail.mail.message import parse_message
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TUNED = FIXTURES / "intent"
-HELDOUT = FIXTURES / "intent_heldout"
+
+
+def heldout_sets() -> list[Path]:
+    """The held-out sets: tests/fixtures/intent_heldout, then intent_heldout2, ... Only their
+    aggregate figures are ever printed; whoever tunes never opens them."""
+    found = [p.parent for p in FIXTURES.glob("intent_heldout*/labels.json")]
+    return sorted(found, key=lambda folder: (len(folder.name), folder.name))
 
 
 def tuned_sets() -> list[Path]:
@@ -175,14 +181,15 @@ START, END = "<!-- intent-figures:start -->", "<!-- intent-figures:end -->"
 
 
 def figures() -> str:
-    """Both sets' figures, as docs/SCORING.md publishes them between the markers."""
+    """Every set's figures, as docs/SCORING.md publishes them between the markers."""
     parts = [
         report(f"Tuned set, tests/fixtures/{folder.name}", evaluate(folder, keep_errors=False))
         for folder in tuned_sets()
     ]
-    if (HELDOUT / "labels.json").exists():
-        held = evaluate(HELDOUT, keep_errors=False)
-        parts.append(report("Held-out set, tests/fixtures/intent_heldout", held))
+    parts += [
+        report(f"Held-out set, tests/fixtures/{folder.name}", evaluate(folder, keep_errors=False))
+        for folder in heldout_sets()
+    ]
     return "\n\n".join(parts)
 
 
