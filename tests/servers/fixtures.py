@@ -31,10 +31,29 @@ from tests.servers.postgres import PostgresCluster
 DATABASE_URL_ENV = "ZSUPPORT_TEST_DATABASE_URL"
 
 
+MEMORY_DIR = Path("/dev/shm")
+MEMORY_NEEDED = 4 * 1024**3  # a full run leaves about 3 GB of test databases behind
+
+
+def memory_dir() -> Path | None:
+    """/dev/shm when it has room for the test cluster, else None (the system temp dir).
+
+    The suite creates a database per PostgreSQL test (about 11 MB and 300 files each); on disk,
+    creating 260 of them took 53 s and removing the cluster at the end 63 s, in tmpfs 10 s and
+    1 s. What the tests check survives a server restart in tmpfs as on disk; a container's
+    small /dev/shm is passed over."""
+    try:
+        free = shutil.disk_usage(MEMORY_DIR).free
+    except OSError:
+        return None
+    return MEMORY_DIR if free >= MEMORY_NEEDED else None
+
+
 @contextlib.contextmanager
-def server_dir(name: str) -> Iterator[Path]:
-    """A fresh temp dir for one server, removed with everything in it afterwards."""
-    path = Path(tempfile.mkdtemp(prefix=f"zsupport-{name}-"))
+def server_dir(name: str, root: Path | None = None) -> Iterator[Path]:
+    """A fresh temp dir for one server (under root, else the system temp dir), removed with
+    everything in it afterwards."""
+    path = Path(tempfile.mkdtemp(prefix=f"zsupport-{name}-", dir=root))
     try:
         yield path
     finally:
@@ -47,7 +66,7 @@ def pg_cluster() -> Iterator[PostgresCluster | None]:
     if os.environ.get(DATABASE_URL_ENV):
         yield None
         return
-    with server_dir("postgres") as base_dir:
+    with server_dir("postgres", memory_dir()) as base_dir:
         cluster = PostgresCluster(base_dir)
         try:
             cluster.start()
