@@ -31,6 +31,7 @@ import pipeline
 import scale
 import smtp
 import stages
+import throughput
 
 DOC = benchlib.ROOT / "docs" / "BENCHMARKS.md"
 LAST_RESULTS = benchlib.BENCH / "out" / "last-results.json"  # for --only runs: the others' figures
@@ -41,6 +42,7 @@ BENCHMARKS = {
     "memory": (memory, [], [], 900),
     "stages": (stages, ["-n", "1000"], ["-n", "100"], 900),
     "scale": (scale, [], ["-n", "100"], 1800),
+    "throughput": (throughput, [], ["-n", "100", "--duration", "2"], 1800),
 }
 TITLE = """# Benchmarks
 
@@ -214,7 +216,46 @@ def render_summary(results: dict[str, dict[str, Any]]) -> str:
             "most of it SQLAlchemy's ORM in Python (flushes, statement compilation), and the "
             "commit's fsync.",
         ]
+    rows += _issue20_rows(results)
     return "\n".join(rows)
+
+
+def _issue20_rows(results: dict[str, dict[str, Any]]) -> list[str]:
+    """Issue 20's targets, each beside the baseline of the same run."""
+    rows = ["", "## Targets (issue 20)", "", "| target | measured | baseline | verdict |"]
+    rows.append("| --- | --- | --- | --- |")
+    mark = {True: "met", False: "**missed**"}
+    if "pipeline" in results:
+        p = results["pipeline"]
+        ratio = p["ratio_steady"]
+        rows.append(
+            f"| `ingest` >= 0.6 of parse-only | {p['ingest']['steady_messages_per_second']}/s "
+            f"= {ratio:.2f} | parse-only {p['parse_only']['messages_per_second']}/s "
+            f"| {mark[ratio >= 0.6]} |"
+        )
+    if "throughput" in results:
+        t = results["throughput"]
+        closed, opened = t["closed"], t["open_loop"]
+        rate = opened["serve"]["offered_per_second"]
+        rows += [
+            f"| SMTP end to end, {t['messages']} mails over {t['connections']} connections, "
+            f">= 0.5 of fsync-only | {closed['serve']['end_to_end_per_second']}/s = "
+            f"{closed['e2e_ratio']:.2f} | fsync-only accepted "
+            f"{closed['fsync']['accepted_per_second']}/s | {mark[t['targets']['e2e_vs_fsync']]} |",
+            f"| p99 time to 250 < 50 ms at {rate:g}/s while processing keeps up "
+            f"| {opened['serve']['p99_ms']} ms; backlog max {opened['serve']['backlog_max']}, "
+            f"slope {opened['serve']['backlog_slope_per_second']}/s | fsync-only "
+            f"{opened['fsync']['p99_ms']} ms | p99 {mark[t['targets']['p99_under_50ms']]}, "
+            f"keeps up {mark[t['targets']['keeps_up']]} |",
+        ]
+    if "memory" in results:
+        m = results["memory"]
+        rows.append(
+            f"| peak memory no worse than before | {m['ingest_multiple']} x the message "
+            f"({m['ingest_big']['peak_rss_mb']} MiB) | before: 3.79 x (204.7 MiB, code 526e815) "
+            f"| {mark[m['ingest_multiple'] <= 3.79 * 1.05]} (within 5%) |"
+        )
+    return rows
 
 
 # --------------------------------------------------------------------------- the document
