@@ -101,12 +101,19 @@ def _ingest_all(
     with _progress(total) as bar:
         if not bar.disable:
             structlog.configure(logger_factory=structlog.WriteLoggerFactory(_AboveTheBar(bar)))  # type: ignore[arg-type]
-        stream = (item for source in sources for item in messages(source))
-        for label, content, parsed in parse_ahead(stream, jobs):
+        # Arrival is when ingest read the message: workers score ahead against that time.
+        stream = (
+            (label, content, pipeline.clock())
+            for source in sources
+            for label, content in messages(source)
+        )
+        for label, content, received_at, ahead in parse_ahead(stream, jobs, pipeline.settings):
             if isinstance(content, OSError):
                 line = _unreadable(label, content)
             else:
-                outcome = pipeline.ingest(content, source="cli", mailbox=mailbox, parsed=parsed)
+                outcome = pipeline.ingest(
+                    content, source="cli", mailbox=mailbox, received_at=received_at, ahead=ahead
+                )
                 line = {"file": label, **outcome.as_json()}
             actions[str(line["action"])] += 1
             print(json.dumps(line, ensure_ascii=False), flush=True)
