@@ -115,12 +115,10 @@ class Pipeline:
         )
         try:
             with self.sessions.begin() as session:
-                existing = find_stored(session, mailbox, ident[0])
-                if existing is None:
-                    row = add_inbound(session, raw, ident, arrival, claimed_by=self.worker)
-                    outcome = self._process_row(session, row, now, fresh=True, ahead=ahead)
-            if existing is None:
-                return _logged(outcome)
+                done = self.ingest_in(session, raw, arrival, now, ahead)
+            if isinstance(done, Outcome):
+                return logged(done)
+            existing: int | None = done
         except IntegrityError:
             existing = None  # stored concurrently by someone else: report it below
         except Exception as exc:
@@ -131,14 +129,26 @@ class Pipeline:
             with self.sessions.begin() as session:
                 existing = find_stored(session, mailbox, ident[0])
             assert existing is not None, "an IntegrityError means the row exists"
-        return self._unclaimed_outcome(existing)
+        return self.unclaimed_outcome(existing)
+
+    def ingest_in(
+        self, session: Session, raw: bytes, arrival: Arrival, now: datetime, ahead: Prepared
+    ) -> Outcome | int:
+        """Store and process raw bytes inside the caller's transaction (runtime/batch.py);
+        the inbox id of the stored message instead when it was stored before."""
+        ident = identity(raw)
+        existing = find_stored(session, arrival.mailbox, ident[0])
+        if existing is not None:
+            return existing
+        row = add_inbound(session, raw, ident, arrival, claimed_by=self.worker)
+        return self._process_row(session, row, now, fresh=True, ahead=ahead)
 
     def process(self, inbound_id: int) -> Outcome:
         """Claim and process one stored message, recording a failure instead of raising."""
         now = self.clock()
         claimed = self._claim(now, inbound_id)
         if claimed is None:
-            return self._unclaimed_outcome(inbound_id)
+            return self.unclaimed_outcome(inbound_id)
         return self._process_claimed(claimed, now)
 
     def process_next(self, ahead: Callable[[int], Prepared] | None = None) -> Outcome | None:
@@ -167,8 +177,8 @@ class Pipeline:
         except Exception as exc:
             return self._failed(inbound_id, exc, now)
         if outcome is None:
-            return self._unclaimed_outcome(inbound_id)
-        return _logged(outcome)
+            return self.unclaimed_outcome(inbound_id)
+        return logged(outcome)
 
     def _process_row(
         self,
@@ -218,7 +228,7 @@ class Pipeline:
         action = "quarantined" if status == "quarantined" else "failed"
         return Outcome(inbound_id, None, action, None, None, f"processing failed: {exc!r}")
 
-    def _unclaimed_outcome(self, inbound_id: int) -> Outcome:
+    def unclaimed_outcome(self, inbound_id: int) -> Outcome:
         """Outcome for a stored message that is not due: done before, or waiting to retry."""
         with self.sessions.begin() as session:
             row = session.get_one(InboundMessage, inbound_id)
@@ -242,7 +252,7 @@ class Pipeline:
             )
 
 
-def _logged(outcome: Outcome) -> Outcome:
+def logged(outcome: Outcome) -> Outcome:
     """Log the outcome once its transaction has committed (readers then find it stored)."""
     log.info(
         "message_processed",
