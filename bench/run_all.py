@@ -1,11 +1,11 @@
 """Run every benchmark and write the figures into docs/BENCHMARKS.md (``make bench``).
 
-``.venv/bin/python bench/run_all.py`` runs bench/pipeline.py, bench/smtp.py, bench/memory.py and
-bench/scale.py, each as its own subprocess (a clean interpreter, so one benchmark's memory and
-threads cannot colour the next), collects their JSON, and rewrites only its own sections of the
-document, each between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` markers. Anything
-else in the file (another engineer's IMAP section, notes) is kept as it is; a missing section is
-appended.
+``.venv/bin/python bench/run_all.py`` runs bench/pipeline.py, bench/smtp.py, bench/memory.py,
+bench/stages.py, bench/scale.py and bench/throughput.py, each as its own subprocess (a clean
+interpreter, so one benchmark's memory and threads cannot colour the next), collects their
+JSON, and rewrites only its own sections of the document, each between ``<!-- bench:NAME -->``
+and ``<!-- /bench:NAME -->`` markers. Anything else in the file (another engineer's IMAP
+section, notes) is kept as it is; a missing section is appended.
 """
 
 from __future__ import annotations
