@@ -14,74 +14,14 @@ from datetime import datetime
 
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
-from zsupport_mail.intake.types import ContactRef, Disposition, IntakeAssessment
-from zsupport_mail.mail.addresses import domain_of
+from zsupport_mail.intake.types import Disposition, IntakeAssessment
 from zsupport_mail.mail.message import ParsedMessage
-from zsupport_mail.scoring import Score, merge, score_input
-from zsupport_mail.scoring.build import build_input
-from zsupport_mail.scoring.types import ContactRecord
-from zsupport_mail.settings import ClientConfig, ContactConfig, Settings
+from zsupport_mail.scoring import Score, merge
+from zsupport_mail.scoring.ahead import Prescore, contact_record, score_message
+from zsupport_mail.settings import Settings
 
 AWAITING_INFO = "awaiting_info"
 OPENING = frozenset({"created", "unauthorized"})
-
-
-@dataclass(frozen=True)
-class Prescore:
-    """A message's score computed ahead, in a worker process that cannot see the database.
-
-    The worker guesses the client and contact from the configuration; the writer uses the
-    score only if its own sender recognition lands on the same client, contact record and
-    received time, so a guess that the directory contradicts is simply scored again.
-    """
-
-    client: str
-    record: ContactRecord
-    received_at: datetime
-    score: Score
-
-
-def score_ahead(msg: ParsedMessage, settings: Settings, received_at: datetime) -> Prescore | None:
-    """A worker's score of a mail from a configured client's domain; None for anyone else."""
-    address = msg.from_addr
-    domain = domain_of(address)
-    client = next((c for c in settings.clients if domain in c.domains), None)
-    if client is None:
-        return None
-    record = _record(client, next((c for c in client.contacts if c.email == address), None))
-    score = score_message(msg, settings, client, record, received_at)
-    return Prescore(client.name, record, received_at, score)
-
-
-def _record(client: ClientConfig, contact: ContactConfig | ContactRef | None) -> ContactRecord:
-    return ContactRecord(
-        company=client.name,
-        name=contact.name if contact else None,
-        email=contact.email if contact else None,
-        phone=contact.phone if contact else None,
-    )
-
-
-def score_message(
-    msg: ParsedMessage,
-    settings: Settings,
-    client: ClientConfig,
-    record: ContactRecord,
-    received_at: datetime,
-) -> Score:
-    """The checklist score of one mail from client's contact: the CPU-heavy extractors."""
-    item = build_input(
-        msg,
-        received_at=received_at,
-        timezone=client.timezone,
-        holidays=client.holidays,
-        record=record,
-        known_serials=client.known_serials(),
-        register_sites=client.sites,
-        register_counts=settings.scoring.register_counts_as_furnished,
-    )
-    scoring = settings.scoring
-    return score_input(item, scoring.required, scoring.record_counts_as_furnished)
 
 
 def score_before_writing(
@@ -123,7 +63,7 @@ def score_before_writing(
     contact = sender.contact or next(
         (c for c in client.contacts if c.email == sender.address), None
     )
-    record = _record(client, contact)
+    record = contact_record(client, contact)
     if prescore is not None and (prescore.client, prescore.record, prescore.received_at) == (
         client.name,
         record,

@@ -7,7 +7,7 @@ in its own transaction, strictly in arrival order: a thread's messages keep thei
 every JSON line is printed after its message committed, as with one job. Only a window of
 messages is in flight at once, so a large mbox is never read whole.
 
-A worker scores every mail from a configured client's domain (handlers.intake.score_ahead);
+A worker scores every mail from a configured client's domain (scoring/ahead.py);
 the writer uses that score only when its own reading of the sender agrees, and otherwise
 scores again, so the result is the same as with one job.
 """
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from zsupport_mail.handlers.intake import Prescore, score_ahead
 from zsupport_mail.mail.message import MessageParseError, ParsedMessage, parse_message
+from zsupport_mail.scoring.ahead import Prescore, score_ahead
 from zsupport_mail.settings import Settings
 
 Label = TypeVar("Label")
