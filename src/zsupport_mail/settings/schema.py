@@ -234,8 +234,9 @@ class ProcessingSettings:
     # where a client waits for its 250, come first when the CPUs are busy.
     background_nice: int = 10
     # Worker processes that parse and score the next due messages while the processing
-    # child writes the one in hand (runtime/prefetch.py); 0: one per core; 1: none.
-    jobs: int = 0
+    # child writes the one in hand (runtime/prefetch.py); 0: one per core; 1: none (the
+    # default: on 2 shared cores the read-ahead made serve slower, docs/BENCHMARKS.md).
+    jobs: int = 1
 
     def job_count(self) -> int:
         """The number of prefetch workers this setting asks for (0 means every core)."""
