@@ -1,4 +1,7 @@
-"""Apply several ingested messages in one transaction: one commit (one fsync) per batch.
+"""Apply several messages in one transaction: one commit (one fsync) per batch.
+
+``ingest --jobs`` batches the messages it reads; serve's worker, with
+``processing.batch_size`` above 1, the due messages it claims (``process_batch``).
 
 With parsing and scoring in worker processes (``ingest --jobs``), the writer's own time is
 the database's work, and a commit's fsync is a fixed part of it per transaction; on a busy
@@ -15,14 +18,16 @@ counted, retried and quarantined exactly as without batches.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
-from zsupport_mail.queues.inbox import Arrival
+from zsupport_mail.db.models import InboundMessage
+from zsupport_mail.queues.inbox import Arrival, claim_first_attempts
 from zsupport_mail.runtime.outcome import Outcome
-from zsupport_mail.runtime.parse_ahead import Prepared
+from zsupport_mail.runtime.parse_ahead import NOTHING, Prepared
 from zsupport_mail.runtime.pipeline import Pipeline, logged
 
 log = structlog.get_logger("zsupport_mail.runtime.batch")
@@ -68,3 +73,38 @@ def _one(pipeline: Pipeline, item: Incoming) -> Outcome:
         received_at=item.received_at,
         ahead=item.ahead,
     )
+
+
+class _TakenOver(Exception):
+    """A row of the batch is no longer ours (its claim was taken over): apply one by one."""
+
+
+def process_batch(
+    pipeline: Pipeline, limit: int, ahead: Callable[[int], Prepared] | None = None
+) -> list[Outcome]:
+    """serve's worker with ``processing.batch_size`` above 1: claim up to ``limit`` due
+    first attempts and apply them in one transaction, in id order; [] when none is due (a
+    retry is then claimed alone by Pipeline.process_next).
+
+    The replies they queue are released to the sender by the commit, all at once; a batch
+    in which anything fails is rolled back and its messages processed one transaction each.
+    """
+    now = pipeline.clock()
+    lease = timedelta(seconds=pipeline.settings.processing.claim_lease_seconds)
+    ids = claim_first_attempts(pipeline.sessions, pipeline.worker, now, limit, lease=lease)
+    prepared = {i: NOTHING if ahead is None else ahead(i) for i in ids}
+    if len(ids) <= 1:
+        return [pipeline.process_claimed(i, now, prepared[i]) for i in ids]
+    try:
+        with pipeline.sessions.begin() as session:
+            outcomes = []
+            for inbound_id in ids:
+                row = session.get_one(InboundMessage, inbound_id, with_for_update=True)
+                if (row.status, row.claimed_by) != ("processing", pipeline.worker):
+                    raise _TakenOver(inbound_id)
+                outcomes.append(pipeline.process_row(session, row, now, ahead=prepared[inbound_id]))
+                session.flush()  # the next message's queries see this one's rows
+    except Exception as exc:
+        log.warning("batch_rolled_back", messages=len(ids), error=repr(exc))
+        return [pipeline.process_claimed(i, now, prepared[i]) for i in ids]
+    return [logged(outcome) for outcome in outcomes]

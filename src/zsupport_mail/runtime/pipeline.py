@@ -141,7 +141,7 @@ class Pipeline:
         if existing is not None:
             return existing
         row = add_inbound(session, raw, ident, arrival, claimed_by=self.worker)
-        return self._process_row(session, row, now, fresh=True, ahead=ahead)
+        return self.process_row(session, row, now, fresh=True, ahead=ahead)
 
     def process(self, inbound_id: int) -> Outcome:
         """Claim and process one stored message, recording a failure instead of raising."""
@@ -149,7 +149,7 @@ class Pipeline:
         claimed = self._claim(now, inbound_id)
         if claimed is None:
             return self.unclaimed_outcome(inbound_id)
-        return self._process_claimed(claimed, now)
+        return self.process_claimed(claimed, now)
 
     def process_next(self, ahead: Callable[[int], Prepared] | None = None) -> Outcome | None:
         """Claim and process the next due message, if any; ``ahead`` gives what a worker
@@ -158,29 +158,29 @@ class Pipeline:
         claimed = self._claim(now)
         if claimed is None:
             return None
-        return self._process_claimed(claimed, now, NOTHING if ahead is None else ahead(claimed))
+        return self.process_claimed(claimed, now, NOTHING if ahead is None else ahead(claimed))
 
     def _claim(self, now: datetime, inbound_id: int | None = None) -> int | None:
         lease = timedelta(seconds=self.settings.processing.claim_lease_seconds)
         return claim(self.sessions, self.worker, now, inbound_id, lease=lease)
 
-    def _process_claimed(
-        self, inbound_id: int, now: datetime, ahead: Prepared = NOTHING
-    ) -> Outcome:
+    def process_claimed(self, inbound_id: int, now: datetime, ahead: Prepared = NOTHING) -> Outcome:
+        """Process a message this worker claimed, in its own transaction (runtime/batch.py
+        too, for the messages of a batch that was rolled back)."""
         try:
             with self.sessions.begin() as session:
                 # Locked while we work: another instance's claim skips it even past the lease.
                 row = session.get_one(InboundMessage, inbound_id, with_for_update=True)
                 ours = (row.status, row.claimed_by) == ("processing", self.worker)
                 # Not ours any more: taken over after our lease ran out, and finished.
-                outcome = self._process_row(session, row, now, ahead=ahead) if ours else None
+                outcome = self.process_row(session, row, now, ahead=ahead) if ours else None
         except Exception as exc:
             return self._failed(inbound_id, exc, now)
         if outcome is None:
             return self.unclaimed_outcome(inbound_id)
         return logged(outcome)
 
-    def _process_row(
+    def process_row(
         self,
         session: Session,
         row: InboundMessage,
@@ -189,6 +189,7 @@ class Pipeline:
         fresh: bool = False,
         ahead: Prepared = NOTHING,
     ) -> Outcome:
+        """Process a stored, claimed row inside the caller's transaction; its journey too."""
         structlog.contextvars.bind_contextvars(inbound_id=row.id)
         try:
             journey = Journey(session, row.id, now)

@@ -45,6 +45,7 @@ from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.queues.inbox import TRANSIENT_DB_ERRORS, release_claims, release_dead_claims
 from zsupport_mail.queues.outbox import DeliveryReport, deliver_due
+from zsupport_mail.runtime.batch import process_batch
 from zsupport_mail.runtime.logs import configure_logging
 from zsupport_mail.runtime.parents import die_with_parent
 from zsupport_mail.runtime.pipeline import Outcome, Pipeline
@@ -119,12 +120,17 @@ def _close_prefetch() -> None:
         _prefetch = None
 
 
-def _process_next() -> Outcome | None:
-    def run(pipeline: Pipeline) -> Outcome | None:
-        if _prefetch is None:
-            return pipeline.process_next()
-        _prefetch.top_up(pipeline.clock())
-        return pipeline.process_next(ahead=_prefetch.take)
+def _process_due() -> list[Outcome]:
+    def run(pipeline: Pipeline) -> list[Outcome]:
+        ahead = None
+        if _prefetch is not None:
+            _prefetch.top_up(pipeline.clock())
+            ahead = _prefetch.take
+        batch_size = pipeline.settings.processing.batch_size
+        if batch_size > 1 and (batch := process_batch(pipeline, batch_size, ahead)):
+            return batch
+        outcome = pipeline.process_next(ahead=ahead)  # also a retry, claimed alone
+        return [] if outcome is None else [outcome]
 
     return _in_child(run)
 
@@ -196,9 +202,9 @@ class WorkerProcess:
             log.info("worker_process_restarted", role=self.role, released_claims=released)
             raise WorkerDiedError(str(exc)) from None
 
-    async def process_next(self) -> Outcome | None:
-        """Process the next due inbox message in the child; None when there is none."""
-        return await self._call(_process_next)
+    async def process_due(self) -> list[Outcome]:
+        """Process the next due inbox message (or batch) in the child; [] when none is due."""
+        return await self._call(_process_due)
 
     async def release_claims(self) -> int:
         """Free the child's claims after a database failure, so the messages can be retried."""

@@ -237,6 +237,9 @@ class ProcessingSettings:
     # child writes the one in hand (runtime/prefetch.py); 0: one per core; 1: none (the
     # default: on 2 shared cores the read-ahead made serve slower, docs/BENCHMARKS.md).
     jobs: int = 1
+    # Due messages serve's worker claims and applies in one transaction (runtime/batch.py):
+    # one commit for several; 1, the default, is one transaction per message.
+    batch_size: int = 1
 
     def job_count(self) -> int:
         """The number of prefetch workers this setting asks for (0 means every core)."""
