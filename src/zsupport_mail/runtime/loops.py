@@ -2,7 +2,8 @@
 database or relay that is away.
 
 The work itself happens in the child processes (``workers``); these loops decide when to ask
-for it: one message at a time, a reload between two, backoff while the database is away.
+for it: one message (or one batch, processing.batch_size) at a time, a reload between two,
+backoff while the database is away.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ first on busy CPUs, as Postfix keeps smtpd apart from its queue manager and its 
 agents.
 
 Each child is a ``ProcessPoolExecutor`` of one spawned process that holds its own engine and
-Pipeline. serve's tasks still decide what runs and when (one message at a time, a reload
-between two, backoff while the database or the relay is away); they only run each call there.
+Pipeline. serve's tasks still decide what runs and when (one message or batch at a time, a
+reload between two, backoff while the database or the relay is away); they only run each
+call there.
 
 - A child ignores SIGTERM, SIGINT and SIGHUP: serve stops it after the call in hand and
   forwards a reload as the new Settings.
