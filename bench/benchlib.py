@@ -149,6 +149,9 @@ def write_config(
         "outbound": {"mode": "maildir", "maildir": str(maildir)},
         "logging": {"level": level},
         "smtp": {"host": "127.0.0.1", **(smtp or {})},
+        # The example's portal port is fixed (8080): two daemons of two benchmarks (or a
+        # developer's `make run`) at once would clash on it, so each gets a free port.
+        "portal": {"port": (portal := free_port()), "base_url": f"http://127.0.0.1:{portal}"},
         **({"staff": staff} if staff else {}),
     }
     base = _set_keys(_without_clients(EXAMPLE_CONFIG.read_text(encoding="utf-8")), settings)

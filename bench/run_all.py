@@ -1,11 +1,11 @@
 """Run every benchmark and write the figures into docs/BENCHMARKS.md (``make bench``).
 
-``.venv/bin/python bench/run_all.py`` runs bench/pipeline.py, bench/smtp.py, bench/memory.py and
-bench/scale.py, each as its own subprocess (a clean interpreter, so one benchmark's memory and
-threads cannot colour the next), collects their JSON, and rewrites only its own sections of the
-document, each between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` markers. Anything
-else in the file (another engineer's IMAP section, notes) is kept as it is; a missing section is
-appended.
+``.venv/bin/python bench/run_all.py`` runs bench/pipeline.py, bench/smtp.py, bench/memory.py,
+bench/stages.py, bench/scale.py and bench/throughput.py, each as its own subprocess (a clean
+interpreter, so one benchmark's memory and threads cannot colour the next), collects their
+JSON, and rewrites only its own sections of the document, each between ``<!-- bench:NAME -->``
+and ``<!-- /bench:NAME -->`` markers. Anything else in the file (another engineer's IMAP
+section, notes) is kept as it is; a missing section is appended.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import pipeline
 import scale
 import smtp
 import stages
+import throughput
 
 DOC = benchlib.ROOT / "docs" / "BENCHMARKS.md"
 LAST_RESULTS = benchlib.BENCH / "out" / "last-results.json"  # for --only runs: the others' figures
@@ -41,7 +42,10 @@ BENCHMARKS = {
     "memory": (memory, [], [], 900),
     "stages": (stages, ["-n", "1000"], ["-n", "100"], 900),
     "scale": (scale, [], ["-n", "100"], 1800),
+    "throughput": (throughput, [], ["-n", "100", "--duration", "2"], 1800),
 }
+# Issue 20's "peak memory no worse than today": the before-run of its session (342d9c3).
+MEMORY_BEFORE = 3.81
 TITLE = """# Benchmarks
 
 Written by `bench/run_all.py` (`make bench`). Each `bench:` section below is rewritten on every
@@ -214,7 +218,46 @@ def render_summary(results: dict[str, dict[str, Any]]) -> str:
             "most of it SQLAlchemy's ORM in Python (flushes, statement compilation), and the "
             "commit's fsync.",
         ]
+    rows += _issue20_rows(results)
     return "\n".join(rows)
+
+
+def _issue20_rows(results: dict[str, dict[str, Any]]) -> list[str]:
+    """Issue 20's targets, each beside the baseline of the same run."""
+    rows = ["", "## Targets (issue 20)", "", "| target | measured | baseline | verdict |"]
+    rows.append("| --- | --- | --- | --- |")
+    mark = {True: "met", False: "**missed**"}
+    if "pipeline" in results:
+        p = results["pipeline"]
+        ratio = p["ratio_steady"]
+        rows.append(
+            f"| `ingest` >= 0.6 of parse-only | {p['ingest']['steady_messages_per_second']}/s "
+            f"= {ratio:.2f} | parse-only {p['parse_only']['messages_per_second']}/s "
+            f"| {mark[ratio >= 0.6]} |"
+        )
+    if "throughput" in results:
+        t = results["throughput"]
+        closed, opened = t["closed"], t["open_loop"]
+        rate = opened["serve"]["offered_per_second"]
+        rows += [
+            f"| SMTP end to end, {t['messages']} mails over {t['connections']} connections, "
+            f">= 0.5 of fsync-only | {closed['serve']['end_to_end_per_second']}/s = "
+            f"{closed['e2e_ratio']:.2f} | fsync-only accepted "
+            f"{closed['fsync']['accepted_per_second']}/s | {mark[t['targets']['e2e_vs_fsync']]} |",
+            f"| p99 time to 250 < 50 ms at {rate:g}/s while processing keeps up "
+            f"| {opened['serve']['p99_ms']} ms; backlog max {opened['serve']['backlog_max']}, "
+            f"slope {opened['serve']['backlog_slope_per_second']}/s | fsync-only "
+            f"{opened['fsync']['p99_ms']} ms | p99 {mark[t['targets']['p99_under_50ms']]}, "
+            f"keeps up {mark[t['targets']['keeps_up']]} |",
+        ]
+    if "memory" in results:
+        m = results["memory"]
+        rows.append(
+            f"| peak memory no worse than before | {m['ingest_multiple']} x the message "
+            f"({m['ingest_big']['peak_rss_mb']} MiB) | before: {MEMORY_BEFORE} x (217.9 MiB, "
+            f"code 342d9c3) | {mark[m['ingest_multiple'] <= MEMORY_BEFORE * 1.05]} (within 5%) |"
+        )
+    return rows
 
 
 # --------------------------------------------------------------------------- the document

@@ -133,8 +133,15 @@ HELD = LOAD // 5  # the last messages of each client wait in an open session unt
 # serve 30 + stored 60 + kill 30 + join 30 + serve 30 + 2 x deliver 60 + drained 90
 # + relay 30 + stop 30
 @pytest.mark.timeout(450 + FIXTURES)
-def test_kill_9_under_smtp_load_loses_and_doubles_nothing(daemons, relay, tmp_path, db_url):
-    config = fault_config(tmp_path, db_url, outbound=relay_to(relay))
+@pytest.mark.parametrize(
+    "processing",
+    [{}, {"batch_size": 8, "jobs": 2}],  # the defaults; batches of 8 with two read-ahead workers
+    ids=["one_by_one", "batches_read_ahead"],
+)
+def test_kill_9_under_smtp_load_loses_and_doubles_nothing(
+    daemons, relay, tmp_path, db_url, processing
+):
+    config = fault_config(tmp_path, db_url, outbound=relay_to(relay), processing=processing)
     serve = daemons(config)
     mails = numbered_reports(LOAD, "kill9")
     release = threading.Event()  # the held messages go on (to a dead server) after the kill

@@ -118,6 +118,38 @@ def test_import_killed_midway_resumes_without_doubles(config: Path, tmp_path: Pa
     assert len(set(replied)) == len(replied), "no reply queued twice"
 
 
+def test_import_in_batches_killed_midway_resumes_without_doubles(
+    config: Path, tmp_path: Path
+) -> None:
+    mbox = write_mbox(tmp_path / "big.mbox", range(1, 41))
+    command = [sys.executable, "-m", "zsupport_mail", "--config", str(config)]
+    with subprocess.Popen(
+        [*command, "ingest", "--jobs", "2", str(mbox)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as killed:
+        assert killed.stdout is not None
+        # A line is printed only after its batch committed: these 17 span two batches.
+        printed = [json.loads(killed.stdout.readline()) for _ in range(17)]
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(timeout=30)
+
+    resumed = run(config, "ingest", "--jobs", "2", str(mbox))
+
+    assert resumed.returncode == 0, resumed.stderr
+    outcomes = lines(resumed)
+    assert len(outcomes) == 40
+    for before in printed:
+        again = next(o for o in outcomes if o["file"] == before["file"])
+        assert (again["action"], again["ticket"]) == ("duplicate", before["ticket"])
+    tickets = json.loads(run(config, "tickets", "list", "--json").stdout)
+    assert len(tickets) == 40, "every message once: none lost, none doubled"
+    outbox = json.loads(run(config, "outbox", "list", "--json").stdout)
+    replied = [entry["ticket"] for entry in outbox]
+    assert replied  # (safety.max_auto_replies_per_day caps one sender's replies)
+    assert len(set(replied)) == len(replied), "no reply queued twice"
+
+
 def test_directory_shows_a_bar_on_a_terminal_only(config: Path, tmp_path: Path) -> None:
     folder = tmp_path / "export"
     folder.mkdir()

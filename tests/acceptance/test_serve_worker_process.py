@@ -213,3 +213,32 @@ def test_log_lines_of_both_processes_stay_whole(start_serve):
     assert raw == []
     names = {e.get("event") for e in serve.events}
     assert {"message_received", "message_processed", "worker_process_started"} <= names
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if _parent_of(int(entry.name)) == pid:
+                    found.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # about processes, not storage: one backend
+def test_the_read_ahead_workers_die_with_serve(start_serve, db_url):
+    serve = start_serve(processing={"jobs": 2})
+    worker = _child(serve, "worker")["pid"]
+    _send(serve.port, 3, "ahead")
+    serve.wait_for("message_processed", count=3)
+    ahead = _children_of(worker)  # the read-ahead workers (and multiprocessing's tracker)
+    assert len(ahead) >= 2
+    for pid in ahead:
+        assert _nice(pid) == _nice(worker)  # as low a priority as the child that started them
+
+    serve.process.kill()
+    serve.process.wait()
+    for pid in [worker, *ahead]:
+        assert _wait_until_gone(pid, timeout=10), "an orphaned read-ahead worker lives on"

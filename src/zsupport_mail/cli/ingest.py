@@ -21,12 +21,16 @@ from tqdm import tqdm
 from zsupport_mail.cli.archives import Source, describe_all, messages
 from zsupport_mail.cli.common import EXIT_FAILURE
 from zsupport_mail.cli.messages import open_pipeline
+from zsupport_mail.runtime.batch import Incoming, ingest_batch
 from zsupport_mail.runtime.parse_ahead import parse_ahead
 from zsupport_mail.runtime.pipeline import Pipeline
 from zsupport_mail.settings import Settings
 
 # Starting worker processes costs about a second: worth it for an archive, not for a file.
 _POOL_WORTH = 100
+# Messages per transaction when workers parse ahead: one fsync per batch, and a JSON line
+# waits at most for the batch's other messages (a few tenths of a second).
+_BATCH = 16
 EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C
 
 
@@ -96,19 +100,44 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 def _ingest_all(
     pipeline: Pipeline, mailbox: str, sources: list[Source], jobs: int, actions: Counter[str]
 ) -> None:
-    """Each message through the pipeline, counting outcomes into actions as it goes."""
+    """Each message through the pipeline, counting outcomes into actions as it goes.
+
+    With worker processes, messages are applied in batches (runtime/batch.py: one commit
+    each); one job applies them one by one, so a few files print their lines as they go.
+    """
     total = sum(source.count for source in sources)
+    size = _BATCH if jobs > 1 else 1
     with _progress(total) as bar:
         if not bar.disable:
             structlog.configure(logger_factory=structlog.WriteLoggerFactory(_AboveTheBar(bar)))  # type: ignore[arg-type]
-        stream = (item for source in sources for item in messages(source))
-        for label, content, parsed in parse_ahead(stream, jobs):
-            if isinstance(content, OSError):
-                line = _unreadable(label, content)
-            else:
-                outcome = pipeline.ingest(content, source="cli", mailbox=mailbox, parsed=parsed)
-                line = {"file": label, **outcome.as_json()}
+
+        def emit(line: dict[str, object]) -> None:
             actions[str(line["action"])] += 1
             print(json.dumps(line, ensure_ascii=False), flush=True)
             bar.set_postfix(actions, refresh=False)
             bar.update()
+
+        def apply(batch: list[tuple[str, Incoming]]) -> None:
+            if not batch:
+                return
+            outcomes = ingest_batch(pipeline, [item for _, item in batch])
+            for (label, _), outcome in zip(batch, outcomes, strict=True):
+                emit({"file": label, **outcome.as_json()})
+            batch.clear()
+
+        # Arrival is when ingest read the message: workers score ahead against that time.
+        stream = (
+            (label, content, pipeline.clock())
+            for source in sources
+            for label, content in messages(source)
+        )
+        batch: list[tuple[str, Incoming]] = []
+        for label, content, received_at, ahead in parse_ahead(stream, jobs, pipeline.settings):
+            if isinstance(content, OSError):
+                apply(batch)  # the lines stay in input order
+                emit(_unreadable(label, content))
+                continue
+            batch.append((label, Incoming(content, "cli", mailbox, received_at, ahead)))
+            if len(batch) >= size:
+                apply(batch)
+        apply(batch)

@@ -16,9 +16,8 @@ from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
 from zsupport_mail.intake.types import Disposition, IntakeAssessment
 from zsupport_mail.mail.message import ParsedMessage
-from zsupport_mail.scoring import Score, merge, score_input
-from zsupport_mail.scoring.build import build_input
-from zsupport_mail.scoring.types import ContactRecord
+from zsupport_mail.scoring import Score, merge
+from zsupport_mail.scoring.ahead import Prescore, contact_record, score_message
 from zsupport_mail.settings import Settings
 
 AWAITING_INFO = "awaiting_info"
@@ -31,11 +30,13 @@ def score_before_writing(
     assessment: IntakeAssessment,
     disposition: Disposition,
     received_at: datetime,
+    prescore: Prescore | None = None,
 ) -> Score | None:
     """This message's own score, when it will be needed; None otherwise.
 
     Computed from the settings alone, before the message's transaction writes anything, so
-    the database's write lock is never held while the extractors run.
+    the database's write lock is never held while the extractors run. A ``prescore`` from a
+    worker process is used when it was computed for the same inputs.
     """
     sender = assessment.context.sender
     thread = disposition.ticket
@@ -62,24 +63,14 @@ def score_before_writing(
     contact = sender.contact or next(
         (c for c in client.contacts if c.email == sender.address), None
     )
-    record = ContactRecord(
-        company=client.name,
-        name=contact.name if contact else None,
-        email=contact.email if contact else None,
-        phone=contact.phone if contact else None,
-    )
-    item = build_input(
-        msg,
-        received_at=received_at,
-        timezone=client.timezone,
-        holidays=client.holidays,
-        record=record,
-        known_serials=client.known_serials(),
-        register_sites=client.sites,
-        register_counts=settings.scoring.register_counts_as_furnished,
-    )
-    scoring = settings.scoring
-    return score_input(item, scoring.required, scoring.record_counts_as_furnished)
+    record = contact_record(client, contact)
+    if prescore is not None and (prescore.client, prescore.record, prescore.received_at) == (
+        client.name,
+        record,
+        received_at,
+    ):
+        return prescore.score
+    return score_message(msg, settings, client, record, received_at)
 
 
 @dataclass(frozen=True)

@@ -238,6 +238,36 @@ def claim(
         return row.id
 
 
+def claim_first_attempts(
+    sessions: sessionmaker[Session],
+    worker: str,
+    now: datetime,
+    limit: int,
+    *,
+    lease: timedelta = CLAIM_LEASE,
+) -> list[int]:
+    """Claim up to ``limit`` next due messages for one batch, in id order, stopping before the
+    first one that was tried before: a retry is claimed alone (``claim``), so a message that
+    crashes the worker is not blamed on the messages of its batch a second time."""
+    with sessions.begin() as session:
+        relax_sync(session)  # as in claim: a lost claim only repeats an attempt
+        rows = session.scalars(
+            select(InboundMessage)
+            .where(_claimable(now, lease))
+            .order_by(InboundMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        batch = []
+        for row in rows:
+            if row.attempts:
+                break
+            row.status, row.claimed_by, row.claimed_at = "processing", worker, now
+            row.attempts += 1
+            batch.append(row.id)
+        return batch
+
+
 def release_claims(sessions: sessionmaker[Session], worker: str) -> int:
     """Put back what `worker` had claimed when the database failed under it (attempts stay)."""
     with sessions.begin() as session:

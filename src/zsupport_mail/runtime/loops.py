@@ -2,7 +2,8 @@
 database or relay that is away.
 
 The work itself happens in the child processes (``workers``); these loops decide when to ask
-for it: one message at a time, a reload between two, backoff while the database is away.
+for it: one message (or one batch, processing.batch_size) at a time, a reload between two,
+backoff while the database is away.
 """
 
 from __future__ import annotations
@@ -102,8 +103,9 @@ class DatabaseWait:
 class WorkerCalls(Protocol):
     """What run_worker needs of the processing worker (workers.WorkerProcess)."""
 
-    async def process_next(self) -> Outcome | None:
-        """Process the next due inbox message; None when there is none."""
+    async def process_due(self) -> list[Outcome]:
+        """Process the next due inbox message (or batch, processing.batch_size); [] when
+        there is none."""
 
     async def release_claims(self) -> int:
         """Free the claims this worker holds, so its messages can be taken again."""
@@ -116,7 +118,8 @@ async def run_worker(
     metrics: Metrics | None = None,
     reload: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
-    """Process due inbox messages one at a time until stopping; reload between two when asked.
+    """Process due inbox messages one at a time (or one batch at a time) until stopping;
+    reload between two when asked.
 
     After a database failure the message in hand may still be claimed (recording the failure
     needs the database too): the claim is released first once the database answers again.
@@ -131,19 +134,20 @@ async def run_worker(
         try:
             if database.failures:
                 await worker.release_claims()
-            outcome = await worker.process_next()
+            outcomes = await worker.process_due()
         except DATABASE_AWAY as exc:
             await database.after(exc)
             continue
         except WorkerDiedError:
             continue
         database.recovered()
-        if outcome is None:
+        if not outcomes:
             await _wait(wake.inbox, wake.stopping, RECHECK_SECONDS)
             continue
         wake.outbox.set()
         if metrics is not None:
-            metrics.count_outcome(outcome.action)
+            for outcome in outcomes:
+                metrics.count_outcome(outcome.action)
 
 
 async def run_scheduler(

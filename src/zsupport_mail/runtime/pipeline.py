@@ -8,6 +8,7 @@ unexpected exception rolls all of it back and is recorded as a failed attempt (s
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import structlog
@@ -23,7 +24,7 @@ from zsupport_mail.handlers import HandlerContext, HandlingState, run_handlers
 from zsupport_mail.handlers.intake import score_before_writing
 from zsupport_mail.intake import assess, decide
 from zsupport_mail.intake.directory import Directory
-from zsupport_mail.intake.types import Disposition, IntakeAssessment
+from zsupport_mail.intake.types import Disposition
 from zsupport_mail.mail.message import MessageParseError, ParsedMessage, parse_message
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.queues.inbox import (
@@ -37,7 +38,9 @@ from zsupport_mail.queues.inbox import (
     store_raw,
 )
 from zsupport_mail.queues.journey import Journey
+from zsupport_mail.runtime.assessment_journey import record_assessment
 from zsupport_mail.runtime.outcome import Outcome as Outcome  # re-exported: workers, loops
+from zsupport_mail.runtime.parse_ahead import NOTHING, Prepared
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import Clock
 
@@ -94,7 +97,7 @@ class Pipeline:
         envelope_to: tuple[str, ...] = (),
         peer_address: str | None = None,
         received_at: datetime | None = None,
-        parsed: ParsedMessage | MessageParseError | None = None,
+        ahead: Prepared = NOTHING,
     ) -> Outcome:
         """Store and process raw bytes in one transaction (the `ingest` command's path).
 
@@ -102,8 +105,8 @@ class Pipeline:
         if processing fails, the message is stored on its own and the failure counted, exactly
         as if it had arrived by SMTP. ``received_at`` backdates the arrival (a phoned-in
         report, whose SLA clock starts when the call came in); the default is now.
-        ``parsed`` is the bytes already parsed by a worker process (``ingest --jobs``), so
-        the transaction holds only the database's work; None parses here.
+        ``ahead`` is the bytes already parsed (and scored) by a worker process (``ingest
+        --jobs``), so the transaction holds only the database's work; NOTHING parses here.
         """
         now = self.clock()
         ident = identity(raw)
@@ -112,12 +115,10 @@ class Pipeline:
         )
         try:
             with self.sessions.begin() as session:
-                existing = find_stored(session, mailbox, ident[0])
-                if existing is None:
-                    row = add_inbound(session, raw, ident, arrival, claimed_by=self.worker)
-                    outcome = self._process_row(session, row, now, fresh=True, parsed=parsed)
-            if existing is None:
-                return _logged(outcome)
+                done = self.ingest_in(session, raw, arrival, now, ahead)
+            if isinstance(done, Outcome):
+                return logged(done)
+            existing: int | None = done
         except IntegrityError:
             existing = None  # stored concurrently by someone else: report it below
         except Exception as exc:
@@ -128,49 +129,67 @@ class Pipeline:
             with self.sessions.begin() as session:
                 existing = find_stored(session, mailbox, ident[0])
             assert existing is not None, "an IntegrityError means the row exists"
-        return self._unclaimed_outcome(existing)
+        return self.unclaimed_outcome(existing)
+
+    def ingest_in(
+        self, session: Session, raw: bytes, arrival: Arrival, now: datetime, ahead: Prepared
+    ) -> Outcome | int:
+        """Store and process raw bytes inside the caller's transaction (runtime/batch.py);
+        the inbox id of the stored message instead when it was stored before."""
+        ident = identity(raw)
+        existing = find_stored(session, arrival.mailbox, ident[0])
+        if existing is not None:
+            return existing
+        row = add_inbound(session, raw, ident, arrival, claimed_by=self.worker)
+        return self.process_row(session, row, now, fresh=True, ahead=ahead)
 
     def process(self, inbound_id: int) -> Outcome:
         """Claim and process one stored message, recording a failure instead of raising."""
         now = self.clock()
         claimed = self._claim(now, inbound_id)
         if claimed is None:
-            return self._unclaimed_outcome(inbound_id)
-        return self._process_claimed(claimed, now)
+            return self.unclaimed_outcome(inbound_id)
+        return self.process_claimed(claimed, now)
 
-    def process_next(self) -> Outcome | None:
-        """Claim and process the next due message, if any."""
+    def process_next(self, ahead: Callable[[int], Prepared] | None = None) -> Outcome | None:
+        """Claim and process the next due message, if any; ``ahead`` gives what a worker
+        process prepared for it (runtime/prefetch.py)."""
         now = self.clock()
         claimed = self._claim(now)
-        return None if claimed is None else self._process_claimed(claimed, now)
+        if claimed is None:
+            return None
+        return self.process_claimed(claimed, now, NOTHING if ahead is None else ahead(claimed))
 
     def _claim(self, now: datetime, inbound_id: int | None = None) -> int | None:
         lease = timedelta(seconds=self.settings.processing.claim_lease_seconds)
         return claim(self.sessions, self.worker, now, inbound_id, lease=lease)
 
-    def _process_claimed(self, inbound_id: int, now: datetime) -> Outcome:
+    def process_claimed(self, inbound_id: int, now: datetime, ahead: Prepared = NOTHING) -> Outcome:
+        """Process a message this worker claimed, in its own transaction (runtime/batch.py
+        too, for the messages of a batch that was rolled back)."""
         try:
             with self.sessions.begin() as session:
                 # Locked while we work: another instance's claim skips it even past the lease.
                 row = session.get_one(InboundMessage, inbound_id, with_for_update=True)
                 ours = (row.status, row.claimed_by) == ("processing", self.worker)
                 # Not ours any more: taken over after our lease ran out, and finished.
-                outcome = self._process_row(session, row, now) if ours else None
+                outcome = self.process_row(session, row, now, ahead=ahead) if ours else None
         except Exception as exc:
             return self._failed(inbound_id, exc, now)
         if outcome is None:
-            return self._unclaimed_outcome(inbound_id)
-        return _logged(outcome)
+            return self.unclaimed_outcome(inbound_id)
+        return logged(outcome)
 
-    def _process_row(
+    def process_row(
         self,
         session: Session,
         row: InboundMessage,
         now: datetime,
         *,
         fresh: bool = False,
-        parsed: ParsedMessage | MessageParseError | None = None,
+        ahead: Prepared = NOTHING,
     ) -> Outcome:
+        """Process a stored, claimed row inside the caller's transaction; its journey too."""
         structlog.contextvars.bind_contextvars(inbound_id=row.id)
         try:
             journey = Journey(session, row.id, now)
@@ -183,7 +202,7 @@ class Pipeline:
                 journey,
                 now,
                 fresh=fresh,
-                parsed=parsed,
+                ahead=ahead,
             )
             journey.save()
             return outcome
@@ -210,7 +229,7 @@ class Pipeline:
         action = "quarantined" if status == "quarantined" else "failed"
         return Outcome(inbound_id, None, action, None, None, f"processing failed: {exc!r}")
 
-    def _unclaimed_outcome(self, inbound_id: int) -> Outcome:
+    def unclaimed_outcome(self, inbound_id: int) -> Outcome:
         """Outcome for a stored message that is not due: done before, or waiting to retry."""
         with self.sessions.begin() as session:
             row = session.get_one(InboundMessage, inbound_id)
@@ -234,7 +253,7 @@ class Pipeline:
             )
 
 
-def _logged(outcome: Outcome) -> Outcome:
+def logged(outcome: Outcome) -> Outcome:
     """Log the outcome once its transaction has committed (readers then find it stored)."""
     log.info(
         "message_processed",
@@ -256,40 +275,6 @@ def _finish(
     row.processed_at, row.claimed_by, row.claimed_at, row.last_error = now, None, None, None
 
 
-def _record_assessment(journey: Journey, assessment: IntakeAssessment, thread_reason: str) -> None:
-    sender = assessment.context.sender
-    who = (
-        f"contact {sender.contact.name} ({sender.contact.role}) of {sender.contact.client.name}"
-        if sender.contact
-        else f"client {sender.client.name} by domain"
-        if sender.client
-        else "staff"
-        if sender.staff
-        else "unverified staff"
-        if sender.staff_claim
-        else "unknown"
-    )
-    note = sender.doubt or sender.authority or sender.staff_claim or sender.verified
-    journey.record(
-        "sender",
-        "recognised" if sender.client or sender.claims_staff else "unknown",
-        f"{sender.address}: {who}" + (f"; {note}" if note else ""),
-    )
-    unauthorized = assessment.hit("unauthorized_contact")
-    # An authorised sender's reason is the period that authorised them (contacts/history.py).
-    why = sender.contact.authorization if sender.contact else ""
-    journey.record(
-        "authorisation",
-        "unauthorized" if unauthorized else "ok",
-        unauthorized.reason if unauthorized else why,
-    )
-    journey.record("thread", "matched" if assessment.context.thread else "new", thread_reason)
-    kind = assessment.kind
-    journey.record("kind", kind.kind if kind.sure else f"{kind.kind}?", kind.reason)
-    for finding in assessment.findings:
-        log.info("rule_hit", rule=finding.rule, reason=finding.reason)
-
-
 def _process_in(
     session: Session,
     settings: Settings,
@@ -300,9 +285,10 @@ def _process_in(
     now: datetime,
     *,
     fresh: bool = False,
-    parsed: ParsedMessage | MessageParseError | None = None,
+    ahead: Prepared = NOTHING,
 ) -> Outcome:
     inbound_id = row.id
+    parsed = ahead.parsed
     # A reprocessed message may already be on a ticket; a row inserted just now cannot be.
     already = (
         None
@@ -339,7 +325,7 @@ def _process_in(
         notices=known_notices(session, msg.referenced_ids),
         vouched=VOUCHED_SOURCES.get(row.source),
     )
-    _record_assessment(journey, assessment, thread_reason)
+    record_assessment(journey, assessment, thread_reason)
     row.kind, row.notice_message_id = assessment.kind.kind, assessment.notice_id
     disposition = decide(assessment)
     journey.record("decision", disposition.action, disposition.reason)
@@ -354,7 +340,9 @@ def _process_in(
             disposition=disposition,
             journey=journey,
             now=now,
-            own_score=score_before_writing(msg, settings, assessment, disposition, row.received_at),
+            own_score=score_before_writing(
+                msg, settings, assessment, disposition, row.received_at, ahead.prescore
+            ),
         ),
     )
     _finish(row, disposition, state.ticket, now)

@@ -9,8 +9,9 @@ first on busy CPUs, as Postfix keeps smtpd apart from its queue manager and its 
 agents.
 
 Each child is a ``ProcessPoolExecutor`` of one spawned process that holds its own engine and
-Pipeline. serve's tasks still decide what runs and when (one message at a time, a reload
-between two, backoff while the database or the relay is away); they only run each call there.
+Pipeline. serve's tasks still decide what runs and when (one message or batch at a time, a
+reload between two, backoff while the database or the relay is away); they only run each
+call there.
 
 - A child ignores SIGTERM, SIGINT and SIGHUP: serve stops it after the call in hand and
   forwards a reload as the new Settings.
@@ -26,7 +27,7 @@ between two, backoff while the database or the relay is away); they only run eac
 from __future__ import annotations
 
 import asyncio
-import ctypes
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -45,13 +46,16 @@ from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.queues.inbox import TRANSIENT_DB_ERRORS, release_claims, release_dead_claims
 from zsupport_mail.queues.outbox import DeliveryReport, deliver_due
+from zsupport_mail.runtime.batch import process_batch
 from zsupport_mail.runtime.logs import configure_logging
+from zsupport_mail.runtime.parents import die_with_parent
 from zsupport_mail.runtime.pipeline import Outcome, Pipeline
+from zsupport_mail.runtime.prefetch import Prefetch
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import clock_from_env
 
 log = structlog.get_logger("zsupport_mail.runtime.workers")
-_PR_SET_PDEATHSIG = 1
+STOP_PREFETCH_SECONDS = 30.0
 T = TypeVar("T")
 
 
@@ -65,20 +69,12 @@ class WorkerDiedError(Exception):
 
 
 _pipeline: Pipeline | None = None
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to kill us when serve dies; exit at once if it already has."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:  # serve died before the request took effect
-        os._exit(1)
+_prefetch: Prefetch | None = None  # the processing child's read-ahead workers, if any
 
 
 def _start(role: str, settings: Settings, parent_pid: int, log_json: bool) -> None:
     """A child's initialiser: signals, priority, logging, its own engine and Pipeline."""
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
     os.nice(settings.processing.background_nice)
@@ -94,7 +90,20 @@ def _start(role: str, settings: Settings, parent_pid: int, log_json: bool) -> No
         clock=clock_from_env(),
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )
+    if role == "worker":
+        _start_prefetch(settings)
     log.info("worker_process_started", role=role, pid=os.getpid(), worker=_pipeline.worker)
+
+
+def _start_prefetch(settings: Settings) -> None:
+    """Read-ahead workers for the processing child, when processing.jobs asks for more than 1."""
+    global _prefetch
+    if _prefetch is not None:
+        _prefetch.close()
+        _prefetch = None
+    jobs = settings.processing.job_count()
+    if jobs > 1 and _pipeline is not None:
+        _prefetch = Prefetch(_pipeline.sessions, settings, jobs)
 
 
 def _in_child(func: Callable[[Pipeline], T]) -> T:
@@ -105,8 +114,26 @@ def _in_child(func: Callable[[Pipeline], T]) -> T:
         raise WorkerDatabaseError(str(getattr(exc, "orig", None) or exc).strip()) from None
 
 
-def _process_next() -> Outcome | None:
-    return _in_child(lambda pipeline: pipeline.process_next())
+def _close_prefetch() -> None:
+    global _prefetch
+    if _prefetch is not None:
+        _prefetch.close(wait=True)
+        _prefetch = None
+
+
+def _process_due() -> list[Outcome]:
+    def run(pipeline: Pipeline) -> list[Outcome]:
+        ahead = None
+        if _prefetch is not None:
+            _prefetch.top_up(pipeline.clock())
+            ahead = _prefetch.take
+        batch_size = pipeline.settings.processing.batch_size
+        if batch_size > 1 and (batch := process_batch(pipeline, batch_size, ahead)):
+            return batch
+        outcome = pipeline.process_next(ahead=ahead)  # also a retry, claimed alone
+        return [] if outcome is None else [outcome]
+
+    return _in_child(run)
 
 
 def _release_claims() -> int:
@@ -125,6 +152,8 @@ def _apply_settings(settings: Settings) -> None:
     def apply(pipeline: Pipeline) -> None:
         pipeline.settings = settings
         pipeline.refresh_directory()
+        if _prefetch is not None:  # its workers score with the settings they started with
+            _start_prefetch(settings)
 
     _in_child(apply)
 
@@ -174,9 +203,9 @@ class WorkerProcess:
             log.info("worker_process_restarted", role=self.role, released_claims=released)
             raise WorkerDiedError(str(exc)) from None
 
-    async def process_next(self) -> Outcome | None:
-        """Process the next due inbox message in the child; None when there is none."""
-        return await self._call(_process_next)
+    async def process_due(self) -> list[Outcome]:
+        """Process the next due inbox message (or batch) in the child; [] when none is due."""
+        return await self._call(_process_due)
 
     async def release_claims(self) -> int:
         """Free the child's claims after a database failure, so the messages can be retried."""
@@ -192,5 +221,11 @@ class WorkerProcess:
         await self._call(_apply_settings, settings)
 
     def stop(self) -> None:
-        """Wait for the call in hand, then end the child."""
+        """Wait for the call in hand, stop the child's read-ahead workers, then end the child.
+
+        The read-ahead goes first: at the child's exit its pool would otherwise wait for
+        every message handed out, in workers that may still be starting.
+        """
+        with contextlib.suppress(Exception):  # a child that died has no workers left
+            self._pool.submit(_close_prefetch).result(timeout=STOP_PREFETCH_SECONDS)
         self._pool.shutdown(wait=True)

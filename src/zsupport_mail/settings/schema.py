@@ -6,6 +6,7 @@ Nothing here reads files; ``loader`` validates a TOML document into these object
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -232,6 +233,17 @@ class ProcessingSettings:
     # serve's processing and delivery processes run at this nice value (0-19): the edges,
     # where a client waits for its 250, come first when the CPUs are busy.
     background_nice: int = 10
+    # Worker processes that parse and score the next due messages while the processing
+    # child writes the one in hand (runtime/prefetch.py); 0: one per core; 1: none (the
+    # default: on 2 shared cores the read-ahead made serve slower, docs/BENCHMARKS.md).
+    jobs: int = 1
+    # Due messages serve's worker claims and applies in one transaction (runtime/batch.py):
+    # one commit for several; 1, the default, is one transaction per message.
+    batch_size: int = 1
+
+    def job_count(self) -> int:
+        """The number of prefetch workers this setting asks for (0 means every core)."""
+        return self.jobs or (os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)

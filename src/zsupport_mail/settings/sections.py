@@ -153,6 +153,8 @@ def read_processing(reader: Reader) -> ProcessingSettings:
         retry_base_seconds=reader.integer("retry_base_seconds", 30, 1, 86400),
         claim_lease_seconds=reader.integer("claim_lease_seconds", 300, 1, 86400),
         background_nice=reader.integer("background_nice", 10, 0, 19),
+        jobs=reader.integer("jobs", 1, 0, 64),
+        batch_size=reader.integer("batch_size", 1, 1, 64),
     )
     reader.reject_unknown()
     return settings
