@@ -59,7 +59,7 @@ class StoreResult:
     duplicate: bool
 
 
-def _head(raw: bytes) -> bytes:
+def header_block(raw: bytes) -> bytes:
     """The header block only: no need to copy a 25 MB body to read one header."""
     for separator in (b"\r\n\r\n", b"\n\n"):
         index = raw.find(separator)
@@ -75,7 +75,7 @@ def identity(raw: bytes) -> tuple[str, str, str | None]:
     adds Received headers and changes the bytes; otherwise it is the content hash.
     """
     sha = hashlib.sha256(raw).hexdigest()
-    header = BytesHeaderParser(policy=compat32).parsebytes(_head(raw)).get("Message-ID")
+    header = BytesHeaderParser(policy=compat32).parsebytes(header_block(raw)).get("Message-ID")
     ids = extract_message_ids(str(header) if header is not None else None)
     message_id = ids[0][:998] if ids else None
     key = f"mid:{message_id}"[:_MAX_KEY] if message_id else f"sha256:{sha}"

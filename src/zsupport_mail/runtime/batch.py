@@ -26,6 +26,7 @@ import structlog
 
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.queues.inbox import Arrival, claim_first_attempts
+from zsupport_mail.queues.thread_order import earlier_in_thread
 from zsupport_mail.runtime.outcome import Outcome
 from zsupport_mail.runtime.parse_ahead import NOTHING, Prepared
 from zsupport_mail.runtime.pipeline import Pipeline, logged
@@ -102,6 +103,8 @@ def process_batch(
                 row = session.get_one(InboundMessage, inbound_id, with_for_update=True)
                 if (row.status, row.claimed_by) != ("processing", pipeline.worker):
                     raise _TakenOver(inbound_id)
+                if earlier_in_thread(session, row, pipeline.worker, now):
+                    raise _TakenOver(inbound_id)  # one by one, where it waits for its thread
                 outcomes.append(pipeline.process_row(session, row, now, ahead=prepared[inbound_id]))
                 session.flush()  # the next message's queries see this one's rows
     except Exception as exc:

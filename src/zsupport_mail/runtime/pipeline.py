@@ -38,6 +38,7 @@ from zsupport_mail.queues.inbox import (
     store_raw,
 )
 from zsupport_mail.queues.journey import Journey
+from zsupport_mail.queues.thread_order import earlier_in_thread, wait_for_thread
 from zsupport_mail.runtime.assessment_journey import record_assessment
 from zsupport_mail.runtime.outcome import Outcome as Outcome  # re-exported: workers, loops
 from zsupport_mail.runtime.parse_ahead import NOTHING, Prepared
@@ -172,6 +173,10 @@ class Pipeline:
                 # Locked while we work: another instance's claim skips it even past the lease.
                 row = session.get_one(InboundMessage, inbound_id, with_for_update=True)
                 ours = (row.status, row.claimed_by) == ("processing", self.worker)
+                if ours and (first := earlier_in_thread(session, row, self.worker, now)):
+                    log.info("message_waits_for_thread", inbound_id=inbound_id, earlier=first)
+                    wait_for_thread(row, now)
+                    ours = False
                 # Not ours any more: taken over after our lease ran out, and finished.
                 outcome = self.process_row(session, row, now, ahead=ahead) if ours else None
         except Exception as exc:
