@@ -230,6 +230,10 @@ NOT_A_FAULT = _words(
     r"\b(?:time|date|day|night|morning|evening|window|slot|that|it|this)\s+"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not)\s+work\b",
     r"\b(?:doesn'?t|does\s+not|won'?t)\s+work\s+for\s+(?:us|me|you)\b",
+    # A fault denied: "no calls dropped", "nothing was lost".
+    r"\b(?:no|not\s+a\s+single|not\s+one)\s+(?:calls?|phones?|one|messages?|voicemails?)\s+"
+    r"(?:were\s+|was\s+|got\s+)?(?:dropped|lost|affected|missed|failed|went\s+down)\b",
+    r"\bnothing\s+(?:was\s+|got\s+)?(?:dropped|lost|broke|failed|went\s+down)\b",
 )
 
 # An outage that is going on while the mail is written (credit demands in it are rule 3's).

@@ -1,0 +1,96 @@
+"""A fault named in so many words is charged only when nothing in the mail speaks against a
+sure first report (intake/doubt.py): competing evidence, a past account, a condition, a
+question of how, another system. A fault going on now is charged whatever else is said."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import make_mail
+from zsupport_mail.intake.doubt import sentence_doubt
+from zsupport_mail.intake.kind import read_kind
+from zsupport_mail.mail.message import parse_message
+
+
+def reading(subject: str, body: str):
+    return read_kind(parse_message(make_mail(subject=subject, body=body)))
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "why"),
+    [
+        ("Echo", "Thank you for the quick help with the echo issue on our calls.", "thanks"),
+        ("Question", "How do I stop calls going straight to voicemail after hours?", "how"),
+        (
+            "Dropped calls",
+            "Any update on the dropped calls issue? We opened it Tuesday.",
+            "question",
+        ),
+        ("Outlook", "Our Outlook keeps crashing when I open voicemail attachments.", "another"),
+        ("FYI", "Our internet was down yesterday for 2 hours, Comcast fixed it.", "another"),
+        ("17.0.12", "Back in March we had the echo problem on calls to Denver.", "past"),
+        (
+            "Call Thursday",
+            "Can we set up a call Thursday? The phones dropped calls last week.",
+            "past",
+        ),
+        (
+            "RMA 30511",
+            "The replacement for the phone with the broken display shipped today, UPS "
+            "1Z999AA10123456784.",
+            "RMA",
+        ),
+        (
+            "Training",
+            "We'd like to book a training next week. New staff can't transfer calls.",
+            "meeting",
+        ),
+        ("Move", "If the calls drop during the move, who do we call first?", ""),
+    ],
+)
+def test_a_fault_named_beside_competing_evidence_is_asked_about_not_charged(subject, body, why):
+    found = reading(subject, body)
+
+    assert not found.chargeable, found.reason
+    assert why in found.reason or found.kind != "problem_report"
+
+
+def test_a_fault_denied_is_no_fault():
+    found = reading("Re: maintenance", "Thanks, the maintenance went fine, no calls dropped.")
+
+    assert not found.chargeable, found.reason
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Lakewood", "Phones down at Lakewood right now, no calls in or out!"),
+        ("Echo", "We hear echo on every outside call since this morning."),
+        ("Fax", "Our fax doesn't work. Ext 2040."),
+        # thanks for an old fix, and the fault is back now: a new report
+        ("Thanks, but", "Thank you for fixing the lobby phone! Since this morning no dial tone."),
+        # a meeting named, none asked for
+        ("Bridge", "During our meeting the conference bridge drops everyone after 10 minutes."),
+    ],
+)
+def test_a_fault_going_on_now_is_a_sure_report_whatever_else_is_said(subject, body):
+    found = reading(subject, body)
+
+    assert found.chargeable, found.reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "doubted"),
+    [
+        ("Last month the phones were down for an hour.", True),
+        ("Last month the phones went down and they are still down.", False),
+        ("If calls drop again, please call me.", True),
+        ("Calls drop after 30 seconds.", False),
+        ("Is there a way to stop calls going to voicemail?", True),
+        ("Why do calls go straight to voicemail?", False),
+        ("The printer is broken.", True),
+        ("The printer is fine but the phone next to it is dead.", False),
+    ],
+)
+def test_a_sentence_naming_a_fault_reports_it_only_as_it_happens(sentence, doubted):
+    assert (sentence_doubt(sentence) is not None) == doubted
