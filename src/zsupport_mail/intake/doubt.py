@@ -16,7 +16,14 @@ import re
 
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.kind_shape import ASKS_FOR, REQUEST, network_change
-from zsupport_mail.intake.malfunction import _SENTENCE, _WRAPPED, QUESTION, SYSTEM_PART, WHY
+from zsupport_mail.intake.malfunction import (
+    _SENTENCE,
+    _WRAPPED,
+    AGAIN_FINE,
+    QUESTION,
+    SYSTEM_PART,
+    WHY,
+)
 
 
 def _words(*patterns: str) -> re.Pattern[str]:
@@ -28,11 +35,11 @@ NOW = _words(
     r"\bright\s+now\b|\bcurrently\b|\bat\s+the\s+moment\b|\bas\s+we\s+speak\b",
     r"\b(?:but|and|yet)\s+now\b|^\W*now\b|\bnow\s+(?!(?:fine|ok|okay|good|working|resolved|fixed)\b)\w+",
     r"\bsince\b(?!\s+(?:we|you|i|they|it['\u2019]s|there)\b)|\b(?:nobody|no\s+one)\s+can\b",
-    r"\b(?:has|have)\b(?!\s+(?:been\s+)?(?:fine|ok|okay|good|fixed|resolved|solved)\b)",
     r"\b(?:was|were|worked)\s+(?:\w+\s+)?(?:fine|ok|okay|good|working)\b",
+    r"\bagain\b|\bit['\u2019]?s\s+back\b|\bwieder\b|\bde\s+nuevo\b|\botra\s+vez\b|\b[àa]\s+nouveau\b",
     r"\bstill\b|\bkeeps?\b|\bcontinu\w+|\bongoing\b|\bpersist\w*|\banymore\b|\bany\s+more\b",
     r"\bno\s+longer\b|\bnicht\s+mehr\b|\bya\s+no\b|\bne\s+\w+\s+plus\b",
-    r"\bgerade\b|\bmomentan\b|\bseit\b|\bimmer\s+noch\b|\bjetzt\b|\b(?:ist|sind|geht|gehen|kann|"
+    r"\bgerade\b|\bmomentan\b|\bseit\b|\bimmer\s+noch\b|\bjetzt\b|\b(?:geht|gehen|kann|"
     r"k[öo]nnen|funktioniert|funktionieren)\b",
     r"\bahora\b|\ben\s+este\s+momento\b|\bdesde\b|\btodav[íi]a\b|\bsigue\w*|\b(?:est[áa]n?|"
     r"no\s+(?:funciona|funcionan|entra|entran|sale|salen|suena|suenan|podemos|puedo))\b",
@@ -60,6 +67,10 @@ PAST_TIME = _words(
     r"\blast\s+(?:week|month|year|quarter|summer|winter|spring|fall|autumn)\b",
     r"\b(?:a|two|three|few|couple\s+of|several)\s+(?:\w+\s+)?(?:weeks|months|years|week|month|"
     r"year)\s+ago\b|\ba\s+while\s+(?:ago|back)\b|\bback\s+in\b|\bpreviously\b|\bin\s+the\s+past\b",
+    r"\b(?:in|im|en|back\s+in)\s+(?:january|february|march|april|june|july|august|september|"
+    r"october|november|december|januar|februar|m[äa]rz|juni|juli|oktober|dezember|enero|febrero|"
+    r"marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|janvier|"
+    r"f[ée]vrier|mars|avril|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)\b",
     r"\bearlier\s+this\s+(?:year|month)\b|\bonce\s+before\b|\bat\s+the\s+time\b|\bused\s+to\b",
     r"\bletzte[nrs]?\s+(?:woche|monat|jahr)\b|\bvor\s+(?:einigen|ein\s+paar|zwei|drei)\b",
     r"\bel\s+(?:mes|a[ñn]o)\s+pasado\b|\bla\s+semana\s+pasada\b|\bhace\s+(?:unas|unos|dos|tres)\b",
@@ -76,16 +87,32 @@ THANKED = _words(
 # A fix confirmed, for this fault or another ("all good now", "back to normal").
 FIXED = _words(
     r"\b(?:fine|ok|okay|good|normal|stable)\s+(?:now|again)\b|\bback\s+to\s+normal\b",
+    r"\b(?:been|is|are|stayed|stays)\s+(?:up\s+)?(?:solid|clean|stable|rock\s+solid)\b",
+    r"\btodo\s+bien\b|\btout\s+va\s+bien\b|\balles\s+(?:gut|ok|in\s+ordnung)\b|"
     r"\bwent\s+(?:fine|well|smoothly|ok|okay)\b|\ball\s+good\b|\b(?:works?|working)\s+again\b|\bcame\s+back\b|\bback\s+(?:up|online)\b",
     r"\b(?:fixed|resolved|solved)\b|\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\b(?:behoben|gel[öo]st|"
     r"resuelto|arreglado|r[ée]solu|r[ée]par[ée])\b",
+)
+
+# A bill or a charge: "the $100 charges on the dropped-calls tickets" reports nothing.
+BILLING = _words(
+    r"\$\s?\d|\b(?:sur)?charges?\b|\binvoice\w*|\bbill(?:ed|ing|s)?\b|\brechnung\w*|\bfactura\w*",
+    r"\bfacture\w*|\bgeb[üu]hr\w*|\bcargo\w*",
+)
+
+# Mail meant for someone else: "this was for our printer technician, not for you".
+MISDIRECTED = _words(
+    r"\bnot\s+(?:meant\s+)?for\s+you\b|\bwrong\s+(?:address|recipient|person)\b|\bby\s+mistake\b",
+    r"\bplease\s+ignore\b|\bera\s+para\b|\bno\s+para\s+ustedes\b|\bpor\s+error\b",
+    r"\bfalsche[nr]?\s+(?:adresse|empf[äa]nger)\b|\bversehentlich\b|\bpar\s+erreur\b",
 )
 
 # A question of how something works or how to do it.
 HOW = _words(
     r"\bhow\s+(?:do|can|could|would|should|does)\s+(?:i|we|you|they|one|it|the)\b"
     r"(?!\s+(?:fix|repair|solve|get\s+rid|stop\s+(?:it|this|that)|make\s+it\s+stop)\b)",
-    r"\bis\s+there\s+a\s+way\b|\bhow\s+to\b|\bis\s+it\s+possible\b|\bwhat\s+does\b[^.?!]*\bmean\b",
+    r"\b(?:quick\s+)?question\b|\bpregunta\b|\bfrage\b|\bqu['\u2019]est-ce\s+qui\b|\bqu[ée]\s+causa\b",
+    r"\bwhat\s+(?:causes|usually\s+causes)\b|\bis\s+there\s+a\s+way\b|\bhow\s+to\b|\bis\s+it\s+possible\b|\bwhat\s+does\b[^.?!]*\bmean\b",
     r"\bwie\s+(?:kann|k[öo]nnen|funktioniert)\b|\bc[óo]mo\s+(?:puedo|podemos|se|funciona)\b",
     r"\bcomment\s+(?:puis|pouvons|faire|fonctionne)\b",
 )
@@ -114,14 +141,20 @@ def sentence_doubt(sentence: str) -> str | None:
     past = PAST_TIME.search(sentence)
     if past is not None and NOW.search(sentence) is None:
         return f"a past account ({past.group(0)!r})"
+    if not _CONTRAST.search(sentence) and (fixed := FIXED.search(sentence)) is not None:
+        return f"a fix confirmed ({fixed.group(0)!r})"
     if (thanks := THANKED.search(sentence)) is not None:
         return f"thanks for a fix or help ({thanks.group(0)!r})"
     # "Our Outlook keeps crashing when I open voicemail": what fails is named before the fault.
     fault = words.FAULT.search(sentence)
     head = _CONTRAST.split(sentence[: fault.end()] if fault is not None else sentence)[-1]
     other = OTHER_SYSTEM.search(head)
+    if other is None and SYSTEM_PART.search(head) is None:
+        other = OTHER_SYSTEM.search(sentence)  # "No funciona la impresora"
     if other is not None and SYSTEM_PART.search(head) is None:
         return f"about another system ({other.group(0)!r})"
+    if (bill := BILLING.search(sentence)) is not None:
+        return f"about a bill ({bill.group(0)!r})"
     if (how := HOW.search(sentence)) is not None:
         return f"a question of how ({how.group(0)!r})"
     if (condition := HYPOTHETICAL.search(sentence)) is not None:
@@ -131,6 +164,14 @@ def sentence_doubt(sentence: str) -> str | None:
     return None
 
 
+def live(sentences: list[str], text: str) -> list[str]:
+    """The sentences naming a fault that report it as it happens (the whole sentence each
+    clause was taken from)."""
+    whole = _SENTENCE.split(_WRAPPED.sub(" ", text))
+    told = [_context(clause, whole) for clause in sentences]
+    return [sentence for sentence in told if sentence_doubt(sentence) is None]
+
+
 def doubt(
     sentences: list[str],
     text: str,
@@ -138,6 +179,7 @@ def doubt(
     prefix: str,
     event: bool = False,
     notice: bool = False,
+    subject: str = "",
 ) -> str | None:
     """Why a mail naming a fault in so many words should be asked about, not charged: the
     evidence against a sure first report; None when there is none, or when a sentence
@@ -151,6 +193,7 @@ def doubt(
         prefix: our ticket numbers' prefix (``ZS``).
         event: the mail carries an invitation (a calendar part).
         notice: the mail answers one of our notices.
+        subject: the mail's subject, even a reply's (it names our ticket).
     """
     whole = _SENTENCE.split(_WRAPPED.sub(" ", text))
     told = [_context(clause, whole) for clause in sentences]
@@ -158,11 +201,16 @@ def doubt(
     live = [sentence for sentence, why in zip(told, doubts, strict=True) if why is None]
     if not live:
         return next((why for why in doubts if why is not None), "no fault as it happens")
-    now = any(NOW.search(s) or words.ONGOING.search(s) for s in live) or bool(
-        RIGHT_NOW.search(text)
+    # "Everything works right now" says the opposite of a fault going on.
+    said_now = (s for s in whole if not (FIXED.search(s) or AGAIN_FINE.search(s)))
+    now = any(NOW.search(s) or words.ONGOING.search(s) for s in live) or any(
+        RIGHT_NOW.search(s) for s in said_now
     )
+    new = words.NEW_MATTER.search(text) is not None
+    ticket = re.search(rf"\b{re.escape(prefix)}-\d+\b", f"{subject}\n{text}", re.IGNORECASE)
+    if ticket is not None and not (now and new):
+        return f"a follow-up on our ticket {ticket.group(0)}, no new fault going on now"
     if notice:
-        new = words.NEW_MATTER.search(text) is not None
         return None if now and new else "an answer to our notice, no new fault going on now"
     if now:
         return None
@@ -183,6 +231,7 @@ def _context(clause: str, sentences: list[str]) -> str:
 def _against(text: str, prefix: str, *, event: bool) -> str | None:
     """The competing evidence the mail holds, if any."""
     checks: tuple[tuple[str, re.Pattern[str]], ...] = (
+        ("a mail meant for someone else", MISDIRECTED),
         ("thanks for a fix or help", THANKED),
         ("a fix confirmed", words.RESOLVED),
         ("a fix confirmed", FIXED),

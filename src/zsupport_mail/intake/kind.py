@@ -26,14 +26,14 @@ from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.dates import past_days
-from zsupport_mail.intake.doubt import doubt
+from zsupport_mail.intake.doubt import doubt, live
 from zsupport_mail.intake.kind_shape import (
     day_asked,
     for_the_record,
     network_change,
     states_about_the_phones,
 )
-from zsupport_mail.intake.malfunction import AGAIN_FINE, malfunction, planned
+from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction, planned
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
@@ -103,7 +103,8 @@ def _faults(text: _Text) -> Iterator[tuple[str, str]]:
     sentence (or its side of a "but")."""
     # A reply's subject is the old thread's: only the new words report something.
     subject = "" if _REPLY_SUBJECT.match(text.subject) else text.subject
-    for sentence in _SENTENCE.split(f"{subject}\n{text.own}\n{text.forwarded}"):
+    joined = _WRAPPED.sub(" ", f"{subject}\n{text.own}\n{text.forwarded}")
+    for sentence in _SENTENCE.split(joined):
         # "The echo is fixed, but now calls drop": each side of a "but" is read alone.
         for clause in _CONTRAST.split(sentence):
             if words.RESOLVED.search(clause):
@@ -208,6 +209,10 @@ def read_kind(
     # "For your records ... everything fine since, nothing to do": no report to us.
     recorded = for_the_record(_reported(text))
     found = None if recorded else _fault(text)
+    # A fault named only in a past account, a condition, a how-question, thanks or another
+    # system's trouble is no fault reported: the mail is read for what else it is.
+    if found is not None and not live([s for _, s in _faults(text)], _reported(text)):
+        found = None
     fault = found[0] if found else None
     notice = _notice(msg, text, notices or {})
     if notice is not None:
@@ -222,6 +227,7 @@ def read_kind(
             _reported(text),
             prefix=ticket_prefix,
             event=bool(msg.event_days),
+            subject=text.subject,
         )
         if against is not None:
             return KindReading(
@@ -250,7 +256,9 @@ def _notice_or_report(
     if found is not None and (notice != "reminder" or words.NEW_MATTER.search(text.own)):
         fault = found[0]
         sentences = [sentence for _, sentence in _faults(text)]
-        against = doubt(sentences, _reported(text), prefix=prefix, notice=True)
+        against = doubt(
+            sentences, _reported(text), prefix=prefix, notice=True, subject=text.subject
+        )
         return KindReading(
             "problem_report",
             against is None,
