@@ -50,6 +50,7 @@ NOW = _words(
 # A fault said of a condition or in a question of how to do something, not as it happens.
 HYPOTHETICAL = _words(
     r"\bif\b|\bin\s+case\b|\bin\s+the\s+event\b|\bwhat\s+happens\b|\bsuppos\w+|\bwhether\b",
+    r"\b(?:can|could|may|might)\s+cause\b|\bkann\s+\w*\s*(?:zu|verursachen)\b|"
     r"\bfalls\b|\bwenn\b|\ben\s+caso\b|\bsi\b|\bau\s+cas\b",
 )
 
@@ -80,7 +81,7 @@ PAST_TIME = _words(
 
 # Thanks for help given, a fix confirmed.
 THANKED = _words(
-    r"\b(?:thanks?|thank\s+you|danke|gracias|merci)\b[^.!?]{0,30}?\b(?:fix\w*|resolv\w*|"
+    r"\b(?:thanks?|thank\s+you|cheers|danke|gracias|merci)\b[^.!?]{0,30}?\b(?:fix\w*|resolv\w*|"
     r"sort\w*|solv\w*|quick|help\w*|support|work|getting|restor\w*|look\w*|hilfe|ayuda|aide)",
 )
 
@@ -90,7 +91,11 @@ FIXED = _words(
     r"\b(?:been|is|are|stayed|stays)\s+(?:up\s+)?(?:solid|clean|stable|rock\s+solid)\b",
     r"\btodo\s+bien\b|\btout\s+va\s+bien\b|\balles\s+(?:gut|ok|in\s+ordnung)\b|"
     r"\bwent\s+(?:fine|well|smoothly|ok|okay)\b|\ball\s+good\b|\b(?:works?|working)\s+again\b|\bcame\s+back\b|\bback\s+(?:up|online)\b",
-    r"\b(?:fixed|resolved|solved)\b|\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\b(?:behoben|gel[öo]st|"
+    r"\b(?:is|are|was|were|been|got|now|all)\s+(?:fixed|resolved|solved)\b|\bfor\s+fixing\b",
+    r"\bconfirmed\s+fixed\b|\bfixed\s+on\s+our\s+end\b|\ball\s+sorted\b|\bsorted\s+out\b",
+    r"\bbeen\s+(?:fine|good|ok|okay|perfect\w*|clean|stable|solid)\b",
+    r"\bthe\s+fix\s+(?:worked|helped|did\s+it)\b|\b(?:fixed|resolved|solved)\s+(?:it|the|our|this|that)\b",
+    r"\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\b(?:behoben|gel[öo]st|"
     r"resuelto|arreglado|r[ée]solu|r[ée]par[ée])\b",
 )
 
@@ -162,6 +167,56 @@ def sentence_doubt(sentence: str) -> str | None:
     if QUESTION.search(sentence) and WHY.search(sentence) is None:
         return "a question"
     return None
+
+
+# The mail turns to something else after its thanks.
+TURN = _words(
+    r"\ballerdings\b|\bleider\b|\bjedoch\b|\bhowever\b|\bunfortunately\b|\bsin\s+embargo\b",
+    r"\bdesafortunadamente\b|\bcependant\b|\bmalheureusement\b|\bpar\s+contre\b",
+)
+NEW = _words(
+    r"\balso\b|\banother\b|\bnew\s+(?:problem|issue)\b|\bunrelated\b|\bseparately\b",
+    r"\bby\s+the\s+way\b|\bbtw\b|\bin\s+addition\b|\bone\s+more\s+thing\b",
+    r"\bau[ßs]erdem\b|\bzus[äa]tzlich\b|\bnoch\s+etwas\b|\badem[áa]s\b|\botra\s+cosa\b",
+    r"\btambi[ée]n\b|\bpar\s+ailleurs\b|\baussi\b",
+)
+FIND_OUT = _words(r"\bfind\s+out\b|\broot\s+cause\b|\bwhat\s+happened\b|\bwhat\s+caused\b")
+
+# Nothing for us: told for the record, another system's trouble, a mail for someone else.
+NOT_FOR_US = _words(
+    r"\bfor\s+(?:the|your|our)\s+records?\b|\bpost[- ]?mortem\b|\bjust\s+(?:so\s+you\s+know|fyi)\b",
+    r"\b(?:phones?|telefone|tel[ée]fonos|t[ée]l[ée]phones)\s+(?:are|is|work|sind|funktionieren|"
+    r"funcionan|fonctionnent)\s+(?:\w+\s+)?(?:fine|ok|okay|good|normal\w*|bien|gut)\b",
+    r"\bnothing\s+to\s+do\s+with\s+(?:the|our)\s+(?:\w+\s+)?phones?\b|\bnot\s+(?:a\s+)?phone\s+(?:problem|issue)\b",
+    r"\bnichts\s+mit\s+(?:der|den)\s+telefon\w*\b|\bnada\s+que\s+ver\s+con\b|\brien\s+[àa]\s+voir\b",
+)
+
+
+def settled(text: str) -> bool:
+    """Whether the mail says its matter is over or not ours (thanks for a fix, fixed now,
+    for the record, another system) and names nothing new going on now, nor asks why: then
+    a symptom it retells is no report to ask about."""
+    sentences = _SENTENCE.split(_WRAPPED.sub(" ", text))
+    over = any(THANKED.search(s) or FIXED.search(s) or words.RESOLVED.search(s) for s in sentences)
+    if not (over or NOT_FOR_US.search(text) or MISDIRECTED.search(text)):
+        return False
+    going_on = any(
+        (NOW.search(s) or RIGHT_NOW.search(s) or words.ONGOING.search(s))
+        and not (THANKED.search(s) or FIXED.search(s) or AGAIN_FINE.search(s))
+        and not words.RESOLVED.search(s)
+        and sentence_doubt(s) is None  # "the guest wifi keeps dropping" is not ours
+        for s in sentences
+    )
+    asks_why = WHY.search(text) is not None or FIND_OUT.search(text) is not None
+    new = NEW.search(text) is not None or TURN.search(text) is not None
+    return not (going_on or asks_why or new)
+
+
+def reported(clause: str, text: str) -> bool:
+    """Whether a clause that may describe a fault (intake/malfunction.py) reports it as it
+    happens, read in its whole sentence."""
+    whole = _SENTENCE.split(_WRAPPED.sub(" ", text))
+    return sentence_doubt(_context(clause, whole)) is None
 
 
 def live(sentences: list[str], text: str) -> list[str]:

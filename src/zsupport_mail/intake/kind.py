@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.dates import past_days
-from zsupport_mail.intake.doubt import doubt, live
+from zsupport_mail.intake.doubt import doubt, live, reported, settled
 from zsupport_mail.intake.kind_shape import (
     day_asked,
     for_the_record,
@@ -338,14 +338,16 @@ def _without_fault(
         return KindReading(
             "scheduling_request", True, f"asks to schedule {what}", network_change=network
         )
-    if recorded:
-        return KindReading("other", True, "told for the record, nothing asked")
+    if recorded or settled(_reported(text)):
+        # "Thanks, the echo is gone", "our e-mail was down, nothing to do with the phones":
+        # a symptom retold beside it is no report to ask about.
+        return KindReading("other", True, "told for the record or settled, nothing asked")
     # Something of the phone system that does not do what it should, in words FAULT does not
     # know: a report we are not sure of. It is weaker evidence than a request the mail makes in
     # so many words (a contact change, our notice named, a shipment, a meeting or a network
     # change): those are read first; a sure fault (FAULT) still wins over all of them.
     broken = None if recorded else malfunction(_reported(text))
-    if broken is not None:
+    if broken is not None and reported(broken, _reported(text)):
         return KindReading(
             "problem_report", False, f"says something does not work ({broken!r}): staff decide"
         )
