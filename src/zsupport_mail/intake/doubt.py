@@ -81,6 +81,7 @@ PAST_TIME = _words(
 
 # Thanks for help given, a fix confirmed.
 THANKED = _words(
+    r"\bremercier\b|\bvielen\s+dank\b|\bthanks\s+for\s+the\s+(?:warning|heads)",
     r"\b(?:thanks?|thank\s+you|cheers|danke|gracias|merci)\b[^.!?]{0,30}?\b(?:fix\w*|resolv\w*|"
     r"sort\w*|solv\w*|quick|help\w*|support|work|getting|restor\w*|look\w*|hilfe|ayuda|aide)",
 )
@@ -92,7 +93,13 @@ FIXED = _words(
     r"\btodo\s+bien\b|\btout\s+va\s+bien\b|\balles\s+(?:gut|ok|in\s+ordnung)\b|"
     r"\bwent\s+(?:fine|well|smoothly|ok|okay)\b|\ball\s+good\b|\b(?:works?|working)\s+again\b|\bcame\s+back\b|\bback\s+(?:up|online)\b",
     r"\b(?:is|are|was|were|been|got|now|all)\s+(?:fixed|resolved|solved)\b|\bfor\s+fixing\b",
-    r"\bconfirmed\s+fixed\b|\bfixed\s+on\s+our\s+end\b|\ball\s+sorted\b|\bsorted\s+out\b",
+    r"\b(?:all|everything)\s+(?:is\s+|was\s+)?(?:normal|fine|good|ok|okay|well)\b|\b(?:was|were)\s+back\b",
+    r"\bdid\s+the\s+trick\b|\b(?:change|fix|patch|update)\s+did\s+it\b|\bno\s+need\s+to\s+keep\b|\b(?:you\s+)?can\s+(?:now\s+)?close\b",
+    r"\bcan\s+be\s+closed\b|\bk[öo]nnen\s+sie\s+(?:\w+\s+)?schlie[ßs]en\b|\bpueden?\s+cerrar\w*\b",
+    r"\bpouvez\s+(?:le\s+|la\s+)?(?:fermer|cl[ôo]turer)\b|\btout\s+(?:fonctionne|marche|va\s+bien)\b",
+    r"\btodo\s+(?:est[áa]\s+|va\s+|funciona\s+)?bien\b|\bkeine\s+auff[äa]lligkeiten\b",
+    r"\bkommen\s+(?:\w+\s+){0,3}wieder\b|\b(?:l[äa]uft|lief|geht|ging|funktioniert)\s+(?:\w+\s+)?wieder\b",
+    r"\bwieder\s+(?:an|da|online|normal)\b|\bconfirmed\s+fixed\b|\bfixed\s+on\s+our\s+end\b|\ball\s+sorted\b|\bsorted\s+out\b",
     r"\bbeen\s+(?:fine|good|ok|okay|perfect\w*|clean|stable|solid)\b",
     r"\bthe\s+fix\s+(?:worked|helped|did\s+it)\b|\b(?:fixed|resolved|solved)\s+(?:it|the|our|this|that)\b",
     r"\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\b(?:behoben|gel[öo]st|"
@@ -101,7 +108,7 @@ FIXED = _words(
 
 # A bill or a charge: "the $100 charges on the dropped-calls tickets" reports nothing.
 BILLING = _words(
-    r"\$\s?\d|\b(?:sur)?charges?\b|\binvoice\w*|\bbill(?:ed|ing|s)?\b|\brechnung\w*|\bfactura\w*",
+    r"\$\s?\d|\b(?:sur)?charges?\b|\bquote\b|\bpric(?:e|es|ing)\b|\binvoice\w*|\bbill(?:ed|ing|s)?\b|\brechnung\w*|\bfactura\w*",
     r"\bfacture\w*|\bgeb[üu]hr\w*|\bcargo\w*",
 )
 
@@ -185,7 +192,7 @@ FIND_OUT = _words(r"\bfind\s+out\b|\broot\s+cause\b|\bwhat\s+happened\b|\bwhat\s
 # Nothing for us: told for the record, another system's trouble, a mail for someone else.
 NOT_FOR_US = _words(
     r"\bfor\s+(?:the|your|our)\s+records?\b|\bpost[- ]?mortem\b|\bjust\s+(?:so\s+you\s+know|fyi)\b",
-    r"\b(?:phones?|telefone|tel[ée]fonos|t[ée]l[ée]phones)\s+(?:are|is|work|sind|funktionieren|"
+    r"\b(?:phones?|system|telefone|tel[ée]fonos|t[ée]l[ée]phones)\s+(?:are|is|work|sind|funktionieren|"
     r"funcionan|fonctionnent)\s+(?:\w+\s+)?(?:fine|ok|okay|good|normal\w*|bien|gut)\b",
     r"\bnothing\s+to\s+do\s+with\s+(?:the|our)\s+(?:\w+\s+)?phones?\b|\bnot\s+(?:a\s+)?phone\s+(?:problem|issue)\b",
     r"\bnichts\s+mit\s+(?:der|den)\s+telefon\w*\b|\bnada\s+que\s+ver\s+con\b|\brien\s+[àa]\s+voir\b",
@@ -196,7 +203,7 @@ def settled(text: str) -> bool:
     """Whether the mail says its matter is over or not ours (thanks for a fix, fixed now,
     for the record, another system) and names nothing new going on now, nor asks why: then
     a symptom it retells is no report to ask about."""
-    sentences = _SENTENCE.split(_WRAPPED.sub(" ", text))
+    sentences = _SENTENCE.split(unwrap(text))
     over = any(THANKED.search(s) or FIXED.search(s) or words.RESOLVED.search(s) for s in sentences)
     if not (over or NOT_FOR_US.search(text) or MISDIRECTED.search(text)):
         return False
@@ -215,14 +222,31 @@ def settled(text: str) -> bool:
 def reported(clause: str, text: str) -> bool:
     """Whether a clause that may describe a fault (intake/malfunction.py) reports it as it
     happens, read in its whole sentence."""
-    whole = _SENTENCE.split(_WRAPPED.sub(" ", text))
+    whole = _SENTENCE.split(unwrap(text))
     return sentence_doubt(_context(clause, whole)) is None
+
+
+def unwrap(text: str) -> str:
+    """The text with lines its mail program wrapped joined again: a long line that does not
+    end a sentence goes on in the next one, whatever its case ("seit letzter\nWoche")."""
+    lines = text.splitlines()
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        if line.strip() and len(previous) >= 50 and not _ENDS.search(previous):
+            out[-1] = f"{previous.rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return _WRAPPED.sub(" ", "\n".join(out))
+
+
+_ENDS = re.compile(r"[.!?:;]\s*$")
 
 
 def live(sentences: list[str], text: str) -> list[str]:
     """The sentences naming a fault that report it as it happens (the whole sentence each
     clause was taken from)."""
-    whole = _SENTENCE.split(_WRAPPED.sub(" ", text))
+    whole = _SENTENCE.split(unwrap(text))
     told = [_context(clause, whole) for clause in sentences]
     return [sentence for sentence in told if sentence_doubt(sentence) is None]
 
@@ -250,7 +274,7 @@ def doubt(
         notice: the mail answers one of our notices.
         subject: the mail's subject, even a reply's (it names our ticket).
     """
-    whole = _SENTENCE.split(_WRAPPED.sub(" ", text))
+    whole = _SENTENCE.split(unwrap(text))
     told = [_context(clause, whole) for clause in sentences]
     doubts = [sentence_doubt(sentence) for sentence in told]
     live = [sentence for sentence, why in zip(told, doubts, strict=True) if why is None]

@@ -267,7 +267,8 @@ def _notice_or_report(
         )
     # "Since your maintenance the phones beep every 30 seconds, is that normal?": perhaps a
     # fault; a ticket that asks serves the client better than a note on our notice.
-    symptom = None if notice == "reminder" else _symptom_in_answer(text.own)
+    settled_answer = settled(text.own)  # "the phones rebooted at 22:40, all normal now"
+    symptom = None if notice == "reminder" or settled_answer else _symptom_in_answer(text.own)
     if symptom is not None:
         return KindReading(
             "problem_report", False, f"may describe a fault in reply to our {notice}: {symptom!r}"

@@ -199,6 +199,8 @@ PHONE_TOPIC = _words(
 NOT_A_REPORT = _words(
     r"\bthank(?:s|\s+you)\b|\bdanke\b|\bgracias\b|\bmerci\b",
     r"\bhow\s+(?:do|can|would)\s+(?:i|we)\b|\bis\s+there\s+a\s+way\b|\bquick\s+question\b",
+    r"\bjust\s+(?:a\s+question|asking|curious)\b|\bjuste\s+une\s+question\b|\bnur\s+eine\s+frage\b",
+    r"\bsolo\s+una\s+pregunta\b|\bsimple\s+question\b",
     r"\bquote\b|\bpricing\b|\bprice\b|\binvoice\b|\bcontract\b|\blicen[cs]es?\b",
     r"\bholiday\b|\bgreetings\b|\bfrohe\b|\bfeliz\b|\bjoyeux\b|\bout\s+of\s+(?:the\s+)?office\b",
     r"\bis\s+[^.?!]*\bcompatible\b|\bbefore\s+we\s+(?:pick|schedule|choose|book)\b",
@@ -268,7 +270,7 @@ CONTACT_CHANGE = _words(
     r"contacts?\b",
     r"\bauthori[sz]ed\s+(?:it\s+|i\.t\.\s+)?contacts?\b",
     r"\b(?:primary|backup|back-up)\s+(?:it\s+|i\.t\.\s+)?(?:contact|administrator|admin)\b",
-    r"\b(?:as|our|make\s+\w+\s+our)\s+(?:new\s+)?(?:primary|backup|back-up)\b",
+    r"(?<!day\s)\b(?:as|our|make\s+\w+\s+our)\s+(?:new\s+)?(?:primary|backup|back-up)\b",
     r"\bansprechpartner\w*",
     r"\bcontacto\s+(?:autorizado|principal|de\s+respaldo)\b",
     r"\bcontact\s+(?:autoris[ée]|principal|de\s+secours)\b",
@@ -302,7 +304,7 @@ NOTICE_SUBJECT = {
 }
 # In a reply to our reminder, a new fault is told apart from the answer we asked for.
 NEW_MATTER = _words(
-    r"\bbut\b|\balso\b|\banother\b|\bnew\s+(?:problem|issue)\b|\baber\b|\bpero\b",
+    r"\b(?:bigger|other|different|separate|new)\s+(?:problem|issue)\b|\bproblem\s+now\b|\bbut\b|\balso\b|\banother\b|\bnew\s+(?:problem|issue)\b|\baber\b|\bpero\b",
     r"\bunrelated\b|\bseparately\b|\bby\s+the\s+way\b|\bbtw\b|\bin\s+addition\b",
     r"\badditionally\b|\bone\s+more\s+thing\b|\bdifferent\s+(?:problem|issue|matter)\b",
     r"\bau[ßs]erdem\b|\bzus[äa]tzlich\b|\bnoch\s+etwas\b|\bandere[sn]?\s+problem\b",
@@ -323,7 +325,7 @@ MEETING_PLACE = _words(
     r"\bsalle\s+de\s+(?:r[ée]union|formation|conf[ée]rence)\b",
 )
 MEETING = _words(
-    r"\bmeeting\b|\bconference\s+call\b|\bwebinar\b|\btraining\b|\bkick-?off\b",
+    r"\bmeeting\b|\bsit-?\s?down\b|\bconference\s+call\b|\bwebinar\b|\btraining\b|\bkick-?off\b",
     r"\b(?:on|get\s+on|have|do|book|schedule)\s+a\s+(?:short\s+)?call\b",
     r"\bcall\s+(?:with|on|this|next)\b|\binvite\b|\bsession\b",
     r"\bappointment\b|\bwalk\s*-?\s*through\b|\bdemo\b|\bonboarding\b|\bworkshop\b",
@@ -347,7 +349,7 @@ NETWORK_CHANGE = _words(
     r"\bip\s+address(?:es)?\s+change\b|\bsd-?wan\b|\bre-?ip\b|\bdhcp\b",
     r"\b(?:internet|service)\s+provider\b|\bprovider\s*wechsel\b|\banbieterwechsel\b",
     r"\bcambio\s+de\s+proveedor\b|\bchangement\s+de\s+fournisseur\b|\bpare-?feu\b",
-    r"\bnetzwerk\b|\bred\b\s+(?:nueva|de\s+voz)|\br[ée]seau\b",
+    r"\binternet\s*anbieter\w*|\bumschaltung\b|\bsip-trunk-adresse\b|\bnetzwerk\b|\bred\b\s+(?:nueva|de\s+voz)|\br[ée]seau\b",
 )
 
 # Automatic mail that carries no Auto-Submitted header, told by its words.
