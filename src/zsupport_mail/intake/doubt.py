@@ -63,6 +63,25 @@ RIGHT_NOW = _words(
 
 _CONTRAST = re.compile(r"\b(?:but|however|aber|jedoch|pero|mais)\b", re.IGNORECASE)
 
+# A fault said in the present tense ("calls are dropping", "we can't dial out").
+PRESENT = _words(
+    r"\b(?:is|are|am|isn['\u2019]?t|aren['\u2019]?t|can['\u2019]?t|cannot|doesn['\u2019]?t|don['\u2019]?t|"
+    r"won['\u2019]?t|has\s+been|have\s+been|hasn['\u2019]?t|haven['\u2019]?t)\b|\w['\u2019](?:s|re)\s+\w+ing\b",
+    r"\b(?:ist|sind|geht|gehen|kann|k[öo]nnen|funktioniert|funktionieren|est[áa]n?|funciona|"
+    r"funcionan|fonctionne|fonctionnent|marche)\b",
+)
+
+# The unit a fault was in, being sent back: "the device with the broken PSU went back by DHL".
+RETURNED = _words(
+    r"\bzur[üu]ckgeschickt\b|\bshipped\b|\bsent\s+(?:it\s+|them\s+)?back\b|\breturned\b",
+    r"\bgo(?:es|ing)\s+(?:out|back)\b|\bdevuelt[oa]s?\b|\brenvoy[ée]e?s?\b|\btracking\b",
+)
+
+UNIT = _words(
+    r"\brma\b|\bunit\b|\bdevice\b|\bger[äa]t\b|\bbox\b|\bappliance\b|\bpsu\b|\bnetzteil\b",
+    r"\breplacement\b|\bold\s+one\b|\bequipo\b|\bappareil\b",
+)
+
 # A fault told as over: a past time far enough back, with no word that it goes on.
 PAST_TIME = _words(
     r"\blast\s+(?:week|month|year|quarter|summer|winter|spring|fall|autumn)\b",
@@ -72,7 +91,7 @@ PAST_TIME = _words(
     r"october|november|december|januar|februar|m[äa]rz|juni|juli|oktober|dezember|enero|febrero|"
     r"marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|janvier|"
     r"f[ée]vrier|mars|avril|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)\b",
-    r"\bearlier\s+this\s+(?:year|month)\b|\bonce\s+before\b|\bat\s+the\s+time\b|\bused\s+to\b",
+    r"\blast\s+(?:upgrade|update|time|outage|maintenance)\b|\bearlier\s+this\s+(?:year|month)\b|\bonce\s+before\b|\bat\s+the\s+time\b|\bused\s+to\b",
     r"\bletzte[nrs]?\s+(?:woche|monat|jahr)\b|\bvor\s+(?:einigen|ein\s+paar|zwei|drei)\b",
     r"\bel\s+(?:mes|a[ñn]o)\s+pasado\b|\bla\s+semana\s+pasada\b|\bhace\s+(?:unas|unos|dos|tres)\b",
     r"\ble\s+mois\s+dernier\b|\bla\s+semaine\s+derni[èe]re\b|\bl'ann[ée]e\s+derni[èe]re\b",
@@ -165,6 +184,8 @@ def sentence_doubt(sentence: str) -> str | None:
         other = OTHER_SYSTEM.search(sentence)  # "No funciona la impresora"
     if other is not None and SYSTEM_PART.search(head) is None:
         return f"about another system ({other.group(0)!r})"
+    if RETURNED.search(sentence) and UNIT.search(sentence) and NOW.search(sentence) is None:
+        return "the unit being sent back"
     if (bill := BILLING.search(sentence)) is not None:
         return f"about a bill ({bill.group(0)!r})"
     if (how := HOW.search(sentence)) is not None:
@@ -182,6 +203,8 @@ TURN = _words(
     r"\bdesafortunadamente\b|\bcependant\b|\bmalheureusement\b|\bpar\s+contre\b",
 )
 NEW = _words(
+    r"\bsomething\s+(?:else|new)\b|\betwas\s+(?:neues|anderes)\b|\balgo\s+(?:nuevo|m[áa]s)\b",
+    r"\bquelque\s+chose\s+de\s+nouveau\b|\bbut\s+now\b|\baber\s+jetzt\b|\bpero\s+ahora\b",
     r"\balso\b|\banother\b|\bnew\s+(?:problem|issue)\b|\bunrelated\b|\bseparately\b",
     r"\bby\s+the\s+way\b|\bbtw\b|\bin\s+addition\b|\bone\s+more\s+thing\b",
     r"\bau[ßs]erdem\b|\bzus[äa]tzlich\b|\bnoch\s+etwas\b|\badem[áa]s\b|\botra\s+cosa\b",
@@ -241,6 +264,26 @@ def unwrap(text: str) -> str:
 
 
 _ENDS = re.compile(r"[.!?:;]\s*$")
+
+
+def retold(sentences: list[str], text: str, subject: str, prefix: str) -> bool:
+    """Whether the faults a mail names are only retold: the mail is settled (thanks, fixed,
+    nothing new) and says none of them in the present tense; or it asks about our ticket
+    and says the fault reported there is still there, nothing new ("any news on ZS-004512?
+    the echo is still there")."""
+    told = live(sentences, text)
+    ticket = re.search(rf"\b{re.escape(prefix)}-\d+\b", f"{subject}\n{text}", re.IGNORECASE)
+    # Our fix thanked for, or our ticket named: a fault we handled, retold.
+    ours = ticket is not None or any(THANKED.search(s) for s in _SENTENCE.split(unwrap(text)))
+    if ours and settled(text) and not any(PRESENT.search(s) for s in told):
+        return True
+    if ticket is None or NEW.search(text) or words.NEW_MATTER.search(text):
+        return False
+    return bool(told) and all(STILL.search(s) and not RECURS.search(s) for s in told)
+
+
+STILL = _words(r"\bstill\b|\bimmer\s+noch\b|\btodav[íi]a\b|\btoujours\b|\bsigue\b")
+RECURS = _words(r"\bagain\b|\bback\b|\bwieder\b|\bde\s+nuevo\b|\bencore\b|\brecur\w*")
 
 
 def live(sentences: list[str], text: str) -> list[str]:

@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.dates import past_days
-from zsupport_mail.intake.doubt import doubt, live, reported, settled
+from zsupport_mail.intake.doubt import doubt, live, reported, retold, settled
 from zsupport_mail.intake.kind_shape import (
     day_asked,
     for_the_record,
@@ -211,7 +211,11 @@ def read_kind(
     found = None if recorded else _fault(text)
     # A fault named only in a past account, a condition, a how-question, thanks or another
     # system's trouble is no fault reported: the mail is read for what else it is.
-    if found is not None and not live([s for _, s in _faults(text)], _reported(text)):
+    sentences = [s for _, s in _faults(text)]
+    if found is not None and not live(sentences, _reported(text)):
+        found = None
+    # Thanks that retell the fixed fault, a status question on our ticket: nothing new.
+    if found is not None and retold(sentences, _reported(text), text.subject, ticket_prefix):
         found = None
     fault = found[0] if found else None
     notice = _notice(msg, text, notices or {})
@@ -348,7 +352,11 @@ def _without_fault(
     # so many words (a contact change, our notice named, a shipment, a meeting or a network
     # change): those are read first; a sure fault (FAULT) still wins over all of them.
     broken = None if recorded else malfunction(_reported(text))
-    if broken is not None and reported(broken, _reported(text)):
+    if (
+        broken is not None
+        and reported(broken, _reported(text))
+        and not retold([broken], _reported(text), text.subject, prefix)
+    ):
         return KindReading(
             "problem_report", False, f"says something does not work ({broken!r}): staff decide"
         )

@@ -219,7 +219,8 @@ RESOLVED = _words(
     r"\bnicht\s+mehr\s+(?:aufgetreten|vorgekommen|passiert)\b|\bno\s+ha\s+vuelto\b",
     r"\bn'est\s+plus\s+(?:revenu|r[ée]apparu|apparu)\b",
     r"\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:gone|resolved|solved)\b|\bgone\s+since\b",
-    r"\bno\s+more\s+(?:echo|drops|static|noise|problems?|issues?)\b",
+    r"\bno\s+more\s+(?:echo|drops|static|noise|problems?|issues?|crackl\w*|hiss\w*|buzz\w*|hum|"
+    r"beeps?|dropped\s+calls|reboots|freezes|errors?)\b",
     r"\b(?:geht|klingelt|l[äa]uft)\s+wieder\b|\bwieder\s+normal\b",
     r"\bya\s+funciona\b|\bya\s+no\b",
     r"\bfunktioniert\s+wieder\b",
