@@ -23,6 +23,7 @@ from zsupport_mail.intake.malfunction import (
     QUESTION,
     SYSTEM_PART,
     WHY,
+    malfunction,
 )
 
 
@@ -49,6 +50,7 @@ NOW = _words(
 
 # A fault said of a condition or in a question of how to do something, not as it happens.
 HYPOTHETICAL = _words(
+    r"\b(?:don['\u2019]?t|do\s+not)\s+want\s+\w+\s+to\b|\bto\s+avoid\b|\bprevent\w*\b",
     r"\bif\b|\bin\s+case\b|\bin\s+the\s+event\b|\bwhat\s+happens\b|\bsuppos\w+|\bwhether\b",
     r"\b(?:can|could|may|might)\s+cause\b|\bkann\s+\w*\s*(?:zu|verursachen)\b|"
     r"\bfalls\b|\bwenn\b|\ben\s+caso\b|\bsi\b|\bau\s+cas\b",
@@ -284,6 +286,21 @@ def retold(sentences: list[str], text: str, subject: str, prefix: str) -> bool:
 
 STILL = _words(r"\bstill\b|\bimmer\s+noch\b|\btodav[íi]a\b|\btoujours\b|\bsigue\b")
 RECURS = _words(r"\bagain\b|\bback\b|\bwieder\b|\bde\s+nuevo\b|\bencore\b|\brecur\w*")
+
+
+def fault_now_beside_meeting(text: str) -> bool:
+    """Whether a mail that names a meeting without asking for one ("we still have the
+    training on Thursday") says something of the phones fails now: a report, not a request."""
+    sentences = _SENTENCE.split(unwrap(text))
+    for sentence in sentences:
+        if words.MEETING.search(words.MEETING_PLACE.sub(" ", sentence)) and (
+            REQUEST.search(sentence) or ASKS_FOR.search(sentence) or QUESTION.search(sentence)
+        ):
+            return False
+    broken = malfunction(text)
+    if broken is None or not reported(broken, text):
+        return False
+    return NOW.search(_context(broken, sentences)) is not None
 
 
 def live(sentences: list[str], text: str) -> list[str]:

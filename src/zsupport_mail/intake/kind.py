@@ -26,7 +26,14 @@ from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.dates import past_days
-from zsupport_mail.intake.doubt import doubt, live, reported, retold, settled
+from zsupport_mail.intake.doubt import (
+    doubt,
+    fault_now_beside_meeting,
+    live,
+    reported,
+    retold,
+    settled,
+)
 from zsupport_mail.intake.kind_shape import (
     day_asked,
     for_the_record,
@@ -273,7 +280,7 @@ def _notice_or_report(
     # fault; a ticket that asks serves the client better than a note on our notice.
     settled_answer = settled(text.own)  # "the phones rebooted at 22:40, all normal now"
     symptom = None if notice == "reminder" or settled_answer else _symptom_in_answer(text.own)
-    if symptom is not None:
+    if symptom is not None and reported(symptom, text.own):  # not "last upgrade we ..."
         return KindReading(
             "problem_report", False, f"may describe a fault in reply to our {notice}: {symptom!r}"
         )
@@ -338,6 +345,8 @@ def _without_fault(
     network = network_change(text.all)
     # An invitation (a text/calendar part) asks for its day, whatever its words.
     meeting = words.MEETING.search(words.MEETING_PLACE.sub(" ", text.all))
+    if meeting and not (network or msg.event_days) and fault_now_beside_meeting(_reported(text)):
+        meeting = None  # "We still have the training Thursday, but since this morning ..."
     if meeting or network or msg.event_days:
         what = "a network change" if network else "a meeting, call or training"
         return KindReading(

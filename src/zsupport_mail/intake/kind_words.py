@@ -218,7 +218,9 @@ RESOLVED = _words(
     r"\bhasn'?t\s+(?:come\s+back|happened\s+again|occurred|recurred|returned)\b",
     r"\bnicht\s+mehr\s+(?:aufgetreten|vorgekommen|passiert)\b|\bno\s+ha\s+vuelto\b",
     r"\bn'est\s+plus\s+(?:revenu|r[ée]apparu|apparu)\b",
-    r"\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:gone|resolved|solved)\b|\bgone\s+since\b",
+    r"\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:resolved|solved)\b|\bgone\s+since\b",
+    # "the echo is gone" is over; "the call is gone" is the fault
+    r"(?<!\bcall\s)(?<!\bcalls\s)(?<!\btone\s)(?<!\baudio\s)\b(?:is|are)\s+gone\b",
     r"\bno\s+more\s+(?:echo|drops|static|noise|problems?|issues?|crackl\w*|hiss\w*|buzz\w*|hum|"
     r"beeps?|dropped\s+calls|reboots|freezes|errors?)\b",
     r"\b(?:geht|klingelt|l[äa]uft)\s+wieder\b|\bwieder\s+normal\b",
@@ -240,6 +242,8 @@ NOT_A_FAULT = _words(
     r"(?:were\s+|was\s+|got\s+)?(?:dropped|lost|affected|missed|failed|went\s+down)\b",
     r"\bnothing\s+(?:was\s+|got\s+)?(?:dropped|lost|broke|failed|went\s+down)\b",
     r"\bfail(?:s|ed|ing)?[\s-]+over\b|\bfailover\b",
+    # a person not reachable is no fault of the phones ("which is why you couldn't reach him")
+    r"\b(?:couldn'?t|can'?t|cannot|unable\s+to)\s+reach\s+(?:him|her|them|me|us)\b",
     r"\b(?:don'?t|do\s+not)\s+want\s+(?:\w+\s+)?to\b[^.?!]*",
     # A fault denied: "it's not an outage", "ce n'est pas une panne".
     r"\b(?:it'?s|it\s+is|this\s+is|that'?s|ce\s+n'est|das\s+ist|no\s+es)\s+(?:not|pas|kein\w*|no)\s+"
