@@ -94,3 +94,34 @@ def test_a_fault_going_on_now_is_a_sure_report_whatever_else_is_said(subject, bo
 )
 def test_a_sentence_naming_a_fault_reports_it_only_as_it_happens(sentence, doubted):
     assert (sentence_doubt(sentence) is not None) == doubted
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "kind"),
+    [
+        # thanks that retell the fault our fix ended: nothing new
+        (
+            "Echo",
+            "Thanks for fixing the echo. For two weeks every call had it; clean now.",
+            "other",
+        ),
+        # a status question on our ticket whose fault is still there: nothing new
+        ("Re: ZS-004512", "Any news on ZS-004512? The echo we reported is still there.", "other"),
+        # another system's trouble, the phones said to be fine
+        ("Email", "Our e-mail has been down since 9am. Phones are fine.", "other"),
+    ],
+)
+def test_a_fault_only_retold_is_no_report(subject, body, kind):
+    assert reading(subject, body).kind == kind
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Phones are fine but the fax doesn't receive anything.",
+        "Thanks for your help last week. Calls to Denver drop after 30 seconds since Monday.",
+        "Thank you for fixing the echo, but now calls drop after a minute.",
+    ],
+)
+def test_a_new_fault_beside_thanks_or_a_fine_part_is_still_recognised(body):
+    assert reading("Phones", body).kind == "problem_report"

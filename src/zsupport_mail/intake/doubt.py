@@ -232,16 +232,23 @@ def settled(text: str) -> bool:
     over = any(THANKED.search(s) or FIXED.search(s) or words.RESOLVED.search(s) for s in sentences)
     if not (over or NOT_FOR_US.search(text) or MISDIRECTED.search(text)):
         return False
+    # each side of a "but" alone: "Phones are fine but the fax doesn't receive anything"
+    clauses = [c for s in sentences for c in _CONTRAST.split(s)]
     going_on = any(
         (NOW.search(s) or RIGHT_NOW.search(s) or words.ONGOING.search(s))
         and not (THANKED.search(s) or FIXED.search(s) or AGAIN_FINE.search(s))
         and not words.RESOLVED.search(s)
         and sentence_doubt(s) is None  # "the guest wifi keeps dropping" is not ours
         for s in sentences
-    )
+    ) or any(_fails_now(c) and not (FIXED.search(c) or AGAIN_FINE.search(c)) for c in clauses)
     asks_why = WHY.search(text) is not None or FIND_OUT.search(text) is not None
     new = NEW.search(text) is not None or TURN.search(text) is not None
     return not (going_on or asks_why or new)
+
+
+def _fails_now(clause: str) -> bool:
+    """A part of the phone system said to fail, in the present tense."""
+    return PRESENT.search(clause) is not None and malfunction(clause) is not None
 
 
 def reported(clause: str, text: str) -> bool:
@@ -362,9 +369,14 @@ def doubt(
 
 
 def _context(clause: str, sentences: list[str]) -> str:
-    """The whole sentence a clause was taken from (mail wraps lines inside sentences)."""
+    """The whole sentence a clause was taken from (mail wraps lines inside sentences), or
+    its side of a "but"."""
     key = " ".join(clause.split())
-    return next((s for s in sentences if key and key in " ".join(s.split())), clause)
+    whole = next((s for s in sentences if key and key in " ".join(s.split())), clause)
+    # Each side of a "but" is its own account: "Thanks for fixing the echo, but now calls
+    # drop" thanks for one fault and reports another.
+    sides = _CONTRAST.split(whole)
+    return next((side for side in sides if key in " ".join(side.split())), whole)
 
 
 def _against(text: str, prefix: str, *, event: bool) -> str | None:
