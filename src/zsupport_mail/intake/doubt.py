@@ -93,7 +93,7 @@ PAST_TIME = _words(
     r"october|november|december|januar|februar|m[äa]rz|juni|juli|oktober|dezember|enero|febrero|"
     r"marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|janvier|"
     r"f[ée]vrier|mars|avril|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)\b",
-    r"\blast\s+(?:upgrade|update|time|outage|maintenance)\b|\bearlier\s+this\s+(?:year|month)\b|\bonce\s+before\b|\bat\s+the\s+time\b|\bused\s+to\b",
+    r"\blast\s+(?:upgrade|update|time|outage|maintenance|move|swap|cutover|change|migration)\b|\bearlier\s+this\s+(?:year|month)\b|\bonce\s+before\b|\bat\s+the\s+time\b|\bused\s+to\b",
     r"\bletzte[nrs]?\s+(?:woche|monat|jahr)\b|\bvor\s+(?:einigen|ein\s+paar|zwei|drei)\b",
     r"\bel\s+(?:mes|a[ñn]o)\s+pasado\b|\bla\s+semana\s+pasada\b|\bhace\s+(?:unas|unos|dos|tres)\b",
     r"\ble\s+mois\s+dernier\b|\bla\s+semaine\s+derni[èe]re\b|\bl'ann[ée]e\s+derni[èe]re\b",
@@ -112,6 +112,7 @@ FIXED = _words(
     r"\b(?:fine|ok|okay|good|normal|stable)\s+(?:now|again)\b|\bback\s+to\s+normal\b",
     r"\b(?:been|is|are|stayed|stays)\s+(?:up\s+)?(?:solid|clean|stable|rock\s+solid)\b",
     r"\btodo\s+bien\b|\btout\s+va\s+bien\b|\balles\s+(?:gut|ok|in\s+ordnung)\b|"
+    r"\bcrystal\s+clear\b|\bclear\s+as\s+a\s+bell\b|\bis\s+history\b|\bthing\s+of\s+the\s+past\b|"
     r"\bwent\s+(?:fine|well|smoothly|ok|okay)\b|\ball\s+good\b|\b(?:works?|working)\s+again\b|\bcame\s+back\b|\bback\s+(?:up|online)\b",
     r"\b(?:is|are|was|were|been|got|now|all)\s+(?:fixed|resolved|solved)\b|\bfor\s+fixing\b",
     r"\b(?:all|everything)\s+(?:is\s+|was\s+)?(?:normal|fine|good|ok|okay|well)\b|\b(?:was|were)\s+back\b",
@@ -216,7 +217,8 @@ FIND_OUT = _words(r"\bfind\s+out\b|\broot\s+cause\b|\bwhat\s+happened\b|\bwhat\s
 
 # Nothing for us: told for the record, another system's trouble, a mail for someone else.
 NOT_FOR_US = _words(
-    r"\bfor\s+(?:the|your|our)\s+records?\b|\bpost[- ]?mortem\b|\bjust\s+(?:so\s+you\s+know|fyi)\b",
+    r"\bnothing\s+(?:for\s+you\s+)?to\s+do\b|\bno\s+action\s+(?:needed|required)\b",
+    r"\bfor\s+(?:the|your|our)\s+records?\b|\bpost[- ]?mortem\b",
     r"\b(?:phones?|system|telefone|tel[ée]fonos|t[ée]l[ée]phones)\s+(?:are|is|work|sind|funktionieren|"
     r"funcionan|fonctionnent)\s+(?:\w+\s+)?(?:fine|ok|okay|good|normal\w*|bien|gut)\b",
     r"\bnothing\s+to\s+do\s+with\s+(?:the|our)\s+(?:\w+\s+)?phones?\b|\bnot\s+(?:a\s+)?phone\s+(?:problem|issue)\b",
@@ -284,6 +286,7 @@ def retold(sentences: list[str], text: str, subject: str, prefix: str) -> bool:
     ticket = re.search(rf"\b{re.escape(prefix)}-\d+\b", f"{subject}\n{text}", re.IGNORECASE)
     # Our fix thanked for, or our ticket named: a fault we handled, retold.
     ours = ticket is not None or any(THANKED.search(s) for s in _SENTENCE.split(unwrap(text)))
+    ours = ours or NOT_FOR_US.search(text) is not None
     if ours and settled(text) and not any(PRESENT.search(s) for s in told):
         return True
     if ticket is None or NEW.search(text) or words.NEW_MATTER.search(text):

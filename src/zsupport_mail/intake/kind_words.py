@@ -218,7 +218,7 @@ RESOLVED = _words(
     r"\bhasn'?t\s+(?:come\s+back|happened\s+again|occurred|recurred|returned)\b",
     r"\bnicht\s+mehr\s+(?:aufgetreten|vorgekommen|passiert)\b|\bno\s+ha\s+vuelto\b",
     r"\bn'est\s+plus\s+(?:revenu|r[ée]apparu|apparu)\b",
-    r"\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:resolved|solved)\b|\bgone\s+since\b",
+    r"\bis\s+history\b|\ba\s+thing\s+of\s+the\s+past\b|\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:resolved|solved)\b|\bgone\s+since\b",
     # "the echo is gone" is over; "the call is gone" is the fault
     r"(?<!\bcall\s)(?<!\bcalls\s)(?<!\btone\s)(?<!\baudio\s)\b(?:is|are)\s+gone\b",
     r"\bno\s+more\s+(?:echo|drops|static|noise|problems?|issues?|crackl\w*|hiss\w*|buzz\w*|hum|"
