@@ -23,7 +23,6 @@ from zsupport_mail.intake.malfunction import (
     QUESTION,
     SYSTEM_PART,
     WHY,
-    malfunction,
 )
 
 
@@ -50,9 +49,7 @@ NOW = _words(
 
 # A fault said of a condition or in a question of how to do something, not as it happens.
 HYPOTHETICAL = _words(
-    r"\b(?:don['\u2019]?t|do\s+not)\s+want\s+\w+\s+to\b|\bto\s+avoid\b|\bprevent\w*\b",
     r"\bif\b|\bin\s+case\b|\bin\s+the\s+event\b|\bwhat\s+happens\b|\bsuppos\w+|\bwhether\b",
-    r"\b(?:can|could|may|might)\s+cause\b|\bkann\s+\w*\s*(?:zu|verursachen)\b|"
     r"\bfalls\b|\bwenn\b|\ben\s+caso\b|\bsi\b|\bau\s+cas\b",
 )
 
@@ -65,25 +62,6 @@ RIGHT_NOW = _words(
 
 _CONTRAST = re.compile(r"\b(?:but|however|aber|jedoch|pero|mais)\b", re.IGNORECASE)
 
-# A fault said in the present tense ("calls are dropping", "we can't dial out").
-PRESENT = _words(
-    r"\b(?:is|are|am|isn['\u2019]?t|aren['\u2019]?t|can['\u2019]?t|cannot|doesn['\u2019]?t|don['\u2019]?t|"
-    r"won['\u2019]?t|has\s+been|have\s+been|hasn['\u2019]?t|haven['\u2019]?t)\b|\w['\u2019](?:s|re)\s+\w+ing\b",
-    r"\b(?:ist|sind|geht|gehen|kann|k[öo]nnen|funktioniert|funktionieren|est[áa]n?|funciona|"
-    r"funcionan|fonctionne|fonctionnent|marche)\b",
-)
-
-# The unit a fault was in, being sent back: "the device with the broken PSU went back by DHL".
-RETURNED = _words(
-    r"\bzur[üu]ckgeschickt\b|\bshipped\b|\bsent\s+(?:it\s+|them\s+)?back\b|\breturned\b",
-    r"\bgo(?:es|ing)\s+(?:out|back)\b|\bdevuelt[oa]s?\b|\brenvoy[ée]e?s?\b|\btracking\b",
-)
-
-UNIT = _words(
-    r"\brma\b|\bunit\b|\bdevice\b|\bger[äa]t\b|\bbox\b|\bappliance\b|\bpsu\b|\bnetzteil\b",
-    r"\breplacement\b|\bold\s+one\b|\bequipo\b|\bappareil\b",
-)
-
 # A fault told as over: a past time far enough back, with no word that it goes on.
 PAST_TIME = _words(
     r"\blast\s+(?:week|month|year|quarter|summer|winter|spring|fall|autumn)\b",
@@ -93,7 +71,7 @@ PAST_TIME = _words(
     r"october|november|december|januar|februar|m[äa]rz|juni|juli|oktober|dezember|enero|febrero|"
     r"marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|janvier|"
     r"f[ée]vrier|mars|avril|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)\b",
-    r"\blast\s+(?:upgrade|update|time|outage|maintenance|move|swap|cutover|change|migration)\b|\bearlier\s+this\s+(?:year|month)\b|\bonce\s+before\b|\bat\s+the\s+time\b|\bused\s+to\b",
+    r"\bearlier\s+this\s+(?:year|month)\b|\bonce\s+before\b|\bat\s+the\s+time\b|\bused\s+to\b",
     r"\bletzte[nrs]?\s+(?:woche|monat|jahr)\b|\bvor\s+(?:einigen|ein\s+paar|zwei|drei)\b",
     r"\bel\s+(?:mes|a[ñn]o)\s+pasado\b|\bla\s+semana\s+pasada\b|\bhace\s+(?:unas|unos|dos|tres)\b",
     r"\ble\s+mois\s+dernier\b|\bla\s+semaine\s+derni[èe]re\b|\bl'ann[ée]e\s+derni[èe]re\b",
@@ -102,8 +80,7 @@ PAST_TIME = _words(
 
 # Thanks for help given, a fix confirmed.
 THANKED = _words(
-    r"\bremercier\b|\bvielen\s+dank\b|\bthanks\s+for\s+the\s+(?:warning|heads)",
-    r"\b(?:thanks?|thank\s+you|cheers|danke|gracias|merci)\b[^.!?]{0,30}?\b(?:fix\w*|resolv\w*|"
+    r"\b(?:thanks?|thank\s+you|danke|gracias|merci)\b[^.!?]{0,30}?\b(?:fix\w*|resolv\w*|"
     r"sort\w*|solv\w*|quick|help\w*|support|work|getting|restor\w*|look\w*|hilfe|ayuda|aide)",
 )
 
@@ -112,25 +89,14 @@ FIXED = _words(
     r"\b(?:fine|ok|okay|good|normal|stable)\s+(?:now|again)\b|\bback\s+to\s+normal\b",
     r"\b(?:been|is|are|stayed|stays)\s+(?:up\s+)?(?:solid|clean|stable|rock\s+solid)\b",
     r"\btodo\s+bien\b|\btout\s+va\s+bien\b|\balles\s+(?:gut|ok|in\s+ordnung)\b|"
-    r"\bcrystal\s+clear\b|\bclear\s+as\s+a\s+bell\b|\bis\s+history\b|\bthing\s+of\s+the\s+past\b|"
     r"\bwent\s+(?:fine|well|smoothly|ok|okay)\b|\ball\s+good\b|\b(?:works?|working)\s+again\b|\bcame\s+back\b|\bback\s+(?:up|online)\b",
-    r"\b(?:is|are|was|were|been|got|now|all)\s+(?:fixed|resolved|solved)\b|\bfor\s+fixing\b",
-    r"\b(?:all|everything)\s+(?:is\s+|was\s+)?(?:normal|fine|good|ok|okay|well)\b|\b(?:was|were)\s+back\b",
-    r"\bdid\s+the\s+trick\b|\b(?:change|fix|patch|update)\s+did\s+it\b|\bno\s+need\s+to\s+keep\b|\b(?:you\s+)?can\s+(?:now\s+)?close\b",
-    r"\bcan\s+be\s+closed\b|\bk[öo]nnen\s+sie\s+(?:\w+\s+)?schlie[ßs]en\b|\bpueden?\s+cerrar\w*\b",
-    r"\bpouvez\s+(?:le\s+|la\s+)?(?:fermer|cl[ôo]turer)\b|\btout\s+(?:fonctionne|marche|va\s+bien)\b",
-    r"\btodo\s+(?:est[áa]\s+|va\s+|funciona\s+)?bien\b|\bkeine\s+auff[äa]lligkeiten\b",
-    r"\bkommen\s+(?:\w+\s+){0,3}wieder\b|\b(?:l[äa]uft|lief|geht|ging|funktioniert)\s+(?:\w+\s+)?wieder\b",
-    r"\bwieder\s+(?:an|da|online|normal)\b|\bconfirmed\s+fixed\b|\bfixed\s+on\s+our\s+end\b|\ball\s+sorted\b|\bsorted\s+out\b",
-    r"\bbeen\s+(?:fine|good|ok|okay|perfect\w*|clean|stable|solid)\b",
-    r"\bthe\s+fix\s+(?:worked|helped|did\s+it)\b|\b(?:fixed|resolved|solved)\s+(?:it|the|our|this|that)\b",
-    r"\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\b(?:behoben|gel[öo]st|"
+    r"\b(?:fixed|resolved|solved)\b|\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\b(?:behoben|gel[öo]st|"
     r"resuelto|arreglado|r[ée]solu|r[ée]par[ée])\b",
 )
 
 # A bill or a charge: "the $100 charges on the dropped-calls tickets" reports nothing.
 BILLING = _words(
-    r"\$\s?\d|\b(?:sur)?charges?\b|\bquote\b|\bpric(?:e|es|ing)\b|\binvoice\w*|\bbill(?:ed|ing|s)?\b|\brechnung\w*|\bfactura\w*",
+    r"\$\s?\d|\b(?:sur)?charges?\b|\binvoice\w*|\bbill(?:ed|ing|s)?\b|\brechnung\w*|\bfactura\w*",
     r"\bfacture\w*|\bgeb[üu]hr\w*|\bcargo\w*",
 )
 
@@ -187,8 +153,6 @@ def sentence_doubt(sentence: str) -> str | None:
         other = OTHER_SYSTEM.search(sentence)  # "No funciona la impresora"
     if other is not None and SYSTEM_PART.search(head) is None:
         return f"about another system ({other.group(0)!r})"
-    if RETURNED.search(sentence) and UNIT.search(sentence) and NOW.search(sentence) is None:
-        return "the unit being sent back"
     if (bill := BILLING.search(sentence)) is not None:
         return f"about a bill ({bill.group(0)!r})"
     if (how := HOW.search(sentence)) is not None:
@@ -200,123 +164,10 @@ def sentence_doubt(sentence: str) -> str | None:
     return None
 
 
-# The mail turns to something else after its thanks.
-TURN = _words(
-    r"\ballerdings\b|\bleider\b|\bjedoch\b|\bhowever\b|\bunfortunately\b|\bsin\s+embargo\b",
-    r"\bdesafortunadamente\b|\bcependant\b|\bmalheureusement\b|\bpar\s+contre\b",
-)
-NEW = _words(
-    r"\bsomething\s+(?:else|new)\b|\betwas\s+(?:neues|anderes)\b|\balgo\s+(?:nuevo|m[áa]s)\b",
-    r"\bquelque\s+chose\s+de\s+nouveau\b|\bbut\s+now\b|\baber\s+jetzt\b|\bpero\s+ahora\b",
-    r"\balso\b|\banother\b|\bnew\s+(?:problem|issue)\b|\bunrelated\b|\bseparately\b",
-    r"\bby\s+the\s+way\b|\bbtw\b|\bin\s+addition\b|\bone\s+more\s+thing\b",
-    r"\bau[ßs]erdem\b|\bzus[äa]tzlich\b|\bnoch\s+etwas\b|\badem[áa]s\b|\botra\s+cosa\b",
-    r"\btambi[ée]n\b|\bpar\s+ailleurs\b|\baussi\b",
-)
-FIND_OUT = _words(r"\bfind\s+out\b|\broot\s+cause\b|\bwhat\s+happened\b|\bwhat\s+caused\b")
-
-# Nothing for us: told for the record, another system's trouble, a mail for someone else.
-NOT_FOR_US = _words(
-    r"\bnothing\s+(?:for\s+you\s+)?to\s+do\b|\bno\s+action\s+(?:needed|required)\b",
-    r"\bfor\s+(?:the|your|our)\s+records?\b|\bpost[- ]?mortem\b",
-    r"\b(?:phones?|system|telefone|tel[ée]fonos|t[ée]l[ée]phones)\s+(?:are|is|work|sind|funktionieren|"
-    r"funcionan|fonctionnent)\s+(?:\w+\s+)?(?:fine|ok|okay|good|normal\w*|bien|gut)\b",
-    r"\bnothing\s+to\s+do\s+with\s+(?:the|our)\s+(?:\w+\s+)?phones?\b|\bnot\s+(?:a\s+)?phone\s+(?:problem|issue)\b",
-    r"\bnichts\s+mit\s+(?:der|den)\s+telefon\w*\b|\bnada\s+que\s+ver\s+con\b|\brien\s+[àa]\s+voir\b",
-)
-
-
-def settled(text: str) -> bool:
-    """Whether the mail says its matter is over or not ours (thanks for a fix, fixed now,
-    for the record, another system) and names nothing new going on now, nor asks why: then
-    a symptom it retells is no report to ask about."""
-    sentences = _SENTENCE.split(unwrap(text))
-    over = any(THANKED.search(s) or FIXED.search(s) or words.RESOLVED.search(s) for s in sentences)
-    if not (over or NOT_FOR_US.search(text) or MISDIRECTED.search(text)):
-        return False
-    # each side of a "but" alone: "Phones are fine but the fax doesn't receive anything"
-    clauses = [c for s in sentences for c in _CONTRAST.split(s)]
-    going_on = any(
-        (NOW.search(s) or RIGHT_NOW.search(s) or words.ONGOING.search(s))
-        and not (THANKED.search(s) or FIXED.search(s) or AGAIN_FINE.search(s))
-        and not words.RESOLVED.search(s)
-        and sentence_doubt(s) is None  # "the guest wifi keeps dropping" is not ours
-        for s in sentences
-    ) or any(_fails_now(c) and not (FIXED.search(c) or AGAIN_FINE.search(c)) for c in clauses)
-    asks_why = WHY.search(text) is not None or FIND_OUT.search(text) is not None
-    new = NEW.search(text) is not None or TURN.search(text) is not None
-    return not (going_on or asks_why or new)
-
-
-def _fails_now(clause: str) -> bool:
-    """A part of the phone system said to fail, in the present tense."""
-    return PRESENT.search(clause) is not None and malfunction(clause) is not None
-
-
-def reported(clause: str, text: str) -> bool:
-    """Whether a clause that may describe a fault (intake/malfunction.py) reports it as it
-    happens, read in its whole sentence."""
-    whole = _SENTENCE.split(unwrap(text))
-    return sentence_doubt(_context(clause, whole)) is None
-
-
-def unwrap(text: str) -> str:
-    """The text with lines its mail program wrapped joined again: a long line that does not
-    end a sentence goes on in the next one, whatever its case ("seit letzter\nWoche")."""
-    lines = text.splitlines()
-    out: list[str] = []
-    for line in lines:
-        previous = out[-1] if out else ""
-        if line.strip() and len(previous) >= 50 and not _ENDS.search(previous):
-            out[-1] = f"{previous.rstrip()} {line.strip()}"
-        else:
-            out.append(line)
-    return _WRAPPED.sub(" ", "\n".join(out))
-
-
-_ENDS = re.compile(r"[.!?:;]\s*$")
-
-
-def retold(sentences: list[str], text: str, subject: str, prefix: str) -> bool:
-    """Whether the faults a mail names are only retold: the mail is settled (thanks, fixed,
-    nothing new) and says none of them in the present tense; or it asks about our ticket
-    and says the fault reported there is still there, nothing new ("any news on ZS-004512?
-    the echo is still there")."""
-    told = live(sentences, text)
-    ticket = re.search(rf"\b{re.escape(prefix)}-\d+\b", f"{subject}\n{text}", re.IGNORECASE)
-    # Our fix thanked for, or our ticket named: a fault we handled, retold.
-    ours = ticket is not None or any(THANKED.search(s) for s in _SENTENCE.split(unwrap(text)))
-    ours = ours or NOT_FOR_US.search(text) is not None
-    if ours and settled(text) and not any(PRESENT.search(s) for s in told):
-        return True
-    if ticket is None or NEW.search(text) or words.NEW_MATTER.search(text):
-        return False
-    return bool(told) and all(STILL.search(s) and not RECURS.search(s) for s in told)
-
-
-STILL = _words(r"\bstill\b|\bimmer\s+noch\b|\btodav[íi]a\b|\btoujours\b|\bsigue\b")
-RECURS = _words(r"\bagain\b|\bback\b|\bwieder\b|\bde\s+nuevo\b|\bencore\b|\brecur\w*")
-
-
-def fault_now_beside_meeting(text: str) -> bool:
-    """Whether a mail that names a meeting without asking for one ("we still have the
-    training on Thursday") says something of the phones fails now: a report, not a request."""
-    sentences = _SENTENCE.split(unwrap(text))
-    for sentence in sentences:
-        if words.MEETING.search(words.MEETING_PLACE.sub(" ", sentence)) and (
-            REQUEST.search(sentence) or ASKS_FOR.search(sentence) or QUESTION.search(sentence)
-        ):
-            return False
-    broken = malfunction(text)
-    if broken is None or not reported(broken, text):
-        return False
-    return NOW.search(_context(broken, sentences)) is not None
-
-
 def live(sentences: list[str], text: str) -> list[str]:
     """The sentences naming a fault that report it as it happens (the whole sentence each
     clause was taken from)."""
-    whole = _SENTENCE.split(unwrap(text))
+    whole = _SENTENCE.split(_WRAPPED.sub(" ", text))
     told = [_context(clause, whole) for clause in sentences]
     return [sentence for sentence in told if sentence_doubt(sentence) is None]
 
@@ -344,7 +195,7 @@ def doubt(
         notice: the mail answers one of our notices.
         subject: the mail's subject, even a reply's (it names our ticket).
     """
-    whole = _SENTENCE.split(unwrap(text))
+    whole = _SENTENCE.split(_WRAPPED.sub(" ", text))
     told = [_context(clause, whole) for clause in sentences]
     doubts = [sentence_doubt(sentence) for sentence in told]
     live = [sentence for sentence, why in zip(told, doubts, strict=True) if why is None]
@@ -372,14 +223,9 @@ def doubt(
 
 
 def _context(clause: str, sentences: list[str]) -> str:
-    """The whole sentence a clause was taken from (mail wraps lines inside sentences), or
-    its side of a "but"."""
+    """The whole sentence a clause was taken from (mail wraps lines inside sentences)."""
     key = " ".join(clause.split())
-    whole = next((s for s in sentences if key and key in " ".join(s.split())), clause)
-    # Each side of a "but" is its own account: "Thanks for fixing the echo, but now calls
-    # drop" thanks for one fault and reports another.
-    sides = _CONTRAST.split(whole)
-    return next((side for side in sides if key in " ".join(side.split())), whole)
+    return next((s for s in sentences if key and key in " ".join(s.split())), clause)
 
 
 def _against(text: str, prefix: str, *, event: bool) -> str | None:

@@ -26,14 +26,7 @@ from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.dates import past_days
-from zsupport_mail.intake.doubt import (
-    doubt,
-    fault_now_beside_meeting,
-    live,
-    reported,
-    retold,
-    settled,
-)
+from zsupport_mail.intake.doubt import doubt, live
 from zsupport_mail.intake.kind_shape import (
     day_asked,
     for_the_record,
@@ -218,11 +211,7 @@ def read_kind(
     found = None if recorded else _fault(text)
     # A fault named only in a past account, a condition, a how-question, thanks or another
     # system's trouble is no fault reported: the mail is read for what else it is.
-    sentences = [s for _, s in _faults(text)]
-    if found is not None and not live(sentences, _reported(text)):
-        found = None
-    # Thanks that retell the fixed fault, a status question on our ticket: nothing new.
-    if found is not None and retold(sentences, _reported(text), text.subject, ticket_prefix):
+    if found is not None and not live([s for _, s in _faults(text)], _reported(text)):
         found = None
     fault = found[0] if found else None
     notice = _notice(msg, text, notices or {})
@@ -278,9 +267,8 @@ def _notice_or_report(
         )
     # "Since your maintenance the phones beep every 30 seconds, is that normal?": perhaps a
     # fault; a ticket that asks serves the client better than a note on our notice.
-    settled_answer = settled(text.own)  # "the phones rebooted at 22:40, all normal now"
-    symptom = None if notice == "reminder" or settled_answer else _symptom_in_answer(text.own)
-    if symptom is not None and reported(symptom, text.own):  # not "last upgrade we ..."
+    symptom = None if notice == "reminder" else _symptom_in_answer(text.own)
+    if symptom is not None:
         return KindReading(
             "problem_report", False, f"may describe a fault in reply to our {notice}: {symptom!r}"
         )
@@ -345,27 +333,19 @@ def _without_fault(
     network = network_change(text.all)
     # An invitation (a text/calendar part) asks for its day, whatever its words.
     meeting = words.MEETING.search(words.MEETING_PLACE.sub(" ", text.all))
-    if meeting and not (network or msg.event_days) and fault_now_beside_meeting(_reported(text)):
-        meeting = None  # "We still have the training Thursday, but since this morning ..."
     if meeting or network or msg.event_days:
         what = "a network change" if network else "a meeting, call or training"
         return KindReading(
             "scheduling_request", True, f"asks to schedule {what}", network_change=network
         )
-    if recorded or settled(_reported(text)):
-        # "Thanks, the echo is gone", "our e-mail was down, nothing to do with the phones":
-        # a symptom retold beside it is no report to ask about.
-        return KindReading("other", True, "told for the record or settled, nothing asked")
+    if recorded:
+        return KindReading("other", True, "told for the record, nothing asked")
     # Something of the phone system that does not do what it should, in words FAULT does not
     # know: a report we are not sure of. It is weaker evidence than a request the mail makes in
     # so many words (a contact change, our notice named, a shipment, a meeting or a network
     # change): those are read first; a sure fault (FAULT) still wins over all of them.
     broken = None if recorded else malfunction(_reported(text))
-    if (
-        broken is not None
-        and reported(broken, _reported(text))
-        and not retold([broken], _reported(text), text.subject, prefix)
-    ):
+    if broken is not None:
         return KindReading(
             "problem_report", False, f"says something does not work ({broken!r}): staff decide"
         )

@@ -199,8 +199,6 @@ PHONE_TOPIC = _words(
 NOT_A_REPORT = _words(
     r"\bthank(?:s|\s+you)\b|\bdanke\b|\bgracias\b|\bmerci\b",
     r"\bhow\s+(?:do|can|would)\s+(?:i|we)\b|\bis\s+there\s+a\s+way\b|\bquick\s+question\b",
-    r"\bjust\s+(?:a\s+question|asking|curious)\b|\bjuste\s+une\s+question\b|\bnur\s+eine\s+frage\b",
-    r"\bsolo\s+una\s+pregunta\b|\bsimple\s+question\b",
     r"\bquote\b|\bpricing\b|\bprice\b|\binvoice\b|\bcontract\b|\blicen[cs]es?\b",
     r"\bholiday\b|\bgreetings\b|\bfrohe\b|\bfeliz\b|\bjoyeux\b|\bout\s+of\s+(?:the\s+)?office\b",
     r"\bis\s+[^.?!]*\bcompatible\b|\bbefore\s+we\s+(?:pick|schedule|choose|book)\b",
@@ -218,11 +216,8 @@ RESOLVED = _words(
     r"\bhasn'?t\s+(?:come\s+back|happened\s+again|occurred|recurred|returned)\b",
     r"\bnicht\s+mehr\s+(?:aufgetreten|vorgekommen|passiert)\b|\bno\s+ha\s+vuelto\b",
     r"\bn'est\s+plus\s+(?:revenu|r[ée]apparu|apparu)\b",
-    r"\bis\s+history\b|\ba\s+thing\s+of\s+the\s+past\b|\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:resolved|solved)\b|\bgone\s+since\b",
-    # "the echo is gone" is over; "the call is gone" is the fault
-    r"(?<!\bcall\s)(?<!\bcalls\s)(?<!\btone\s)(?<!\baudio\s)\b(?:is|are)\s+gone\b",
-    r"\bno\s+more\s+(?:echo|drops|static|noise|problems?|issues?|crackl\w*|hiss\w*|buzz\w*|hum|"
-    r"beeps?|dropped\s+calls|reboots|freezes|errors?)\b",
+    r"\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:gone|resolved|solved)\b|\bgone\s+since\b",
+    r"\bno\s+more\s+(?:echo|drops|static|noise|problems?|issues?)\b",
     r"\b(?:geht|klingelt|l[äa]uft)\s+wieder\b|\bwieder\s+normal\b",
     r"\bya\s+funciona\b|\bya\s+no\b",
     r"\bfunktioniert\s+wieder\b",
@@ -242,8 +237,6 @@ NOT_A_FAULT = _words(
     r"(?:were\s+|was\s+|got\s+)?(?:dropped|lost|affected|missed|failed|went\s+down)\b",
     r"\bnothing\s+(?:was\s+|got\s+)?(?:dropped|lost|broke|failed|went\s+down)\b",
     r"\bfail(?:s|ed|ing)?[\s-]+over\b|\bfailover\b",
-    # a person not reachable is no fault of the phones ("which is why you couldn't reach him")
-    r"\b(?:couldn'?t|can'?t|cannot|unable\s+to)\s+reach\s+(?:him|her|them|me|us)\b",
     r"\b(?:don'?t|do\s+not)\s+want\s+(?:\w+\s+)?to\b[^.?!]*",
     # A fault denied: "it's not an outage", "ce n'est pas une panne".
     r"\b(?:it'?s|it\s+is|this\s+is|that'?s|ce\s+n'est|das\s+ist|no\s+es)\s+(?:not|pas|kein\w*|no)\s+"
@@ -275,7 +268,7 @@ CONTACT_CHANGE = _words(
     r"contacts?\b",
     r"\bauthori[sz]ed\s+(?:it\s+|i\.t\.\s+)?contacts?\b",
     r"\b(?:primary|backup|back-up)\s+(?:it\s+|i\.t\.\s+)?(?:contact|administrator|admin)\b",
-    r"(?<!day\s)\b(?:as|our|make\s+\w+\s+our)\s+(?:new\s+)?(?:primary|backup|back-up)\b",
+    r"\b(?:as|our|make\s+\w+\s+our)\s+(?:new\s+)?(?:primary|backup|back-up)\b",
     r"\bansprechpartner\w*",
     r"\bcontacto\s+(?:autorizado|principal|de\s+respaldo)\b",
     r"\bcontact\s+(?:autoris[ée]|principal|de\s+secours)\b",
@@ -309,7 +302,7 @@ NOTICE_SUBJECT = {
 }
 # In a reply to our reminder, a new fault is told apart from the answer we asked for.
 NEW_MATTER = _words(
-    r"\b(?:bigger|other|different|separate|new)\s+(?:problem|issue)\b|\bproblem\s+now\b|\bbut\b|\balso\b|\banother\b|\bnew\s+(?:problem|issue)\b|\baber\b|\bpero\b",
+    r"\bbut\b|\balso\b|\banother\b|\bnew\s+(?:problem|issue)\b|\baber\b|\bpero\b",
     r"\bunrelated\b|\bseparately\b|\bby\s+the\s+way\b|\bbtw\b|\bin\s+addition\b",
     r"\badditionally\b|\bone\s+more\s+thing\b|\bdifferent\s+(?:problem|issue|matter)\b",
     r"\bau[ßs]erdem\b|\bzus[äa]tzlich\b|\bnoch\s+etwas\b|\bandere[sn]?\s+problem\b",
@@ -330,7 +323,7 @@ MEETING_PLACE = _words(
     r"\bsalle\s+de\s+(?:r[ée]union|formation|conf[ée]rence)\b",
 )
 MEETING = _words(
-    r"\bmeeting\b|\bsit-?\s?down\b|\bconference\s+call\b|\bwebinar\b|\btraining\b|\bkick-?off\b",
+    r"\bmeeting\b|\bconference\s+call\b|\bwebinar\b|\btraining\b|\bkick-?off\b",
     r"\b(?:on|get\s+on|have|do|book|schedule)\s+a\s+(?:short\s+)?call\b",
     r"\bcall\s+(?:with|on|this|next)\b|\binvite\b|\bsession\b",
     r"\bappointment\b|\bwalk\s*-?\s*through\b|\bdemo\b|\bonboarding\b|\bworkshop\b",
@@ -354,7 +347,7 @@ NETWORK_CHANGE = _words(
     r"\bip\s+address(?:es)?\s+change\b|\bsd-?wan\b|\bre-?ip\b|\bdhcp\b",
     r"\b(?:internet|service)\s+provider\b|\bprovider\s*wechsel\b|\banbieterwechsel\b",
     r"\bcambio\s+de\s+proveedor\b|\bchangement\s+de\s+fournisseur\b|\bpare-?feu\b",
-    r"\binternet\s*anbieter\w*|\bumschaltung\b|\bsip-trunk-adresse\b|\bnetzwerk\b|\bred\b\s+(?:nueva|de\s+voz)|\br[ée]seau\b",
+    r"\bnetzwerk\b|\bred\b\s+(?:nueva|de\s+voz)|\br[ée]seau\b",
 )
 
 # Automatic mail that carries no Auto-Submitted header, told by its words.

@@ -76,7 +76,7 @@ FAILS = _words(
     r"rausch\w*|echo|knack\w*|besetzt|stumm|stille|verz[öo]gert|seit|wieder)\b",
     r"\b(?:cae|caen|cay[óo]|corta\w*|muert\w*|vac[íi]\w+|falla\w*|ruido|eco|ocupad\w+|"
     r"silencio|reinici\w+|congel\w+|perdid\w+|desaparec\w+|desde|otra\s+vez)\b",
-    r"\b(?:coup(?:[ée]e?s?|ure|ent|ait|aient)|tomb\w*|mort\w*|vide|plant\w*|bloqu\w+|gel[ée]\w*|red[ée]marr\w+|bruit|"
+    r"\b(?:coup\w*|tomb\w*|mort\w*|vide|plant\w*|bloqu\w+|gel[ée]\w*|red[ée]marr\w+|bruit|"
     r"[ée]cho|occup[ée]\w*|silence|perdu\w*|disparu\w*|hors\s+service|depuis|encore)\b",
     r"\bcannot\b|\bcan\s+not\b|\bunable\s+to\b|\bnot\s+able\s+to\b",
     r"\bstop(?:s|ped)?\s+(?!using\b|paying\b|by\b)\w+ing\b|\b(?:and\s+then|then)\s+stops?\b",
