@@ -95,3 +95,32 @@ def test_a_fault_going_on_now_is_a_sure_report_whatever_else_is_said(subject, bo
 )
 def test_a_sentence_naming_a_fault_reports_it_only_as_it_happens(sentence, doubted):
     assert (sentence_doubt(sentence) is not None) == doubted
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Great job", "Calls sound crystal clear since your change. The static is history."),
+        ("Closing", "You can close the dropped calls ticket, no drops all week."),
+        ("Move", "Can we schedule the phone move? Last move the phones were offline for a day."),
+        (
+            "Our side",
+            "Post-mortem: on Feb 12 our ISP failed for 40 minutes. Nothing for you to do.",
+        ),
+        ("Danke", "Vielen Dank, seit dem Update gestern gibt es kein Echo mehr."),
+    ],
+)
+def test_a_fault_told_as_over_or_settled_is_never_charged(subject, body):
+    assert not reading(subject, body).chargeable
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "You can close that one. BUT since about 7 this morning nobody here can dial out.",
+        "ZS-000555 can be closed. But now a new problem: the fax line is dead since this morning.",
+        "Thanks for the training! Unrelated: callers hear an echo on every call right now.",
+    ],
+)
+def test_a_new_fault_going_on_now_beside_a_settled_matter_is_charged(body):
+    assert reading("Phones", body).chargeable

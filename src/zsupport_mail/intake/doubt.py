@@ -172,6 +172,40 @@ def live(sentences: list[str], text: str) -> list[str]:
     return [sentence for sentence in told if sentence_doubt(sentence) is None]
 
 
+# For the charge only (intake/kind.py reads the kind without them): a sentence naming a fault
+# that says it is over or of another time ...
+TOLD_OVER = _words(
+    r"\bis\s+history\b|\bthing\s+of\s+the\s+past\b|\bno\s+(?:more\s+)?\w+\s+all\s+(?:week|day)\b",
+    r"\bno\s+more\s+(?:echo|static|noise|crackl\w*|hiss\w*|buzz\w*|drops|dropped\s+calls|problems?|"
+    r"issues?)\b|\bkein\w*\s+(?:echo|rauschen|knacken|abbr[üu]che)\s+mehr\b|\bcan\s+be\s+closed\b",
+    r"\bya\s+no\s+(?:se\s+corta|hay\s+eco)\w*",
+    r"\bplus\s+de\s+(?:coupures?|gr[ée]sillements?|[ée]cho|bruit)\b",
+    r"\b(?:you\s+)?can\s+close\b|\bcrystal\s+clear\b|\bpost[- ]?mortem\b",
+    r"\bnothing\s+(?:for\s+you\s+)?to\s+do\b",
+    r"\blast\s+(?:move|upgrade|update|swap|cutover|change|migration|year)\b",
+    r"\bon\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b",
+    r"\bbefore\s+we\s+(?:schedule|upgrade|move|book)\b",
+)
+# ... and a mail that says its matter is settled.
+SETTLED = _words(
+    r"\b(?:thanks?|thank\s+you|cheers|danke|gracias|merci)\b[^.!?]{0,30}?\b(?:fix\w*|resolv\w*|"
+    r"sort\w*|solv\w*|restor\w*|hilfe|ayuda|aide|intervention)",
+    r"\b(?:works?|working|sounds?|is|are|been)\s+(?:\w+\s+)?(?:fine|great|perfect\w*|clear|stable|"
+    r"normal)\s+(?:now|again|since)\b|\bback\s+to\s+normal\b|\ball\s+good\s+now\b",
+    r"\b(?:you\s+)?can\s+(?:now\s+)?close\b|\bcan\s+be\s+closed\b|\bcrystal\s+clear\b|\bis\s+history\b",
+    r"\b(?:wieder\s+(?:gut|ok|in\s+ordnung)|funktioniert\s+wieder|l[äa]uft\s+wieder)\b",
+    r"\b(?:ya\s+funciona|funciona\s+bien|tout\s+fonctionne|fonctionne\s+(?:bien|de\s+nouveau))\b",
+)
+# Something new beside the settled matter.
+FRESH = _words(
+    r"(?:^|[.!?:]\s*|\n\s*)but\b|\bproblem\s+now\b|\bbigger\b|\bdifferent\s+(?:problem|issue)\b|\bnew\s+\w+\s+problem\b",
+    r"\bbut\s+now\b|\bnow\s+(?:a|the|our|we)\b|\bunrelated\b|\bnew\s+(?:problem|issue)\b|\banother\b",
+    r"\balso\b|\bby\s+the\s+way\b|\bbtw\b|\bseparately\b|\bsomething\s+(?:else|new)\b",
+    r"\bunfortunately\b|\bhowever\b|\ballerdings\b|\bleider\b|\baber\b|\bpero\b|\bmais\b",
+    r"\bau[ßs]erdem\b|\badem[áa]s\b|\baussi\b|\bpar\s+contre\b",
+)
+
+
 def doubt(
     sentences: list[str],
     text: str,
@@ -201,6 +235,19 @@ def doubt(
     live = [sentence for sentence, why in zip(told, doubts, strict=True) if why is None]
     if not live:
         return next((why for why in doubts if why is not None), "no fault as it happens")
+    # Read here only, for the charge (never for what the mail is): a fault sentence that
+    # itself says the fault is over or was another time, and a mail that says the matter is
+    # settled with nothing new in it (unless the fault is said to go on: "since 7:50", "still").
+    current = [sentence for sentence in live if TOLD_OVER.search(sentence) is None]
+    if not current:
+        over = TOLD_OVER.search(live[0])
+        return f"the fault told as over or past ({over.group(0) if over else ''!r})"
+    live = current
+    rest_said = [sentence for sentence in whole if sentence not in live]
+    settled = next((m for m in (SETTLED.search(s) for s in rest_said) if m is not None), None)
+    strong = any(RIGHT_NOW.search(s) or words.ONGOING.search(s) for s in live)
+    if settled is not None and FRESH.search(text) is None and not strong:
+        return f"the mail says the matter is settled ({settled.group(0)!r}), nothing new"
     # "Everything works right now" says the opposite of a fault going on.
     said_now = (s for s in whole if not (FIXED.search(s) or AGAIN_FINE.search(s)))
     now = any(NOW.search(s) or words.ONGOING.search(s) for s in live) or any(
