@@ -165,6 +165,9 @@ def test_fault_reported_in_reply_to_our_outage_notice_is_a_report(pipeline, sess
     outcome = ingest(pipeline, fixture("011"))  # "Since your maintenance ... no calls"
 
     assert (outcome.action, outcome.kind) == ("created", "problem_report")
+    # A fault since our own maintenance is asked about, never billed as missing information.
+    assert [kind for kind, _ in replies(sessions)] == ["outage_planned", "received"]
+    assert charges(sessions) == []
 
 
 @pytest.mark.parametrize("name", ["093", "096"])

@@ -76,6 +76,8 @@ def test_domino_out_of_office_is_automatic_without_any_header():
 
 
 def test_answer_to_a_known_notice_is_a_notice_reply_unless_it_reports_a_fault():
+    # A fault since our own maintenance is recognised but asked about, never billed as
+    # missing information; a new matter going on now is a report like any other.
     notice = "<zs.abc@zsupport.example>"
     headers = {"In-Reply-To": notice}
     ok = read_kind(
@@ -92,8 +94,19 @@ def test_answer_to_a_known_notice_is_a_notice_reply_unless_it_reports_a_fault():
         ),
         notices={notice: "outage"},
     )
+    new = read_kind(
+        parse_message(
+            make_mail(
+                subject="Re: maintenance",
+                body="Saturday is fine. Unrelated: since this morning the fax doesn't answer.",
+                headers=headers,
+            )
+        ),
+        notices={notice: "outage"},
+    )
     assert (ok.kind, ok.notice) == ("notice_reply", "outage")
-    assert (fault.kind, fault.chargeable) == ("problem_report", True)
+    assert (fault.kind, fault.chargeable) == ("problem_report", False)
+    assert (new.kind, new.chargeable) == ("problem_report", True)
 
 
 @pytest.mark.parametrize(

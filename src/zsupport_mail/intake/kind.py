@@ -19,20 +19,21 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.dates import past_days
+from zsupport_mail.intake.doubt import doubt, live
 from zsupport_mail.intake.kind_shape import (
     day_asked,
     for_the_record,
     network_change,
     states_about_the_phones,
 )
-from zsupport_mail.intake.malfunction import AGAIN_FINE, malfunction, planned
+from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction, planned
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
@@ -91,11 +92,19 @@ class _Text:
         return f"{self.subject}\n{self.own}\n{self.forwarded}"
 
 
-def _fault(text: _Text) -> str | None:
-    """The first fault named in a sentence that does not also say the fault is over."""
+def _fault(text: _Text) -> tuple[str, str] | None:
+    """The first fault named in a sentence that does not also say the fault is over, and
+    that sentence."""
+    return next(_faults(text), None)
+
+
+def _faults(text: _Text) -> Iterator[tuple[str, str]]:
+    """Each fault named in a sentence that does not also say the fault is over, with that
+    sentence (or its side of a "but")."""
     # A reply's subject is the old thread's: only the new words report something.
     subject = "" if _REPLY_SUBJECT.match(text.subject) else text.subject
-    for sentence in _SENTENCE.split(f"{subject}\n{text.own}\n{text.forwarded}"):
+    joined = _WRAPPED.sub(" ", f"{subject}\n{text.own}\n{text.forwarded}")
+    for sentence in _SENTENCE.split(joined):
         # "The echo is fixed, but now calls drop": each side of a "but" is read alone.
         for clause in _CONTRAST.split(sentence):
             if words.RESOLVED.search(clause):
@@ -104,8 +113,8 @@ def _fault(text: _Text) -> str | None:
             for match in words.FAULT.finditer(blanked):
                 # "The phones may be offline for an hour" announces a plan: no report.
                 if not planned(_part_around(clause, match.start())):
-                    return match.group(0).strip()
-    return None
+                    yield match.group(0).strip(), clause
+                    break
 
 
 def _part_around(clause: str, at: int) -> str:
@@ -199,14 +208,31 @@ def read_kind(
         return KindReading("other", True, "automatic mail, by its words", automatic=True)
     # "For your records ... everything fine since, nothing to do": no report to us.
     recorded = for_the_record(_reported(text))
-    fault = None if recorded else _fault(text)
+    found = None if recorded else _fault(text)
+    # A fault named only in a past account, a condition, a how-question, thanks or another
+    # system's trouble is no fault reported: the mail is read for what else it is.
+    if found is not None and not live([s for _, s in _faults(text)], _reported(text)):
+        found = None
+    fault = found[0] if found else None
     notice = _notice(msg, text, notices or {})
     if notice is not None:
-        return _notice_or_report(text, notice, fault)
-    if fault is not None:
+        return _notice_or_report(text, notice, found, ticket_prefix)
+    if found is not None:
         if words.CREDIT.search(text.all) and not words.ONGOING.search(text.all):
             reading = _credit(text, ticket_prefix, f"a credit for a past fault ({fault!r})")
             return _with_period(reading, text, written or _written(msg))
+        # The charge needs a sure first report: evidence against it makes us ask instead.
+        against = doubt(
+            [sentence for _, sentence in _faults(text)],
+            _reported(text),
+            prefix=ticket_prefix,
+            event=bool(msg.event_days),
+            subject=text.subject,
+        )
+        if against is not None:
+            return KindReading(
+                "problem_report", False, f"names a fault ({fault!r}) but {against}: ask"
+            )
         return KindReading("problem_report", True, f"reports a fault: {fault!r}")
     reading = _without_fault(text, ticket_prefix, msg, recorded)
     day = written or _written(msg)
@@ -221,12 +247,23 @@ def read_kind(
     return dataclasses.replace(reading, requested_date=requested)
 
 
-def _notice_or_report(text: _Text, notice: str, fault: str | None) -> KindReading:
+def _notice_or_report(
+    text: _Text, notice: str, found: tuple[str, str] | None, prefix: str
+) -> KindReading:
     """An answer to our notice, unless its new text reports a fault (a reminder's answer may
-    describe the fault we asked about: only a new matter makes it a report)."""
-    if fault is not None and (notice != "reminder" or words.NEW_MATTER.search(text.own)):
+    describe the fault we asked about: only a new matter makes it a report). Being an answer
+    is evidence against a sure report: only a fault going on now is charged."""
+    if found is not None and (notice != "reminder" or words.NEW_MATTER.search(text.own)):
+        fault = found[0]
+        sentences = [sentence for _, sentence in _faults(text)]
+        against = doubt(
+            sentences, _reported(text), prefix=prefix, notice=True, subject=text.subject
+        )
         return KindReading(
-            "problem_report", True, f"reports a fault in reply to our {notice}: {fault!r}"
+            "problem_report",
+            against is None,
+            f"reports a fault in reply to our {notice}: {fault!r}"
+            + ("" if against is None else f", but {against}: ask"),
         )
     # "Since your maintenance the phones beep every 30 seconds, is that normal?": perhaps a
     # fault; a ticket that asks serves the client better than a note on our notice.

@@ -213,7 +213,9 @@ NOT_A_REPORT = _words(
 RESOLVED = _words(
     r"\b(?:is|are|has\s+been)\s+fixed\b",
     r"\b(?:works|working)\s+(?:fine|again|great)\b",
-    r"\bhasn'?t\s+(?:come\s+back|happened\s+again)\b",
+    r"\bhasn'?t\s+(?:come\s+back|happened\s+again|occurred|recurred|returned)\b",
+    r"\bnicht\s+mehr\s+(?:aufgetreten|vorgekommen|passiert)\b|\bno\s+ha\s+vuelto\b",
+    r"\bn'est\s+plus\s+(?:revenu|r[ée]apparu|apparu)\b",
     r"\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:gone|resolved|solved)\b|\bgone\s+since\b",
     r"\bno\s+more\s+(?:echo|drops|static|noise|problems?|issues?)\b",
     r"\b(?:geht|klingelt|l[äa]uft)\s+wieder\b|\bwieder\s+normal\b",
@@ -230,6 +232,16 @@ NOT_A_FAULT = _words(
     r"\b(?:time|date|day|night|morning|evening|window|slot|that|it|this)\s+"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not)\s+work\b",
     r"\b(?:doesn'?t|does\s+not|won'?t)\s+work\s+for\s+(?:us|me|you)\b",
+    # A fault denied: "no calls dropped", "nothing was lost".
+    r"\b(?:no|not\s+a\s+single|not\s+one)\s+(?:calls?|phones?|one|messages?|voicemails?)\s+"
+    r"(?:were\s+|was\s+|got\s+)?(?:dropped|lost|affected|missed|failed|went\s+down)\b",
+    r"\bnothing\s+(?:was\s+|got\s+)?(?:dropped|lost|broke|failed|went\s+down)\b",
+    r"\bfail(?:s|ed|ing)?[\s-]+over\b|\bfailover\b",
+    r"\b(?:don'?t|do\s+not)\s+want\s+(?:\w+\s+)?to\b[^.?!]*",
+    # A fault denied: "it's not an outage", "ce n'est pas une panne".
+    r"\b(?:it'?s|it\s+is|this\s+is|that'?s|ce\s+n'est|das\s+ist|no\s+es)\s+(?:not|pas|kein\w*|no)\s+"
+    r"(?:an?\s+|une?\s+|ein\w*\s+|una?\s+)?(?:fault|problem|issue|outage|panne|probl[èe]me|"
+    r"st[öo]rung|problem|fehler|falla|aver[íi]a|problema)\b",
 )
 
 # An outage that is going on while the mail is written (credit demands in it are rule 3's).
@@ -272,7 +284,7 @@ NOTICE_MENTION = _words(
     r"\bmaintenance\s+pr[ée]vue\b|\bintervention\s+pr[ée]vue\b",
     r"\bre\s+your\s+(?:note|e-?mail|notice|message|reminder)\b",
     r"\bgot\s+your\s+(?:e-?mail|note|notice|message|reminder)\b",
-    r"\bihre\s+(?:e-?mail|nachricht|erinnerung|ank[üu]ndigung)\b",
+    r"\bihre[rn]?\s+(?:e-?mail|nachricht|erinnerung|ank[üu]ndigung)\b",
     r"\bsu\s+(?:correo|aviso|recordatorio)\b",
 )
 NOTICE_TOPIC = {
