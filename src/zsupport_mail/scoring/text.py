@@ -155,6 +155,43 @@ def answers_inline(text: str) -> str:
     return drop_quoted("\n".join(kept))
 
 
+_OUR_NOTICE = re.compile(r"\bZS-\d{3,}\b|Z-Support")
+_WHO = re.compile(r"phone|tel|e-?mail|name|company|firma|empresa|soci", re.IGNORECASE)
+_NOTICE_END = re.compile(r"^(?:what we already have|please note|--\s*$)", re.IGNORECASE)
+
+
+def notice_answers(quoted: str) -> str:
+    """What the sender typed into our quoted notice in an Outlook-style reply, as
+    "label: answer" lines: a value after one of our form's labels (we send them blank), or a
+    line right under one of our questions. Only the first quoted message counts, and only when
+    it is our notice; an older thread below it, or anyone else's mail, is history.
+    """
+    first_blank = quoted.find("\n\n")
+    later = _OUTLOOK_HEADER.search(quoted, first_blank if first_blank > 0 else 1)
+    message = quoted[: later.start() if later else len(quoted)]
+    if _OUR_NOTICE.search(message[:2000]) is None:
+        return ""
+    lines = [line.strip() for line in message.splitlines()[1:] if line.strip()]
+    answers = []
+    for index, line in enumerate(lines):
+        if _NOTICE_END.match(line):
+            break
+        if _WHO.search(line.partition(":")[0]):
+            continue  # our own phone and address are in the notice too
+        form = _FORM_LINE.match(line)
+        if form and form.group(2).strip() not in _PLACEHOLDERS:
+            answers.append(f"{form.group(1)}: {form.group(2).strip()}")
+            continue
+        question = _blank_form_label(line) or (line if _asks(line) else None)
+        below = lines[index + 1] if index + 1 < len(lines) else ""
+        answered = below and not (
+            _asks(below) or _FORM_LINE.match(below) or _NOTICE_END.match(below)
+        )
+        if question and answered:
+            answers.append(f"{_label_of(question)}: {below}")
+    return "\n".join(answers)
+
+
 def _label_of(question: str) -> str:
     """The short label of a question: "Call example(s)" for our notice's long item line."""
     words = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", question).rstrip(" ?:")
@@ -198,12 +235,43 @@ _CHECKLIST_WORD = re.compile(
 )
 
 
+# A call example laid out as "Date: ... / From: ext 2045 / To: 720-555-0111" looks like a
+# quoted mail's header block to a reply parser, which would then drop the rest of the mail as
+# history. A header's From/To names a person or an address; these name a number or extension.
+_CALL_PARTY_LINE = re.compile(
+    r"^([ \t*]*(?:from|to|von|an|de|para|à|a|vers|desde|hacia|nach|calling|called)[ \t*]*):"
+    r"(?=[ \t]*(?:[+(\d]|(?:ext|x|extension|extensi(?:ó|o)n|nebenstelle|durchwahl|poste|interno)"
+    r"\b\.?[ \t]*#?\d)[^@<\n]*$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_SHIELD = "\u2236"  # RATIO, stands in for the colon while the reply parser looks
+
+
+def _shield(text: str) -> str:
+    """The text with the colon of call-party lines ("From: ext 2045") hidden from header
+    detection; _unshield puts it back in what the sender wrote."""
+    return _CALL_PARTY_LINE.sub(lambda m: m.group(1) + _SHIELD, text) if ":" in text else text
+
+
+def _unshield(text: str) -> str:
+    return text.replace(_SHIELD, ":")
+
+
 def split_reply(text: str) -> tuple[str, str]:
     """(the sender's newest text, its signature): quoted history of others removed."""
+    body, signature = _split_reply(_shield(text))
+    return _unshield(body), _unshield(signature)
+
+
+def _split_reply(text: str) -> tuple[str, str]:
     outlook = _OUTLOOK_HEADER.search(text)
+    typed_in = ""
     if outlook is not None:  # HTML replies quote without ">": cut at the quoted header
+        typed_in = notice_answers(text[outlook.start() :])
         text = text[: outlook.start()]
     body, signature = _newest(text)
+    if typed_in:  # answers typed into our quoted notice (Outlook marks no quote with ">")
+        body = f"{typed_in}\n\n{body}"
     if interleaved(text):  # answers under quoted questions count: put them before the top
         first_quote = re.search(r"^[ \t]*>", text, re.MULTILINE)
         start = text.rfind("\n", 0, first_quote.start() if first_quote else 0) + 1
@@ -244,11 +312,12 @@ def forwarded_part(text: str, subject: str) -> str:
 
 def own_text(text: str, subject: str) -> tuple[str, str, str]:
     """(the sender's own words, their signature, a forwarded report inside the mail)."""
+    text = _shield(text)
     forwarded = forwarded_part(text, subject)
     marker = (_FORWARD_MARKER.search(text) or _FORWARD_HEADER.search(text)) if forwarded else None
     own = text[: marker.start()] if marker else text
-    body, signature = split_reply(own)
-    return body, signature, forwarded
+    body, signature = _split_reply(own)
+    return _unshield(body), _unshield(signature), _unshield(forwarded)
 
 
 _OUTLOOK_HEADER = re.compile(  # an Outlook/HTML reply's quoted header block starts here

@@ -15,18 +15,19 @@ from dataclasses import dataclass
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
 _ROLE_WORDS = (
-    r"main\s*board|motherboard|mainboard|hauptplatine|grundplatine|board|platine|placa|tarjeta"
-    r"|carte|cpu\s*card|appliance|chassis|châssis|unit|box|gerät|geraet|gehäuse|equipo|appareil"
+    r"main\s*board|motherboard|mainboard|hauptplatine|grundplatine|board|platine"
+    r"|placa(?:\s+(?:base|madre))?|tarjeta(?:\s+madre)?|carte(?:\s+m(?:è|e)re)?|cpu\s*card|appliance|chassis|châssis|unit|box|gerät|geraet|gehäuse|equipo|appareil"
     r"|boîtier|boitier|server|system"
 )
 _LABEL = re.compile(
     r"(?:serial\s*(?:numbers?|no\.?|nr\.?|#)?|s/n|\bsn\b|seriennummer|serien-?nr\.?"
-    r"|n(?:ú|u)mero de serie|num(?:é|e)ro de s(?:é|e)rie)"
+    r"|n(?:ú|u)mero de serie|num(?:é|e)ro de s(?:é|e)rie|\bn\.?\s?[º°o]\.?\s*(?:de\s+)?s(?:é|e)rie"
+    r"|\bser\.\s*no\.?)"
     # "serial number of the motherboard is", "Seriennummer Platine:", "S/N (board):"
     r"(?:[ \t]+(?:of|for|on|der|des|del|de)[ \t]+(?:the[ \t]+|our[ \t]+|my[ \t]+)?[\w-]+"
     r"(?:[ \t]+[\w-]+)?"
     rf"|[ \t]*\(?(?:{_ROLE_WORDS})\)?)?"
-    r"[ \t]*(?:is|:|#|=|-|\||\u2013)?[ \t]*(?:is[ \t]*)?[:#|]?[ \t]*",
+    r"[ \t]*(?:is|:|#|=|-|\||\u2013|\.{2,}|->|=>|\u2192|reads)?[ \t]*(?:is[ \t]*)?[:#|]?[ \t]*",
     re.IGNORECASE,
 )
 _VALUE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,19}(?![\w])", re.IGNORECASE)
@@ -34,14 +35,15 @@ _LONE_VALUE = re.compile(r"\n[ \t]*\n?[ \t]*([A-Z0-9][A-Z0-9-]{2,19})[ \t]*(?:\n
 # "board 620LQ", "appliance: 6326V", "620LQ board / 6326V appliance": a role word right next to
 # a token with both letters and digits (an extension or a year has no letters).
 _ADJACENT = re.compile(
-    rf"\b(?P<role1>{_ROLE_WORDS})(?:['\u2019]s[ \t]+is|[ \t]+is)?[ \t]*[:=|#]?[ \t]*"
+    rf"\b(?P<role1>{_ROLE_WORDS})(?:['\u2019]s[ \t]+is|[ \t]+is)?"
+    r"[ \t]*(?:[:=|#]|\.{2,}|->|\u2192)?[ \t]*"  # "Board: X", "Board ....... X", "board -> X"
     r"(?P<value1>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12})\b"
     rf"|\b(?P<value2>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{{4,12}})[ \t]+\(?(?P<role2>{_ROLE_WORDS})\b",
     re.IGNORECASE,
 )
 _BOARD = re.compile(
     r"\b(?:main\s*board|motherboard|mainboard|hauptplatine|grundplatine|board|platine|placa"
-    r"|tarjeta|carte|cpu\s*card)\b",
+    r"|tarjeta|carte|cpu\s*card)(?:\s+(?:base|madre|m(?:è|e)re))?\b",
     re.I,
 )
 _APPLIANCE = re.compile(
@@ -49,6 +51,7 @@ _APPLIANCE = re.compile(
     r"|boitier|server|system)\b",
     re.I,
 )
+_ROLE = re.compile(rf"\b(?:{_ROLE_WORDS})\b", re.IGNORECASE)
 _MODEL = re.compile(r"^(?:MX-?(?:SE|E|\d{2,3})|MXVIRTUAL|MX)(?:-?II)?$", re.IGNORECASE)
 _WINDOW = 48
 
@@ -107,9 +110,36 @@ def _labelled(masked: str) -> list[_Serial]:
     return found
 
 
+_SERIAL_WORD = re.compile(r"serial|s/n|\bsn\b|seriennummer|\bseri(?:e|é)", re.IGNORECASE)
+_TOKEN = re.compile(r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12}\b", re.IGNORECASE)
+
+
+def _paired(masked: str) -> list[_Serial]:
+    """Roles listed, then as many values in the same order, on one serial line: "SN (board /
+    appliance): 620LQ / 6326V", "Board and appliance serials are 620LQ and 6326V"."""
+    found = []
+    for line in re.finditer(r"[^\n]+", masked):
+        text = line.group(0)
+        if not _SERIAL_WORD.search(text):
+            continue
+        roles = [(m.end(), role_of(m.group(0))) for m in _ROLE.finditer(text)]
+        if len(roles) != 2 or roles[0][1] == roles[1][1]:
+            continue
+        values = [m for m in _TOKEN.finditer(text, roles[-1][0]) if _acceptable(m.group(0))]
+        if len(values) == 2:
+            found += [
+                _Serial(v.group(0).upper(), line.start() + v.start(), line.start() + v.end(), r)
+                for v, (_, r) in zip(values, roles, strict=True)
+            ]
+    return found
+
+
 def find_serials(masked: str) -> list[_Serial]:
-    """Serial values with their guessed role: after a label, or right beside a role word."""
+    """Serial values with their guessed role: after a label, beside a role word, or in a list
+    of roles followed by their values in the same order."""
     found = _labelled(masked)
+    if len(found) < 2:
+        found += [p for p in _paired(masked) if all(s.value != p.value for s in found)]
     taken = {(s.value, s.role) for s in found}
     for match in _ADJACENT.finditer(masked):
         raw = (match.group("value1") or match.group("value2")).upper()
