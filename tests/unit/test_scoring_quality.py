@@ -2,8 +2,8 @@
 prints):
 
 - the tuned set (tests/fixtures/scoring): every item at least 0.95 precision and 0.90 recall;
-- the tuned set: issue 16's targets (furnished items recognised, missing items reported,
-  complete reports sent a notice);
+- every tuned set (tests/fixtures/scoring, scoring_tuned*): issue 16's targets (furnished items
+  recognised, missing items reported, complete reports sent a notice);
 - each held-out set (tests/fixtures/scoring_heldout*): every item at least its measured floor,
   and the issue's figures at least (notices at most) what they measured;
 - docs/SCORING.md's result tables: exactly what bench/scoring_quality.py generates today.
@@ -61,7 +61,7 @@ HELDOUT_SETS: list[tuple[str, Path, dict[str, tuple[float, float]], IssueFloors]
             "appliance_serial": (1.000, 1.000),
             "software_version": (0.971, 0.919),
             "description": (0.983, 0.950),
-            "reproducible": (0.914, 0.604),
+            "reproducible": (0.917, 0.623),
             "call_examples": (0.841, 0.638),
             "internal_ticket": (1.000, 0.857),
             "notes": (0.852, 0.793),
@@ -81,7 +81,7 @@ HELDOUT_SETS: list[tuple[str, Path, dict[str, tuple[float, float]], IssueFloors]
             "appliance_serial": (1.000, 1.000),
             "software_version": (0.978, 0.936),
             "description": (1.000, 0.896),
-            "reproducible": (0.976, 0.741),
+            "reproducible": (0.976, 0.759),
             "call_examples": (0.897, 0.795),
             "internal_ticket": (1.000, 0.875),
             "notes": (0.625, 0.652),
@@ -141,8 +141,12 @@ def test_every_item_meets_the_targets():
     assert below == {}
 
 
-def test_the_tuned_set_meets_the_issue_targets():
-    targets = run_all()[1]
+@pytest.mark.parametrize(
+    "folder",
+    [pytest.param(folder, id=folder.name) for name, folder in labelled_sets() if name == "tuned"],
+)
+def test_the_tuned_set_meets_the_issue_targets(folder):
+    targets = run_all(folder)[1]
     assert targets.recognised_share >= RECOGNISED
     assert targets.reported_share >= REPORTED
     assert targets.noticed_share <= NOTICED

@@ -29,7 +29,9 @@ _STEMS = (
     "rarement", "certains", "algunos", "algunas", "mayoría", "mayoria", "majority", "persist",
     "ongoing", "predictabl", "weekly", "hourly", "dauerhaft", "durchgehend", "permanent",
     "wiederholt", "mehrmals", "mehrfach", "öfter", "oefter", "repetidamente", "constam",
-    "régulièrement", "regulierement", "regularly", "several", "multiple",
+    "régulièrement", "regulierement", "regularly", "several", "multiple", "usually", "mostly",
+    "typically", "generally", "normally", "zeitweise", "teilweise", "meistens",
+    "frecuen", "fréquem", "frequem", "continu", "kontinuierlich", "nunca", "jamás",
 )  # fmt: skip
 _PHRASES = (
     "now and then", "from time to time", "some calls", "some of the", "a few", "several times",
@@ -46,6 +48,9 @@ _PHRASES = (
     "all incoming", "all external", "all internal", "any call", "one time", "first time",
     "all day", "all morning", "whole day", "without exception", "ever since", "every now",
     "bei allen", "jeder anruf", "varias veces", "tout le temps", "plusieurs fois",
+    "most mornings", "most days", "most afternoons", "all week", "a menudo", "par moments",
+    "de temps à autre", "muchas veces", "cada tanto", "50/50", "same result", "same thing",
+    "happen again", "happens again", "not consistent",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
 _NUMERIC = re.compile(

@@ -42,7 +42,7 @@ def _pairs(header: list[str], row: list[str]) -> list[str]:
     return [
         f"{label.rstrip(':')}: {value}"
         for label, value in zip(header, row, strict=True)
-        if _ITEM_LABEL.search(label) and not _LABEL.match(value)
+        if _ITEM_LABEL.search(label) and any(ch.isdigit() for ch in value)
     ]
 
 
@@ -58,15 +58,15 @@ def relabel(text: str) -> str:
             out += pending
             pending = []
         out.append(line)
-        if header is not None and _RULE.match(line) and line.strip():
-            continue
+        if header is not None and _RULE.match(line):
+            continue  # a rule row, or the blank line an HTML table puts between rows
         cells = _cells(line)
         if cells is None:
             header = None
-        elif header is not None and len(cells) == len(header):
-            pending += _pairs(header, cells)
         elif _header(cells):
             header = cells
+        elif header is not None and len(cells) == len(header):
+            pending += _pairs(header, cells)
         else:
             header = None
     return "\n".join(out + pending)

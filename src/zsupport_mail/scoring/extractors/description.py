@@ -38,7 +38,10 @@ _SOMETIMES = re.compile(
     r"|(?:maybe|about|roughly) (?:a )?(?:half|quarter|third)"
     r"|(?:twice|three times|\d+ times) (?:in|a|per)|not all (?:\w+ )?(?:calls|users)"
     r"|manchmal|sporadisch|gelegentlich|unregelmäßig|ab und zu|a veces|de vez en cuando"
-    r"|parfois|de temps en temps|un appel sur \w+)\b"
+    r"|parfois|de temps en temps|un appel sur \w+|most (?:mornings|days|afternoons|of the time)"
+    r"|on and off|hit (?:or|and) miss|half (?:of )?the (?:time|calls)|usually (?:happens|fails)"
+    r"|a menudo|con frecuencia|frecuentemente|fr(?:é|e)quemment|par moments|zeitweise|meistens"
+    r"|(?:happens|occurs|fails) (?:quite )?(?:often|frequently))\b"
     r"|\breproducible\s*[:=]\s*(?:sometimes|intermittent)",
     re.IGNORECASE,
 )
