@@ -35,16 +35,16 @@ _MONTHS = (
     r"|septiembre|oct(?:ober)?|okt(?:ober)?|octobre|octubre|nov(?:ember)?|novembre|noviembre"
     r"|dec(?:ember)?|dez(?:ember)?|décembre|decembre|diciembre)\.?"
 )
-DATE = re.compile(
-    r"(?<![\w.])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?![\d.])"
+DATE = re.compile(  # "2026-03-17T14:15" is a date followed by a time
+    r"(?<![\w.])(?:\d{4}-\d{1,2}-\d{1,2}(?=T\d)|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?![\d.])"
     rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?{_MONTHS}(?:\s+(?:de\s+)?\d{{4}})?)(?![\w])",
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?{_MONTHS}(?:\s+(?:de\s+)?\d{{4}})?)(?!(?!T\d)\w)",
     re.IGNORECASE,
 )
-TIME = re.compile(
-    r"(?<![\w:.])(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[ap]\.?m\.?|uhr|h))?|\d{1,2}\s*(?:[ap]\.?m\.?)"
-    r"|\d{1,2}h\d{2})"
-    r"(?![\w:])",
+TIME = re.compile(  # "2:15 PM: ..." ends at the PM; "10:05a" and "2:15p" are 10:05 am, 2:15 pm
+    r"(?:(?<=\dT)|(?<![\w:.]))(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|uhr|h)(?!\w)"
+    r"|\d{1,2}:\d{2}[ap](?!\w)|\d{1,2}:\d{2}(?::\d{2})?(?![\w:])|\d{1,2}\s*(?:[ap]\.?m\.?)(?!\w)"
+    r"|\d{1,2}h\d{2}(?![\w:]))",
     re.IGNORECASE,
 )
 

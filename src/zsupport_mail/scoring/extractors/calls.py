@@ -54,13 +54,19 @@ _NOT_APPLICABLE = re.compile(
     re.IGNORECASE,
 )
 _PARAGRAPH = re.compile(r"(?:[^\n]*\S[^\n]*(?:\n|$))+")
-_SENTENCE_END = re.compile(  # not after Mr./Mrs./Dr./St./e.g.: those are not sentence ends
+_SENTENCE_END = re.compile(  # not after Mr./Dr./e.g./ext.: those are not sentence ends
     r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!e\.g\.)(?<!i\.e\.)"
+    r"(?<!\bext\.)(?<!\bExt\.)(?<!\bEXT\.)"
     r"(?<=[.!?;])\s+(?=[A-Z0-9\"(])"
 )
 _DIGIT = re.compile(r"\d")
 _ITEM_START = re.compile(r"^\s*(?:[-*\u2022]\s|\d{1,2}[.)]\s|[A-Za-zÀ-ÿ][\w /()-]{1,30}:\s)")
 _COLUMNS = re.compile(r"\t|[,;|]|\S {2,}\S")
+_CUED_NUMBER = re.compile(
+    r"\b(?:from|to|calling|called|caller|callee|dial(?:l)?ed|rang|von|an|nach|desde|hacia)"
+    r"[ \t]*[:#]?[ \t]*(\d{2,5})(?![\w:./-]|[ \t]*(?:[ap]\.?m\b|uhr\b|h\b|%))",
+    re.IGNORECASE,
+)
 _BARE_EXTENSION = re.compile(r"(?<![\w:.+/-])\d{2,5}(?![\w:./-])")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -124,6 +130,12 @@ def parse_when(line: str, received: datetime) -> datetime | None:
         base = _relative_base(relative.group(0), received)
     default = base.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     text = f"{date.group(0)} {times[0].group(0)}" if date else times[0].group(0)
+    day = _NTH_DAY.search(line) if date is None else None
+    if day and int(day.group(1)) <= 31:  # "on the 17th": this month, or the last one
+        default = _nth_day(default, int(day.group(1)))
+    text = re.sub(r"(?i)(?<=\d)([ap])$", r"\1m", text)  # 2:15p
+    if _LATER_IN_DAY.search(line) and not re.search(r"(?i)[ap]\.?m", text):
+        text = re.sub(r"^(\d{1,2})(?=:)", lambda m: str(int(m[1]) % 12 + 12), text)
     text = re.sub(r"(?i)\buhr\b|(?<=\d)h\b", "", text)
     text = re.sub(r"(?<=\d)h(?=\d{2})", ":", text)  # French 14h20
     text = _english_months(text)
@@ -135,47 +147,33 @@ def parse_when(line: str, received: datetime) -> datetime | None:
 
 
 _MONTH_NAMES = {
-    "janvier": "jan",
-    "enero": "jan",
-    "januar": "jan",
-    "février": "feb",
-    "fevrier": "feb",
-    "febrero": "feb",
-    "februar": "feb",
-    "mars": "mar",
-    "marzo": "mar",
-    "märz": "mar",
-    "mär": "mar",
-    "avril": "apr",
-    "abril": "apr",
-    "mai": "may",
-    "mayo": "may",
-    "juin": "jun",
-    "junio": "jun",
-    "juni": "jun",
-    "juillet": "jul",
-    "julio": "jul",
-    "juli": "jul",
-    "août": "aug",
-    "aout": "aug",
-    "agosto": "aug",
-    "septembre": "sep",
-    "septiembre": "sep",
-    "octobre": "oct",
-    "octubre": "oct",
-    "oktober": "oct",
-    "okt": "oct",
-    "novembre": "nov",
-    "noviembre": "nov",
-    "décembre": "dec",
-    "decembre": "dec",
-    "diciembre": "dec",
-    "dezember": "dec",
-    "dez": "dec",
-}
+    "janvier": "jan", "enero": "jan", "januar": "jan", "février": "feb", "fevrier": "feb",
+    "febrero": "feb", "februar": "feb", "mars": "mar", "marzo": "mar", "märz": "mar",
+    "mär": "mar", "avril": "apr", "abril": "apr", "mai": "may", "mayo": "may", "juin": "jun",
+    "junio": "jun", "juni": "jun", "juillet": "jul", "julio": "jul", "juli": "jul",
+    "août": "aug", "aout": "aug", "agosto": "aug", "septembre": "sep", "septiembre": "sep",
+    "octobre": "oct", "octubre": "oct", "oktober": "oct", "okt": "oct", "novembre": "nov",
+    "noviembre": "nov", "décembre": "dec", "decembre": "dec", "diciembre": "dec",
+    "dezember": "dec", "dez": "dec",
+}  # fmt: skip
 _MONTH_WORD = re.compile(
     r"\b(" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE
 )
+
+
+_NTH_DAY = re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+_LATER_IN_DAY = re.compile(  # "at 2:15 this afternoon" is 14:15
+    r"\b(?:afternoon|evening|tonight|nachmittags?|abends?|tarde|apr(?:è|e)s-midi|soir)\b",
+    re.IGNORECASE,
+)
+
+
+def _nth_day(default: datetime, day: int) -> datetime:
+    """The last date before or on ``default`` that falls on that day of a month."""
+    if day <= default.day:
+        return default.replace(day=day)
+    previous = default.replace(day=1) - timedelta(days=1)
+    return previous.replace(day=min(day, previous.day))
 
 
 def _english_months(text: str) -> str:
@@ -211,6 +209,10 @@ def _parties(segment: str, offset: int, phones: list[PhoneHit], table_row: bool)
                 f"ext {match.group(1)}" if match.group(1) else match.group(2),
             )
         )
+    busy_cued = phone_spans + [(p.start, p.end) for p in found]
+    for match in _CUED_NUMBER.finditer(segment):  # "from 2045 to ...": an extension
+        if not any(start <= match.start(1) < end for start, end in busy_cued):
+            found.append(Party(match.start(1), match.end(1), f"ext {match.group(1)}"))
     if table_row:  # a call-detail row: bare 2-5 digit columns are extensions
         busy = (
             phone_spans
@@ -251,6 +253,11 @@ def _is_table(lines: list[str]) -> bool:
     return len(rows) >= 2
 
 
+def _one_call_a_line(lines: list[str]) -> bool:
+    """Example lines without sentence punctuation: several lines, each with its own time."""
+    return len(lines) >= 2 and all(TIME.search(line) for line in lines)
+
+
 def segments(text: str) -> list[tuple[int, str, bool]]:
     """(offset, text, is_table_row) of each sentence; wrapped lines are rejoined into their
     sentence, while the rows of a pasted call log stay one example each."""
@@ -259,9 +266,9 @@ def segments(text: str) -> list[tuple[int, str, bool]]:
         lines = paragraph.group(0).splitlines(keepends=True)
         table = _is_table(lines)
         offset = paragraph.start()
-        if table:
+        if table or _one_call_a_line(lines):
             for line in lines:
-                found.append((offset, line, True))
+                found.append((offset, line, table))
                 offset += len(line)
             continue
         body = paragraph.group(0)
