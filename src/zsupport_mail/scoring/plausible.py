@@ -26,9 +26,10 @@ _SERIAL_CUE = re.compile(
     rf"[^\n\w]{{0,3}}(?:[^\n\d]{{0,40}}?)[\s:#=|\-\u2013]*\b({_TOKEN})",
     re.IGNORECASE,
 )
+_MORE_TOKENS = re.compile(r"(?<![\w.])(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12}(?![\w.])", re.I)
 _BOARD = re.compile(r"board|platine|placa|carte|tarjeta|cpu", re.IGNORECASE)  # +mainboard..
 _APPLIANCE = re.compile(
-    r"appliance|chassis|unit\\b|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse",
+    r"appliance|chassis|unit\b|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse",
     re.IGNORECASE,
 )
 _VERSION_CUE = re.compile(
@@ -153,14 +154,14 @@ def _lines_with(prepared: Prepared, triggers: tuple[str, ...]) -> list[str]:
 
 
 def _serials(prepared: Prepared, results: Results, role: str) -> list[Evidence]:
+    """The cues naming this role; else the first cue naming none that the other role has
+    not taken (a row "Serial 4402B 4471X" under "Board / Appliance" gives one each)."""
     other = results["appliance_serial" if role == "board" else "board_serial"]
     taken = {e.value for e in other.evidence}
-    found = [
-        _low(value, source)
-        for value, named, source in _serial_cues(prepared)
-        if value not in taken and named in (role, None)
-    ]
-    return found[:2]
+    cues = [(v, named, source) for v, named, source in _serial_cues(prepared) if v not in taken]
+    named = [_low(value, source) for value, who, source in cues if who == role]
+    unnamed = [_low(value, source) for value, who, source in cues if who is None]
+    return named[:2] or unnamed[:1]
 
 
 def _serial_cues(prepared: Prepared) -> list[tuple[str, str | None, str]]:
@@ -168,13 +169,21 @@ def _serial_cues(prepared: Prepared) -> list[tuple[str, str | None, str]]:
     cached = prepared.shared.get("serial_cues")
     if cached is not None:
         return cached  # type: ignore[return-value]
-    cues = []
+    cues: list[tuple[str, str | None, str]] = []
     if _mentions(prepared, _SERIAL_WORDS, "s/n", "serie", "serial"):
         for match in _SERIAL_CUE.finditer(prepared.masked):
-            value = match.group(1).upper()
-            if MASK not in value and not value.startswith("MX"):
-                named = _role_near(prepared.masked, match.start(), match.end())
-                cues.append((value, named, prepared.text[match.start() : match.end()]))
+            line_end = prepared.masked.find("\n", match.end()) % (len(prepared.masked) + 1)
+            source = prepared.text[match.start() : match.end()]
+            more = [
+                (token.group(0), match.start(), token.end())  # "S/N 4402B 4471X": both
+                for token in _MORE_TOKENS.finditer(prepared.masked, match.end(), line_end)
+            ]
+            values = [(match.group(1), match.start(), match.end()), *more[:2]]
+            for value, start, end in values:
+                if MASK not in value and not value.upper().startswith("MX"):
+                    named = _role_near(prepared.masked, start, end)
+                    if (value.upper(), named) not in {(v, n) for v, n, _ in cues}:
+                        cues.append((value.upper(), named, source))
     prepared.shared["serial_cues"] = cues
     return cues
 

@@ -240,8 +240,7 @@ _CHECKLIST_WORD = re.compile(
 # history. A header's From/To names a person or an address; these name a number or extension.
 _CALL_PARTY_LINE = re.compile(
     r"^([ \t*]*(?:from|to|von|an|de|para|à|a|vers|desde|hacia|nach|calling|called)[ \t*]*):"
-    r"(?=[ \t]*(?:[+(\d]|(?:ext|x|extension|extensi(?:ó|o)n|nebenstelle|durchwahl|poste|interno)"
-    r"\b\.?[ \t]*#?\d)[^@<\n]*$)",
+    r"(?=[^@<\n]*\d[^@<\n]*$)",
     re.IGNORECASE | re.MULTILINE,
 )
 _SHIELD = "\u2236"  # RATIO, stands in for the colon while the reply parser looks

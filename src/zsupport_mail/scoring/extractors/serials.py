@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
-_ROLE_WORDS = (
-    r"main\s*board|motherboard|mainboard|hauptplatine|grundplatine|board|platine"
-    r"|placa(?:\s+(?:base|madre))?|tarjeta(?:\s+madre)?|carte(?:\s+m(?:è|e)re)?|cpu\s*card|appliance|chassis|châssis|unit|box|gerät|geraet|gehäuse|equipo|appareil"
+_ROLE_WORDS = (  # German genitives and plurals too: "des Geräts", "des Boards"
+    r"main\s*board|motherboard|mainboard|hauptplatine|grundplatine|boards?|platinen?"
+    r"|placa(?:\s+(?:base|madre))?|tarjeta(?:\s+madre)?|carte(?:\s+m(?:è|e)re)?|cpu\s*card"
+    r"|appliances?|chassis|châssis|unit|box|ger(?:ä|ae)t(?:s|es)?|gehäuses?|equipo|appareil"
     r"|boîtier|boitier|server|system"
 )
 _LABEL = re.compile(
@@ -27,7 +28,8 @@ _LABEL = re.compile(
     r"(?:[ \t]+(?:of|for|on|der|des|del|de)[ \t]+(?:the[ \t]+|our[ \t]+|my[ \t]+)?[\w-]+"
     r"(?:[ \t]+[\w-]+)?"
     rf"|[ \t]*\(?(?:{_ROLE_WORDS})\)?)?"
-    r"[ \t]*(?:is|:|#|=|-|\||\u2013|\.{2,}|->|=>|\u2192|reads)?[ \t]*(?:is[ \t]*)?[:#|]?[ \t]*",
+    r"[ \t]*(?:is|ist|est|es|lautet|:|#|=|-|\||\u2013|\.{2,}|->|=>|\u2192|reads)?[ \t]*"
+    r"(?:is[ \t]*)?[:#|]?[ \t]*",
     re.IGNORECASE,
 )
 _VALUE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,19}(?![\w])", re.IGNORECASE)
@@ -36,22 +38,23 @@ _LONE_VALUE = re.compile(r"\n[ \t]*\n?[ \t]*([A-Z0-9][A-Z0-9-]{2,19})[ \t]*(?:\n
 # a token with both letters and digits (an extension or a year has no letters).
 _ADJACENT = re.compile(
     rf"\b(?P<role1>{_ROLE_WORDS})(?:['\u2019]s[ \t]+is|[ \t]+is)?"
-    r"[ \t]*(?:[:=|#]|\.{2,}|->|\u2192)?[ \t]*"  # "Board: X", "Board ....... X", "board -> X"
+    r"[ \t]*(?:[:=|#\u2013\u2014]|\.{2,}|->|\u2192)?[ \t]*"  # "Board: X", "Board .... X"
     r"(?P<value1>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12})\b"
     rf"|\b(?P<value2>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{{4,12}})[ \t]+\(?(?P<role2>{_ROLE_WORDS})\b",
     re.IGNORECASE,
 )
 _BOARD = re.compile(
-    r"\b(?:main\s*board|motherboard|mainboard|hauptplatine|grundplatine|board|platine|placa"
+    r"\b(?:main\s*board|motherboard|mainboard|hauptplatine|grundplatine|boards?|platinen?|placa"
     r"|tarjeta|carte|cpu\s*card)(?:\s+(?:base|madre|m(?:è|e)re))?\b",
     re.I,
 )
 _APPLIANCE = re.compile(
-    r"\b(?:appliance|chassis|châssis|unit|box|gerät|geraet|gehäuse|equipo|appareil|boîtier"
-    r"|boitier|server|system)\b",
+    r"\b(?:appliances?|chassis|châssis|unit|box|ger(?:ä|ae)t(?:s|es)?|gehäuses?|equipo|appareil"
+    r"|boîtier|boitier|server|system)\b",
     re.I,
 )
 _ROLE = re.compile(rf"\b(?:{_ROLE_WORDS})\b", re.IGNORECASE)
+_ROLE_AFTER = re.compile(rf"[ \t]*\([ \t]*({_ROLE_WORDS})[ \t]*\)", re.IGNORECASE)
 _MODEL = re.compile(r"^(?:MX-?(?:SE|E|\d{2,3})|MXVIRTUAL|MX)(?:-?II)?$", re.IGNORECASE)
 _WINDOW = 48
 
@@ -105,7 +108,9 @@ def _labelled(masked: str) -> list[_Serial]:
         if not _acceptable(raw):
             continue
         first, line = _line_of(masked, label.start(), label.end())
-        role = _role(line, min(span[0], first + len(line)) - first, label.end() - first)
+        named = _ROLE_AFTER.match(masked, span[1])  # "S/N 711KR (board)": its own word
+        role = role_of(named.group(1)) if named else None
+        role = role or _role(line, min(span[0], first + len(line)) - first, label.end() - first)
         found.append(_Serial(raw, label.start(), span[1], role))
     return found
 
