@@ -70,6 +70,15 @@ _PROBLEM = re.compile(
     r"|klingelt|rauschen|ruido|sonne\w*|coupure|bruit)\b",
     re.IGNORECASE,
 )
+_SYMPTOM = re.compile(
+    r"\b(?:drop\w*|echo\w*|static|one[- ]way|fast busy|disconnect\w*|dead air|silen\w+|garbled"
+    r"|choppy|robotic|no (?:audio|sound|dial ?tone|ring\w*)|can(?:no|')t (?:hear|call|dial|log)"
+    r"|(?:won't|doesn't|don't|does not|do not|not) (?:ring|work|register|connect|transfer|go)\w*"
+    r"|cuts? (?:out|off)|crash\w*|freez\w*|unregister\w*|fail\w*|error\w*"
+    r"|kein(?:e|en)? (?:ton|freizeichen)|bricht ab|brechen ab|abgebrochen|st(?:ö|oe)rung"
+    r"|se corta\w*|sin audio|no funciona|ne fonctionne|coup(?:e|é|ent)\w*|pas de son)\b",
+    re.IGNORECASE,
+)
 _CLOSING = re.compile(
     r"^\s*(?:thanks|thank you|thx|regards|best|cheers|kind regards|br|sincerely|danke"
     r"|gr(?:ü|ue)(?:ß|ss)e|mfg|viele gr|saludos|gracias|atentamente|merci|cordialement"
@@ -104,6 +113,14 @@ _TICKET_TRIGGERS = (
     "cr", "help", "service", "jira", "zendesk", "freshdesk", "job", "work", "bezug", "zeichen",
     "az", "aktenzeichen", "réf",
 )  # fmt: skip
+_COMPANY_SUFFIXES = frozenset({"gmbh", "corp", "corporation", "inc", "group", "company", "ltd"})
+_UMLAUTS = re.compile("[äöüÄÖÜß]")
+_SPELLED = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+_LEGAL_FORM = re.compile(
+    r"^[ \t]*([A-ZÄÖÜ][\w&'. -]{1,40}?[ \t,]+(?:Inc|LLC|Ltd|Corp|Corporation|GmbH|AG|KG|S\.?A"
+    r"|S\.?L|SARL|SAS|Co)\.?)[ \t]*$",
+    re.MULTILINE,
+)
 _FORWARD_FROM = re.compile(r"^[ \t>*]*(?:from|von|de)[ \t*]*:.*$", re.IGNORECASE | re.MULTILINE)
 Results = dict[str, ItemResult]
 Cue = Callable[[Prepared, Results], list[Evidence]]
@@ -256,9 +273,11 @@ def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
 
 def _description(prepared: Prepared, results: Results) -> list[Evidence]:
     words = len(f"{prepared.item.subject} {prepared.item.text}".split())
-    if words < 12:
+    if words < 5:
         return []
-    problem = _PROBLEM.search(prepared.item.subject) or _PROBLEM.search(prepared.item.text)
+    # A terse mail counts when it names a symptom ("One-way audio on transfers")
+    cue = _PROBLEM if words >= 12 else _SYMPTOM
+    problem = cue.search(prepared.item.subject) or cue.search(prepared.item.text)
     if problem:
         said = _sentence(prepared.text, *problem.span())
         return [_low(said, said)]
@@ -317,12 +336,14 @@ def _contact_phone(prepared: Prepared, results: Results) -> list[Evidence]:
 def _company(prepared: Prepared, results: Results) -> list[Evidence]:
     name = prepared.item.record.company
     if not name:
-        return []
-    word = max(re.findall(r"[\wÄÖÜäöüß]+", name), key=len, default="")
-    if len(word) < 4:
+        return _company_unknown(prepared)
+    words = [w for w in re.findall(r"[^\W\d_]{4,}", name) if w.lower() not in _COMPANY_SUFFIXES]
+    spelled = {_UMLAUTS.sub(lambda m: _SPELLED[m.group(0)], w) for w in words}  # Mueller
+    if not words:
         return []
     own = prepared.text[: len(prepared.text) - len(prepared.item.forwarded)]
-    for match in re.finditer(rf"(?<![@.\w]){re.escape(word)}(?!\.\w|\w)", own, re.I):
+    pattern = "|".join(re.escape(w) for w in sorted({*words, *spelled}))
+    for match in re.finditer(rf"(?<![@.\w])(?:{pattern})(?!\.\w|\w)", own, re.I):
         return [_low(name, _around(prepared.text, *match.span()))]
     return []
 
@@ -355,3 +376,25 @@ def add_plausible(prepared: Prepared, results: Results) -> None:
         found = cue(prepared, results)
         if found:
             results[key] = ItemResult(key, tuple(found))
+
+
+def _company_unknown(prepared: Prepared) -> list[Evidence]:
+    """Without a record (a sender we do not know yet): the sender's domain written as a name
+    ("Initech Dental" for initech-dental.example), or a line ending in a legal form."""
+    domain = prepared.item.sender_address.rpartition("@")[2].split(".")
+    label = re.sub(r"[^a-z]", "", domain[-2] if len(domain) > 1 else "")
+    own = prepared.text[: len(prepared.text) - len(prepared.item.forwarded)]
+    words = list(re.finditer(r"(?<![@.\w/])[^\W\d_]{3,}(?![.@]\w)", own))
+    for index, word in enumerate(words):
+        joined = ""
+        for following in words[index : index + 3]:
+            joined += _UMLAUTS.sub(lambda m: _SPELLED[m.group(0)], following.group(0)).lower()
+            if len(label) >= 4 and (joined == label or (len(joined) >= 5 and joined in label)):
+                return [
+                    _low(
+                        own[word.start() : following.end()],
+                        _around(own, word.start(), following.end()),
+                    )
+                ]
+    legal = _LEGAL_FORM.search(own)
+    return [_low(legal.group(1).strip(), legal.group(0))] if legal else []

@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from mailparser_reply import EmailReplyParser
+from mailparser_reply.parser import EmailMessage, EmailReply
 
 from zsupport_mail.scoring.types import ITEM_KEYS, ITEM_LABELS
 
@@ -70,6 +71,20 @@ assert set(FORM_LABELS) <= set(ITEM_KEYS)
 @lru_cache(maxsize=1)
 def _parser() -> EmailReplyParser:
     return EmailReplyParser(languages=_LANGUAGES)
+
+
+_BULLET = re.compile(r"^[ \t]*- ?\w", re.MULTILINE)
+_ATTRIBUTION = re.compile(
+    r"^[^\n]*(?:Z-Support|zsupport)[^\n]*"
+    r"\b(?:wrote|schrieb|a (?:é|e)crit|escribi(?:ó|o))\b[^\n]*:[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# What only quoted history holds: our tag or name, an attribution, a mail header line.
+_HISTORY = re.compile(
+    r"\bZS-\d{3,}|Z-Support|\b(?:wrote|schrieb|a (?:é|e)crit|escribi(?:ó|o)|ha scritto|schreef)\b"
+    r"|^[ \t*]*(?:From|Von|De|Da|Van|Sent|Gesendet|Envoy(?:é|e)|Enviado)[ \t*]*:",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 _ATTRIBUTION_PART = re.compile(r"<\s*$|@|\d{1,4}[./:-]\d{1,2}")
@@ -280,8 +295,32 @@ def _split_reply(text: str) -> tuple[str, str]:
 
 
 def _newest(text: str) -> tuple[str, str]:
+    """The newest reply's body and signature.
+
+    The reply parser takes a line starting "- " for the start of a signature, so a bulleted
+    list ("- Board SN: 620LQ") and all below it would not be the sender's text. Read again
+    with lists kept, that reading wins unless what it adds holds quoted history (a notice's
+    item list, an unmarked quote below a "- Dana" sign-off).
+    """
+    body, signature = _read(text, keep_lists=False)
+    if _BULLET.search(text):
+        listed, listed_signature = _read(text, keep_lists=True)
+        if len(listed) > len(body) and not _HISTORY.search(signature):
+            body, signature = listed, listed_signature
+    # our notice quoted under an attribution the reply parser did not know ("Z-Support
+    # wrote:") below a "- Dana": its phone and our client's name are not the sender's
+    history = _ATTRIBUTION.search(signature)
+    return body, signature[: history.start()].rstrip() if history else signature
+
+
+def _replies(text: str, keep_lists: bool) -> list[EmailReply]:
+    message = EmailMessage(text=text, languages=_parser().languages, keep_hyphen_lists=keep_lists)
+    return list(message.read().replies)
+
+
+def _read(text: str, keep_lists: bool) -> tuple[str, str]:
     try:
-        replies = _parser().read(text=text).replies
+        replies = _replies(text, keep_lists)
     except Exception:  # a reply parser must never cost us the message
         return drop_quoted(text), ""
     if not replies:
