@@ -1,0 +1,201 @@
+"""Issue 16's layouts, one behaviour each: tables, call-party lines, typed-in notices, bullet
+lists, call-example wordings and serial labels (the tuned set 2 holds whole mails of each)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from zsupport_mail.mail.text import html_to_text
+from zsupport_mail.scoring import score_input
+from zsupport_mail.scoring.tables import relabel
+from zsupport_mail.scoring.text import own_text, parse_form, split_reply
+from zsupport_mail.scoring.types import ContactRecord, ScoringInput
+
+RECEIVED = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)  # Wednesday 09:00 in Denver
+SIGN_OFF = "\n\nThanks,\nDana Smith\nAcme Dental\nTel. (303) 555-0142\n"
+
+
+def score(text: str, subject: str = "Calls drop"):
+    body, signature, forwarded = own_text(text, subject)
+    body, forwarded = relabel(body), relabel(forwarded)
+    item = ScoringInput(
+        subject=subject,
+        text=body,
+        signature=signature,
+        forwarded=forwarded,
+        attachments=(),
+        sender_address="dana@acmedental.example",
+        received_at=RECEIVED,
+        timezone="America/Denver",
+        region="US",
+        record=ContactRecord(),
+        form=parse_form(f"{body}\n{forwarded}"),
+    )
+    return score_input(item, count_record=False)
+
+
+def high(result, key: str) -> list[str]:
+    return [e.value for e in result.results[key].evidence if e.confidence == "high"]
+
+
+def test_a_header_row_table_gives_each_value_its_column_label():
+    table = "| Board SN | Appliance SN |\n|---|---|\n| 620LQ | 6326V |\n\nThe calls drop."
+    result = score(table)
+    assert (high(result, "board_serial"), high(result, "appliance_serial")) == (
+        ["620LQ"],
+        ["6326V"],
+    )
+
+
+def test_a_call_list_table_is_not_relabelled():
+    table = "| Date | From | To |\n| 03/17/2026 10:05 AM | 720-555-0111 | ext 2045 |"
+    assert relabel(table) == table
+
+
+def test_html_header_tables_keep_their_columns_and_other_tables_do_not_change():
+    header = (
+        "<table><tr><th>Board SN</th><th>Appliance SN</th></tr>"
+        "<tr><td>620LQ</td><td>6326V</td></tr></table>"
+    )
+    plain = "<table><tr><td>Tel:</td><td>303-555-0142</td></tr></table>"
+    assert html_to_text(header) == "Board SN | Appliance SN\n\n620LQ | 6326V"
+    assert html_to_text(plain) == "Tel: 303-555-0142"
+
+
+def test_a_call_party_block_is_not_a_quoted_header():
+    text = (
+        "Calls to the lab get dead air, every time.\n\nDate: 03/17/2026 4:40 PM\n"
+        "From: ext 204\nTo: 303-555-0199\n\nBoard serial: 711KR" + SIGN_OFF
+    )
+    body, _signature = split_reply(text)
+    assert "Board serial: 711KR" in body
+    assert "From: ext 204" in body  # the colon is back as she wrote it
+    result = score(text)
+    assert high(result, "call_examples") == ["2026-03-17 16:40, from ext 204 to +13035550199"]
+    assert high(result, "contact_phone") == ["+13035550142"]
+
+
+NOTICE_REPLY = """Hi, answers below.
+Dana
+
+From: Z-Support <support@zsupport.example>
+Sent: Wednesday, March 18, 2026 9:02 AM
+Subject: [Z-Support #ZS-000201] Calls drop
+
+We have opened ticket ZS-000201 for Acme Dental:
+Board serial number: 620LQ
+Appliance serial number:
+6326V
+Your internal ticket number: INC0012399
+What we already have:
+Contact phone number: +1 303 555 0100
+Board serial number: 711KR
+--
+Z-Support
+Phone: (303) 957-2884
+"""
+
+
+def test_answers_typed_into_our_quoted_notice_count_and_the_rest_of_it_does_not():
+    result = score(NOTICE_REPLY, "RE: [Z-Support #ZS-000201] Calls drop")
+    assert high(result, "board_serial") == ["620LQ"]
+    assert high(result, "appliance_serial") == ["6326V"]
+    assert high(result, "internal_ticket") == ["INC0012399"]
+    assert result.results["contact_phone"].evidence == ()
+
+
+def test_values_in_someone_elses_quoted_mail_are_history():
+    other = NOTICE_REPLY.replace("Z-Support", "Stefan Kraus").replace("ZS-000201", "a case")
+    result = score(other, "RE: Calls drop")
+    assert result.results["board_serial"].evidence == ()
+
+
+def test_a_bulleted_list_does_not_end_the_senders_text():
+    text = (
+        "Hi,\n\n- Board SN: 620LQ\n- Appliance SN: 6326V\n\nSince Monday calls to the main "
+        "number drop after thirty seconds, every time, for every caller." + SIGN_OFF
+    )
+    result = score(text)
+    assert high(result, "reproducible") == ["yes"]
+    assert high(result, "description")
+
+
+def test_our_notice_under_an_unknown_attribution_is_not_her_signature():
+    text = (
+        "Board serial is 620LQ, appliance 6326V.\n\n- Dana\n\nZ-Support wrote:\n"
+        "We have opened ticket ZS-000215 for Acme Dental.\n    - Board serial number\n"
+        "--\nZ-Support\nPhone: (303) 957-2884\n"
+    )
+    result = score(text, "RE: [Z-Support #ZS-000215] Calls drop")
+    assert result.results["contact_phone"].evidence == ()
+    assert result.results["company"].evidence == ()
+
+
+CALL = "{}, from {} to {}"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "example"),
+    [
+        (
+            "Mar 17, 2:15 PM: 720.555.0111 -> ext 2045",
+            CALL.format("2026-03-17 14:15", "+17205550111", "ext 2045"),
+        ),
+        (
+            "At 9:30 AM on March 16 ext. 2001 dialed (303) 555-0199.",
+            CALL.format("2026-03-16 09:30", "ext 2001", "+13035550199"),
+        ),
+        (
+            "3/17 10:05a from 2045 to 303-555-0199",
+            CALL.format("2026-03-17 10:05", "ext 2045", "+13035550199"),
+        ),
+        (
+            "Today at 3:40 this afternoon, ext 204 to 303-555-0199.",
+            CALL.format("2026-03-18 15:40", "ext 204", "+13035550199"),
+        ),
+        (
+            "2026-03-17T14:15 from 773-555-0123 to 303-555-0150",
+            CALL.format("2026-03-17 14:15", "+17735550123", "+13035550150"),
+        ),
+        (
+            "On the 16th at 4:05 pm, 847-555-0190 called 303-555-0150.",
+            CALL.format("2026-03-16 16:05", "+18475550190", "+13035550150"),
+        ),
+    ],
+)
+def test_call_examples_in_more_wordings(sentence, example):
+    assert high(score(f"Calls to the lab drop.\n\n{sentence}"), "call_examples") == [example]
+
+
+@pytest.mark.parametrize(
+    ("text", "board", "appliance"),
+    [
+        ("Serial numbers:\n  Board ........ 620LQ\n  Appliance .... 6326V", "620LQ", "6326V"),
+        ("SN (board / appliance): 620LQ / 6326V", "620LQ", "6326V"),
+        ("Board and appliance serials are 620LQ and 6326V.", "620LQ", "6326V"),
+        ("N.º de serie placa base: 620LQ\nN.º de serie equipo: 6326V", "620LQ", "6326V"),
+        ("N° de série carte mère : 620LQ\nN° de série boîtier : 6326V", "620LQ", "6326V"),
+        ("Lakewood system: S/N 711KR (board) and S/N 7140M (appliance)", "711KR", "7140M"),
+        ("Seriennummer des Geräts: 6326V", None, "6326V"),
+        ("\u2022 Board \u2013 620LQ\n\u2022 Appliance \u2013 6326V", "620LQ", "6326V"),
+    ],
+)
+def test_serial_labels_and_layouts(text, board, appliance):
+    result = score(f"Calls drop.\n\n{text}")
+    assert high(result, "board_serial") == ([board] if board else [])
+    assert high(result, "appliance_serial") == [appliance]
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("It happens most mornings.", "sometimes"),
+        ("Pasa a menudo.", "sometimes"),
+        ("Ça arrive fréquemment.", "sometimes"),
+        ("It happens on and off.", "sometimes"),
+    ],
+)
+def test_recurrence_wordings(text, answer):
+    assert high(score(f"Calls to the lab drop.\n\n{text}"), "reproducible") == [answer]
