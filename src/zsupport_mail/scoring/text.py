@@ -226,10 +226,11 @@ def _asks(line: str) -> bool:
     """A quoted line that asks for something and gives nothing itself (no number, no address)."""
     words = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", line)  # a list's number is no value
     lowered = words.lower()
-    asks = line.endswith(("?", ":")) or any(lowered.startswith(label) for label in _QUESTIONS)
+    ours = any(lowered.startswith(label) for label in _QUESTIONS)  # our item lines run long
+    asks = line.endswith(("?", ":")) or ours
     return (
         asks
-        and len(line) <= 90
+        and (len(line) <= 90 or ours)
         and not any(ch.isdigit() or ch == "@" for ch in words)
         and _CHECKLIST_WORD.search(words) is not None
     )
