@@ -199,3 +199,30 @@ def test_serial_labels_and_layouts(text, board, appliance):
 )
 def test_recurrence_wordings(text, answer):
     assert high(score(f"Calls to the lab drop.\n\n{text}"), "reproducible") == [answer]
+
+
+COMMENTED = """See below.
+
+On 3/24/26 8:02 AM, Z-Support wrote:
+> Thank you for your report.
+Our system: board 4402B, appliance 4471X.
+> We will continue with your case as soon as we have the details.
+Thanks.
+> --
+> Z-Support
+> Phone: (303) 957-2884
+
+Hank
+"""
+
+
+def test_a_value_under_a_quoted_statement_is_hers_and_the_quote_is_not():
+    result = score(COMMENTED, "Re: [Z-Support #ZS-000230] Paging zone 2 silent")
+    assert high(result, "board_serial") == ["4402B"]
+    assert high(result, "appliance_serial") == ["4471X"]
+    assert result.results["contact_phone"].evidence == ()  # our phone, quoted after "> --"
+
+
+def test_a_comment_without_a_value_under_a_quoted_statement_adds_nothing():
+    body, _signature = split_reply(COMMENTED.replace("board 4402B, appliance 4471X", "the usual"))
+    assert "usual" not in body

@@ -132,9 +132,16 @@ def interleaved(text: str) -> bool:
                 return True
             last_quoted = stripped.lstrip("> ").strip()
         elif stripped and last_quoted is not None:
-            answered = answered or _asks(last_quoted)
+            answered = answered or _asks(last_quoted) or _comment_value(stripped)
             last_quoted = None if not answered else last_quoted
     return False
+
+
+def _comment_value(line: str) -> bool:
+    """An own line under a quoted statement that gives a serial-like value (not a call)."""
+    return bool(re.search(r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12}\b", line)) and not re.search(
+        r"\d:\d\d|\b\d{1,2}\s*[ap]\.?m\b", line, re.IGNORECASE
+    )
 
 
 def answers_inline(text: str) -> str:
@@ -165,7 +172,7 @@ def answers_inline(text: str) -> str:
         elif question is not None:
             kept.append(f"{_label_of(question)}: {stripped}")
             question, answering = None, True
-        elif answering:
+        elif answering or _comment_value(stripped):
             kept.append(line)
     return drop_quoted("\n".join(kept))
 
@@ -311,7 +318,8 @@ def _newest(text: str) -> tuple[str, str]:
     # our notice quoted under an attribution the reply parser did not know ("Z-Support
     # wrote:") below a "- Dana": its phone and our client's name are not the sender's
     history = _ATTRIBUTION.search(signature)
-    return body, signature[: history.start()].rstrip() if history else signature
+    signature = signature[: history.start()].rstrip() if history else signature
+    return body, drop_quoted(signature)  # "> --" starts a signature of quoted lines too
 
 
 def _replies(text: str, keep_lists: bool) -> list[EmailReply]:
