@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
+from zsupport_mail.scoring.company_cue import company_cue
 from zsupport_mail.scoring.extractors.calls import examples_of
 from zsupport_mail.scoring.recurrence import recurrence_cue
 from zsupport_mail.scoring.spans import DATE, MASK, TIME
@@ -113,14 +115,6 @@ _TICKET_TRIGGERS = (
     "cr", "help", "service", "jira", "zendesk", "freshdesk", "job", "work", "bezug", "zeichen",
     "az", "aktenzeichen", "réf",
 )  # fmt: skip
-_COMPANY_SUFFIXES = frozenset({"gmbh", "corp", "corporation", "inc", "group", "company", "ltd"})
-_UMLAUTS = re.compile("[äöüÄÖÜß]")
-_SPELLED = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
-_LEGAL_FORM = re.compile(
-    r"^[ \t]*([A-ZÄÖÜ][\w&'. -]{1,40}?[ \t,]+(?:Inc|LLC|Ltd|Corp|Corporation|GmbH|AG|KG|S\.?A"
-    r"|S\.?L|SARL|SAS|Co)\.?)[ \t]*$",
-    re.MULTILINE,
-)
 _FORWARD_FROM = re.compile(r"^[ \t>*]*(?:from|von|de)[ \t*]*:.*$", re.IGNORECASE | re.MULTILINE)
 Results = dict[str, ItemResult]
 Cue = Callable[[Prepared, Results], list[Evidence]]
@@ -163,11 +157,17 @@ def _lines_with(prepared: Prepared, triggers: tuple[str, ...]) -> list[str]:
     """Each masked line whose lower case holds one of the triggers (a cue's first words),
     with the next two lines (an HTML table puts the value below its label)."""
     lines = prepared.masked.splitlines()
+    wanted = _any_of(triggers)
     return [
         "\n".join(lines[index : index + 3])
         for index, line in enumerate(lines)
-        if any(trigger in line.lower() for trigger in triggers)
+        if wanted.search(line)
     ]
+
+
+@lru_cache(maxsize=8)
+def _any_of(triggers: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(trigger) for trigger in triggers), re.IGNORECASE)
 
 
 def _serials(prepared: Prepared, results: Results, role: str) -> list[Evidence]:
@@ -187,6 +187,7 @@ def _serial_cues(prepared: Prepared) -> list[tuple[str, str | None, str]]:
     if cached is not None:
         return cached  # type: ignore[return-value]
     cues: list[tuple[str, str | None, str]] = []
+    seen: set[tuple[str, str | None]] = set()
     if _mentions(prepared, _SERIAL_WORDS, "s/n", "serie", "serial"):
         for match in _SERIAL_CUE.finditer(prepared.masked):
             line_end = prepared.masked.find("\n", match.end()) % (len(prepared.masked) + 1)
@@ -199,7 +200,8 @@ def _serial_cues(prepared: Prepared) -> list[tuple[str, str | None, str]]:
             for value, start, end in values:
                 if MASK not in value and not value.upper().startswith("MX"):
                     named = _role_near(prepared.masked, start, end)
-                    if (value.upper(), named) not in {(v, n) for v, n, _ in cues}:
+                    if (value.upper(), named) not in seen:
+                        seen.add((value.upper(), named))
                         cues.append((value.upper(), named, source))
     prepared.shared["serial_cues"] = cues
     return cues
@@ -333,23 +335,8 @@ def _contact_phone(prepared: Prepared, results: Results) -> list[Evidence]:
     return []
 
 
-def _company(prepared: Prepared, results: Results) -> list[Evidence]:
-    name = prepared.item.record.company
-    if not name:
-        return _company_unknown(prepared)
-    words = [w for w in re.findall(r"[^\W\d_]{4,}", name) if w.lower() not in _COMPANY_SUFFIXES]
-    spelled = {_UMLAUTS.sub(lambda m: _SPELLED[m.group(0)], w) for w in words}  # Mueller
-    if not words:
-        return []
-    own = prepared.text[: len(prepared.text) - len(prepared.item.forwarded)]
-    pattern = "|".join(re.escape(w) for w in sorted({*words, *spelled}))
-    for match in re.finditer(rf"(?<![@.\w])(?:{pattern})(?!\.\w|\w)", own, re.I):
-        return [_low(name, _around(prepared.text, *match.span()))]
-    return []
-
-
 CUES: dict[str, Cue] = {
-    "company": _company,
+    "company": company_cue,
     "contact_name": _contact_name,
     "contact_email": _contact_email,
     "contact_phone": _contact_phone,
@@ -376,25 +363,3 @@ def add_plausible(prepared: Prepared, results: Results) -> None:
         found = cue(prepared, results)
         if found:
             results[key] = ItemResult(key, tuple(found))
-
-
-def _company_unknown(prepared: Prepared) -> list[Evidence]:
-    """Without a record (a sender we do not know yet): the sender's domain written as a name
-    ("Initech Dental" for initech-dental.example), or a line ending in a legal form."""
-    domain = prepared.item.sender_address.rpartition("@")[2].split(".")
-    label = re.sub(r"[^a-z]", "", domain[-2] if len(domain) > 1 else "")
-    own = prepared.text[: len(prepared.text) - len(prepared.item.forwarded)]
-    words = list(re.finditer(r"(?<![@.\w/])[^\W\d_]{3,}(?![.@]\w)", own))
-    for index, word in enumerate(words):
-        joined = ""
-        for following in words[index : index + 3]:
-            joined += _UMLAUTS.sub(lambda m: _SPELLED[m.group(0)], following.group(0)).lower()
-            if len(label) >= 4 and (joined == label or (len(joined) >= 5 and joined in label)):
-                return [
-                    _low(
-                        own[word.start() : following.end()],
-                        _around(own, word.start(), following.end()),
-                    )
-                ]
-    legal = _LEGAL_FORM.search(own)
-    return [_low(legal.group(1).strip(), legal.group(0))] if legal else []

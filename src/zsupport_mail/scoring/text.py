@@ -232,15 +232,10 @@ def _blank_form_label(line: str) -> str | None:
 def _asks(line: str) -> bool:
     """A quoted line that asks for something and gives nothing itself (no number, no address)."""
     words = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", line)  # a list's number is no value
-    lowered = words.lower()
-    ours = any(lowered.startswith(label) for label in _QUESTIONS)  # our item lines run long
-    asks = line.endswith(("?", ":")) or ours
-    return (
-        asks
-        and (len(line) <= 90 or ours)
-        and not any(ch.isdigit() or ch == "@" for ch in words)
-        and _CHECKLIST_WORD.search(words) is not None
-    )
+    if any(ch.isdigit() or ch == "@" for ch in words) or not _CHECKLIST_WORD.search(words):
+        return False
+    ours = words.lower().startswith(_QUESTIONS)  # our item lines ask, and they run long
+    return ours or (line.endswith(("?", ":")) and len(line) <= 90)
 
 
 # Our notice's item lines ("Software version (MX and/or client applications)") and form labels.

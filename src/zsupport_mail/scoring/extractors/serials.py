@@ -116,17 +116,20 @@ def _labelled(masked: str) -> list[_Serial]:
 
 
 _SERIAL_WORD = re.compile(r"serial|s/n|\bsn\b|seriennummer|\bseri(?:e|é)", re.IGNORECASE)
+_LINE = re.compile(r"[^\n]+")
 _TOKEN = re.compile(r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12}\b", re.IGNORECASE)
 
 
 def _paired(masked: str) -> list[_Serial]:
     """Roles listed, then as many values in the same order, on one serial line: "SN (board /
     appliance): 620LQ / 6326V", "Board and appliance serials are 620LQ and 6326V"."""
-    found = []
-    for line in re.finditer(r"[^\n]+", masked):
-        text = line.group(0)
-        if not _SERIAL_WORD.search(text):
+    found: list[_Serial] = []
+    starts = {masked.rfind("\n", 0, m.start()) + 1 for m in _SERIAL_WORD.finditer(masked)}
+    for start in sorted(starts):  # only the lines with a serial word
+        line = _LINE.match(masked, start)
+        if line is None:
             continue
+        text = line.group(0)
         roles = [(m.end(), role_of(m.group(0))) for m in _ROLE.finditer(text)]
         if len(roles) != 2 or roles[0][1] == roles[1][1]:
             continue
