@@ -306,7 +306,7 @@ def _newest(text: str) -> tuple[str, str]:
     item list, an unmarked quote below a "- Dana" sign-off).
     """
     body, signature = _read(text, keep_lists=False)
-    if _BULLET.search(text):
+    if _BULLET.match(signature.lstrip("\n")):  # the parser cut at a "- " line: read again
         listed, listed_signature = _read(text, keep_lists=True)
         if len(listed) > len(body) and not _HISTORY.search(signature):
             body, signature = listed, listed_signature
