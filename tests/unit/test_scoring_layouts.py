@@ -180,6 +180,11 @@ def test_call_examples_in_more_wordings(sentence, example):
         ("Lakewood system: S/N 711KR (board) and S/N 7140M (appliance)", "711KR", "7140M"),
         ("Seriennummer des Geräts: 6326V", None, "6326V"),
         ("\u2022 Board \u2013 620LQ\n\u2022 Appliance \u2013 6326V", "620LQ", "6326V"),
+        ("board_sn = 620LQ\nappliance_sn = 6326V", "620LQ", "6326V"),
+        ("Serial numbers\nboard:\n620LQ\nappliance:\n6326V", "620LQ", "6326V"),
+        ("Seriennummer der Karte: 620LQ\nSeriennummer der Appliance: 6326V", "620LQ", "6326V"),
+        ("Placa (número de serie): 620LQ\nEquipo (número de serie): 6326V", "620LQ", "6326V"),
+        ("Unit serial (from the sticker): 6326V", None, "6326V"),
     ],
 )
 def test_serial_labels_and_layouts(text, board, appliance):

@@ -16,7 +16,7 @@ from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
 _ROLE_WORDS = (  # German genitives and plurals too: "des Geräts", "des Boards"
     r"main\s*board|motherboard|mainboard|hauptplatine|grundplatine|boards?|platinen?"
-    r"|placa(?:\s+(?:base|madre))?|tarjeta(?:\s+madre)?|carte(?:\s+m(?:è|e)re)?|cpu\s*card"
+    r"|placa(?:\s+(?:base|madre))?|tarjeta(?:\s+madre)?|carte(?:\s+m(?:è|e)re)?|cpu\s*card|karten?"
     r"|appliances?|chassis|châssis|unit|box|ger(?:ä|ae)t(?:s|es)?|gehäuses?|equipo|appareil"
     r"|boîtier|boitier|server|system"
 )
@@ -28,6 +28,8 @@ _LABEL = re.compile(
     r"(?:[ \t]+(?:of|for|on|der|des|del|de)[ \t]+(?:the[ \t]+|our[ \t]+|my[ \t]+)?[\w-]+"
     r"(?:[ \t]+[\w-]+)?"
     rf"|[ \t]*\(?(?:{_ROLE_WORDS})\)?)?"
+    # "Placa (número de serie): X" closes its parenthesis; "serial (from the sticker): X"
+    r"(?:[ \t]*\)|[ \t]*\([^()\n\d]{1,30}\))?"
     r"[ \t]*(?:is|ist|est|es|lautet|:|#|=|-|\||\u2013|\.{2,}|->|=>|\u2192|reads)?[ \t]*"
     r"(?:is[ \t]*)?[:#|]?[ \t]*",
     re.IGNORECASE,
@@ -39,13 +41,14 @@ _LONE_VALUE = re.compile(r"\n[ \t]*\n?[ \t]*([A-Z0-9][A-Z0-9-]{2,19})[ \t]*(?:\n
 _ADJACENT = re.compile(
     rf"\b(?P<role1>{_ROLE_WORDS})(?:['\u2019]s[ \t]+is|[ \t]+is)?"
     r"[ \t]*(?:[:=|#\u2013\u2014]|\.{2,}|->|\u2192)?[ \t]*"  # "Board: X", "Board .... X"
+    r"(?:(?<=:)\n[ \t]*)?"  # "board:" on its own line, the value on the next
     r"(?P<value1>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12})\b"
     rf"|\b(?P<value2>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{{4,12}})[ \t]+\(?(?P<role2>{_ROLE_WORDS})\b",
     re.IGNORECASE,
 )
 _BOARD = re.compile(
     r"\b(?:main\s*board|motherboard|mainboard|hauptplatine|grundplatine|boards?|platinen?|placa"
-    r"|tarjeta|carte|cpu\s*card)(?:\s+(?:base|madre|m(?:è|e)re))?\b",
+    r"|tarjeta|carte|cpu\s*card|karten?)(?:\s+(?:base|madre|m(?:è|e)re))?\b",
     re.I,
 )
 _APPLIANCE = re.compile(
