@@ -231,3 +231,74 @@ def test_a_value_under_a_quoted_statement_is_hers_and_the_quote_is_not():
 def test_a_comment_without_a_value_under_a_quoted_statement_adds_nothing():
     body, _signature = split_reply(COMMENTED.replace("board 4402B, appliance 4471X", "the usual"))
     assert "usual" not in body
+
+
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [
+        ("MX version is 17.0.6 patch 17118.", "MX 17.0.6 patch 17118"),
+        ("MX version - 17.0.8 patch 17140", "MX 17.0.8 patch 17140"),
+        ("MX there is 17.0.6 patch 17118.", "MX 17.0.6 patch 17118"),
+        ("We're running the latest MX 17 build (17.0.6).", "MX 17.0.6"),
+        ("MX software 16.0.5.16131.", "MX 16.0.5.16131"),
+    ],
+)
+def test_version_wordings(text, version):
+    assert high(score(f"Calls to the lab drop.\n\n{text}"), "software_version") == [version]
+
+
+@pytest.mark.parametrize(
+    ("text", "ticket"),
+    [
+        ("Jira OPS-1212 on our side.", "OPS-1212"),
+        ("Jira: OPS-1212", "OPS-1212"),
+        ("Zendesk #4410", "4410"),
+    ],
+)
+def test_a_trackers_name_labels_its_ticket(text, ticket):
+    assert high(score(f"Calls to the lab drop.\n\n{text}"), "internal_ticket") == [ticket]
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Das passiert jedesmal.", "yes"),
+        ("Wir können es jederzeit nachstellen.", "yes"),
+        ("Bisher ist das nur dieses eine Mal passiert.", "no"),
+        ("Wir können es nicht gezielt auslösen.", "no"),
+        ("Impossible à reproduire, c'est arrivé une seule fois.", "no"),
+        ("El problema es intermitente.", "sometimes"),
+        ("Nicht bei allen, vielleicht jedes dritte Gespräch.", "sometimes"),
+        ("It happens every evening.", "yes"),
+        ("Can you reproduce it: yes, every hold", "yes"),
+        ("Reproducible? no, it happened once", "no"),
+    ],
+)
+def test_recurrence_wordings_in_four_languages(text, answer):
+    assert high(score(f"Calls to the lab drop.\n\n{text}"), "reproducible") == [answer]
+
+
+LISTED = [
+    "2026-03-13 10:02, from ext 508 to +13035550188",
+    "2026-03-18 08:15, from ext 502 to +13035550175",
+]
+
+
+@pytest.mark.parametrize(
+    "calls",
+    [
+        "Calls:\n1. Fri 03/13 10:02 - ext 508 to 303-555-0188\n"
+        "2. today 8:15 AM - ext 502 to 303-555-0175",
+        "Two calls:\n* 3/13 10:02 AM - ext 508 -> 303-555-0188\n"
+        "* 3/18 8:15 AM - ext 502 -> 303-555-0175",
+        "Beispiele:\n13.03.2026 10:02 ext 508 -> 303-555-0188\n"
+        "18.03.2026 08:15 ext 502 -> 303-555-0175\nViele Grüße\nDana",
+    ],
+)
+def test_a_list_of_calls_is_one_example_an_item(calls):
+    assert high(score(f"Calls to the lab drop.\n\n{calls}"), "call_examples") == LISTED
+
+
+def test_a_route_named_after_is_and_an_ip_ending_a_sentence_are_notes():
+    assert high(score('Calls fail.\n\nOutbound route for it is "Boulder-SIP".'), "notes")
+    assert high(score("Calls fail.\n\nDer NTP-Server ist 192.168.1.5."), "notes")

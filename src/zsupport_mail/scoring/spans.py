@@ -23,7 +23,7 @@ _PHONE_CANDIDATE = re.compile(
 )
 _DIAL_OUT = re.compile(r"^9[ .\-]+(?=1[ .\-(]*\d{3})")  # PBX "9" for an outside line
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|durchwahl|poste)\s*(\d{1,6})$", re.IGNORECASE)
-IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])")
+IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?!\d|\.\d)")  # "... 10.0.0.5."
 MAC = re.compile(
     r"(?<![0-9A-Fa-f:-])(?:[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
     r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:-])"

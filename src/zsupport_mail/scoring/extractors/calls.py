@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as date_parser
@@ -60,7 +61,7 @@ _SENTENCE_END = re.compile(  # not after Mr./Dr./e.g./ext.: those are not senten
     r"(?<=[.!?;])\s+(?=[A-Z0-9\"(])"
 )
 _DIGIT = re.compile(r"\d")
-_ITEM_START = re.compile(r"^\s*(?:[-*\u2022]\s|\d{1,2}[.)]\s|[A-Za-zÀ-ÿ][\w /()-]{1,30}:\s)")
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]", re.MULTILINE)
 _COLUMNS = re.compile(r"\t|[,;|]|\S {2,}\S")
 _CUED_NUMBER = re.compile(
     r"\b(?:from|to|calling|called|caller|callee|dial(?:l)?ed|rang|von|an|nach|desde|hacia)"
@@ -254,8 +255,10 @@ def _is_table(lines: list[str]) -> bool:
 
 
 def _one_call_a_line(lines: list[str]) -> bool:
-    """Example lines without sentence punctuation: several lines, each with its own time."""
-    return len(lines) >= 2 and all(TIME.search(line) for line in lines)
+    """Example lines without sentence punctuation: several lines, each with its own time, or
+    several lines that start with their date or time (under a heading, above a sign-off)."""
+    dated = sum(bool(DATE.match(line.lstrip()) or TIME.match(line.lstrip())) for line in lines)
+    return len(lines) >= 2 and (dated >= 2 or all(TIME.search(line) for line in lines))
 
 
 def segments(text: str) -> list[tuple[int, str, bool]]:
@@ -271,13 +274,20 @@ def segments(text: str) -> list[tuple[int, str, bool]]:
                 found.append((offset, line, table))
                 offset += len(line)
             continue
-        body = paragraph.group(0)
-        start = 0
-        for boundary in _SENTENCE_END.finditer(body):
-            found.append((offset + start, body[start : boundary.start()], False))
-            start = boundary.end()
-        found.append((offset + start, body[start:], False))
+        for at, body in _list_items(paragraph.group(0)):
+            start = 0
+            for boundary in _SENTENCE_END.finditer(body):
+                found.append((offset + at + start, body[start : boundary.start()], False))
+                start = boundary.end()
+            found.append((offset + at + start, body[start:], False))
     return found
+
+
+def _list_items(paragraph: str) -> list[tuple[int, str]]:
+    """(offset, text) of the paragraph cut before each list item ("- ", "* ", "1. ", "2) "):
+    a bulleted or numbered list of calls is one example an item, however it is punctuated."""
+    cuts = [0, *(m.start() for m in _LIST_ITEM.finditer(paragraph) if m.start()), len(paragraph)]
+    return [(start, paragraph[start:end]) for start, end in pairwise(cuts)]
 
 
 def find_examples(

@@ -24,10 +24,11 @@ _THING = (
     r"|gruppe|grupo|groupe"
     r"|paging(?: zone| group)?|park(?:ing)?(?: orbit)?|orbit|zone|schedule|zeitplan"
     r"|auto ?attendant|ivr|dial ?(?:plan|pattern)|feature code|vlan|subnet"
-    r"|dids?(?: range| block)?|durchwahlblock|rufnummernblock)"
+    r"|dids?(?: range| block)?|durchwahlblock|(?:ruf)?nummernblock|number (?:block|range))"
 )
 _NOTE_WORDS = re.compile(  # a named or numbered thing: "trunk Lumen-1", "the "Nacht" schedule"
-    rf"\b{_THING}\b[ \t]*[:#]?[ \t]*(?:[\"\u201c'(][^\"\u201d')\n]{{1,40}}[\"\u201d')]"
+    rf"\b{_THING}\b(?:[ \t]+(?:for|of|on|to)[ \t]+(?:it|this|that|them|the[ \t]+\w+))?"
+    rf"[ \t]*(?:[:#]|(?:is|ist|es|est)\b)?[ \t]*(?:[\"\u201c'(][^\"\u201d')\n]{{1,40}}[\"\u201d')]"
     r"|[A-Z0-9][\w-]*\d[\w-]*|\d+\b|[A-Z][a-z]+-[\w-]+)"
     rf"|[\"\u201c'][^\"\u201d'\n]{{1,40}}[\"\u201d'][ \t]+(?:\w+[ \t]+)?{_THING}\b"
     # {1,100}, not +: from every "-" boundary of a long dashed run, + rescanned the rest (n^2).

@@ -21,7 +21,10 @@ _LABELLED = re.compile(
     r"(?:\b(?:our|internal|my|client|customer|local|own)\s+(?:help\s*desk\s+|it\s+)?"
     r"(?:ticket|case|incident|reference|ref\.?|request)|\binternal\s+(?:ticket|ref)\w*"
     r"|\bref(?:erence)?\b\.?|\bticket|\bcase|\bincident|\bvorgang(?:snummer)?"
-    r"|\bn(?:ú|u)mero de ticket|\bticketnummer)"
+    r"|\bn(?:ú|u)mero de ticket|\bticketnummer"
+    # a tracker's name labels its key: "Jira OPS-1212", "ServiceNow: INC...", "Zendesk #4410"
+    r"|\b(?:jira|servicenow|zendesk|freshdesk|redmine|otrs|topdesk|remedy|youtrack|glpi"
+    r"|help\s*desk|service\s*desk)(?:\s+(?:ticket|issue|case|id))?)"
     r"\s*(?:number|nummer|no\.?|nr\.?|num\.?|id|#)?\s*(?:is|:|=|-)?\s*#?\s*"
     r"([A-Z0-9][A-Z0-9_/-]{1,24})",
     re.IGNORECASE,
