@@ -214,3 +214,33 @@ def test_a_site_serial_must_be_in_the_register(tmp_path):
         "clients[0].sites.Lakewood: serials ['711KR'] are not in board_serials" in p
         for p in info.value.problems
     )
+
+
+def _with_record(text: str, count_record: bool):
+    body, signature, forwarded = own_text(text, "Faxe kommen nicht an")
+    item = ScoringInput(
+        subject="Faxe kommen nicht an",
+        text=body,
+        signature=signature,
+        forwarded=forwarded,
+        attachments=(),
+        sender_address="jana@mueller-logistik.example",
+        received_at=RECEIVED,
+        timezone="Europe/Berlin",
+        region="DE",
+        record=ContactRecord(company="Müller Logistik GmbH"),
+        form=parse_form(f"{body}\n{forwarded}"),
+    )
+    return score_input(item, count_record=count_record)
+
+
+def test_when_the_record_does_not_count_the_company_named_in_the_mail_still_does():
+    named = "Faxe kommen manchmal nicht an.\n\nGrüße aus Augsburg\nJana Müller, Müller Logistik"
+    assert "company" not in _with_record(named, count_record=False).missing
+    assert found(_with_record(named, count_record=False), "company", "low") == [
+        "Müller Logistik GmbH"
+    ]
+    # her surname alone is no company, and with the record counted nothing is guessed
+    surname = "Faxe kommen manchmal nicht an.\n\nGrüße\nJana Müller\nTel. +49 89 5550 1234"
+    assert "company" in _with_record(surname, count_record=False).missing
+    assert found(_with_record(named, count_record=True), "company", "low") == []

@@ -53,5 +53,5 @@ def score_input(
         for result in extractor.extract(prepared):
             results[result.key] = result
     add_register(prepared, results)  # before the cues: a register fact beats a guess
-    add_plausible(prepared, results)
+    add_plausible(prepared, results, count_record)
     return Score(results, required, count_record)

@@ -1,7 +1,9 @@
 """The plausible company: a cue that keeps the company from being charged as missing.
 
-With a contact record, any word of the client's name (four letters or more, not a legal form)
-in the sender's own text, also as spelled without umlauts ("Mueller" for "Müller"). Without one
+With a contact record that does not count as furnished (``record_counts_as_furnished =
+false``), the client's name in the sender's own text: its words together ("Müller Logistik"
+for Müller Logistik GmbH; one word for a one-word name), also as spelled without umlauts
+("Mueller"), never as someone's surname ("Jana Müller"). Without one
 (a sender we do not know yet): the sender's domain written as a name ("Initech Dental" for
 initech-dental.example), or a line ending in a legal form ("Initech Inc."). Such a finding is
 low-confidence: echoed for confirmation, never charged (see plausible.py).
@@ -42,9 +44,26 @@ def company_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evid
         return []
     own = prepared.text[: len(prepared.text) - len(prepared.item.forwarded)]
     pattern = "|".join(re.escape(w) for w in sorted({*words, *spelled}))
-    for match in re.finditer(rf"(?<![@.\w])(?:{pattern})(?!\.\w|\w)", own, re.I):
-        return [_low(name, _around(prepared.text, *match.span()))]
+    if len(words) > 1:  # "Müller Logistik": the name's words together, not one of them
+        pattern = rf"(?:{pattern})(?:[ \t]+(?:{pattern}))+"
+    company = re.compile(rf"(?<![@.\w])(?:{pattern})(?!\.\w|\w)", re.I)
+    for match in company.finditer(own):
+        if not _in_a_persons_name(own, match, company):
+            return [_low(name, _around(prepared.text, *match.span()))]
     return []
+
+
+_FIRST_NAME = re.compile(r"[A-ZÄÖÜÉ][a-zäöüßé]+[ \t]$")
+
+
+def _in_a_persons_name(text: str, match: re.Match[str], company: re.Pattern[str]) -> bool:
+    """ "Jana Müller" is a person of Müller Logistik: a company word right after a capitalised
+    word that is not the company's, with no company word after it, is someone's surname."""
+    before = _FIRST_NAME.search(text, max(0, match.start() - 20), match.start())
+    if before is None or company.match(before.group(0).strip()):
+        return False
+    after = re.match(r"[ \t]+(\w+)", text[match.end() : match.end() + 40])
+    return not (after and company.fullmatch(after.group(1)))
 
 
 def _company_unknown(prepared: Prepared) -> list[Evidence]:

@@ -350,16 +350,19 @@ CUES: dict[str, Cue] = {
 }
 
 
-def add_plausible(prepared: Prepared, results: Results) -> None:
+def add_plausible(prepared: Prepared, results: Results, count_record: bool = True) -> None:
     """Give each required item found by no extractor a low-confidence finding when a cue fits.
 
     An item an extractor read as half given (a call example without a time) stays missing,
-    unless the half-read sentence holds what seemed to lack (see _call_examples).
+    unless the half-read sentence holds what seemed to lack (see _call_examples). When our
+    contact record does not count as furnished (``record_counts_as_furnished = false``), an
+    item only the record gives is looked for in the mail like one found nowhere.
     """
     for key, cue in CUES.items():
         result = results[key]
-        if result.evidence or result.not_applicable:
+        counted = [e for e in result.evidence if count_record or e.origin != "record"]
+        if counted or result.not_applicable:
             continue
         found = cue(prepared, results)
         if found:
-            results[key] = ItemResult(key, tuple(found))
+            results[key] = ItemResult(key, (*found, *result.evidence))
