@@ -302,3 +302,12 @@ def test_a_list_of_calls_is_one_example_an_item(calls):
 def test_a_route_named_after_is_and_an_ip_ending_a_sentence_are_notes():
     assert high(score('Calls fail.\n\nOutbound route for it is "Boulder-SIP".'), "notes")
     assert high(score("Calls fail.\n\nDer NTP-Server ist 192.168.1.5."), "notes")
+
+
+def test_a_number_calling_an_extension_is_the_caller():
+    text = (
+        "The caller can't hear me. Last one was 11:15 this morning, 303-555-0112 calling ext 201."
+    )
+    assert high(score(text), "call_examples") == ["2026-03-18 11:15, from +13035550112 to ext 201"]
+    table = "Calling: 303-555-0112, called: ext 201, at 11:15 today."
+    assert high(score(table), "call_examples") == ["2026-03-18 11:15, from +13035550112 to ext 201"]

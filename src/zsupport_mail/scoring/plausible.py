@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from zsupport_mail.scoring.company_cue import company_cue
-from zsupport_mail.scoring.extractors.calls import examples_of
+from zsupport_mail.scoring.extractors.calls import CallExample, examples_of
 from zsupport_mail.scoring.recurrence import recurrence_cue
 from zsupport_mail.scoring.spans import DATE, MASK, TIME
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
@@ -255,12 +255,10 @@ def _reproducible(prepared: Prepared, results: Results) -> list[Evidence]:
 
 
 def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
-    if results["call_examples"].missing_parts:  # read as half given: a guess only if the
-        return [  # sentence has a time after all (then the reading, not the client, failed)
-            _low(e.source[:80], e.source)
-            for e in examples_of(prepared)[:1]
-            if e.missing and (TIME.search(e.source) or _LOOSE_TIME.search(e.source))
-        ]
+    if results["call_examples"].missing_parts:  # read as half given: a guess only if a
+        return [  # sentence holds what seemed to lack (then the reading, not the client, failed)
+            _low(e.source[:80], e.source) for e in examples_of(prepared) if _misread(e)
+        ][:1]
     text = prepared.text
     if not (TIME.search(text) or DATE.search(text) or _LOOSE_TIME.search(text)):
         return []
@@ -271,6 +269,13 @@ def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
         if when and _PARTY.search(window.replace(when.group(0), " ")):
             return [_low(window.strip()[:80], window)]
     return []
+
+
+def _misread(example: CallExample) -> bool:
+    """Whether a half-read example's sentence has a time after all (then the reading, not the
+    client, failed)."""
+    source = example.source
+    return bool(example.missing) and bool(TIME.search(source) or _LOOSE_TIME.search(source))
 
 
 def _description(prepared: Prepared, results: Results) -> list[Evidence]:

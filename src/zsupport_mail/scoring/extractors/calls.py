@@ -32,13 +32,13 @@ _RELATIVE_DAY = re.compile(
     r"|saturday|sunday))\b",
     re.IGNORECASE,
 )
-_CALLER_CUE = re.compile(
-    r"(?:\bfrom|\bcaller|\bcalling(?: number| party)?|\bvon|\bde|\bdesde"
+_CALLER_CUE = re.compile(  # "Calling: 720-...", but "720-... calling ext 201" calls ext 201
+    r"(?:\bfrom|\bcaller|\bcalling (?:number|party)|\bcalling\s*[:=]|\bvon|\bde|\bdesde"
     r"|\bsource|\bsrc|\boriginating)\W{0,3}$",
     re.IGNORECASE,
 )
 _CALLED_CUE = re.compile(
-    r"(?:\bto|\bcalled(?: number| party)?|\bdial(?:l)?ed|\bdialing|\brang"
+    r"(?:\bto|\bcalled(?: number| party)?|\bdial(?:l)?ed|\bdialing|\bcalling|\brang"
     r"|\bcalls?|\ban|\ba|\bvers|\bdestination|\bdest|\bdst|\bnach|->|→)"
     r"\W{0,3}$",
     re.IGNORECASE,
