@@ -244,3 +244,35 @@ def test_when_the_record_does_not_count_the_company_named_in_the_mail_still_does
     surname = "Faxe kommen manchmal nicht an.\n\nGrüße\nJana Müller\nTel. +49 89 5550 1234"
     assert "company" in _with_record(surname, count_record=False).missing
     assert found(_with_record(named, count_record=True), "company", "low") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("Internal no. 4471", "internal_ticket", "4471"),
+        ("Unsere Nummer: 4471", "internal_ticket", "4471"),
+        ("We're on 17.0.4, I think.", "software_version", "on 17.0.4"),
+        ("Softwarestand 17.0.8", "software_version", "Softwarestand 17.0.8"),
+        ("My number is 303-555-0142 if you need me.", "contact_phone", "+13035550142"),
+        ("It keeps dropping calls.", "reproducible", "sometimes"),
+        ("Das Telefon verliert dauernd Gespräche.", "reproducible", "sometimes"),
+    ],
+)
+def test_more_plausible_wordings_are_echoed_not_charged(text, key, value):
+    result = score(f"Phones at the front desk drop calls.\n\n{text}")
+    assert found(result, key, "low") == [value]
+    assert key not in result.missing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Example: 3/16 10:05 AM, ext: 2045 to 303-555-0199",
+        "Ejemplo: 16/03 a las 10:05, anexo 2045 a 303-555-0199",
+        "Beispiel: 16.03. um 10:05 Uhr, Nst. 2045 an 303-555-0199",
+    ],
+)
+def test_extension_words_and_day_first_dates_in_call_examples(text):
+    assert found(score(f"Calls drop.\n\n{text}"), "call_examples") == [
+        "2026-03-16 10:05, from ext 2045 to +13035550199"
+    ]

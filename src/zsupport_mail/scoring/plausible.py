@@ -34,9 +34,9 @@ _APPLIANCE = re.compile(
     r"appliance|chassis|unit\b|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse",
     re.IGNORECASE,
 )
-_VERSION_CUE = re.compile(
-    r"\b(?:version|vers\.?|release|rel\.?|build|patch|firmware|software|versi(?:ó|o)n|mx|zac"
-    r"|mxie|logiciel|stand)\b[^\n\d]{0,30}?v?\d{1,2}(?:\.\d{1,3}){0,3}\b"
+_VERSION_CUE = re.compile(  # compounds too: "Softwareversion 17.0.8", "Softwarestand 17.0.8"
+    r"\b(?:\w*version|vers\.?|release|rel\.?|build|patch|firmware|software|versi(?:ó|o)n|mx|zac"
+    r"|mxie|logiciel|\w*stand|sw)\b[^\n\d]{0,30}?v?\d{1,2}(?:\.\d{1,3}){0,3}\b"
     r"|\bv\d{1,2}\.\d{1,3}\b|\b\d{1,2}\.\d{1,2}(?:\.\d{1,3})?\s*(?:patch|p|build)\s*\d{3,6}\b",
     re.IGNORECASE,
 )
@@ -44,8 +44,16 @@ _TICKET_CUE = re.compile(
     r"(?:ticket|tkt|\bref\b|reference|r(?:é|e)f(?:é|e)rence|referencia|case|incident|logged"
     r"|raised|opened|tracking|vorgang|fall|caso|dossier|incidencia|incidente|anfrage|auftrag"
     r"|request|\bsr\b|\bcr\b|help\s*desk|service\s*desk|jira|servicenow|zendesk|freshdesk"
-    r"|\bjob\b|work\s*order|referenz|bezug|zeichen|\baz\b|aktenzeichen|r(?:é|e)f\.)"
+    r"|\bjob\b|work\s*order|referenz|bezug|zeichen|\baz\b|aktenzeichen|r(?:é|e)f\.|meldung"
+    # "internal no. 4471", "our number: 4471", "notre numéro 4471", "unsere Nummer 4471"
+    r"|\bintern\w*\s*(?:no\.?|nr\.?|number|nummer|n(?:ú|u)mero|num(?:é|e)ro|#|id|n[°º])"
+    r"|\b(?:our|notre|nuestro|unsere?)\s+(?:number|no\.?|#|nummer|n(?:ú|u)mero|num(?:é|e)ro))"
     rf"[^\n\d]{{0,30}}?#?\s*\b({_TOKEN})",
+    re.IGNORECASE,
+)
+# "we're on 17.0.4", "running 17.0.6": three dotted parts (a date has two), when nothing else
+_RUNNING = re.compile(
+    r"\b(?:on|running|runs|auf|sur|en|upgraded to|updated to)\s+v?\d{1,2}\.\d{1,2}\.\d{1,3}\b",
     re.IGNORECASE,
 )
 _SUBJECT_TICKET = re.compile(r"[\[(]\s*[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})\s*[\])]")
@@ -96,6 +104,8 @@ _HEADER_LINE = re.compile(
 _FAX = re.compile(r"fax|telefax", re.IGNORECASE)
 _PHONE_LABEL = re.compile(
     r"\b(?:tel|tél|phone|cell|mobile|mob|direct|office|desk|call me|reach me|ring me|m|t|p|o|c"
+    r"|my number|number is|call ?back|call me back|reachable|r(?:ü|ue)ckruf|erreichbar|nummer"
+    r"|n(?:ú|u)mero|num(?:é|e)ro|joignable|rappel\w*|ph|cel"
     r"|tel(?:é|e)fono|m(?:ó|o)vil|celular|telefon|handy|mobil|portable|t(?:é|e)l(?:é|e)phone)\b",
     re.IGNORECASE,
 )
@@ -107,13 +117,14 @@ _WORD = re.compile(r"[^\W\d_]+")
 _SERIAL_WORDS = frozenset({"sn", "ser", "nº", "no", "n"})
 _VERSION_WORDS = frozenset(
     {"vers", "ver", "release", "rel", "build", "patch", "firmware", "software", "mx", "zac"}
-    | {"mxie", "logiciel", "stand", "versión", "versi"}
+    | {"mxie", "logiciel", "stand", "versión", "versi", "sw", "on", "running", "runs", "auf"}
+    | {"sur", "en", "to"}
 )
 _TICKET_TRIGGERS = (
     "ticket", "tkt", "ref", "case", "incident", "logged", "raised", "opened", "tracking",
     "vorgang", "fall", "caso", "dossier", "incidenc", "anfrage", "auftrag", "request", "sr",
     "cr", "help", "service", "jira", "zendesk", "freshdesk", "job", "work", "bezug", "zeichen",
-    "az", "aktenzeichen", "réf",
+    "az", "aktenzeichen", "réf", "meldung", "intern", "our", "notre", "nuestro", "unser",
 )  # fmt: skip
 _FORWARD_FROM = re.compile(r"^[ \t>*]*(?:from|von|de)[ \t*]*:.*$", re.IGNORECASE | re.MULTILINE)
 Results = dict[str, ItemResult]
@@ -222,9 +233,13 @@ def _role_near(text: str, start: int, end: int) -> str | None:
 
 
 def _version(prepared: Prepared, results: Results) -> list[Evidence]:
-    if not _mentions(prepared, _VERSION_WORDS, "version", "v1", "v2"):
+    if not _mentions(prepared, _VERSION_WORDS, "version", "stand", "v1", "v2"):
         return []
-    match = _VERSION_CUE.search(prepared.masked) or _VERSION_CUE.search(prepared.text)
+    match = (
+        _VERSION_CUE.search(prepared.masked)
+        or _VERSION_CUE.search(prepared.text)
+        or _RUNNING.search(prepared.masked)
+    )
     return [_low(match.group(0).strip(), match.group(0))] if match else []
 
 

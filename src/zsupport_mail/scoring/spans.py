@@ -37,6 +37,7 @@ _MONTHS = (
 )
 DATE = re.compile(  # "2026-03-17T14:15" is a date followed by a time
     r"(?<![\w.])(?:\d{4}-\d{1,2}-\d{1,2}(?=T\d)|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?![\d.])"
+    r"|\d{1,2}\.\d{1,2}\.(?=[ \t,])"  # German "16.03. um 10:05"
     rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?{_MONTHS}(?:\s+(?:de\s+)?\d{{4}})?)(?!(?!T\d)\w)",
     re.IGNORECASE,

@@ -21,8 +21,9 @@ from dateutil import parser as date_parser
 from zsupport_mail.scoring.spans import DATE, TIME, PhoneHit
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
-_EXTENSION = re.compile(
-    r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|extensi[oó]n|poste)\s*#?\s*(\d{2,6})\b"
+_EXTENSION = re.compile(  # "ext: 204", "Ext. Nr. 204", "Nst. 204", "anexo 204", "interno 204"
+    r"\b(?:ext(?:n|ension)?\.?|x|nebenstelle|nst\.?|durchwahl|apparat|extensi[oó]n|anexo"
+    r"|interno|poste)\s*(?:nr\.?|no\.?|number|nummer|n[°º])?\s*[#:]?\s*(\d{2,6})\b"
     r"|\b(?:user|agent|operator)\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)",
     re.IGNORECASE,
 )
@@ -57,7 +58,8 @@ _NOT_APPLICABLE = re.compile(
 _PARAGRAPH = re.compile(r"(?:[^\n]*\S[^\n]*(?:\n|$))+")
 _SENTENCE_END = re.compile(  # not after Mr./Dr./e.g./ext.: those are not sentence ends
     r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!e\.g\.)(?<!i\.e\.)"
-    r"(?<!\bext\.)(?<!\bExt\.)(?<!\bEXT\.)"
+    r"(?<!\bext\.)(?<!\bExt\.)(?<!\bEXT\.)(?<!\bNst\.)(?<!\bnst\.)(?<!\bNr\.)(?<!\bNo\.)"
+    r"(?<!\bTel\.)"
     r"(?<=[.!?;])\s+(?=[A-Z0-9\"(])"
 )
 _DIGIT = re.compile(r"\d")
@@ -130,7 +132,7 @@ def parse_when(line: str, received: datetime) -> datetime | None:
     if relative:
         base = _relative_base(relative.group(0), received)
     default = base.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
-    text = f"{date.group(0)} {times[0].group(0)}" if date else times[0].group(0)
+    text = f"{date.group(0).rstrip('.')} {times[0].group(0)}" if date else times[0].group(0)
     day = _NTH_DAY.search(line) if date is None else None
     if day and int(day.group(1)) <= 31:  # "on the 17th": this month, or the last one
         default = _nth_day(default, int(day.group(1)))
@@ -184,8 +186,11 @@ def _english_months(text: str) -> str:
 
 
 def _day_first(date: re.Match[str] | None) -> bool:
-    """14.03.2026 is European; 03/14/2026 is American."""
-    return bool(date and "." in date.group(0) and "-" not in date.group(0))
+    """14.03.2026 is European; 03/14/2026 is American, unless it cannot be (16/03)."""
+    if date is None or "-" in date.group(0):
+        return False
+    first = re.match(r"\d+", date.group(0))
+    return "." in date.group(0) or bool(first and int(first.group(0)) > 12)
 
 
 def _parties(segment: str, offset: int, phones: list[PhoneHit], table_row: bool) -> list[Party]:
