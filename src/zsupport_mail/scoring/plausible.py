@@ -35,8 +35,8 @@ _APPLIANCE = re.compile(
     re.IGNORECASE,
 )
 _VERSION_CUE = re.compile(  # compounds too: "Softwareversion 17.0.8", "Softwarestand 17.0.8"
-    r"\b(?:\w*version|vers\.?|release|rel\.?|build|patch|firmware|software|versi(?:ó|o)n|mx|zac"
-    r"|mxie|logiciel|\w*stand|sw)\b[^\n\d]{0,30}?v?\d{1,2}(?:\.\d{1,3}){0,3}\b"
+    r"(?:\b(?:vers\.?|release|rel\.?|build|patch|firmware|software|versi(?:ó|o)n|mx|zac|mxie"
+    r"|logiciel|sw)|version|stand)\b[^\n\d]{0,30}?v?\d{1,2}(?:\.\d{1,3}){0,3}\b"
     r"|\bv\d{1,2}\.\d{1,3}\b|\b\d{1,2}\.\d{1,2}(?:\.\d{1,3})?\s*(?:patch|p|build)\s*\d{3,6}\b",
     re.IGNORECASE,
 )
@@ -117,9 +117,9 @@ _WORD = re.compile(r"[^\W\d_]+")
 _SERIAL_WORDS = frozenset({"sn", "ser", "nº", "no", "n"})
 _VERSION_WORDS = frozenset(
     {"vers", "ver", "release", "rel", "build", "patch", "firmware", "software", "mx", "zac"}
-    | {"mxie", "logiciel", "stand", "versión", "versi", "sw", "on", "running", "runs", "auf"}
-    | {"sur", "en", "to"}
+    | {"mxie", "logiciel", "stand", "versión", "versi", "sw"}
 )
+_THREE_PARTS = re.compile(r"\d\.\d{1,2}\.\d")  # a cheap test before _RUNNING
 _TICKET_TRIGGERS = (
     "ticket", "tkt", "ref", "case", "incident", "logged", "raised", "opened", "tracking",
     "vorgang", "fall", "caso", "dossier", "incidenc", "anfrage", "auftrag", "request", "sr",
@@ -167,13 +167,16 @@ def _mentions(prepared: Prepared, words: frozenset[str], *fragments: str) -> boo
 def _lines_with(prepared: Prepared, triggers: tuple[str, ...]) -> list[str]:
     """Each masked line whose lower case holds one of the triggers (a cue's first words),
     with the next two lines (an HTML table puts the value below its label)."""
-    lines = prepared.masked.splitlines()
-    wanted = _any_of(triggers)
-    return [
-        "\n".join(lines[index : index + 3])
-        for index, line in enumerate(lines)
-        if wanted.search(line)
-    ]
+    masked = prepared.masked
+    windows: dict[int, str] = {}  # one search over the text, not one a line
+    for hit in _any_of(triggers).finditer(masked):
+        start = masked.rfind("\n", 0, hit.start()) + 1
+        if start not in windows:
+            end = start
+            for _ in range(3):
+                end = masked.find("\n", end) + 1 or len(masked) + 1
+            windows[start] = masked[start : end - 1]
+    return list(windows.values())
 
 
 @lru_cache(maxsize=8)
@@ -233,14 +236,18 @@ def _role_near(text: str, start: int, end: int) -> str | None:
 
 
 def _version(prepared: Prepared, results: Results) -> list[Evidence]:
-    if not _mentions(prepared, _VERSION_WORDS, "version", "stand", "v1", "v2"):
+    match = None
+    if _mentions(prepared, _VERSION_WORDS, "version", "stand", "v1", "v2"):
+        match = _VERSION_CUE.search(prepared.masked) or _VERSION_CUE.search(prepared.text)
+    if match is None and _THREE_PARTS.search(prepared.masked):
+        match = _RUNNING.search(prepared.masked)
+    if match is None:
         return []
-    match = (
-        _VERSION_CUE.search(prepared.masked)
-        or _VERSION_CUE.search(prepared.text)
-        or _RUNNING.search(prepared.masked)
-    )
-    return [_low(match.group(0).strip(), match.group(0))] if match else []
+    start = match.start()  # "Softwarestand 17.0.8": the whole word, as she wrote it
+    while start and match.string[start - 1].isalpha():
+        start -= 1
+    said = match.string[start : match.end()]
+    return [_low(said.strip(), said)]
 
 
 def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
