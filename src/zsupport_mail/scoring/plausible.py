@@ -56,6 +56,7 @@ _RUNNING = re.compile(
     r"\b(?:on|running|runs|auf|sur|en|upgraded to|updated to)\s+v?\d{1,2}\.\d{1,2}\.\d{1,3}\b",
     re.IGNORECASE,
 )
+_TICKET_CUE_LOWER = re.compile(_TICKET_CUE.pattern.replace("A-Z", "a-z"))
 _SUBJECT_TICKET = re.compile(r"[\[(]\s*[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})\s*[\])]")
 _PARTY = re.compile(
     r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|nst\.?|extensi(?:ó|o)n|interno|poste|user"
@@ -164,24 +165,27 @@ def _mentions(prepared: Prepared, words: frozenset[str], *fragments: str) -> boo
     return any(fragment in lower for fragment in fragments)
 
 
-def _lines_with(prepared: Prepared, triggers: tuple[str, ...]) -> list[str]:
-    """Each masked line whose lower case holds one of the triggers (a cue's first words),
-    with the next two lines (an HTML table puts the value below its label)."""
-    masked = prepared.masked
-    windows: dict[int, str] = {}  # one search over the text, not one a line
-    for hit in _any_of(triggers).finditer(masked):
-        start = masked.rfind("\n", 0, hit.start()) + 1
+def _lines_with(text: str, triggers: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(start, end) of each line of the (lower-case) text holding one of the triggers (a cue's
+    first words), with the next two lines (an HTML table puts the value below its label)."""
+    windows: dict[int, int] = {}  # one search over the text, not one a line
+    for hit in _any_of(triggers).finditer(text):
+        start = text.rfind("\n", 0, hit.start()) + 1
         if start not in windows:
             end = start
             for _ in range(3):
-                end = masked.find("\n", end) + 1 or len(masked) + 1
-            windows[start] = masked[start : end - 1]
-    return list(windows.values())
+                end = text.find("\n", end) + 1 or len(text) + 1
+            windows[start] = end - 1
+    return list(windows.items())
 
 
 @lru_cache(maxsize=8)
 def _any_of(triggers: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(trigger) for trigger in triggers), re.IGNORECASE)
+    """Short triggers ("our", "sr", "ref") at a word start only ("your", "source" are no
+    cue); longer ones anywhere (compounds: "Störungsmeldung", "Ticketnummer")."""
+    return re.compile(
+        "|".join(rf"\b{re.escape(t)}" if len(t) <= 4 else re.escape(t) for t in triggers)
+    )
 
 
 def _serials(prepared: Prepared, results: Results, role: str) -> list[Evidence]:
@@ -251,17 +255,21 @@ def _version(prepared: Prepared, results: Results) -> list[Evidence]:
 
 
 def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
-    for line in _lines_with(prepared, _TICKET_TRIGGERS):  # the cue's regex on those only
-        match = _TICKET_CUE.search(line)
+    masked = prepared.masked
+    lower = masked.lower()  # the cue is lower case: three times faster than IGNORECASE
+    cue = _TICKET_CUE_LOWER if len(lower) == len(masked) else _TICKET_CUE
+    text = lower if cue is _TICKET_CUE_LOWER else masked
+    for start, end in _lines_with(text, _TICKET_TRIGGERS):  # the cue's regex on those only
+        match = cue.search(text, start, end)
         if match is None:
             continue
-        value = match.group(1)
+        value = masked[match.start(1) : match.end(1)]
         if (
             MASK not in value
             and not value.upper().startswith("ZS-")
             and sum(ch.isdigit() for ch in value) >= 3
         ):
-            return [_low(value.upper(), match.group(0))]
+            return [_low(value.upper(), masked[match.start() : match.end()])]
     subject = _SUBJECT_TICKET.search(prepared.item.subject)
     if subject and not subject.group(1).upper().startswith("ZS-"):
         return [_low(subject.group(1).upper(), prepared.item.subject)]

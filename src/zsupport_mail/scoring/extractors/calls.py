@@ -57,10 +57,11 @@ _NOT_APPLICABLE = re.compile(
 )
 _PARAGRAPH = re.compile(r"(?:[^\n]*\S[^\n]*(?:\n|$))+")
 _SENTENCE_END = re.compile(  # not after Mr./Dr./e.g./ext.: those are not sentence ends
-    r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!e\.g\.)(?<!i\.e\.)"
-    r"(?<!\bext\.)(?<!\bExt\.)(?<!\bEXT\.)(?<!\bNst\.)(?<!\bnst\.)(?<!\bNr\.)(?<!\bNo\.)"
-    r"(?<!\bTel\.)"
-    r"(?<=[.!?;])\s+(?=[A-Z0-9\"(])"
+    # The punctuation first: the other lookbehinds are then tried only after a full stop.
+    r"(?<=[.!?;])(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!e\.g\.)"
+    r"(?<!i\.e\.)(?<!\bext\.)(?<!\bExt\.)(?<!\bEXT\.)(?<!\bNst\.)(?<!\bnst\.)(?<!\bNr\.)"
+    r"(?<!\bNo\.)(?<!\bTel\.)"
+    r"\s+(?=[A-Z0-9\"(])"
 )
 _DIGIT = re.compile(r"\d")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]", re.MULTILINE)
@@ -262,8 +263,11 @@ def _is_table(lines: list[str]) -> bool:
 def _one_call_a_line(lines: list[str]) -> bool:
     """Example lines without sentence punctuation: several lines, each with its own time, or
     several lines that start with their date or time (under a heading, above a sign-off)."""
-    dated = sum(bool(DATE.match(line.lstrip()) or TIME.match(line.lstrip())) for line in lines)
-    return len(lines) >= 2 and (dated >= 2 or all(TIME.search(line) for line in lines))
+    if len(lines) < 2:
+        return False
+    starts = [s for line in lines if _DIGIT.search((s := line.lstrip())[:16])]  # a cheap test
+    dated = sum(bool(DATE.match(s) or TIME.match(s)) for s in starts)
+    return dated >= 2 or all(TIME.search(line) for line in lines)
 
 
 def segments(text: str) -> list[tuple[int, str, bool]]:
@@ -291,6 +295,8 @@ def segments(text: str) -> list[tuple[int, str, bool]]:
 def _list_items(paragraph: str) -> list[tuple[int, str]]:
     """(offset, text) of the paragraph cut before each list item ("- ", "* ", "1. ", "2) "):
     a bulleted or numbered list of calls is one example an item, however it is punctuated."""
+    if paragraph.find("\n") in (-1, len(paragraph) - 1):
+        return [(0, paragraph)]  # one line: nothing to cut
     cuts = [0, *(m.start() for m in _LIST_ITEM.finditer(paragraph) if m.start()), len(paragraph)]
     return [(start, paragraph[start:end]) for start, end in pairwise(cuts)]
 
@@ -363,13 +369,12 @@ class CallExampleExtractor:
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
         """Found, not applicable, or missing with the parts the first partial example lacks."""
-        not_applicable = _NOT_APPLICABLE.search(prepared.text)
         examples = examples_of(prepared)
         complete = [e for e in examples if not e.missing]
         if complete:
             evidence = tuple(Evidence(e.describe(), e.source) for e in complete)
             return [ItemResult("call_examples", evidence)]
-        if not_applicable:
+        if _NOT_APPLICABLE.search(prepared.text):
             return [ItemResult("call_examples", (), not_applicable=True)]
         if examples:
             partial = examples[0]

@@ -34,6 +34,7 @@ _LABEL = re.compile(
     r"(?:is[ \t]*)?[:#|]?[ \t]*",
     re.IGNORECASE,
 )
+_LABEL_LOWER = re.compile(_LABEL.pattern)
 _VALUE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,19}(?![\w])", re.IGNORECASE)
 _LONE_VALUE = re.compile(r"\n[ \t]*\n?[ \t]*([A-Z0-9][A-Z0-9-]{2,19})[ \t]*(?:\n|$)", re.I)
 # "board 620LQ", "appliance: 6326V", "620LQ board / 6326V appliance": a role word right next to
@@ -98,7 +99,9 @@ def _acceptable(raw: str) -> bool:
 
 def _labelled(masked: str) -> list[_Serial]:
     found = []
-    for label in _LABEL.finditer(masked):
+    lower = masked.lower()  # the label is lower case: faster than IGNORECASE over every mail
+    labels = _LABEL_LOWER.finditer(lower) if len(lower) == len(masked) else _LABEL.finditer(masked)
+    for label in labels:
         value = _VALUE.match(masked, label.end())
         if value is None:  # an HTML table: the value alone on the next line
             value = _LONE_VALUE.match(masked, label.end())
@@ -118,6 +121,9 @@ def _labelled(masked: str) -> list[_Serial]:
     return found
 
 
+_BOARD_WORDS = ("board", "platin", "placa", "tarjeta", "carte", "karte", "cpu")  # a cheap test
+_BOX_WORDS = ("applian", "chassis", "châssis", "unit", "box", "ger", "equipo", "appareil")
+_BOX_WORDS += ("boîtier", "boitier", "server", "system", "gehäus")
 _SERIAL_WORD = re.compile(r"serial|s/n|\bsn\b|seriennummer|\bseri(?:e|é)", re.IGNORECASE)
 _LINE = re.compile(r"[^\n]+")
 _TOKEN = re.compile(r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12}\b", re.IGNORECASE)
@@ -127,6 +133,9 @@ def _paired(masked: str) -> list[_Serial]:
     """Roles listed, then as many values in the same order, on one serial line: "SN (board /
     appliance): 620LQ / 6326V", "Board and appliance serials are 620LQ and 6326V"."""
     found: list[_Serial] = []
+    lower = masked.lower()
+    if not (any(w in lower for w in _BOARD_WORDS) and any(w in lower for w in _BOX_WORDS)):
+        return found  # no line can name both roles
     starts = {masked.rfind("\n", 0, m.start()) + 1 for m in _SERIAL_WORD.finditer(masked)}
     for start in sorted(starts):  # only the lines with a serial word
         line = _LINE.match(masked, start)
