@@ -16,6 +16,11 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from zsupport_mail.scoring.company_cue import company_cue
+from zsupport_mail.scoring.contact_cues import (
+    contact_email_cue,
+    contact_name_cue,
+    contact_phone_cue,
+)
 from zsupport_mail.scoring.extractors.calls import CallExample, examples_of
 from zsupport_mail.scoring.recurrence import recurrence_cue
 from zsupport_mail.scoring.spans import DATE, MASK, TIME
@@ -90,30 +95,6 @@ _SYMPTOM = re.compile(
     r"|se corta\w*|sin audio|no funciona|ne fonctionne|coup(?:e|é|ent)\w*|pas de son)\b",
     re.IGNORECASE,
 )
-_CLOSING = re.compile(
-    r"^\s*(?:thanks|thank you|thx|regards|best|cheers|kind regards|br|sincerely|danke"
-    r"|gr(?:ü|ue)(?:ß|ss)e|mfg|viele gr|saludos|gracias|atentamente|merci|cordialement"
-    r"|bien (?:à|a) vous|-+)\b",
-    re.IGNORECASE,
-)
-_NAME_LINE = re.compile(
-    r"^\s*-*\s*([A-ZÄÖÜÉ][\w'\u2019.-]+(?:\s+[A-ZÄÖÜÉ][\w'\u2019.-]+){0,2})\s*,?\s*$"
-)
-_HEADER_LINE = re.compile(
-    r"^[ \t>*]*(?:from|to|cc|von|an|de|para|à|a|sent|reply-to)[ \t*]*:", re.IGNORECASE
-)
-_FAX = re.compile(r"fax|telefax", re.IGNORECASE)
-_PHONE_LABEL = re.compile(
-    r"\b(?:tel|tél|phone|cell|mobile|mob|direct|office|desk|call me|reach me|ring me|m|t|p|o|c"
-    r"|my number|number is|call ?back|call me back|reachable|r(?:ü|ue)ckruf|erreichbar|nummer"
-    r"|n(?:ú|u)mero|num(?:é|e)ro|joignable|rappel\w*|ph|cel"
-    r"|tel(?:é|e)fono|m(?:ó|o)vil|celular|telefon|handy|mobil|portable|t(?:é|e)l(?:é|e)phone)\b",
-    re.IGNORECASE,
-)
-_CALL_WORDS = re.compile(
-    r"call(?:ed|ing|er)?\b|dial|rang|from|to\b|did\b|route|trunk|forward|anruf|llamad|appel",
-    re.IGNORECASE,
-)
 _WORD = re.compile(r"[^\W\d_]+")
 _SERIAL_WORDS = frozenset({"sn", "ser", "nº", "no", "n"})
 _VERSION_WORDS = frozenset(
@@ -127,17 +108,12 @@ _TICKET_TRIGGERS = (
     "cr", "help", "service", "jira", "zendesk", "freshdesk", "job", "work", "bezug", "zeichen",
     "az", "aktenzeichen", "réf", "meldung", "intern", "our", "notre", "nuestro", "unser",
 )  # fmt: skip
-_FORWARD_FROM = re.compile(r"^[ \t>*]*(?:from|von|de)[ \t*]*:.*$", re.IGNORECASE | re.MULTILINE)
 Results = dict[str, ItemResult]
 Cue = Callable[[Prepared, Results], list[Evidence]]
 
 
 def _low(value: str, source: str) -> Evidence:
     return Evidence(value, " ".join(source.split())[:120], "text", "low")
-
-
-def _around(text: str, start: int, end: int, width: int = 40) -> str:
-    return text[max(0, start - width) : end + width]
 
 
 def _sentence(text: str, start: int, end: int) -> str:
@@ -321,60 +297,11 @@ def _description(prepared: Prepared, results: Results) -> list[Evidence]:
     return []
 
 
-def _contact_name(prepared: Prepared, results: Results) -> list[Evidence]:
-    local = re.split(r"[._+-]", prepared.item.sender_address.partition("@")[0])
-    names = [part for part in local if len(part) >= 3 and part.isalpha()]
-    text = f"{prepared.item.text}\n{prepared.item.signature}"
-    for name in names:
-        match = re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE)
-        if match and "@" not in _around(text, match.start(), match.end(), 1):
-            return [_low(match.group(0), _around(text, *match.span()))]
-    lines = [line for line in text.splitlines() if line.strip()]
-    for index, line in enumerate(lines[-6:-1]):
-        if _CLOSING.match(line):
-            name = _NAME_LINE.match(lines[-6:][index + 1])
-            if name and len(name.group(1)) > 2:
-                return [_low(name.group(1), line)]
-    return []
-
-
-def _contact_email(prepared: Prepared, results: Results) -> list[Evidence]:
-    item = prepared.item
-    own = item.sender_address.lower()
-    for line in f"{item.text}\n{item.signature}\n{item.forwarded}".splitlines():
-        if own in line.lower() and not _HEADER_LINE.match(line):  # not "To: dana@..."
-            return [_low(own, line)]
-    return []
-
-
-def _contact_phone(prepared: Prepared, results: Results) -> list[Evidence]:
-    forwarded = prepared.item.forwarded
-    author = _FORWARD_FROM.search(forwarded[:400])
-    hers = author is not None and prepared.item.sender_address.lower() in author.group(0).lower()
-    own_end = len(prepared.text) - (0 if hers else len(forwarded))
-    calls = " ".join(e.source for e in results["call_examples"].evidence)
-    body_end = len(prepared.item.subject) + 1 + len(prepared.item.text)
-    tail = prepared.text.rfind("\n", 0, max(0, body_end - 160))  # the sign-off lines
-    for phone in prepared.phones:
-        start = prepared.text.rfind("\n", 0, phone.start) + 1
-        line = prepared.text[start : prepared.text.find("\n", phone.end) % (own_end + 1)]
-        labelled = _PHONE_LABEL.search(line[: phone.start - start])
-        signed = phone.start > tail and not _CALL_WORDS.search(line)
-        if (
-            phone.start < own_end
-            and (labelled or signed)
-            and not _FAX.search(line)
-            and phone.raw not in calls
-        ):
-            return [_low(phone.e164, line)]
-    return []
-
-
 CUES: dict[str, Cue] = {
     "company": company_cue,
-    "contact_name": _contact_name,
-    "contact_email": _contact_email,
-    "contact_phone": _contact_phone,
+    "contact_name": contact_name_cue,
+    "contact_email": contact_email_cue,
+    "contact_phone": contact_phone_cue,
     "board_serial": lambda p, r: _serials(p, r, "board"),
     "appliance_serial": lambda p, r: _serials(p, r, "appliance"),
     "software_version": _version,

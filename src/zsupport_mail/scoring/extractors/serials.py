@@ -122,8 +122,10 @@ def _labelled(masked: str) -> list[_Serial]:
 
 
 _BOARD_WORDS = ("board", "platin", "placa", "tarjeta", "carte", "karte", "cpu")  # a cheap test
-_BOX_WORDS = ("applian", "chassis", "châssis", "unit", "box", "ger", "equipo", "appareil")
-_BOX_WORDS += ("boîtier", "boitier", "server", "system", "gehäus")
+_BOX_WORDS = (
+    "applian", "chassis", "châssis", "unit", "box", "ger", "equipo", "appareil", "boîtier",
+    "boitier", "server", "system", "gehäus",
+)  # fmt: skip
 _SERIAL_WORD = re.compile(r"serial|s/n|\bsn\b|seriennummer|\bseri(?:e|é)", re.IGNORECASE)
 _LINE = re.compile(r"[^\n]+")
 _TOKEN = re.compile(r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12}\b", re.IGNORECASE)
