@@ -185,6 +185,7 @@ def test_call_examples_in_more_wordings(sentence, example):
         ("Seriennummer der Karte: 620LQ\nSeriennummer der Appliance: 6326V", "620LQ", "6326V"),
         ("Placa (número de serie): 620LQ\nEquipo (número de serie): 6326V", "620LQ", "6326V"),
         ("Unit serial (from the sticker): 6326V", None, "6326V"),
+        ("Die Appliance-Seriennummer in München ist 6326V.", None, "6326V"),
     ],
 )
 def test_serial_labels_and_layouts(text, board, appliance):
@@ -311,3 +312,10 @@ def test_a_number_calling_an_extension_is_the_caller():
     assert high(score(text), "call_examples") == ["2026-03-18 11:15, from +13035550112 to ext 201"]
     table = "Calling: 303-555-0112, called: ext 201, at 11:15 today."
     assert high(score(table), "call_examples") == ["2026-03-18 11:15, from +13035550112 to ext 201"]
+
+
+def test_an_answer_that_gives_no_serial_is_no_serial():
+    text = "Board serial number: 620LQ\nAppliance serial number: don't know, the sticker is gone"
+    result = score(text)
+    assert high(result, "appliance_serial") == []
+    assert "appliance_serial" in result.missing

@@ -25,7 +25,9 @@ _LABEL = re.compile(
     r"|n(?:ú|u)mero de serie|num(?:é|e)ro de s(?:é|e)rie|\bn\.?\s?[º°o]\.?\s*(?:de\s+)?s(?:é|e)rie"
     r"|\bser\.\s*no\.?)"
     # "serial number of the motherboard is", "Seriennummer Platine:", "S/N (board):"
-    r"(?:[ \t]+(?:of|for|on|der|des|del|de)[ \t]+(?:the[ \t]+|our[ \t]+|my[ \t]+)?[\w-]+"
+    # "Seriennummer in München ist": a place between the label and the value too
+    r"(?:[ \t]+(?:of|for|on|in|at|der|des|del|de|bei|im|für|en|à)[ \t]+"
+    r"(?:the[ \t]+|our[ \t]+|my[ \t]+)?[\w-]+"
     r"(?:[ \t]+[\w-]+)?"
     rf"|[ \t]*\(?(?:{_ROLE_WORDS})\)?)?"
     # "Placa (número de serie): X" closes its parenthesis; "serial (from the sticker): X"
@@ -182,9 +184,9 @@ class SerialExtractor:
         form = prepared.item.form
         by_role: dict[str, list[Evidence]] = {"board": [], "appliance": []}
         for key, form_role in (("board_serial", "board"), ("appliance_serial", "appliance")):
-            for value in form.get(key, []):
+            for value in form.get(key, []):  # "don't know, the sticker is gone" gives none
                 token = _VALUE.search(value.upper())
-                if token:
+                if token and _acceptable(token.group(0)):
                     by_role[form_role].append(Evidence(token.group(0), value, "form"))
         known = prepared.item.known_serials
         for serial in find_serials(prepared.masked):
