@@ -256,6 +256,13 @@ def test_when_the_record_does_not_count_the_company_named_in_the_mail_still_does
         ("My number is 303-555-0142 if you need me.", "contact_phone", "+13035550142"),
         ("It keeps dropping calls.", "reproducible", "sometimes"),
         ("Das Telefon verliert dauernd Gespräche.", "reproducible", "sometimes"),
+        ("It fails about 50 percent of the time.", "reproducible", "sometimes"),
+        ("Ça coupe à tous les coups.", "reproducible", "sometimes"),
+        (
+            "Reach me at dana.smith@acmedental.example",
+            "contact_email",
+            "dana.smith@acmedental.example",
+        ),
     ],
 )
 def test_more_plausible_wordings_are_echoed_not_charged(text, key, value):

@@ -186,6 +186,8 @@ def test_call_examples_in_more_wordings(sentence, example):
         ("Placa (número de serie): 620LQ\nEquipo (número de serie): 6326V", "620LQ", "6326V"),
         ("Unit serial (from the sticker): 6326V", None, "6326V"),
         ("Die Appliance-Seriennummer in München ist 6326V.", None, "6326V"),
+        ("Board-Nr.: 620LQ, Gerätenummer 6326V", "620LQ", "6326V"),
+        ("board number: 620LQ\nappliance ID: 6326V", "620LQ", "6326V"),
     ],
 )
 def test_serial_labels_and_layouts(text, board, appliance):

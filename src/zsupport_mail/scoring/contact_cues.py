@@ -35,6 +35,7 @@ _CALL_WORDS = re.compile(
     r"call(?:ed|ing|er)?\b|dial|rang|from|to\b|did\b|route|trunk|forward|anruf|llamad|appel",
     re.IGNORECASE,
 )
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _FORWARD_FROM = re.compile(r"^[ \t>*]*(?:from|von|de)[ \t*]*:.*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -66,9 +67,17 @@ def contact_name_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list
 def contact_email_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evidence]:
     item = prepared.item
     own = item.sender_address.lower()
+    local, _, domain = own.partition("@")
+    mine = {part for part in re.split(r"[._+-]", local) if len(part) >= 3}
     for line in f"{item.text}\n{item.signature}\n{item.forwarded}".splitlines():
-        if own in line.lower() and not _HEADER_LINE.match(line):  # not "To: dana@..."
+        if _HEADER_LINE.match(line):  # not "To: dana@..."
+            continue
+        if own in line.lower():
             return [_low(own, line)]
+        for found in _EMAIL.finditer(line.lower()):  # "dana.smith@" for a mail from "dana@"
+            name, _, where = found.group(0).partition("@")
+            if where == domain and mine & set(re.split(r"[._+-]", name)):
+                return [_low(found.group(0), line)]
     return []
 
 

@@ -33,7 +33,7 @@ _STEMS = (
     "régulièrement", "regulierement", "regularly", "several", "multiple", "usually", "mostly",
     "typically", "generally", "normally", "zeitweise", "teilweise", "meistens",
     "frecuen", "fréquem", "frequem", "continu", "kontinuierlich", "nunca", "jamás",
-    "dauernd", "andauernd", "keeps", "recurr",
+    "dauernd", "andauernd", "keeps", "recurr", "periodic", "quelquefois",
 )  # fmt: skip
 _PHRASES = (
     "now and then", "from time to time", "some calls", "some of the", "a few", "several times",
@@ -54,6 +54,9 @@ _PHRASES = (
     "de temps à autre", "muchas veces", "cada tanto", "50/50", "same result", "same thing",
     "happen again", "happens again", "not consistent", "two times", "three times",
     "four times", "five times", "each and every", "over and over", "immer wieder",
+    "now and again", "tous les appels", "à tous les coups", "out of ten", "in ten calls",
+    "von zehn", "sur dix", "de cada diez", "percent", "per cent", "prozent", "por ciento",
+    "pour cent",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
 _NUMERIC = re.compile(

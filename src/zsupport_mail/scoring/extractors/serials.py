@@ -17,7 +17,7 @@ from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 _ROLE_WORDS = (  # German genitives and plurals too: "des Geräts", "des Boards"
     r"main\s*board|motherboard|mainboard|hauptplatine|grundplatine|boards?|platinen?"
     r"|placa(?:\s+(?:base|madre))?|tarjeta(?:\s+madre)?|carte(?:\s+m(?:è|e)re)?|cpu\s*card|karten?"
-    r"|appliances?|chassis|châssis|unit|box|ger(?:ä|ae)t(?:s|es)?|gehäuses?|equipo|appareil"
+    r"|appliances?|chassis|châssis|unit|box|ger(?:ä|ae)t(?:s|es|e)?|gehäuses?|equipo|appareil"
     r"|boîtier|boitier|server|system"
 )
 _LABEL = re.compile(
@@ -42,7 +42,9 @@ _LONE_VALUE = re.compile(r"\n[ \t]*\n?[ \t]*([A-Z0-9][A-Z0-9-]{2,19})[ \t]*(?:\n
 # "board 620LQ", "appliance: 6326V", "620LQ board / 6326V appliance": a role word right next to
 # a token with both letters and digits (an extension or a year has no letters).
 _ADJACENT = re.compile(
-    rf"\b(?P<role1>{_ROLE_WORDS})(?:['\u2019]s[ \t]+is|[ \t]+is)?"
+    # "Board-Nr.: X", "Gerätenummer X", "unit no. X", "appliance ID: X": a number word after it
+    rf"\b(?P<role1>{_ROLE_WORDS})(?:[ \t-]?(?:nr\.?|nummer|no\.?|number|n[°º]|id)\b\.?)?"
+    r"(?:['\u2019]s[ \t]+is|[ \t]+is)?"
     r"[ \t]*(?:[:=|#\u2013\u2014]|\.{2,}|->|\u2192)?[ \t]*"  # "Board: X", "Board .... X"
     r"(?:(?<=:)\n[ \t]*)?"  # "board:" on its own line, the value on the next
     r"(?P<value1>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12})\b"
@@ -55,7 +57,7 @@ _BOARD = re.compile(
     re.I,
 )
 _APPLIANCE = re.compile(
-    r"\b(?:appliances?|chassis|châssis|unit|box|ger(?:ä|ae)t(?:s|es)?|gehäuses?|equipo|appareil"
+    r"\b(?:appliances?|chassis|châssis|unit|box|ger(?:ä|ae)t(?:s|es|e)?|gehäuses?|equipo|appareil"
     r"|boîtier|boitier|server|system)\b",
     re.I,
 )
