@@ -321,3 +321,12 @@ def test_an_answer_that_gives_no_serial_is_no_serial():
     result = score(text)
     assert high(result, "appliance_serial") == []
     assert "appliance_serial" in result.missing
+
+
+def test_a_ticket_key_or_version_under_a_quoted_statement_is_hers():
+    text = COMMENTED.replace("Our system: board 4402B, appliance 4471X.", "Logged as NET-2231.")
+    assert high(score(text, "Re: [Z-Support #ZS-000230] Paging"), "internal_ticket") == ["NET-2231"]
+    text = COMMENTED.replace("Our system: board 4402B, appliance 4471X.", "We run MX 17.0.6.")
+    assert high(score(text, "Re: [Z-Support #ZS-000230] Paging"), "software_version") == [
+        "MX 17.0.6"
+    ]

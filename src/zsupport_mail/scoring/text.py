@@ -137,9 +137,15 @@ def interleaved(text: str) -> bool:
     return False
 
 
+_ITEM_VALUE = re.compile(  # a serial (620LQ), a ticket key (NET-2231), a version (17.0.6)
+    r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12}\b|\b[A-Z]{2,6}-\d{3,8}\b"
+    r"|\b\d{1,2}\.\d{1,2}\.\d{1,3}\b"
+)
+
+
 def _comment_value(line: str) -> bool:
-    """An own line under a quoted statement that gives a serial-like value (not a call)."""
-    return bool(re.search(r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12}\b", line)) and not re.search(
+    """An own line under a quoted statement that gives an item's value (not a call)."""
+    return bool(_ITEM_VALUE.search(line)) and not re.search(
         r"\d:\d\d|\b\d{1,2}\s*[ap]\.?m\b", line, re.IGNORECASE
     )
 
