@@ -1,23 +1,21 @@
 """call_examples: each example needs a date/time, a calling party and a called party.
 
-Date/time candidates are found first by pattern (never by running a date search over the raw
-text, which turns phone numbers into years), then each is parsed with dateutil relative to the
-mail's received time in the client's time zone; "yesterday at 3pm" and "this morning around
-9:15" are resolved the same way. Parties are phone numbers (E.164), extensions and named users;
-"from"/"to"/"called"/"dialed" around them decide which side they are on, else the first is the
-caller. An example missing a part is reported with the part it lacks.
+A sentence's date and time are read by when.py (relative to the mail's received time in the
+client's time zone: "yesterday at 3pm", "this morning around 9:15"). Parties are phone
+numbers (E.164), extensions and named users; "from"/"to"/"called"/"dialed" around them
+decide which side they are on, else the first is the caller. An example missing a part is
+reported with the part it lacks.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from dateutil import parser as date_parser
-
+from zsupport_mail.scoring.extractors.when import RELATIVE_DAY, parse_when
 from zsupport_mail.scoring.spans import DATE, TIME, PhoneHit
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
@@ -25,12 +23,6 @@ _EXTENSION = re.compile(  # "ext: 204", "Ext. Nr. 204", "Nst. 204", "anexo 204",
     r"\b(?:ext(?:n|ension)?\.?|x|nebenstelle|nst\.?|durchwahl|apparat|extensi[oó]n|anexo"
     r"|interno|poste)\s*(?:nr\.?|no\.?|number|nummer|n[°º])?\s*[#:]?\s*(\d{2,6})\b"
     r"|\b(?:user|agent|operator)\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)",
-    re.IGNORECASE,
-)
-_RELATIVE_DAY = re.compile(
-    r"\b(?:yesterday|today|this (?:morning|afternoon|evening)|last night|tonight|gestern|heute"
-    r"|ayer|hoy|hier|aujourd'hui|(?:last |on )?(?:monday|tuesday|wednesday|thursday|friday"
-    r"|saturday|sunday))\b",
     re.IGNORECASE,
 )
 _CALLER_CUE = re.compile(  # "Calling: 720-...", but "720-... calling ext 201" calls ext 201
@@ -72,7 +64,6 @@ _CUED_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _BARE_EXTENSION = re.compile(r"(?<![\w:.+/-])\d{2,5}(?![\w:./-])")
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -107,91 +98,6 @@ class CallExample:
         """The example in one line for the evidence, ``?`` for a part not given."""
         when = self.when.strftime("%Y-%m-%d %H:%M") if self.when else "?"
         return f"{when}, from {self.calling or '?'} to {self.called or '?'}"
-
-
-def _relative_base(word: str, received: datetime) -> datetime:
-    lowered = word.lower().replace("last ", "").replace("on ", "")
-    if lowered in ("yesterday", "gestern", "ayer", "hier", "last night"):
-        return received - timedelta(days=1)
-    if lowered in _WEEKDAYS:
-        back = (received.weekday() - _WEEKDAYS.index(lowered)) % 7 or 7
-        return received - timedelta(days=back)
-    return received
-
-
-def parse_when(line: str, received: datetime) -> datetime | None:
-    """The date and time a line names, in the received time's zone; None without a time."""
-    times = list(TIME.finditer(line))
-    if not times:
-        return None
-    base = received
-    dates = [d for d in DATE.finditer(line) if d.start() < times[0].start()] or list(
-        DATE.finditer(line)
-    )
-    date = dates[-1] if dates else None  # the date nearest before the time
-    relative = _RELATIVE_DAY.search(line)
-    if relative:
-        base = _relative_base(relative.group(0), received)
-    default = base.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
-    text = f"{date.group(0).rstrip('.')} {times[0].group(0)}" if date else times[0].group(0)
-    day = _NTH_DAY.search(line) if date is None else None
-    if day and int(day.group(1)) <= 31:  # "on the 17th": this month, or the last one
-        default = _nth_day(default, int(day.group(1)))
-    text = re.sub(r"(?i)(?<=\d)([ap])$", r"\1m", text)  # 2:15p
-    if _LATER_IN_DAY.search(line) and not re.search(r"(?i)[ap]\.?m", text):
-        text = re.sub(r"^(\d{1,2})(?=:)", lambda m: str(int(m[1]) % 12 + 12), text)
-    text = re.sub(r"(?i)\buhr\b|(?<=\d)h\b", "", text)
-    text = re.sub(r"(?<=\d)h(?=\d{2})", ":", text)  # French 14h20
-    text = _english_months(text)
-    try:
-        parsed: datetime = date_parser.parse(text, default=default, dayfirst=_day_first(date))
-    except (ValueError, OverflowError):
-        return None
-    return parsed.replace(tzinfo=received.tzinfo)
-
-
-_MONTH_NAMES = {
-    "janvier": "jan", "enero": "jan", "januar": "jan", "février": "feb", "fevrier": "feb",
-    "febrero": "feb", "februar": "feb", "mars": "mar", "marzo": "mar", "märz": "mar",
-    "mär": "mar", "avril": "apr", "abril": "apr", "mai": "may", "mayo": "may", "juin": "jun",
-    "junio": "jun", "juni": "jun", "juillet": "jul", "julio": "jul", "juli": "jul",
-    "août": "aug", "aout": "aug", "agosto": "aug", "septembre": "sep", "septiembre": "sep",
-    "octobre": "oct", "octubre": "oct", "oktober": "oct", "okt": "oct", "novembre": "nov",
-    "noviembre": "nov", "décembre": "dec", "decembre": "dec", "diciembre": "dec",
-    "dezember": "dec", "dez": "dec",
-}  # fmt: skip
-_MONTH_WORD = re.compile(
-    r"\b(" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE
-)
-
-
-_NTH_DAY = re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
-_LATER_IN_DAY = re.compile(  # "at 2:15 this afternoon" is 14:15
-    r"\b(?:afternoon|evening|tonight|nachmittags?|abends?|tarde|apr(?:è|e)s-midi|soir)\b",
-    re.IGNORECASE,
-)
-
-
-def _nth_day(default: datetime, day: int) -> datetime:
-    """The last date before or on ``default`` that falls on that day of a month."""
-    if day <= default.day:
-        return default.replace(day=day)
-    previous = default.replace(day=1) - timedelta(days=1)
-    return previous.replace(day=min(day, previous.day))
-
-
-def _english_months(text: str) -> str:
-    """dateutil reads English month names only: "11 mars 2026" -> "11 mar 2026"."""
-    text = re.sub(r"(?i)\bde\b\s+", "", text)  # "3 de marzo de 2026"
-    return _MONTH_WORD.sub(lambda m: _MONTH_NAMES[m.group(1).lower()], text)
-
-
-def _day_first(date: re.Match[str] | None) -> bool:
-    """14.03.2026 is European; 03/14/2026 is American, unless it cannot be (16/03)."""
-    if date is None or "-" in date.group(0):
-        return False
-    first = re.match(r"\d+", date.group(0))
-    return "." in date.group(0) or bool(first and int(first.group(0)) > 12)
 
 
 def _parties(segment: str, offset: int, phones: list[PhoneHit], table_row: bool) -> list[Party]:
@@ -318,7 +224,7 @@ def find_examples(
         sent = next((when for start, when in reversed(anchors) if offset >= start), received)
         if not _DIGIT.search(segment):
             continue  # every party (a number or an extension) has digits
-        has_when = TIME.search(segment) or DATE.search(segment) or _RELATIVE_DAY.search(segment)
+        has_when = TIME.search(segment) or DATE.search(segment) or RELATIVE_DAY.search(segment)
         parties = _parties(segment, offset, phones, table_row) if has_when else []
         if parties:
             calling, called = _assign(segment, parties)
