@@ -283,3 +283,23 @@ def test_extension_words_and_day_first_dates_in_call_examples(text):
     assert found(score(f"Calls drop.\n\n{text}"), "call_examples") == [
         "2026-03-16 10:05, from ext 2045 to +13035550199"
     ]
+
+
+def test_a_dotted_date_without_year_is_day_and_month():
+    # dateutil alone read "16.02 10:05" as the 16th of the received month (March here)
+    text = "Calls drop.\n\nBeispiel: 16.02. um 10:05 Uhr, Nst. 2045 an 303-555-0199"
+    assert found(score(text), "call_examples") == [
+        "2026-02-16 10:05, from ext 2045 to +13035550199"
+    ]
+
+
+@pytest.mark.parametrize("date", ["", "03/17", "3/7", "12/31/2025", "2026-03-17", "2/29"])
+@pytest.mark.parametrize("time", ["10:05", "9:05 AM", "12:30 PM", "12:05 am", "5pm", "10:02:11"])
+def test_numeric_dates_and_times_read_as_dateutil_reads_them(date, time):
+    from dateutil import parser
+
+    from zsupport_mail.scoring.extractors.when import _numeric_when
+
+    default = datetime(2024, 2, 29)
+    text = f"{date} {time}".strip()
+    assert _numeric_when(text, default, False) == parser.parse(text, default=default)

@@ -67,9 +67,9 @@ def parse_when(line: str, received: datetime) -> datetime | None:
     return parsed.replace(tzinfo=received.tzinfo)
 
 
-_NUMERIC_WHEN = re.compile(  # "03/17/2026 10:05 AM", "2026-03-17 14:15", "10:05"
+_NUMERIC_WHEN = re.compile(  # "03/17/2026 10:05 AM", "2026-03-17 14:15", "17.03 9:30", "10:05"
     r"(?:(?P<iso_y>\d{4})-(?P<iso_m>\d{1,2})-(?P<iso_d>\d{1,2})"
-    r"|(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<year>\d{4}))?)?[ T]*"
+    r"|(?P<a>\d{1,2})[/.](?P<b>\d{1,2})(?:[/.](?P<year>\d{4}))?)?[ T]*"
     r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?(?::(?P<second>\d{2}))?"
     r"\s*(?:(?P<half>[ap])\.?m\.?)?",
     re.IGNORECASE,
@@ -78,8 +78,8 @@ _NUMERIC_WHEN = re.compile(  # "03/17/2026 10:05 AM", "2026-03-17 14:15", "10:05
 
 def _numeric_when(text: str, default: datetime, day_first: bool) -> datetime | None:
     """The common all-numeric forms without dateutil (a tenth of its time); None for any other
-    form, which dateutil then reads (dotted dates too: dateutil reads "17.03 10:05" as the
-    17th of the received month, and the findings must not change here)."""
+    form, which dateutil then reads. Dotted dates without a year are read here too: dateutil
+    takes "17.03 10:05" for the 17th of the received month, not for March 17."""
     match = _NUMERIC_WHEN.fullmatch(text.strip())
     if match is None:
         return None
