@@ -303,3 +303,10 @@ def test_numeric_dates_and_times_read_as_dateutil_reads_them(date, time):
     default = datetime(2024, 2, 29)
     text = f"{date} {time}".strip()
     assert _numeric_when(text, default, False) == parser.parse(text, default=default)
+
+
+def test_a_bracketed_key_in_the_subject_is_a_plausible_ticket():
+    result = score("Phones at the front desk drop calls.", subject="[OPS-1212] Phones drop calls")
+    assert found(result, "internal_ticket", "low") == ["OPS-1212"]
+    ours = score("Phones drop calls.", subject="Re: [Z-Support #ZS-000123] Phones drop calls")
+    assert "internal_ticket" in ours.missing

@@ -62,7 +62,9 @@ _RUNNING = re.compile(
     re.IGNORECASE,
 )
 _TICKET_CUE_LOWER = re.compile(_TICKET_CUE.pattern.replace("A-Z", "a-z"))
-_SUBJECT_TICKET = re.compile(r"[\[(]\s*[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})\s*[\])]")
+_SUBJECT_TICKET = re.compile(  # "[Ticket #55012]", "(#4471)", and a bracketed key "[OPS-1212]"
+    r"[\[(]\s*(?:[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})|([A-Z]{2,6}-\d{3,8}))\s*[\])]"
+)
 _PARTY = re.compile(
     r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|nst\.?|extensi(?:ó|o)n|interno|poste|user"
     r"|from|to|von|an|de|a|vers|desde|hacia|line|phone|desk|reception|room|agent|caller)"
@@ -247,8 +249,9 @@ def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
         ):
             return [_low(value.upper(), masked[match.start() : match.end()])]
     subject = _SUBJECT_TICKET.search(prepared.item.subject)
-    if subject and not subject.group(1).upper().startswith("ZS-"):
-        return [_low(subject.group(1).upper(), prepared.item.subject)]
+    key = subject.group(1) or subject.group(2) if subject else ""
+    if key and not key.upper().startswith("ZS-"):
+        return [_low(key.upper(), prepared.item.subject)]
     return []
 
 
