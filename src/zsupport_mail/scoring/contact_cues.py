@@ -70,7 +70,7 @@ def contact_email_cue(prepared: Prepared, results: dict[str, ItemResult]) -> lis
     local, _, domain = own.partition("@")
     mine = {part for part in re.split(r"[._+-]", local) if len(part) >= 3}
     for line in f"{item.text}\n{item.signature}\n{item.forwarded}".splitlines():
-        if _HEADER_LINE.match(line):  # not "To: dana@..."
+        if "@" not in line or _HEADER_LINE.match(line):  # not "To: dana@..."
             continue
         if own in line.lower():
             return [_low(own, line)]

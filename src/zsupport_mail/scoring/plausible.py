@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
 from zsupport_mail.scoring.company_cue import company_cue
 from zsupport_mail.scoring.contact_cues import (
@@ -145,25 +144,26 @@ def _mentions(prepared: Prepared, words: frozenset[str], *fragments: str) -> boo
 
 def _lines_with(text: str, triggers: tuple[str, ...]) -> list[tuple[int, int]]:
     """(start, end) of each line of the (lower-case) text holding one of the triggers (a cue's
-    first words), with the next two lines (an HTML table puts the value below its label)."""
-    windows: dict[int, int] = {}  # one search over the text, not one a line
-    for hit in _any_of(triggers).finditer(text):
-        start = text.rfind("\n", 0, hit.start()) + 1
-        if start not in windows:
-            end = start
-            for _ in range(3):
-                end = text.find("\n", end) + 1 or len(text) + 1
-            windows[start] = end - 1
-    return list(windows.items())
+    first words), with the next two lines (an HTML table puts the value below its label).
 
-
-@lru_cache(maxsize=8)
-def _any_of(triggers: tuple[str, ...]) -> re.Pattern[str]:
-    """Short triggers ("our", "sr", "ref") at a word start only ("your", "source" are no
-    cue); longer ones anywhere (compounds: "Störungsmeldung", "Ticketnummer")."""
-    return re.compile(
-        "|".join(rf"\b{re.escape(t)}" if len(t) <= 4 else re.escape(t) for t in triggers)
-    )
+    Short triggers ("our", "sr", "ref") count at a word start only ("your", "source" are no
+    cue), longer ones anywhere (compounds: "Störungsmeldung", "Ticketnummer"). str.find per
+    trigger: several times faster than one alternation of forty words over the text."""
+    starts: set[int] = set()
+    for trigger in triggers:
+        at = text.find(trigger)
+        while at >= 0:
+            before = text[at - 1] if at else " "
+            if len(trigger) > 4 or not (before.isalnum() or before == "_"):
+                starts.add(text.rfind("\n", 0, at) + 1)
+            at = text.find(trigger, at + 1)
+    windows = []
+    for start in sorted(starts):
+        end = start
+        for _ in range(3):
+            end = text.find("\n", end) + 1 or len(text) + 1
+        windows.append((start, end - 1))
+    return windows
 
 
 def _serials(prepared: Prepared, results: Results, role: str) -> list[Evidence]:
