@@ -310,3 +310,22 @@ def test_a_bracketed_key_in_the_subject_is_a_plausible_ticket():
     assert found(result, "internal_ticket", "low") == ["OPS-1212"]
     ours = score("Phones drop calls.", subject="Re: [Z-Support #ZS-000123] Phones drop calls")
     assert "internal_ticket" in ours.missing
+
+
+@pytest.mark.parametrize("company", ["Initech B.V.", "Initech Pty Ltd", "Initech PLC"])
+def test_a_sign_off_line_ending_in_a_legal_form_is_a_plausible_company(company):
+    body, signature, forwarded = own_text(f"Phones drop calls.\n\nPat\n{company}", "Calls drop")
+    item = ScoringInput(
+        subject="Calls drop",
+        text=body,
+        signature=signature,
+        forwarded=forwarded,
+        attachments=(),
+        sender_address="pat@mail.example",  # a sender we hold no record of
+        received_at=RECEIVED,
+        timezone="America/Denver",
+        region="US",
+        record=ContactRecord(),
+        form={},
+    )
+    assert found(score_input(item, count_record=False), "company", "low") == [company]

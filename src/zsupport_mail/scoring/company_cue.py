@@ -20,7 +20,8 @@ _UMLAUTS = re.compile("[äöüÄÖÜß]")
 _SPELLED = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
 _LEGAL_FORM = re.compile(
     r"^[ \t]*([A-ZÄÖÜ][\w&'. -]{1,40}?[ \t,]+(?:Inc|LLC|Ltd|Corp|Corporation|GmbH|AG|KG|S\.?A"
-    r"|S\.?L|SARL|SAS|Co)\.?)[ \t]*$",
+    r"|S\.?L|SARL|SAS|Co|PLC|LLP|Pty|B\.?V|N\.?V|S\.?r\.?l|S\.?p\.?A|GbR|UG|e\.K|Oy|AB|SE)\.?)"
+    r"[ \t]*$",
     re.MULTILINE,
 )
 
