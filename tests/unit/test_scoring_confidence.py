@@ -214,3 +214,118 @@ def test_a_site_serial_must_be_in_the_register(tmp_path):
         "clients[0].sites.Lakewood: serials ['711KR'] are not in board_serials" in p
         for p in info.value.problems
     )
+
+
+def _with_record(text: str, count_record: bool):
+    body, signature, forwarded = own_text(text, "Faxe kommen nicht an")
+    item = ScoringInput(
+        subject="Faxe kommen nicht an",
+        text=body,
+        signature=signature,
+        forwarded=forwarded,
+        attachments=(),
+        sender_address="jana@mueller-logistik.example",
+        received_at=RECEIVED,
+        timezone="Europe/Berlin",
+        region="DE",
+        record=ContactRecord(company="Müller Logistik GmbH"),
+        form=parse_form(f"{body}\n{forwarded}"),
+    )
+    return score_input(item, count_record=count_record)
+
+
+def test_when_the_record_does_not_count_the_company_named_in_the_mail_still_does():
+    named = "Faxe kommen manchmal nicht an.\n\nGrüße aus Augsburg\nJana Müller, Müller Logistik"
+    assert "company" not in _with_record(named, count_record=False).missing
+    assert found(_with_record(named, count_record=False), "company", "low") == [
+        "Müller Logistik GmbH"
+    ]
+    # her surname alone is no company, and with the record counted nothing is guessed
+    surname = "Faxe kommen manchmal nicht an.\n\nGrüße\nJana Müller\nTel. +49 89 5550 1234"
+    assert "company" in _with_record(surname, count_record=False).missing
+    assert found(_with_record(named, count_record=True), "company", "low") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("Internal no. 4471", "internal_ticket", "4471"),
+        ("Unsere Nummer: 4471", "internal_ticket", "4471"),
+        ("We're on 17.0.4, I think.", "software_version", "on 17.0.4"),
+        ("Softwarestand 17.0.8", "software_version", "Softwarestand 17.0.8"),
+        ("My number is 303-555-0142 if you need me.", "contact_phone", "+13035550142"),
+        ("It keeps dropping calls.", "reproducible", "sometimes"),
+        ("Das Telefon verliert dauernd Gespräche.", "reproducible", "sometimes"),
+        ("It fails about 50 percent of the time.", "reproducible", "sometimes"),
+        ("Ça coupe à tous les coups.", "reproducible", "sometimes"),
+        (
+            "Reach me at dana.smith@acmedental.example",
+            "contact_email",
+            "dana.smith@acmedental.example",
+        ),
+    ],
+)
+def test_more_plausible_wordings_are_echoed_not_charged(text, key, value):
+    result = score(f"Phones at the front desk drop calls.\n\n{text}")
+    assert found(result, key, "low") == [value]
+    assert key not in result.missing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Example: 3/16 10:05 AM, ext: 2045 to 303-555-0199",
+        "Ejemplo: 16/03 a las 10:05, anexo 2045 a 303-555-0199",
+        "Beispiel: 16.03. um 10:05 Uhr, Nst. 2045 an 303-555-0199",
+    ],
+)
+def test_extension_words_and_day_first_dates_in_call_examples(text):
+    assert found(score(f"Calls drop.\n\n{text}"), "call_examples") == [
+        "2026-03-16 10:05, from ext 2045 to +13035550199"
+    ]
+
+
+def test_a_dotted_date_without_year_is_day_and_month():
+    # dateutil alone read "16.02 10:05" as the 16th of the received month (March here)
+    text = "Calls drop.\n\nBeispiel: 16.02. um 10:05 Uhr, Nst. 2045 an 303-555-0199"
+    assert found(score(text), "call_examples") == [
+        "2026-02-16 10:05, from ext 2045 to +13035550199"
+    ]
+
+
+@pytest.mark.parametrize("date", ["", "03/17", "3/7", "12/31/2025", "2026-03-17", "2/29"])
+@pytest.mark.parametrize("time", ["10:05", "9:05 AM", "12:30 PM", "12:05 am", "5pm", "10:02:11"])
+def test_numeric_dates_and_times_read_as_dateutil_reads_them(date, time):
+    from dateutil import parser
+
+    from zsupport_mail.scoring.extractors.when import _numeric_when
+
+    default = datetime(2024, 2, 29)
+    text = f"{date} {time}".strip()
+    assert _numeric_when(text, default, False) == parser.parse(text, default=default)
+
+
+def test_a_bracketed_key_in_the_subject_is_a_plausible_ticket():
+    result = score("Phones at the front desk drop calls.", subject="[OPS-1212] Phones drop calls")
+    assert found(result, "internal_ticket", "low") == ["OPS-1212"]
+    ours = score("Phones drop calls.", subject="Re: [Z-Support #ZS-000123] Phones drop calls")
+    assert "internal_ticket" in ours.missing
+
+
+@pytest.mark.parametrize("company", ["Initech B.V.", "Initech Pty Ltd", "Initech PLC"])
+def test_a_sign_off_line_ending_in_a_legal_form_is_a_plausible_company(company):
+    body, signature, forwarded = own_text(f"Phones drop calls.\n\nPat\n{company}", "Calls drop")
+    item = ScoringInput(
+        subject="Calls drop",
+        text=body,
+        signature=signature,
+        forwarded=forwarded,
+        attachments=(),
+        sender_address="pat@mail.example",  # a sender we hold no record of
+        received_at=RECEIVED,
+        timezone="America/Denver",
+        region="US",
+        record=ContactRecord(),
+        form={},
+    )
+    assert found(score_input(item, count_record=False), "company", "low") == [company]

@@ -73,6 +73,8 @@ class _TextExtractor(HTMLParser):
         self._images = images
         self._open: list[bool] = []  # per open div/blockquote: whether it is a quote
         self._quoting = 0
+        self._tables: list[bool] = []  # per open table: whether it has header cells (<th>)
+        self._cells = 0  # cells opened in the current row
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("div", "blockquote"):
@@ -87,10 +89,25 @@ class _TextExtractor(HTMLParser):
             self._skipping += 1
         elif tag in _BLOCK_TAGS:
             self._add("\n")
-        elif tag == "td":
-            self._add(" ")
+            self._row_or_table(tag)
+        elif tag in ("td", "th"):
+            if tag == "th" and self._tables:
+                self._tables[-1] = True
+            # A table with a header row keeps its columns apart ("Board SN | Appliance SN"
+            # over "620LQ | 6326V"), so each value can be read under its header.
+            header_table = bool(self._tables and self._tables[-1])
+            self._add(" | " if header_table and self._cells else " ")
+            self._cells += 1
+
+    def _row_or_table(self, tag: str) -> None:
+        if tag == "table":
+            self._tables.append(False)
+        if tag in ("table", "tr"):
+            self._cells = 0
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._tables:
+            self._tables.pop()
         if tag in _SKIP_TAGS:
             self._skipping = max(0, self._skipping - 1)
         elif tag in _BLOCK_TAGS:

@@ -38,7 +38,9 @@ def prepare(item: ScoringInput) -> Prepared:
     """Do the shared work once: one text, phones found, noise masked."""
     text = f"{item.subject}\n{item.text}\n{item.signature}\n{item.forwarded}"
     phones = find_phones(text, item.region)
-    return Prepared(item, text, mask_spans(text, noise_spans(text, phones)), tuple(phones))
+    # "board_sn = X", "ticket_no: Y": an identifier's underscores read as spaces (same length)
+    masked = mask_spans(text, noise_spans(text, phones)).replace("_", " ")
+    return Prepared(item, text, masked, tuple(phones))
 
 
 def score_input(
@@ -51,5 +53,5 @@ def score_input(
         for result in extractor.extract(prepared):
             results[result.key] = result
     add_register(prepared, results)  # before the cues: a register fact beats a guess
-    add_plausible(prepared, results)
+    add_plausible(prepared, results, count_record)
     return Score(results, required, count_record)

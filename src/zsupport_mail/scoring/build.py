@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.scoring.tables import relabel
 from zsupport_mail.scoring.text import own_text, parse_form
 from zsupport_mail.scoring.types import ContactRecord, ScoringInput
 
@@ -27,6 +28,7 @@ def build_input(
 ) -> ScoringInput:
     """The scoring view of one mail: own text, signature, form lines, attachment names."""
     text, signature, forwarded = own_text(msg.text, msg.subject)
+    text, forwarded = relabel(text), relabel(forwarded)  # tables read as label/value pairs
     return ScoringInput(
         subject=msg.subject,
         text=text,

@@ -15,7 +15,8 @@ import re
 _STEMS_NO = ("once", "never", "einmal", "nie", "jamais", "isolated", "einmalig")
 _STEMS_YES = (
     "always", "constant", "consistent", "every", "each", "immer", "siempre", "toujours",
-    "chaque", "jederzeit", "reliabl", "systematique", "systématique", "ständig", "staendig",
+    "chaque", "jederzeit", "jedes", "jeden", "cada", "reliabl", "systematique", "systématique",
+    "ständig", "staendig",
     "daily", "täglich", "taeglich", "regardless", "todas", "todos", "whenever",
 )  # fmt: skip
 _STEMS = (
@@ -29,7 +30,10 @@ _STEMS = (
     "rarement", "certains", "algunos", "algunas", "mayoría", "mayoria", "majority", "persist",
     "ongoing", "predictabl", "weekly", "hourly", "dauerhaft", "durchgehend", "permanent",
     "wiederholt", "mehrmals", "mehrfach", "öfter", "oefter", "repetidamente", "constam",
-    "régulièrement", "regulierement", "regularly", "several", "multiple",
+    "régulièrement", "regulierement", "regularly", "several", "multiple", "usually", "mostly",
+    "typically", "generally", "normally", "zeitweise", "teilweise", "meistens",
+    "frecuen", "fréquem", "frequem", "continu", "kontinuierlich", "nunca", "jamás",
+    "dauernd", "andauernd", "keeps", "recurr", "periodic", "quelquefois",
 )  # fmt: skip
 _PHRASES = (
     "now and then", "from time to time", "some calls", "some of the", "a few", "several times",
@@ -46,6 +50,13 @@ _PHRASES = (
     "all incoming", "all external", "all internal", "any call", "one time", "first time",
     "all day", "all morning", "whole day", "without exception", "ever since", "every now",
     "bei allen", "jeder anruf", "varias veces", "tout le temps", "plusieurs fois",
+    "most mornings", "most days", "most afternoons", "all week", "a menudo", "par moments",
+    "de temps à autre", "muchas veces", "cada tanto", "50/50", "same result", "same thing",
+    "happen again", "happens again", "not consistent", "two times", "three times",
+    "four times", "five times", "each and every", "over and over", "immer wieder",
+    "now and again", "tous les appels", "à tous les coups", "out of ten", "in ten calls",
+    "von zehn", "sur dix", "de cada diez", "percent", "per cent", "prozent", "por ciento",
+    "pour cent",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
 _NUMERIC = re.compile(

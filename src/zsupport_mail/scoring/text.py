@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from mailparser_reply import EmailReplyParser
+from mailparser_reply.parser import EmailMessage, EmailReply
 
 from zsupport_mail.scoring.types import ITEM_KEYS, ITEM_LABELS
 
@@ -72,6 +73,20 @@ def _parser() -> EmailReplyParser:
     return EmailReplyParser(languages=_LANGUAGES)
 
 
+_BULLET = re.compile(r"^[ \t]*- ?\w", re.MULTILINE)
+_ATTRIBUTION = re.compile(
+    r"^[^\n]*(?:Z-Support|zsupport)[^\n]*"
+    r"\b(?:wrote|schrieb|a (?:é|e)crit|escribi(?:ó|o))\b[^\n]*:[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# What only quoted history holds: our tag or name, an attribution, a mail header line.
+_HISTORY = re.compile(
+    r"\bZS-\d{3,}|Z-Support|\b(?:wrote|schrieb|a (?:é|e)crit|escribi(?:ó|o)|ha scritto|schreef)\b"
+    r"|^[ \t*]*(?:From|Von|De|Da|Van|Sent|Gesendet|Envoy(?:é|e)|Enviado)[ \t*]*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 _ATTRIBUTION_PART = re.compile(r"<\s*$|@|\d{1,4}[./:-]\d{1,2}")
 
 
@@ -117,9 +132,22 @@ def interleaved(text: str) -> bool:
                 return True
             last_quoted = stripped.lstrip("> ").strip()
         elif stripped and last_quoted is not None:
-            answered = answered or _asks(last_quoted)
+            answered = answered or _asks(last_quoted) or _comment_value(stripped)
             last_quoted = None if not answered else last_quoted
     return False
+
+
+_ITEM_VALUE = re.compile(  # a serial (620LQ), a ticket key (NET-2231), a version (17.0.6)
+    r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12}\b|\b[A-Z]{2,6}-\d{3,8}\b"
+    r"|\b\d{1,2}\.\d{1,2}\.\d{1,3}\b"
+)
+
+
+def _comment_value(line: str) -> bool:
+    """An own line under a quoted statement that gives an item's value (not a call)."""
+    return bool(_ITEM_VALUE.search(line)) and not re.search(
+        r"\d:\d\d|\b\d{1,2}\s*[ap]\.?m\b", line, re.IGNORECASE
+    )
 
 
 def answers_inline(text: str) -> str:
@@ -150,9 +178,46 @@ def answers_inline(text: str) -> str:
         elif question is not None:
             kept.append(f"{_label_of(question)}: {stripped}")
             question, answering = None, True
-        elif answering:
+        elif answering or _comment_value(stripped):
             kept.append(line)
     return drop_quoted("\n".join(kept))
+
+
+_OUR_NOTICE = re.compile(r"\bZS-\d{3,}\b|Z-Support")
+_WHO = re.compile(r"phone|tel|e-?mail|name|company|firma|empresa|soci", re.IGNORECASE)
+_NOTICE_END = re.compile(r"^(?:what we already have|please note|--\s*$)", re.IGNORECASE)
+
+
+def notice_answers(quoted: str) -> str:
+    """What the sender typed into our quoted notice in an Outlook-style reply, as
+    "label: answer" lines: a value after one of our form's labels (we send them blank), or a
+    line right under one of our questions. Only the first quoted message counts, and only when
+    it is our notice; an older thread below it, or anyone else's mail, is history.
+    """
+    first_blank = quoted.find("\n\n")
+    later = _OUTLOOK_HEADER.search(quoted, first_blank if first_blank > 0 else 1)
+    message = quoted[: later.start() if later else len(quoted)]
+    if _OUR_NOTICE.search(message[:2000]) is None:
+        return ""
+    lines = [line.strip() for line in message.splitlines()[1:] if line.strip()]
+    answers = []
+    for index, line in enumerate(lines):
+        if _NOTICE_END.match(line):
+            break
+        if _WHO.search(line.partition(":")[0]):
+            continue  # our own phone and address are in the notice too
+        form = _FORM_LINE.match(line)
+        if form and form.group(2).strip() not in _PLACEHOLDERS:
+            answers.append(f"{form.group(1)}: {form.group(2).strip()}")
+            continue
+        question = _blank_form_label(line) or (line if _asks(line) else None)
+        below = lines[index + 1] if index + 1 < len(lines) else ""
+        answered = below and not (
+            _asks(below) or _FORM_LINE.match(below) or _NOTICE_END.match(below)
+        )
+        if question and answered:
+            answers.append(f"{_label_of(question)}: {below}")
+    return "\n".join(answers)
 
 
 def _label_of(question: str) -> str:
@@ -173,14 +238,10 @@ def _blank_form_label(line: str) -> str | None:
 def _asks(line: str) -> bool:
     """A quoted line that asks for something and gives nothing itself (no number, no address)."""
     words = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s*", "", line)  # a list's number is no value
-    lowered = words.lower()
-    asks = line.endswith(("?", ":")) or any(lowered.startswith(label) for label in _QUESTIONS)
-    return (
-        asks
-        and len(line) <= 90
-        and not any(ch.isdigit() or ch == "@" for ch in words)
-        and _CHECKLIST_WORD.search(words) is not None
-    )
+    if any(ch.isdigit() or ch == "@" for ch in words) or not _CHECKLIST_WORD.search(words):
+        return False
+    ours = words.lower().startswith(_QUESTIONS)  # our item lines ask, and they run long
+    return ours or (line.endswith(("?", ":")) and len(line) <= 90)
 
 
 # Our notice's item lines ("Software version (MX and/or client applications)") and form labels.
@@ -198,12 +259,42 @@ _CHECKLIST_WORD = re.compile(
 )
 
 
+# A call example laid out as "Date: ... / From: ext 2045 / To: 720-555-0111" looks like a
+# quoted mail's header block to a reply parser, which would then drop the rest of the mail as
+# history. A header's From/To names a person or an address; these name a number or extension.
+_CALL_PARTY_LINE = re.compile(
+    r"^([ \t*]*(?:from|to|von|an|de|para|à|a|vers|desde|hacia|nach|calling|called)[ \t*]*):"
+    r"(?=[^@<\n]*\d[^@<\n]*$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_SHIELD = "\u2236"  # RATIO, stands in for the colon while the reply parser looks
+
+
+def _shield(text: str) -> str:
+    """The text with the colon of call-party lines ("From: ext 2045") hidden from header
+    detection; _unshield puts it back in what the sender wrote."""
+    return _CALL_PARTY_LINE.sub(lambda m: m.group(1) + _SHIELD, text) if ":" in text else text
+
+
+def _unshield(text: str) -> str:
+    return text.replace(_SHIELD, ":")
+
+
 def split_reply(text: str) -> tuple[str, str]:
     """(the sender's newest text, its signature): quoted history of others removed."""
+    body, signature = _split_reply(_shield(text))
+    return _unshield(body), _unshield(signature)
+
+
+def _split_reply(text: str) -> tuple[str, str]:
     outlook = _OUTLOOK_HEADER.search(text)
+    typed_in = ""
     if outlook is not None:  # HTML replies quote without ">": cut at the quoted header
+        typed_in = notice_answers(text[outlook.start() :])
         text = text[: outlook.start()]
     body, signature = _newest(text)
+    if typed_in:  # answers typed into our quoted notice (Outlook marks no quote with ">")
+        body = f"{typed_in}\n\n{body}"
     if interleaved(text):  # answers under quoted questions count: put them before the top
         first_quote = re.search(r"^[ \t]*>", text, re.MULTILINE)
         start = text.rfind("\n", 0, first_quote.start() if first_quote else 0) + 1
@@ -213,8 +304,33 @@ def split_reply(text: str) -> tuple[str, str]:
 
 
 def _newest(text: str) -> tuple[str, str]:
+    """The newest reply's body and signature.
+
+    The reply parser takes a line starting "- " for the start of a signature, so a bulleted
+    list ("- Board SN: 620LQ") and all below it would not be the sender's text. Read again
+    with lists kept, that reading wins unless what it adds holds quoted history (a notice's
+    item list, an unmarked quote below a "- Dana" sign-off).
+    """
+    body, signature = _read(text, keep_lists=False)
+    if _BULLET.match(signature.lstrip("\n")):  # the parser cut at a "- " line: read again
+        listed, listed_signature = _read(text, keep_lists=True)
+        if len(listed) > len(body) and not _HISTORY.search(signature):
+            body, signature = listed, listed_signature
+    # our notice quoted under an attribution the reply parser did not know ("Z-Support
+    # wrote:") below a "- Dana": its phone and our client's name are not the sender's
+    history = _ATTRIBUTION.search(signature)
+    signature = signature[: history.start()].rstrip() if history else signature
+    return body, drop_quoted(signature)  # "> --" starts a signature of quoted lines too
+
+
+def _replies(text: str, keep_lists: bool) -> list[EmailReply]:
+    message = EmailMessage(text=text, languages=_parser().languages, keep_hyphen_lists=keep_lists)
+    return list(message.read().replies)
+
+
+def _read(text: str, keep_lists: bool) -> tuple[str, str]:
     try:
-        replies = _parser().read(text=text).replies
+        replies = _replies(text, keep_lists)
     except Exception:  # a reply parser must never cost us the message
         return drop_quoted(text), ""
     if not replies:
@@ -244,11 +360,12 @@ def forwarded_part(text: str, subject: str) -> str:
 
 def own_text(text: str, subject: str) -> tuple[str, str, str]:
     """(the sender's own words, their signature, a forwarded report inside the mail)."""
+    text = _shield(text)
     forwarded = forwarded_part(text, subject)
     marker = (_FORWARD_MARKER.search(text) or _FORWARD_HEADER.search(text)) if forwarded else None
     own = text[: marker.start()] if marker else text
-    body, signature = split_reply(own)
-    return body, signature, forwarded
+    body, signature = _split_reply(own)
+    return _unshield(body), _unshield(signature), _unshield(forwarded)
 
 
 _OUTLOOK_HEADER = re.compile(  # an Outlook/HTML reply's quoted header block starts here

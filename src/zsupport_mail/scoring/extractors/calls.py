@@ -1,43 +1,37 @@
 """call_examples: each example needs a date/time, a calling party and a called party.
 
-Date/time candidates are found first by pattern (never by running a date search over the raw
-text, which turns phone numbers into years), then each is parsed with dateutil relative to the
-mail's received time in the client's time zone; "yesterday at 3pm" and "this morning around
-9:15" are resolved the same way. Parties are phone numbers (E.164), extensions and named users;
-"from"/"to"/"called"/"dialed" around them decide which side they are on, else the first is the
-caller. An example missing a part is reported with the part it lacks.
+A sentence's date and time are read by when.py (relative to the mail's received time in the
+client's time zone: "yesterday at 3pm", "this morning around 9:15"). Parties are phone
+numbers (E.164), extensions and named users; "from"/"to"/"called"/"dialed" around them
+decide which side they are on, else the first is the caller. An example missing a part is
+reported with the part it lacks.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from dateutil import parser as date_parser
-
+from zsupport_mail.scoring.extractors.when import RELATIVE_DAY, parse_when
 from zsupport_mail.scoring.spans import DATE, TIME, PhoneHit
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
-_EXTENSION = re.compile(
-    r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|extensi[oó]n|poste)\s*#?\s*(\d{2,6})\b"
+_EXTENSION = re.compile(  # "ext: 204", "Ext. Nr. 204", "Nst. 204", "anexo 204", "interno 204"
+    r"\b(?:ext(?:n|ension)?\.?|x|nebenstelle|nst\.?|durchwahl|apparat|extensi[oó]n|anexo"
+    r"|interno|poste)\s*(?:nr\.?|no\.?|number|nummer|n[°º])?\s*[#:]?\s*(\d{2,6})\b"
     r"|\b(?:user|agent|operator)\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)",
     re.IGNORECASE,
 )
-_RELATIVE_DAY = re.compile(
-    r"\b(?:yesterday|today|this (?:morning|afternoon|evening)|last night|tonight|gestern|heute"
-    r"|ayer|hoy|hier|aujourd'hui|(?:last |on )?(?:monday|tuesday|wednesday|thursday|friday"
-    r"|saturday|sunday))\b",
-    re.IGNORECASE,
-)
-_CALLER_CUE = re.compile(
-    r"(?:\bfrom|\bcaller|\bcalling(?: number| party)?|\bvon|\bde|\bdesde"
+_CALLER_CUE = re.compile(  # "Calling: 720-...", but "720-... calling ext 201" calls ext 201
+    r"(?:\bfrom|\bcaller|\bcalling (?:number|party)|\bcalling\s*[:=]|\bvon|\bde|\bdesde"
     r"|\bsource|\bsrc|\boriginating)\W{0,3}$",
     re.IGNORECASE,
 )
 _CALLED_CUE = re.compile(
-    r"(?:\bto|\bcalled(?: number| party)?|\bdial(?:l)?ed|\bdialing|\brang"
+    r"(?:\bto|\bcalled(?: number| party)?|\bdial(?:l)?ed|\bdialing|\bcalling|\brang"
     r"|\bcalls?|\ban|\ba|\bvers|\bdestination|\bdest|\bdst|\bnach|->|→)"
     r"\W{0,3}$",
     re.IGNORECASE,
@@ -54,15 +48,22 @@ _NOT_APPLICABLE = re.compile(
     re.IGNORECASE,
 )
 _PARAGRAPH = re.compile(r"(?:[^\n]*\S[^\n]*(?:\n|$))+")
-_SENTENCE_END = re.compile(  # not after Mr./Mrs./Dr./St./e.g.: those are not sentence ends
-    r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!e\.g\.)(?<!i\.e\.)"
-    r"(?<=[.!?;])\s+(?=[A-Z0-9\"(])"
+_SENTENCE_END = re.compile(  # not after Mr./Dr./e.g./ext.: those are not sentence ends
+    # The punctuation first: the other lookbehinds are then tried only after a full stop.
+    r"(?<=[.!?;])(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!e\.g\.)"
+    r"(?<!i\.e\.)(?<!\bext\.)(?<!\bExt\.)(?<!\bEXT\.)(?<!\bNst\.)(?<!\bnst\.)(?<!\bNr\.)"
+    r"(?<!\bNo\.)(?<!\bTel\.)"
+    r"\s+(?=[A-Z0-9\"(])"
 )
 _DIGIT = re.compile(r"\d")
-_ITEM_START = re.compile(r"^\s*(?:[-*\u2022]\s|\d{1,2}[.)]\s|[A-Za-zÀ-ÿ][\w /()-]{1,30}:\s)")
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]", re.MULTILINE)
 _COLUMNS = re.compile(r"\t|[,;|]|\S {2,}\S")
+_CUED_NUMBER = re.compile(
+    r"\b(?:from|to|calling|called|caller|callee|dial(?:l)?ed|rang|von|an|nach|desde|hacia)"
+    r"[ \t]*[:#]?[ \t]*(\d{2,5})(?![\w:./-]|[ \t]*(?:[ap]\.?m\b|uhr\b|h\b|%))",
+    re.IGNORECASE,
+)
 _BARE_EXTENSION = re.compile(r"(?<![\w:.+/-])\d{2,5}(?![\w:./-])")
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -99,96 +100,6 @@ class CallExample:
         return f"{when}, from {self.calling or '?'} to {self.called or '?'}"
 
 
-def _relative_base(word: str, received: datetime) -> datetime:
-    lowered = word.lower().replace("last ", "").replace("on ", "")
-    if lowered in ("yesterday", "gestern", "ayer", "hier", "last night"):
-        return received - timedelta(days=1)
-    if lowered in _WEEKDAYS:
-        back = (received.weekday() - _WEEKDAYS.index(lowered)) % 7 or 7
-        return received - timedelta(days=back)
-    return received
-
-
-def parse_when(line: str, received: datetime) -> datetime | None:
-    """The date and time a line names, in the received time's zone; None without a time."""
-    times = list(TIME.finditer(line))
-    if not times:
-        return None
-    base = received
-    dates = [d for d in DATE.finditer(line) if d.start() < times[0].start()] or list(
-        DATE.finditer(line)
-    )
-    date = dates[-1] if dates else None  # the date nearest before the time
-    relative = _RELATIVE_DAY.search(line)
-    if relative:
-        base = _relative_base(relative.group(0), received)
-    default = base.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
-    text = f"{date.group(0)} {times[0].group(0)}" if date else times[0].group(0)
-    text = re.sub(r"(?i)\buhr\b|(?<=\d)h\b", "", text)
-    text = re.sub(r"(?<=\d)h(?=\d{2})", ":", text)  # French 14h20
-    text = _english_months(text)
-    try:
-        parsed: datetime = date_parser.parse(text, default=default, dayfirst=_day_first(date))
-    except (ValueError, OverflowError):
-        return None
-    return parsed.replace(tzinfo=received.tzinfo)
-
-
-_MONTH_NAMES = {
-    "janvier": "jan",
-    "enero": "jan",
-    "januar": "jan",
-    "février": "feb",
-    "fevrier": "feb",
-    "febrero": "feb",
-    "februar": "feb",
-    "mars": "mar",
-    "marzo": "mar",
-    "märz": "mar",
-    "mär": "mar",
-    "avril": "apr",
-    "abril": "apr",
-    "mai": "may",
-    "mayo": "may",
-    "juin": "jun",
-    "junio": "jun",
-    "juni": "jun",
-    "juillet": "jul",
-    "julio": "jul",
-    "juli": "jul",
-    "août": "aug",
-    "aout": "aug",
-    "agosto": "aug",
-    "septembre": "sep",
-    "septiembre": "sep",
-    "octobre": "oct",
-    "octubre": "oct",
-    "oktober": "oct",
-    "okt": "oct",
-    "novembre": "nov",
-    "noviembre": "nov",
-    "décembre": "dec",
-    "decembre": "dec",
-    "diciembre": "dec",
-    "dezember": "dec",
-    "dez": "dec",
-}
-_MONTH_WORD = re.compile(
-    r"\b(" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE
-)
-
-
-def _english_months(text: str) -> str:
-    """dateutil reads English month names only: "11 mars 2026" -> "11 mar 2026"."""
-    text = re.sub(r"(?i)\bde\b\s+", "", text)  # "3 de marzo de 2026"
-    return _MONTH_WORD.sub(lambda m: _MONTH_NAMES[m.group(1).lower()], text)
-
-
-def _day_first(date: re.Match[str] | None) -> bool:
-    """14.03.2026 is European; 03/14/2026 is American."""
-    return bool(date and "." in date.group(0) and "-" not in date.group(0))
-
-
 def _parties(segment: str, offset: int, phones: list[PhoneHit], table_row: bool) -> list[Party]:
     found = [
         Party(
@@ -211,6 +122,10 @@ def _parties(segment: str, offset: int, phones: list[PhoneHit], table_row: bool)
                 f"ext {match.group(1)}" if match.group(1) else match.group(2),
             )
         )
+    busy_cued = phone_spans + [(p.start, p.end) for p in found]
+    for match in _CUED_NUMBER.finditer(segment):  # "from 2045 to ...": an extension
+        if not any(start <= match.start(1) < end for start, end in busy_cued):
+            found.append(Party(match.start(1), match.end(1), f"ext {match.group(1)}"))
     if table_row:  # a call-detail row: bare 2-5 digit columns are extensions
         busy = (
             phone_spans
@@ -251,6 +166,16 @@ def _is_table(lines: list[str]) -> bool:
     return len(rows) >= 2
 
 
+def _one_call_a_line(lines: list[str]) -> bool:
+    """Example lines without sentence punctuation: several lines, each with its own time, or
+    several lines that start with their date or time (under a heading, above a sign-off)."""
+    if len(lines) < 2:
+        return False
+    starts = [s for line in lines if _DIGIT.search((s := line.lstrip())[:16])]  # a cheap test
+    dated = sum(bool(DATE.match(s) or TIME.match(s)) for s in starts)
+    return dated >= 2 or all(TIME.search(line) for line in lines)
+
+
 def segments(text: str) -> list[tuple[int, str, bool]]:
     """(offset, text, is_table_row) of each sentence; wrapped lines are rejoined into their
     sentence, while the rows of a pasted call log stay one example each."""
@@ -259,18 +184,27 @@ def segments(text: str) -> list[tuple[int, str, bool]]:
         lines = paragraph.group(0).splitlines(keepends=True)
         table = _is_table(lines)
         offset = paragraph.start()
-        if table:
+        if table or _one_call_a_line(lines):
             for line in lines:
-                found.append((offset, line, True))
+                found.append((offset, line, table))
                 offset += len(line)
             continue
-        body = paragraph.group(0)
-        start = 0
-        for boundary in _SENTENCE_END.finditer(body):
-            found.append((offset + start, body[start : boundary.start()], False))
-            start = boundary.end()
-        found.append((offset + start, body[start:], False))
+        for at, body in _list_items(paragraph.group(0)):
+            start = 0
+            for boundary in _SENTENCE_END.finditer(body):
+                found.append((offset + at + start, body[start : boundary.start()], False))
+                start = boundary.end()
+            found.append((offset + at + start, body[start:], False))
     return found
+
+
+def _list_items(paragraph: str) -> list[tuple[int, str]]:
+    """(offset, text) of the paragraph cut before each list item ("- ", "* ", "1. ", "2) "):
+    a bulleted or numbered list of calls is one example an item, however it is punctuated."""
+    if paragraph.find("\n") in (-1, len(paragraph) - 1):
+        return [(0, paragraph)]  # one line: nothing to cut
+    cuts = [0, *(m.start() for m in _LIST_ITEM.finditer(paragraph) if m.start()), len(paragraph)]
+    return [(start, paragraph[start:end]) for start, end in pairwise(cuts)]
 
 
 def find_examples(
@@ -290,7 +224,7 @@ def find_examples(
         sent = next((when for start, when in reversed(anchors) if offset >= start), received)
         if not _DIGIT.search(segment):
             continue  # every party (a number or an extension) has digits
-        has_when = TIME.search(segment) or DATE.search(segment) or _RELATIVE_DAY.search(segment)
+        has_when = TIME.search(segment) or DATE.search(segment) or RELATIVE_DAY.search(segment)
         parties = _parties(segment, offset, phones, table_row) if has_when else []
         if parties:
             calling, called = _assign(segment, parties)
@@ -341,13 +275,12 @@ class CallExampleExtractor:
 
     def extract(self, prepared: Prepared) -> list[ItemResult]:
         """Found, not applicable, or missing with the parts the first partial example lacks."""
-        not_applicable = _NOT_APPLICABLE.search(prepared.text)
         examples = examples_of(prepared)
         complete = [e for e in examples if not e.missing]
         if complete:
             evidence = tuple(Evidence(e.describe(), e.source) for e in complete)
             return [ItemResult("call_examples", evidence)]
-        if not_applicable:
+        if _NOT_APPLICABLE.search(prepared.text):
             return [ItemResult("call_examples", (), not_applicable=True)]
         if examples:
             partial = examples[0]

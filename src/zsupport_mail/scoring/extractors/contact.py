@@ -31,9 +31,10 @@ _FAX = re.compile(r"\bfax\b[^\n]{0,12}$", re.IGNORECASE)
 # it, a long run with no "@" (a 1 MB line of letters) is rescanned from every position (n^2).
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 _NAME = r"[A-ZÀ-Ý][a-zà-ÿ'\u2019-]+"  # \u2019: the typographic apostrophe
-_NAME_LINE = re.compile(
-    rf"^\s*(?:--\s*)?(?P<name>{_NAME}(?:\s+(?:[A-Z]\.\s+)?{_NAME}){{1,2}})"
-    r"\s*(?:[,|/\u2013-].*)?$"
+_NAME_LINE = re.compile(  # "-- Dana Smith", "Dr. Lee Jones (front desk)", "i.A. Jana Müller"
+    r"^\s*(?:--\s*|[\u2013\u2014]\s*)?(?:(?:Dr|Mr|Mrs|Ms|Fr|Hr|i\.\s?A|i\.\s?V)\.\s+)?"
+    rf"(?P<name>{_NAME}(?:\s+(?:[A-Z]\.\s+)?{_NAME}){{1,2}})"
+    r"\s*(?:[,|/(\u2013\u2014-].*)?$"
 )
 _SHORT_NAME_LINE = re.compile(rf"^\s*[-\u2013\u2014~]+\s*(?P<name>{_NAME})\s*$")
 _LONE_NAME = re.compile(rf"^\s*(?P<name>{_NAME})\s*$")

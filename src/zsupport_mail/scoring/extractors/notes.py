@@ -24,16 +24,18 @@ _THING = (
     r"|gruppe|grupo|groupe"
     r"|paging(?: zone| group)?|park(?:ing)?(?: orbit)?|orbit|zone|schedule|zeitplan"
     r"|auto ?attendant|ivr|dial ?(?:plan|pattern)|feature code|vlan|subnet"
-    r"|dids?(?: range| block)?|durchwahlblock|rufnummernblock)"
+    r"|dids?(?: range| block)?|durchwahlblock|(?:ruf)?nummernblock|number (?:block|range))"
 )
 _NOTE_WORDS = re.compile(  # a named or numbered thing: "trunk Lumen-1", "the "Nacht" schedule"
-    rf"\b{_THING}\b[ \t]*[:#]?[ \t]*(?:[\"\u201c'(][^\"\u201d')\n]{{1,40}}[\"\u201d')]"
+    rf"\b{_THING}\b(?:[ \t]+(?:for|of|on|to)[ \t]+(?:it|this|that|them|the[ \t]+\w+))?"
+    rf"[ \t]*(?:[:#]|(?:is|ist|es|est)\b)?[ \t]*(?:[\"\u201c'(][^\"\u201d')\n]{{1,40}}[\"\u201d')]"
     r"|[A-Z0-9][\w-]*\d[\w-]*|\d+\b|[A-Z][a-z]+-[\w-]+)"
     rf"|[\"\u201c'][^\"\u201d'\n]{{1,40}}[\"\u201d'][ \t]+(?:\w+[ \t]+)?{_THING}\b"
     # {1,100}, not +: from every "-" boundary of a long dashed run, + rescanned the rest (n^2).
     r"|\*\d{2,3}\b|\b1 ?\+ ?10 digits\b|\b[\w-]{1,100}\.(?:wav|cfg|xml|conf)\b",
     re.IGNORECASE,
 )
+_NOTE_WORDS_LOWER = re.compile(_NOTE_WORDS.pattern.replace("A-Z", "a-z"))
 _NOTES_LINE = re.compile(r"^[ \t]*notes?[ \t]*:[ \t]*(?P<value>.*\S)?", re.IGNORECASE | re.M)
 _EXTENSION = re.compile(
     r"\b(?:ext\.?|extension|extensi[oó]n|nebenstelle|durchwahl|poste|interno)\s*#?\s*(\d{2,6})\b",
@@ -134,7 +136,12 @@ def _notes(prepared: Prepared) -> list[Evidence]:
             and value[:120] not in {e.value for e in notes}
         ):
             notes.append(Evidence(value[:120], match.group(0).strip()))
-    for pattern in (_NOTE_WORDS, IP, MAC):
+    lower = text.lower()  # the note words in lower case: faster than IGNORECASE
+    words = _NOTE_WORDS_LOWER.search(lower) if len(lower) == len(text) else _NOTE_WORDS.search(text)
+    if words:
+        said = text[words.start() : words.end()]
+        notes.append(Evidence(said, said))
+    for pattern in (IP, MAC):
         for match in pattern.finditer(text):
             notes.append(Evidence(match.group(0), match.group(0)))
             break

@@ -21,7 +21,10 @@ _LABELLED = re.compile(
     r"(?:\b(?:our|internal|my|client|customer|local|own)\s+(?:help\s*desk\s+|it\s+)?"
     r"(?:ticket|case|incident|reference|ref\.?|request)|\binternal\s+(?:ticket|ref)\w*"
     r"|\bref(?:erence)?\b\.?|\bticket|\bcase|\bincident|\bvorgang(?:snummer)?"
-    r"|\bn(?:ú|u)mero de ticket|\bticketnummer)"
+    r"|\bn(?:ú|u)mero de ticket|\bticketnummer"
+    # a tracker's name labels its key: "Jira OPS-1212", "ServiceNow: INC...", "Zendesk #4410"
+    r"|\b(?:jira|servicenow|zendesk|freshdesk|redmine|otrs|topdesk|remedy|youtrack|glpi"
+    r"|help\s*desk|service\s*desk)(?:\s+(?:ticket|issue|case|id))?)"
     r"\s*(?:number|nummer|no\.?|nr\.?|num\.?|id|#)?\s*(?:is|:|=|-)?\s*#?\s*"
     r"([A-Z0-9][A-Z0-9_/-]{1,24})",
     re.IGNORECASE,
@@ -37,6 +40,8 @@ _FILED = re.compile(
     r"(?P<labelled>[A-Z0-9][A-Z0-9_/-]{2,24})",
     re.IGNORECASE,
 )
+_LABELLED_LOWER = re.compile(_LABELLED.pattern.replace("A-Z", "a-z"))
+_FILED_LOWER = re.compile(_FILED.pattern.replace("A-Z", "a-z"))
 _OURS = re.compile(r"^ZS-\d+$", re.IGNORECASE)
 
 
@@ -45,10 +50,15 @@ def find_tickets(masked: str, our_prefix: str = "ZS") -> list[tuple[str, int, in
     found: dict[str, tuple[str, int, int]] = {}
     for match in _PREFIXED.finditer(masked):
         found.setdefault(match.group(0).upper(), (match.group(0), *match.span()))
-    labelled = [(m.group(1), m.span(1)) for m in _LABELLED.finditer(masked)]
-    for match in _FILED.finditer(masked):
+    lower = masked.lower()  # lower-case patterns: faster than IGNORECASE over every mail
+    if len(lower) == len(masked):
+        label_re, filed_re, text = _LABELLED_LOWER, _FILED_LOWER, lower
+    else:
+        label_re, filed_re, text = _LABELLED, _FILED, masked
+    labelled = [(masked[m.start(1) : m.end(1)], m.span(1)) for m in label_re.finditer(text)]
+    for match in filed_re.finditer(text):
         group = "filed" if match.group("filed") else "labelled"
-        labelled.append((match.group(group), match.span(group)))
+        labelled.append((masked[match.start(group) : match.end(group)], match.span(group)))
     for raw, span in labelled:
         value = raw.rstrip("-_/")
         if (

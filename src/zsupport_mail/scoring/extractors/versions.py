@@ -29,12 +29,16 @@ _PRODUCTS = {
 _PRODUCT = "|".join(sorted((re.escape(p) for p in _PRODUCTS), key=len, reverse=True))
 _VERSION = re.compile(
     rf"\b({_PRODUCT})(?:[ \t]*(?:-?(?:se|e|\d{{2,3}})(?:[ \t]*ii)?))?"
-    r"(?:[ \t]+(?:system|software|server|client|firmware|is|on|running|at|now|currently)){0,3}"
-    r"[ \t-]*(?:version|vers\.?|ver\.?|release|rel\.?|build|v)?[ \t]*[:=|]?[ \t]*"
-    r"v?(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:-\d{1,3}(?:\.\d{1,3})*)?)"
+    # "MX version is 17.0.6", "MX there is 17.0.6", "MX 17 build (17.0.6)", "MX version - 17.0.8"
+    r"(?:[ \t]+(?:system|software|server|client|firmware|is|on|running|at|now|currently|there"
+    r"|version|release|build)){0,3}"
+    r"[ \t\u2013-]*(?:version|vers\.?|ver\.?|release|rel\.?|build|v)?[ \t]*[:=|]?[ \t]*\(?"
+    # "16.0.5.16131": a build number as the last dotted part is the version as written
+    r"v?(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:\.\d{4,6})?(?:-\d{1,3}(?:\.\d{1,3})*)?)"
     r"(?:[ \t]*,?[ \t]*\(?(?:patch|p|build|sp)[ \t]*#?[ \t]*(\d{1,6}))?",
     re.IGNORECASE,
 )
+_VERSION_LOWER = re.compile(_VERSION.pattern)
 _FORM_VERSION = re.compile(r"v?(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:-\d{1,3}(?:\.\d{1,3})*)?)")
 
 
@@ -46,9 +50,15 @@ def normalise(product: str, version: str, patch: str | None) -> str:
 
 def find_versions(text: str) -> list[tuple[str, str]]:
     """(normalised "PRODUCT VERSION [patch N]", the text it came from) in order."""
+    lower = text.lower()  # a lower-case pattern: faster than IGNORECASE over every mail
+    if len(lower) != len(text):
+        return [
+            (normalise(m.group(1), m.group(2), m.group(3)), m.group(0).strip())
+            for m in _VERSION.finditer(text)
+        ]
     return [
-        (normalise(m.group(1), m.group(2), m.group(3)), m.group(0).strip())
-        for m in _VERSION.finditer(text)
+        (normalise(m.group(1), m.group(2), m.group(3)), text[m.start() : m.end()].strip())
+        for m in _VERSION_LOWER.finditer(lower)
     ]
 
 

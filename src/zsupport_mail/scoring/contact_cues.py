@@ -1,0 +1,104 @@
+"""Plausible contact details: the cues that keep a contact item from being charged as missing.
+
+A name under a closing or matching the sender's address, the sender's own address written in
+the mail, a phone number after a phone word or in the sign-off lines. Each is a low-confidence
+finding: echoed for confirmation, never charged (see plausible.py, which runs them).
+"""
+
+from __future__ import annotations
+
+import re
+
+from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
+
+_CLOSING = re.compile(
+    r"^\s*(?:thanks|thank you|thx|regards|best|cheers|kind regards|br|sincerely|danke"
+    r"|gr(?:ü|ue)(?:ß|ss)e|mfg|viele gr|saludos|gracias|atentamente|merci|cordialement"
+    r"|bien (?:à|a) vous|-+)\b",
+    re.IGNORECASE,
+)
+_NAME_LINE = re.compile(
+    r"^\s*-*\s*([A-ZÄÖÜÉ][\w'\u2019.-]+(?:\s+[A-ZÄÖÜÉ][\w'\u2019.-]+){0,2})\s*,?\s*$"
+)
+_HEADER_LINE = re.compile(
+    r"^[ \t>*]*(?:from|to|cc|von|an|de|para|à|a|sent|reply-to)[ \t*]*:", re.IGNORECASE
+)
+_FAX = re.compile(r"fax|telefax", re.IGNORECASE)
+_PHONE_LABEL = re.compile(
+    r"\b(?:tel|tél|phone|cell|mobile|mob|direct|office|desk|call me|reach me|ring me|m|t|p|o|c"
+    r"|my number|number is|call ?back|call me back|reachable|r(?:ü|ue)ckruf|erreichbar|nummer"
+    r"|n(?:ú|u)mero|num(?:é|e)ro|joignable|rappel\w*|ph|cel"
+    r"|tel(?:é|e)fono|m(?:ó|o)vil|celular|telefon|handy|mobil|portable|t(?:é|e)l(?:é|e)phone)\b",
+    re.IGNORECASE,
+)
+_CALL_WORDS = re.compile(
+    r"call(?:ed|ing|er)?\b|dial|rang|from|to\b|did\b|route|trunk|forward|anruf|llamad|appel",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_FORWARD_FROM = re.compile(r"^[ \t>*]*(?:from|von|de)[ \t*]*:.*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _low(value: str, source: str) -> Evidence:
+    return Evidence(value, " ".join(source.split())[:120], "text", "low")
+
+
+def _around(text: str, start: int, end: int, width: int = 40) -> str:
+    return text[max(0, start - width) : end + width]
+
+
+def contact_name_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evidence]:
+    local = re.split(r"[._+-]", prepared.item.sender_address.partition("@")[0])
+    names = [part for part in local if len(part) >= 3 and part.isalpha()]
+    text = f"{prepared.item.text}\n{prepared.item.signature}"
+    for name in names:
+        match = re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE)
+        if match and "@" not in _around(text, match.start(), match.end(), 1):
+            return [_low(match.group(0), _around(text, *match.span()))]
+    lines = [line for line in text.splitlines() if line.strip()]
+    for index, line in enumerate(lines[-6:-1]):
+        if _CLOSING.match(line):
+            name = _NAME_LINE.match(lines[-6:][index + 1])
+            if name and len(name.group(1)) > 2:
+                return [_low(name.group(1), line)]
+    return []
+
+
+def contact_email_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evidence]:
+    item = prepared.item
+    own = item.sender_address.lower()
+    local, _, domain = own.partition("@")
+    mine = {part for part in re.split(r"[._+-]", local) if len(part) >= 3}
+    for line in f"{item.text}\n{item.signature}\n{item.forwarded}".splitlines():
+        if "@" not in line or _HEADER_LINE.match(line):  # not "To: dana@..."
+            continue
+        if own in line.lower():
+            return [_low(own, line)]
+        for found in _EMAIL.finditer(line.lower()):  # "dana.smith@" for a mail from "dana@"
+            name, _, where = found.group(0).partition("@")
+            if where == domain and mine & set(re.split(r"[._+-]", name)):
+                return [_low(found.group(0), line)]
+    return []
+
+
+def contact_phone_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evidence]:
+    forwarded = prepared.item.forwarded
+    author = _FORWARD_FROM.search(forwarded[:400])
+    hers = author is not None and prepared.item.sender_address.lower() in author.group(0).lower()
+    own_end = len(prepared.text) - (0 if hers else len(forwarded))
+    calls = " ".join(e.source for e in results["call_examples"].evidence)
+    body_end = len(prepared.item.subject) + 1 + len(prepared.item.text)
+    tail = prepared.text.rfind("\n", 0, max(0, body_end - 160))  # the sign-off lines
+    for phone in prepared.phones:
+        start = prepared.text.rfind("\n", 0, phone.start) + 1
+        line = prepared.text[start : prepared.text.find("\n", phone.end) % (own_end + 1)]
+        labelled = _PHONE_LABEL.search(line[: phone.start - start])
+        signed = phone.start > tail and not _CALL_WORDS.search(line)
+        if (
+            phone.start < own_end
+            and (labelled or signed)
+            and not _FAX.search(line)
+            and phone.raw not in calls
+        ):
+            return [_low(phone.e164, line)]
+    return []
