@@ -51,6 +51,11 @@ def settings_for(server: DovecotServer, **overrides) -> ImapMailboxSettings:
     return ImapMailboxSettings(**config)
 
 
+# Tests of the IMAP connection itself (logins, TLS, IDLE renewal, stopping) run on SQLite only:
+# what the poller stores is proven on both backends by the tests that take ``sessions``.
+CONNECTION_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
+
+
 @pytest.fixture
 def sessions(db_url) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(db_url)
@@ -210,6 +215,7 @@ def test_a_message_that_cannot_be_stored_is_skipped_and_the_rest_are_moved(
     assert len(inbound_rows(sessions)) == 2
 
 
+@CONNECTION_ONLY
 def test_wrong_password_is_logged_once_per_backoff_period_then_recovers(
     dovecot_factory, start_poller
 ):
@@ -249,6 +255,7 @@ def test_a_server_without_idle_move_or_uidplus_is_polled_and_copied(
     assert len(inbound_rows(sessions)) == 3
 
 
+@CONNECTION_ONLY
 def test_idle_is_renewed_and_mail_still_arrives(dovecot, start_poller):
     timing = Timing(idle_renew_seconds=0.3, idle_check_seconds=0.1)
     with captured_events() as events:
@@ -259,6 +266,7 @@ def test_idle_is_renewed_and_mail_still_arrives(dovecot, start_poller):
     assert stored["uid"] == 1
 
 
+@CONNECTION_ONLY
 def test_stop_while_idling_ends_the_thread_within_seconds(dovecot, start_poller):
     with captured_events() as events:
         stop, _ = start_poller(settings_for(dovecot), timing=Timing())  # the daemon's timings
@@ -284,6 +292,7 @@ def authority(tmp_path) -> tuple[trustme.CA, Path, tuple[Path, Path]]:
 
 
 @pytest.mark.parametrize("mode", ["ssl", "starttls"])
+@CONNECTION_ONLY
 def test_tls_with_a_trusted_certificate(
     mode, authority, dovecot_factory, start_poller, monkeypatch
 ):
@@ -307,6 +316,7 @@ def test_tls_with_a_trusted_certificate(
         ("untrusted certificate", "CERTIFICATE_VERIFY_FAILED"),
     ],
 )
+@CONNECTION_ONLY
 def test_tls_never_falls_back_to_plaintext(case, reason, authority, dovecot_factory, start_poller):
     _, _, files = authority
     if case == "untrusted certificate":
