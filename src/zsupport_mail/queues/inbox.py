@@ -199,11 +199,15 @@ def storage_full(exc: BaseException) -> bool:
     return any(marker in text for marker in _FULL_TEXT)
 
 
+def due(now: datetime) -> ColumnElement[bool]:
+    """Not waiting out a retry delay at ``now`` (a fresh message has no next attempt set)."""
+    return or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now)
+
+
 def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
     """Pending and due, or claimed by a worker whose lease ran out (it died)."""
-    due = or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now)
     stale = (InboundMessage.status == "processing") & (InboundMessage.claimed_at < now - lease)
-    return or_((InboundMessage.status == "pending") & due, stale)
+    return or_((InboundMessage.status == "pending") & due(now), stale)
 
 
 def claim(

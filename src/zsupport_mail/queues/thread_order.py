@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from zsupport_mail.db.models import InboundMessage
 from zsupport_mail.mail.message import extract_message_ids
-from zsupport_mail.queues.inbox import header_block
+from zsupport_mail.queues.inbox import due, header_block
 
 THREAD_WAIT = timedelta(seconds=1)  # how long a message waits for its thread's earlier one
 
@@ -44,13 +44,12 @@ def earlier_in_thread(
     parents = thread_parents(row.raw)
     if not parents:
         return None
-    due = or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now)
     held_elsewhere = (InboundMessage.status == "processing") & (InboundMessage.claimed_by != worker)
     return session.scalar(
         select(InboundMessage.id)
         .where(InboundMessage.id < row.id)
         .where(InboundMessage.header_message_id.in_(parents[:50]))
-        .where(or_(held_elsewhere, (InboundMessage.status == "pending") & due))
+        .where(or_(held_elsewhere, (InboundMessage.status == "pending") & due(now)))
         .order_by(InboundMessage.id)
         .limit(1)
     )

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import functools
 import os
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 import structlog
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.db.models import InboundMessage
+from zsupport_mail.queues.inbox import due
 from zsupport_mail.runtime.parents import quiet_child
 from zsupport_mail.runtime.parse_ahead import NOTHING, Prepared, prepare, worker_pool
 from zsupport_mail.settings import Settings
@@ -41,7 +42,7 @@ class Prefetch:
         self._settings = settings
         self._jobs = jobs
         self._window = jobs * WINDOW_PER_JOB
-        self._pool = worker_pool(jobs, settings, functools.partial(quiet_child, os.getpid()))
+        self._pool = self._new_pool()
         self._ready: dict[int, Future[Prepared]] = {}
         self._after = 0  # the highest inbox id handed to a worker
 
@@ -50,12 +51,11 @@ class Prefetch:
         room = self._window - len(self._ready)
         if room <= 0:
             return
-        due = or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now)
         with self._sessions.begin() as session:
             rows = session.execute(
                 select(InboundMessage.id, InboundMessage.raw, InboundMessage.received_at)
                 .where(InboundMessage.status == "pending", InboundMessage.id > self._after)
-                .where(due, InboundMessage.size <= MAX_BYTES)
+                .where(due(now), InboundMessage.size <= MAX_BYTES)
                 .order_by(InboundMessage.id)
                 .limit(room)
             ).all()
@@ -79,10 +79,12 @@ class Prefetch:
         except BrokenProcessPool as exc:  # a worker died under a hostile mail: start over
             log.warning("prefetch_workers_died", error=repr(exc))
             self.close()
-            self._pool = worker_pool(
-                self._jobs, self._settings, functools.partial(quiet_child, os.getpid())
-            )
+            self._pool = self._new_pool()
             return NOTHING
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        """``jobs`` workers that die with this process."""
+        return worker_pool(self._jobs, self._settings, functools.partial(quiet_child, os.getpid()))
 
     def close(self, wait: bool = False) -> None:
         """Stop the workers (``wait``: until they have exited) and forget what they prepared."""
