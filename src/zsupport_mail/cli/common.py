@@ -8,15 +8,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from zsupport_mail.cli.commands import EXIT_CONFIG, EXIT_FAILURE, EXIT_SCHEMA, CommandError
 from zsupport_mail.db import migrate
 from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.settings import Settings
 
-EXIT_FAILURE, EXIT_CONFIG, EXIT_SCHEMA = 1, 2, 3
-
-
-class CommandError(Exception):
-    """A command could not do what was asked; the message is for the user."""
+__all__ = [
+    "EXIT_CONFIG",
+    "EXIT_FAILURE",
+    "EXIT_SCHEMA",
+    "CommandError",
+    "open_db",
+    "print_columns",
+    "print_json",
+]
 
 
 def print_json(value: Any) -> None:

@@ -166,33 +166,3 @@ def cmd_contacts_list(settings: Settings, args: argparse.Namespace) -> int:
     if not rows:
         print("no authorised contacts" + ("" if args.history else f" at {at.isoformat()}"))
     return 0
-
-
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The ``contacts`` command group (called by cli.build_parser)."""
-    group = sub.add_parser("contacts", help="authorised contacts and their history")
-    commands = group.add_subparsers(dest="contacts", required=True)
-    text = (
-        "replace the authorised contacts of every client in a CSV file (client,name,email,"
-        "role[,phone]); exit 2 with every problem and nothing changed if a row is invalid"
-    )
-    imp = commands.add_parser("import", help=text, description=text)
-    imp.set_defaults(func=cmd_contacts_import)
-    imp.add_argument(
-        "file", metavar="FILE.csv", nargs="?", help="omit with --ticket to apply the notice as read"
-    )
-    imp.add_argument("--dry-run", action="store_true", help="show the changes, change nothing")
-    imp.add_argument("--note", help="kept with each new period, e.g. the notice's date and author")
-    imp.add_argument(
-        "--ticket",
-        metavar="NUMBER",
-        help="confirm the written notice on this contact_change ticket (noted on it, closed)",
-    )
-    imp.add_argument("--json", action="store_true", help="print JSON (a stable interface)")
-    text = "who is (or was, with --at or --history) an authorised contact"
-    lst = commands.add_parser("list", help=text, description=text)
-    lst.set_defaults(func=cmd_contacts_list)
-    lst.add_argument("--client", help="only this client")
-    lst.add_argument("--at", help="ISO-8601 instant (UTC without an offset); default now")
-    lst.add_argument("--history", action="store_true", help="every period, ended ones too")
-    lst.add_argument("--json", action="store_true", help="print JSON (a stable interface)")

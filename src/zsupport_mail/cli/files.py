@@ -98,31 +98,3 @@ def cmd_attachments_get(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError(f"attachment {args.id} ({name}) is not in its raw message")
     _write(found, args.output)
     return 0
-
-
-def add_file_commands(
-    messages: argparse._SubParsersAction[argparse.ArgumentParser],
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> None:
-    """Register messages raw and the attachments group."""
-    raw = messages.add_parser(
-        "raw", help="write a stored message's .eml", description=cmd_messages_raw.__doc__
-    )
-    raw.set_defaults(func=cmd_messages_raw)
-    raw.add_argument("id", type=int)
-    raw.add_argument("-o", "--output", help="file to write (default: stdout)")
-    group = sub.add_parser("attachments", help="attachments on tickets").add_subparsers(
-        dest="attachments", required=True
-    )
-    listing = group.add_parser(
-        "list", help="a ticket's attachments", description=cmd_attachments_list.__doc__
-    )
-    listing.set_defaults(func=cmd_attachments_list)
-    listing.add_argument("ticket")
-    listing.add_argument("--json", action="store_true", help="print JSON (a stable interface)")
-    get = group.add_parser(
-        "get", help="write an attachment to a file", description=cmd_attachments_get.__doc__
-    )
-    get.set_defaults(func=cmd_attachments_get)
-    get.add_argument("id", type=int)
-    get.add_argument("-o", "--output", required=True, help="file to write (- for stdout)")

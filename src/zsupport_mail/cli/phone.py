@@ -94,22 +94,3 @@ def cmd_tickets_open(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(f"{outcome.ticket or 'no ticket'}: {outcome.action} ({outcome.reason})")
     return 0 if outcome.ticket else 1
-
-
-def add_open_command(tickets: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``tickets open`` and its options."""
-    parser = tickets.add_parser(
-        "open", help="open a ticket for a phoned-in report", description=__doc__
-    )
-    parser.set_defaults(func=cmd_tickets_open)
-    parser.add_argument("--client", required=True, help="the client's name, as configured")
-    parser.add_argument("--contact", required=True, help="the caller's e-mail address")
-    parser.add_argument("--subject", required=True, help="the report's subject")
-    body = parser.add_mutually_exclusive_group(required=True)
-    body.add_argument("--body", help="the report's text")
-    body.add_argument("--body-file", help="a file holding the report's text (UTF-8)")
-    parser.add_argument("--critical", action="store_true", help="a critical failure")
-    parser.add_argument(
-        "--received", help="when the call came in, ISO 8601 with zone (default: now)"
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON (a stable interface)")

@@ -63,14 +63,6 @@ def filtered(query: Select[Ticket], args: argparse.Namespace) -> Select[Ticket]:
     return query
 
 
-def add_list_filters(parser: argparse.ArgumentParser) -> None:
-    """The options tickets list and tickets export share."""
-    parser.add_argument("--client", help="only this client's tickets (its configured name)")
-    parser.add_argument("--assignee", help="only tickets assigned to this (#assign) value")
-    parser.add_argument("--search", help="only tickets whose subject or thread has this text")
-    parser.add_argument("--since", help="only tickets with activity since this date (ISO)")
-
-
 def ticket_rows(settings: Settings, args: argparse.Namespace) -> list[dict[str, Any]]:
     """tickets list's rows, filtered, in number order."""
     with open_db(settings).begin() as session:
@@ -113,22 +105,3 @@ def cmd_tickets_merge(settings: Settings, args: argparse.Namespace) -> int:
         summary = {"merged": fold.number, "into": keep.number, "messages_moved": moved}
     print_json(summary)
     return 0
-
-
-def add_queue_commands(tickets: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register tickets export and tickets merge."""
-    export = tickets.add_parser(
-        "export", help="export tickets as JSON or CSV", description=cmd_tickets_export.__doc__
-    )
-    export.set_defaults(func=cmd_tickets_export)
-    kind = export.add_mutually_exclusive_group(required=True)
-    kind.add_argument("--json", action="store_true", help="a JSON array (a stable interface)")
-    kind.add_argument("--csv", action="store_true", help="CSV with a header row")
-    export.add_argument("--status", help="only tickets in this status")
-    add_list_filters(export)
-    merge = tickets.add_parser(
-        "merge", help="merge ticket B into ticket A", description=cmd_tickets_merge.__doc__
-    )
-    merge.set_defaults(func=cmd_tickets_merge)
-    merge.add_argument("into", metavar="A", help="the ticket that stays")
-    merge.add_argument("other", metavar="B", help="the ticket folded into A and closed")

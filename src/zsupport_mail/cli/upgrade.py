@@ -138,22 +138,3 @@ def cmd_upgrade_status(settings: Settings, args: argparse.Namespace) -> int:
         ]
     print_json(report)
     return 0
-
-
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``upgrade announce`` and ``upgrade scheduled``."""
-    group = sub.add_parser("upgrade", help="software upgrade notices (30 days to schedule)")
-    commands = group.add_subparsers(dest="upgrade", required=True)
-    announce = commands.add_parser(
-        "announce", help="mail every client's authorised contacts about a release (JSON)"
-    )
-    announce.add_argument("--version", required=True, help="the release, e.g. 17.0.12")
-    announce.set_defaults(func=cmd_upgrade_announce)
-    scheduled = commands.add_parser("scheduled", help="record that a client scheduled it")
-    scheduled.add_argument("--client", required=True, help="a client name from the config")
-    scheduled.add_argument("--version", required=True, help="the release announced")
-    scheduled.add_argument("--note", help="when it is scheduled, e.g. 'Sat 28 Mar 18:00'")
-    scheduled.set_defaults(func=cmd_upgrade_scheduled)
-    status = commands.add_parser("status", help="who has scheduled a release (JSON)")
-    status.add_argument("--version", required=True, help="the release announced")
-    status.set_defaults(func=cmd_upgrade_status)

@@ -7,18 +7,33 @@ inside the package), so the CLI works from any working directory.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
+
+from zsupport_mail.db.errors import SchemaBehindError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = [
+    "SCHEMA_HEAD",
+    "SchemaBehindError",
+    "alembic_config",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "migrations_dir",
+    "require_current",
+    "upgrade",
+]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
-
-class SchemaBehindError(Exception):
-    """The database is not at the code's migration head; the message names the fix."""
+# The newest migration's revision. Every command checks the schema against it, and reading it
+# from Alembic's script directory cost a tenth of a second per call; a unit test holds it
+# equal to Alembic's head (tests/unit/test_schema_head.py).
+SCHEMA_HEAD = "0011"
 
 
 def migrations_dir() -> Path:
@@ -34,6 +49,8 @@ def migrations_dir() -> Path:
 
 def alembic_config(url: str) -> Config:
     """An Alembic Config for a database URL, without needing alembic.ini."""
+    from alembic.config import Config  # Alembic only for the commands that migrate
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -42,16 +59,22 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to revision."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     """Revert migrations down to revision ("base" for an empty database)."""
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)
 
 
 def head_revision() -> str:
-    """The newest revision the code knows."""
+    """The newest revision the code knows, read from Alembic's script directory."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     if head is None:  # pragma: no cover - the repository always ships migrations
         raise FileNotFoundError("no migrations found")
@@ -59,9 +82,15 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None for an empty database."""
+    """The revision the database is at, or None for an empty database.
+
+    Read with one query, as Alembic stores it (one row in ``alembic_version``).
+    """
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+        return None if row is None else str(row[0])
 
 
 def require_current(engine: Engine) -> None:
@@ -70,7 +99,7 @@ def require_current(engine: Engine) -> None:
     Raises:
         SchemaBehindError: with the command that fixes it.
     """
-    current, head = current_revision(engine), head_revision()
+    current, head = current_revision(engine), SCHEMA_HEAD
     if current != head:
         state = "empty (no migrations applied)" if current is None else f"at revision {current}"
         raise SchemaBehindError(

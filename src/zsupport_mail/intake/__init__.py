@@ -1,105 +1,28 @@
-"""The intake chain: recognise, thread, run every rule, then decide once.
+"""Intake: what a mail is and who sent it, decided by pure rules before anything is stored.
 
-``RULES`` is the reviewed, ordered registry; add a rule by writing its class and listing it here.
+``chain`` runs the chain (recognise the sender, thread, prove staff, every rule in ``RULES``,
+the kind reading) and ``decide.decide`` turns its findings into one action; ``types`` holds the
+stage contracts. The names below load on first use, so that storage code that needs only the
+contracts (db.repos reads ``types``) does not compile every rule's patterns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+import importlib
+from typing import TYPE_CHECKING
 
-from zsupport_mail.intake.authority import prove_staff
-from zsupport_mail.intake.decide import decide
-from zsupport_mail.intake.directory import Directory
-from zsupport_mail.intake.kind import read_kind
-from zsupport_mail.intake.rules import (
-    AutoSubmitted,
-    DeliveryFailure,
-    OwnMail,
-    UnauthorizedContact,
-    UnknownDomain,
-    UnverifiedStaff,
-)
-from zsupport_mail.intake.sender import recognise_sender
-from zsupport_mail.intake.threading import TicketLookup, find_thread
-from zsupport_mail.intake.types import (
-    Finding,
-    IntakeAssessment,
-    Rule,
-    RuleContext,
-    ThreadMatch,
-)
-from zsupport_mail.mail.message import ParsedMessage
-from zsupport_mail.settings import Settings
+if TYPE_CHECKING:
+    from zsupport_mail.intake.chain import RULES, assess
 
-RULES: tuple[Rule, ...] = (
-    OwnMail(),
-    AutoSubmitted(),
-    DeliveryFailure(),
-    UnknownDomain(),
-    UnverifiedStaff(),
-    UnauthorizedContact(),
-)
+__all__ = ["RULES", "assess"]
 
-__all__ = ["RULES", "assess", "decide"]
+# Not ``decide``: that is also a submodule's name, which the import system binds here first.
+_HOMES = {"RULES": "chain", "assess": "chain"}
 
 
-def assess(
-    msg: ParsedMessage,
-    *,
-    settings: Settings,
-    directory: Directory,
-    tickets: TicketLookup,
-    now: datetime,
-    envelope_from: str | None = None,
-    peer: str | None = None,
-    vouched: str | None = None,
-    notices: Mapping[str, str] | None = None,
-) -> tuple[IntakeAssessment, str]:
-    """Run recognition, threading, staff authority, every rule and the kind reading.
-
-    Threading trusts a staff address's subject tag before staff authority is proven, so an
-    unverified staff mail is kept on the ticket it names, as an internal note (decide.py).
-
-    Args:
-        msg: the parsed mail.
-        settings: the daemon's settings.
-        directory: the contacts as of the mail's received time.
-        tickets: ticket lookups for threading.
-        now: the clock's reading.
-        envelope_from: the SMTP MAIL FROM, when known.
-        peer: the SMTP client's address, when the mail came to our listener.
-        vouched: why the From is proven without an MTA (a portal web mail), else None.
-        notices: Message-IDs of our notices (outage announcements, reminders) the mail
-            refers to, each with its kind (``outage``, ``upgrade``, ``reminder``).
-
-    Returns:
-        The assessment and the reason threading gave.
-    """
-    sender = recognise_sender(msg, directory, settings.security, vouched)
-    thread, thread_reason = find_thread(
-        msg, sender, tickets, settings.tickets, settings.safety.secret
-    )
-    sender = prove_staff(msg, sender, thread, settings, peer)
-    known = dict(notices or {})
-    kind = read_kind(msg, notices=known, ticket_prefix=settings.tickets.prefix)
-    if thread is None and kind.kind == "rma_shipment" and sender.client and not sender.staff:
-        # Shipment details belong on the ticket whose return they are about.
-        rma = tickets.open_rma(sender.client.id)
-        if rma is not None:
-            thread = ThreadMatch(rma, "rma")
-            thread_reason = f"RMA shipment details: the client's open return on {rma.number}"
-    ctx = RuleContext(
-        settings=settings, sender=sender, thread=thread, now=now, envelope_from=envelope_from
-    )
-    notice_id = next((ref for ref in msg.referenced_ids if ref in known), None)
-    assessment = IntakeAssessment(context=ctx, kind=kind, notice_id=notice_id)
-    for rule in RULES:
-        finding = rule.check(msg, ctx)
-        if finding is not None:
-            assessment.findings.append(finding)
-    if kind.automatic and assessment.automatic is None:
-        # Lotus Domino's "AUTO: ... is out of the office", challenge-response systems: no
-        # Auto-Submitted header, but automatic all the same, and never to be answered.
-        assessment.findings.append(Finding("auto_submitted", f"{kind.reason}: {msg.subject[:60]}"))
-    return assessment, thread_reason
+def __getattr__(name: str) -> object:
+    """Load a public name from its module the first time it is asked for (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

@@ -35,6 +35,7 @@ from zsupport_mail.intake.kind_shape import (
 )
 from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction, planned
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
+from zsupport_mail.intake.types import KindReading
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
 
@@ -56,28 +57,6 @@ _NOTICE_MATTER = re.compile(
     r"\b(?:outage|maintenance|downtime|window|upgrade|update)\b", re.IGNORECASE
 )
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|r|rif)\s*:", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class KindReading:
-    """The kind of one mail and what it names; ``sure`` is False when we should ask first."""
-
-    kind: str
-    sure: bool
-    reason: str
-    automatic: bool = False
-    notice: str | None = None  # outage, upgrade or reminder, for a notice_reply
-    network_change: bool = False
-    tickets: tuple[str, ...] = ()  # our ticket numbers named (credit requests)
-    tracking: tuple[str, ...] = ()  # parcel tracking numbers (RMA shipments)
-    rma: str | None = None
-    requested_date: date | None = None  # the day a scheduling request asks for
-    period: tuple[date, date] | None = None  # first and last day a credit request names
-
-    @property
-    def chargeable(self) -> bool:
-        """Whether the checklist, its notice and the surcharge apply: a sure problem report."""
-        return self.kind == "problem_report" and self.sure
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,34 @@ clock reading) and return a Finding or None. They never touch the database or th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Protocol
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
 
-from zsupport_mail.intake.kind import KindReading
-from zsupport_mail.mail.message import ParsedMessage
-from zsupport_mail.settings import Settings
+if TYPE_CHECKING:  # annotations only: the types stay cheap to import (db.repos uses them)
+    from zsupport_mail.mail.message import ParsedMessage
+    from zsupport_mail.settings import Settings
+
+
+@dataclass(frozen=True)
+class KindReading:
+    """The kind of one mail and what it names; ``sure`` is False when we should ask first."""
+
+    kind: str
+    sure: bool
+    reason: str
+    automatic: bool = False
+    notice: str | None = None  # outage, upgrade or reminder, for a notice_reply
+    network_change: bool = False
+    tickets: tuple[str, ...] = ()  # our ticket numbers named (credit requests)
+    tracking: tuple[str, ...] = ()  # parcel tracking numbers (RMA shipments)
+    rma: str | None = None
+    requested_date: date | None = None  # the day a scheduling request asks for
+    period: tuple[date, date] | None = None  # first and last day a credit request names
+
+    @property
+    def chargeable(self) -> bool:
+        """Whether the checklist, its notice and the surcharge apply: a sure problem report."""
+        return self.kind == "problem_report" and self.sure
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from zsupport_mail.db.models import InboundMessage, MessageReference, Ticket, Ti
 from zsupport_mail.db.repos import SqlTicketLookup, known_notices
 from zsupport_mail.handlers import HandlerContext, HandlingState, run_handlers
 from zsupport_mail.handlers.intake import score_before_writing
-from zsupport_mail.intake import assess, decide
+from zsupport_mail.intake import assess
+from zsupport_mail.intake.decide import decide
 from zsupport_mail.intake.directory import Directory
 from zsupport_mail.intake.types import Disposition
 from zsupport_mail.mail.message import MessageParseError, ParsedMessage, parse_message

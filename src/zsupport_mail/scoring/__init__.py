@@ -1,57 +1,38 @@
 """Intake scoring: read a report the way an experienced engineer would and say what is missing.
 
-``EXTRACTORS`` is the reviewed, ordered registry (one extractor per item or linked pair).
-``score_input`` runs them all on one message; ``build_input`` turns a parsed mail and what we
-know of its sender into the pure ScoringInput the extractors read.
+``engine`` holds ``EXTRACTORS``, the reviewed, ordered registry (one extractor per item or
+linked pair), and ``score_input``, which runs them all on one message; ``score`` the result
+and its merge; ``build_input`` turns a parsed mail and what we know of its sender into the
+pure ScoringInput the extractors read.
+
+The names below are loaded on first use: the settings need only ``score.DEFAULT_REQUIRED``,
+and compiling every extractor's patterns cost each CLI call a seventh of a second.
 """
 
 from __future__ import annotations
 
-from zsupport_mail.scoring.extractors.calls import CallExampleExtractor
-from zsupport_mail.scoring.extractors.contact import ContactExtractor
-from zsupport_mail.scoring.extractors.description import DescriptionExtractor
-from zsupport_mail.scoring.extractors.notes import NotesExtractor
-from zsupport_mail.scoring.extractors.serials import SerialExtractor
-from zsupport_mail.scoring.extractors.tickets import InternalTicketExtractor
-from zsupport_mail.scoring.extractors.versions import VersionExtractor
-from zsupport_mail.scoring.plausible import add_plausible
-from zsupport_mail.scoring.register import add_register
-from zsupport_mail.scoring.score import DEFAULT_REQUIRED, Score, merge
-from zsupport_mail.scoring.spans import find_phones, mask_spans, noise_spans
-from zsupport_mail.scoring.types import ITEM_KEYS, Extractor, ItemResult, Prepared, ScoringInput
+import importlib
+from typing import TYPE_CHECKING
 
-EXTRACTORS: tuple[Extractor, ...] = (
-    ContactExtractor(),
-    SerialExtractor(),
-    VersionExtractor(),
-    DescriptionExtractor(),
-    CallExampleExtractor(),
-    InternalTicketExtractor(),
-    NotesExtractor(),
-)
-assert sorted(k for e in EXTRACTORS for k in e.keys) == sorted(ITEM_KEYS)
+if TYPE_CHECKING:
+    from zsupport_mail.scoring.engine import EXTRACTORS, prepare, score_input
+    from zsupport_mail.scoring.score import DEFAULT_REQUIRED, Score, merge
 
 __all__ = ["DEFAULT_REQUIRED", "EXTRACTORS", "Score", "merge", "prepare", "score_input"]
 
+_HOMES = {
+    "EXTRACTORS": "engine",
+    "prepare": "engine",
+    "score_input": "engine",
+    "DEFAULT_REQUIRED": "score",
+    "Score": "score",
+    "merge": "score",
+}
 
-def prepare(item: ScoringInput) -> Prepared:
-    """Do the shared work once: one text, phones found, noise masked."""
-    text = f"{item.subject}\n{item.text}\n{item.signature}\n{item.forwarded}"
-    phones = find_phones(text, item.region)
-    # "board_sn = X", "ticket_no: Y": an identifier's underscores read as spaces (same length)
-    masked = mask_spans(text, noise_spans(text, phones)).replace("_", " ")
-    return Prepared(item, text, masked, tuple(phones))
 
-
-def score_input(
-    item: ScoringInput, required: tuple[str, ...] = DEFAULT_REQUIRED, count_record: bool = True
-) -> Score:
-    """Run every extractor on one message."""
-    prepared = prepare(item)
-    results: dict[str, ItemResult] = {}
-    for extractor in EXTRACTORS:
-        for result in extractor.extract(prepared):
-            results[result.key] = result
-    add_register(prepared, results)  # before the cues: a register fact beats a guess
-    add_plausible(prepared, results, count_record)
-    return Score(results, required, count_record)
+def __getattr__(name: str) -> object:
+    """Load a public name from its module the first time it is asked for (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
