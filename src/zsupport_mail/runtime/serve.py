@@ -254,8 +254,11 @@ async def serve_async(
             log.error("task_failed", task=task.get_name(), error=repr(result))
     store_pool.shutdown(wait=True)
     work_pool.shutdown(wait=True)
-    worker.stop()
-    sender.stop()
+    # Both children end at once: each stop waits for an interpreter to exit, and one after the
+    # other added the two waits to every stop (nothing is in hand: the tasks have finished).
+    await asyncio.gather(
+        loop.run_in_executor(None, worker.stop), loop.run_in_executor(None, sender.stop)
+    )
     engine.dispose()
     log.info("serve_stopped")
     if any(isinstance(r, BaseException) for r in results):
