@@ -175,7 +175,7 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the daemon (SMTP listener, workers, outbox sender) until it is told to stop."""
-    from zsupport_mail.runtime.serve import serve  # asyncio and aiosmtpd only when serving
+    from zsupport_mail.runtime.launch import serve  # asyncio and aiosmtpd only when serving
 
     open_db(settings)  # refuse early on a database that is behind
     return serve(settings)

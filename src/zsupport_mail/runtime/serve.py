@@ -27,7 +27,6 @@ import os
 import signal
 import socket
 import ssl
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -35,7 +34,7 @@ import structlog
 
 from zsupport_mail.db.advisory import session_locks
 from zsupport_mail.db.repos import sync_directory
-from zsupport_mail.db.session import lock_path, make_engine, make_session_factory
+from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.edges.imap import ImapPollers
 from zsupport_mail.edges.portal import PortalServer
 from zsupport_mail.edges.ratelimit import EdgeLimits
@@ -47,9 +46,9 @@ from zsupport_mail.queues.inbox import (
     store_raw,
 )
 from zsupport_mail.queues.status import QueueStatus, read_queue_status
+from zsupport_mail.runtime.children import Started
 from zsupport_mail.runtime.claims import process_alive, release_own_claims
 from zsupport_mail.runtime.heartbeat import run_status, run_watchdog
-from zsupport_mail.runtime.instance_lock import InstanceLock, InstanceLockedError
 from zsupport_mail.runtime.loops import Wakeups, run_scheduler, run_sender, run_worker
 from zsupport_mail.runtime.metrics import Metrics
 from zsupport_mail.runtime.monitoring import Monitor
@@ -58,7 +57,7 @@ from zsupport_mail.runtime.pipeline import Pipeline
 from zsupport_mail.runtime.reload import SettingsHolder, reload_settings
 from zsupport_mail.runtime.workers import WorkerProcess
 from zsupport_mail.settings import Settings
-from zsupport_mail.settings.clock import Clock, clock_from_env, utc_now
+from zsupport_mail.settings.clock import Clock, utc_now
 
 log = structlog.get_logger("zsupport_mail.runtime.serve")
 
@@ -98,8 +97,9 @@ async def serve_async(
     clock: Clock = utc_now,
     ready: Callable[[int], None] | None = None,
     notifier: Notifier | None = None,
+    children: dict[str, Started] | None = None,
 ) -> None:
-    """Run until SIGTERM/SIGINT (or wake.stopping)."""
+    """Run until SIGTERM/SIGINT (or wake.stopping); ``children`` were started by launch.py."""
     loop = asyncio.get_running_loop()
     notifier = notifier or Notifier.from_env()
     holder = SettingsHolder(settings)
@@ -118,8 +118,9 @@ async def serve_async(
         clock=clock,
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )
-    worker = WorkerProcess("worker", settings, sessions, process_alive)
-    sender = WorkerProcess("sender", settings, sessions, process_alive)
+    early = children or {}
+    worker = WorkerProcess("worker", settings, sessions, process_alive, early.get("worker"))
+    sender = WorkerProcess("sender", settings, sessions, process_alive, early.get("sender"))
     wake = Wakeups()
     store_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store")
     work_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="work")
@@ -182,7 +183,7 @@ async def serve_async(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, wake.stopping.set)
     loop.add_signal_handler(signal.SIGHUP, wake.request_reload)
-    # Both children started above, together; their imports overlapped the listener's start.
+    # Both children started with serve (launch.py); their imports overlapped serve's own.
     # Awaited before the pollers, which take mail out of INBOX as soon as they run.
     await loop.run_in_executor(None, worker.wait_started)
     await loop.run_in_executor(None, sender.wait_started)
@@ -263,30 +264,3 @@ async def serve_async(
     log.info("serve_stopped")
     if any(isinstance(r, BaseException) for r in results):
         raise RuntimeError("a background task failed; see the log")
-
-
-def serve(settings: Settings) -> int:
-    """Blocking entry point for the CLI; returns the exit code.
-
-    On SQLite the instance lock is taken first: a second serve on the same file exits 1 at
-    once, naming the holder, before it listens or changes anything.
-    """
-    path = lock_path(settings.database.url)
-    try:
-        held = InstanceLock.acquire(path) if path is not None else None
-    except InstanceLockedError as exc:
-        log.error("serve_refused", reason=str(exc), holder_pid=exc.holder_pid, lock=str(path))
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # e.g. the database's directory is not writable for the lock file
-        log.error("serve_failed", error=f"cannot take the instance lock {path}: {exc}")
-        return 1
-    try:
-        asyncio.run(serve_async(settings, clock=clock_from_env()))
-    except OSError as exc:
-        log.error("serve_failed", error=str(exc))
-        return 1
-    finally:
-        if held is not None:
-            held.release()
-    return 0

@@ -28,13 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import signal
 import socket
-import sys
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import Any, TypeVar
@@ -47,6 +44,7 @@ from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.queues.inbox import TRANSIENT_DB_ERRORS, release_claims, release_dead_claims
 from zsupport_mail.queues.outbox import DeliveryReport, deliver_due
 from zsupport_mail.runtime.batch import process_batch
+from zsupport_mail.runtime.children import Started, spawn
 from zsupport_mail.runtime.logs import configure_logging
 from zsupport_mail.runtime.parents import die_with_parent
 from zsupport_mail.runtime.pipeline import Outcome, Pipeline
@@ -72,8 +70,9 @@ _pipeline: Pipeline | None = None
 _prefetch: Prefetch | None = None  # the processing child's read-ahead workers, if any
 
 
-def _start(role: str, settings: Settings, parent_pid: int, log_json: bool) -> None:
-    """A child's initialiser: signals, priority, logging, its own engine and Pipeline."""
+def start_in_child(role: str, settings: Settings, parent_pid: int, log_json: bool) -> None:
+    """A child's set-up (children.start_child runs it): signals, priority, logging, its own
+    engine and Pipeline."""
     die_with_parent(parent_pid)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
@@ -168,21 +167,16 @@ class WorkerProcess:
         settings: Settings,
         sessions: sessionmaker[Session],
         alive: Callable[[int], bool],
+        started: Started | None = None,
     ) -> None:
         self.role = role
         self._settings = settings
         self._sessions = sessions  # serve's own, to release a dead child's claim
         self._alive = alive
-        self._pool, self._started = self._new_pool()
+        self._pool, self._started = started or spawn(role, settings)
 
-    def _new_pool(self) -> tuple[ProcessPoolExecutor, Future[int]]:
-        pool = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start,
-            initargs=(self.role, self._settings, os.getpid(), not sys.stderr.isatty()),
-        )
-        return pool, pool.submit(int)  # starts the child now, not at the first call
+    def _new_pool(self) -> Started:
+        return spawn(self.role, self._settings)
 
     def wait_started(self) -> None:
         """Block until the child is up; a child that cannot start fails serve's start."""
