@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.dates import past_days
-from zsupport_mail.intake.doubt import doubt, live
+from zsupport_mail.intake.doubt import doubt, follows_up, live
 from zsupport_mail.intake.kind_shape import (
     day_asked,
     for_the_record,
@@ -34,6 +34,7 @@ from zsupport_mail.intake.kind_shape import (
     states_about_the_phones,
 )
 from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction, planned
+from zsupport_mail.intake.second_matter import second_matter
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
@@ -218,7 +219,9 @@ def read_kind(
     if notice is not None:
         return _notice_or_report(text, notice, found, ticket_prefix)
     if found is not None:
-        if words.CREDIT.search(text.all) and not words.ONGOING.search(text.all):
+        # A credit for a past fault, unless a fault is told as another matter beside it.
+        other = second_matter(_reported(text), today=False)
+        if words.CREDIT.search(text.all) and not words.ONGOING.search(text.all) and not other:
             reading = _credit(text, ticket_prefix, f"a credit for a past fault ({fault!r})")
             return _with_period(reading, text, written or _written(msg))
         # The charge needs a sure first report: evidence against it makes us ask instead.
@@ -253,7 +256,9 @@ def _notice_or_report(
     """An answer to our notice, unless its new text reports a fault (a reminder's answer may
     describe the fault we asked about: only a new matter makes it a report). Being an answer
     is evidence against a sure report: only a fault going on now is charged."""
-    if found is not None and (notice != "reminder" or words.NEW_MATTER.search(text.own)):
+    other = second_matter(text.own, today=False) if notice == "reminder" else None
+    new = words.NEW_MATTER.search(text.own) is not None or other is not None
+    if found is not None and (notice != "reminder" or new):
         fault = found[0]
         sentences = [sentence for _, sentence in _faults(text)]
         against = doubt(
@@ -267,7 +272,7 @@ def _notice_or_report(
         )
     # "Since your maintenance the phones beep every 30 seconds, is that normal?": perhaps a
     # fault; a ticket that asks serves the client better than a note on our notice.
-    symptom = None if notice == "reminder" else _symptom_in_answer(text.own)
+    symptom = other if notice == "reminder" else _symptom_in_answer(text.own)
     if symptom is not None:
         return KindReading(
             "problem_report", False, f"may describe a fault in reply to our {notice}: {symptom!r}"
@@ -305,7 +310,14 @@ def _without_fault(
 ) -> KindReading:
     """The kinds that report no fault, in the order the labelling rules give; ``recorded``
     when the mail tells something for the record and asks nothing (no report then)."""
-    if words.CREDIT.search(text.all):
+    credit = words.CREDIT.search(text.all) is not None
+    # A fault told as another matter beside the request ("Also, the fax ...") is reported.
+    other = None if recorded else second_matter(_reported(text), today=not credit)
+    if other is not None:
+        return KindReading(
+            "problem_report", False, f"a fault told beside a request ({other[:60]!r}): ask"
+        )
+    if credit:
         return _credit(text, prefix, "asks for a service credit")
     shipment = words.RMA.search(text.all) and words.SHIPMENT.search(text.all)
     if words.CONTACT_CHANGE.search(text.all):
@@ -345,7 +357,7 @@ def _without_fault(
     # so many words (a contact change, our notice named, a shipment, a meeting or a network
     # change): those are read first; a sure fault (FAULT) still wins over all of them.
     broken = None if recorded else malfunction(_reported(text))
-    if broken is not None:
+    if broken is not None and not follows_up(text.all, prefix):
         return KindReading(
             "problem_report", False, f"says something does not work ({broken!r}): staff decide"
         )

@@ -216,7 +216,11 @@ RESOLVED = _words(
     r"\bhasn'?t\s+(?:come\s+back|happened\s+again|occurred|recurred|returned)\b",
     r"\bnicht\s+mehr\s+(?:aufgetreten|vorgekommen|passiert)\b|\bno\s+ha\s+vuelto\b",
     r"\bn'est\s+plus\s+(?:revenu|r[ée]apparu|apparu)\b",
-    r"\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:gone|resolved|solved)\b|\bgone\s+since\b",
+    r"\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:resolved|solved)\b|\bgone\s+since\b",
+    # A symptom gone is a fix; a call, a caller or a greeting gone is the fault itself.
+    r"\b(?:echo|static|noise|crackl\w*|hum|buzz\w*|hiss\w*|problems?|issues?|drops|delay|lag|"
+    r"feedback|beep\w*|errors?|it|that|this|trouble)\s+(?:is|are|has\s+been|have\s+been)\s+"
+    r"(?:\w+\s+)?gone\b|\b(?:is|are)\s+gone\s+(?:now|since|for\s+good)\b",
     r"\bno\s+more\s+(?:echo|drops|static|noise|problems?|issues?)\b",
     r"\b(?:geht|klingelt|l[äa]uft)\s+wieder\b|\bwieder\s+normal\b",
     r"\bya\s+funciona\b|\bya\s+no\b",
@@ -324,7 +328,9 @@ MEETING_PLACE = _words(
 )
 MEETING = _words(
     r"\bmeeting\b|\bconference\s+call\b|\bwebinar\b|\btraining\b|\bkick-?off\b",
-    r"\b(?:on|get\s+on|have|do|book|schedule)\s+a\s+(?:short\s+)?call\b",
+    # ("get on a call" asks for one; "even when they are on a call" is being on one)
+    r"\b(?:get|be|hop|jump)\s+on\s+a\s+(?:short\s+|quick\s+)?call\b",
+    r"\b(?:have|do|book|schedule)\s+a\s+(?:short\s+|quick\s+)?call\b",
     r"\bcall\s+(?:with|on|this|next)\b|\binvite\b|\bsession\b",
     r"\bappointment\b|\bwalk\s*-?\s*through\b|\bdemo\b|\bonboarding\b|\bworkshop\b",
     r"\bzoom\b|\bteams\s+(?:call|meeting)\b|\btime\s+slot\b|\bare\s+you\s+available\b",

@@ -32,6 +32,8 @@ SYSTEM_PART = _words(
     r"\bline\b|\blines\b|\bnumbers?\b|\bdids?\b|\bring\w*\b|\baudio\b|\bsound\b|\bvoices?\b",
     r"\bhold\b|\bmusic\b|\bconference\b|\bbridge\b|\btransfer\w*\b|\bpark\w*\b|\bcdrs?\b",
     r"\bsystem\b|\bserver\b|\bappliance\b|\bswitchboard\b|\breception\b|\bfront\s+desk\b",
+    r"\be?911\b|\b933\b|\bemergency\s+(?:calls?|address|services?|number)\b|\bdoor\s*(?:phone|"
+    r"bell|buzzer|station|release|entry)s?\b|\bwall\s*boards?\b|\bstatus\b|\bbuttons?\b|\bkeys?\b",
     r"\bpatients?\b|\bcustomers?\b|\bclients?\b|\bnobody\b|\bno\s+one\b|\beveryone\b",
     r"\btelefon\w*|\banruf\w*|\bnebenstelle\w*|\bapparat\w*|\bleitung\w*|\banlage\b",
     r"\bdurchwahl\w*|\bwarteschl\w+|\bansage\w*|\bzentrale\b|\banrufer\w*|\bgespr[äa]ch\w*",
@@ -89,6 +91,15 @@ FAILS = _words(
     r"\bon\s+top\s+of\s+(?:each\s+)?other\b|\b(?:mutes?|hangs?\s+up)\s+(?:itself|on)\b",
     # something wrong or out of the ordinary
     r"\bonly\s+(?:rings?|shows?|plays?|hears?|gets?|works?)\b",
+    # what it does in place of what it should, or still as it was before a change
+    r"\b(?:hears?|heard|gets?|got|goes|go|went|rings?|rang|plays?|played|shows?|showed|says?|"
+    r"said|reads?|lands?|landed|routes?|routed|comes?|came|sends?|sent)\b[^.!?]{0,60}\binstead\s+of\b",
+    r"\b(?:still|keeps?)\s+(?:shows?|plays?|says?|reads?|displays?|uses?|rings?)\b|\bread\s+out\b",
+    r"\b(?:our|the|my)\s+old\s+(?:address|number|name|greeting|music|message|ad|recording|hours|"
+    r"menu|logo|extension|location)\b",
+    r"\breject\w*|\bbounc\w+|\brefus\w+|\bend(?:s|ed)?\s+up\s+(?:back|in|at|on|with)\b",
+    r"\beven\s+(?:when|though|while)\b|\b(?:just|only)\s+(?:gives?\s+)?(?:a\s+)?(?:click|clicks|beeps?|"
+    r"hum|static)\b",
     r"\b(?:wrong|incorrect|weird\w*|strange\w*|odd\w*|funny|garbage|gibberish)\b",
     r"\b(?:acting|playing)\s+up\b|\bmessed\s+up\b|\bglitch\w*|\bbug(?:gy|s)?\b|\bmess\b",
     r"\bkeeps?\s+\w+ing\b|\b(?:randomly|constantly|sporadically|anymore|any\s+more)\b",
@@ -129,6 +140,13 @@ NOT_A_MALFUNCTION = _words(
     r"\binvoice\w*|\bbill(?:ed|s)?\b|\b(?:sur)?charge[ds]?\b|\bquote\b|\bpric\w+|\brechnung\w*",
     r"\bfactura\w*|\bfacture\w*|\bcontract\b|\bvertrag\b|\bcontrato\b|\bcontrat\b",
     r"\bthank\w*\b|\bdanke\w*\b|\bgracias\b|\bmerci\b",
+    # a requirement or a change asked for: "the phones can't be down during business hours",
+    # "please set the greeting to say X instead of Y"
+    r"\b(?:can['\u2019]?t|cannot|can\s+not|must\s*n['\u2019]?t|must\s+not|should\s*n['\u2019]?t)\s+be\s+"
+    r"(?:down|offline|interrupted|out|off|unreachable)\b",
+    r"\bplease\s+(?:change|set|make|update|route|switch|move|add|load|use|point|have|turn)\b",
+    # a question about a ticket we hold: "where are we on ZS-104950 (the greeting ...)"
+    r"\bwhere\s+(?:we\s+are|are\s+we|things\s+stand)\s+on\b|\bstatus\s+(?:of|on)\b|\bany\s+(?:news|update)\b",
 )
 
 # A plan or a guess: the future tense or a hedge, unless it is a part refusing ("none of the
@@ -141,7 +159,7 @@ FUTURE = _words(
     r"\bnext\s+(?:month|year|quarter)\b",
     r"\b(?:planning|plan|planned|scheduled|next\s+week|tomorrow)\b",
     r"\bonce\s+(?:we|the|our|you)\b|\b(?:need\s+to|needs\s+to|want\s+to|ensure)\b",
-    r"\b(?:would\s+like|hope|hoping|sollte|sollen|m[üu]ssen|debe|deben|deber[íi]a|doit|doivent)\b",
+    r"\b(?:would\s+like|\w+['\u2019]d\s+(?:like|prefer|love)|hope|hoping|sollte|sollen|m[üu]ssen|debe|deben|deber[íi]a|doit|doivent)\b",
     r"\b(?:wird|werden|k[öo]nnte|vielleicht|voraussichtlich|sobald|noch\s+nicht)\b",
     r"\b(?:ser[áa]|estar[áa]|podr[íi]a|quiz[áa]s?|todav[íi]a\s+no|a[úu]n\s+no)\b",
     r"\b(?:sera|seront|pourrait|peut-[êe]tre|pas\s+encore)\b",

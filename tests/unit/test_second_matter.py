@@ -1,0 +1,119 @@
+"""intake/second_matter.py and the session-6 vocabulary: a fault told beside a request, or in
+words the vocabulary did not know, opens a ticket that asks (never a charge); the requests
+themselves stay what they are."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import make_mail
+from zsupport_mail.intake.kind import read_kind
+from zsupport_mail.intake.second_matter import second_matter
+from zsupport_mail.mail.message import parse_message
+
+
+def reading_of(subject: str, body: str, **headers: str) -> tuple[str, bool]:
+    reading = read_kind(parse_message(make_mail(subject=subject, body=body, headers=headers)))
+    return reading.kind, reading.chargeable
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "New contact",
+            "Please add Mary Lopez as our backup contact. Also the fax machine in accounting "
+            "hasn't received anything since Thursday.",
+        ),
+        (
+            "Credit",
+            "We want the credit for last week's outage. And today extension 220 has no dial "
+            "tone again.",
+        ),
+        (
+            "Re: your note about the upgrade",
+            "Got your note about the upgrade. We'll pick a date soon. Meanwhile the fax server "
+            "is rejecting every incoming fax.",
+        ),
+        (
+            "before our meeting Thursday",
+            "We still have the training on Thursday, but before that: since this morning the "
+            "phones in operatory 2 ring but when you pick up there's no one there, the call is "
+            "gone. Can someone check today?",
+        ),
+    ],
+)
+def test_a_fault_beside_a_request_is_a_report(subject, body):
+    # (sure only when the fault is said to go on now, as "And today ... again" says)
+    assert reading_of(subject, body)[0] == "problem_report"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "kind"),
+    [
+        (
+            "Firewall",
+            "We are replacing the firewall on the 20th. Also, the phones can't be down during "
+            "business hours, so evenings only please.",
+            "scheduling_request",
+        ),
+        (
+            "Contacts",
+            "Also, please remove Lee from the authorised contacts, he left us this morning.",
+            "contact_change",
+        ),
+        (
+            "Credit",
+            "Requesting a service credit for last month's outage on the 14th when the phones "
+            "were down all day.",
+            "credit_request",
+        ),
+        (
+            "Status",
+            "Where are we on ZS-104988? The fax still shows our old number in the header.",
+            "other",
+        ),
+        (
+            "Greeting",
+            "Please change the main greeting so it says our new hours instead of the old ones.",
+            "other",
+        ),
+    ],
+)
+def test_a_request_that_names_the_phones_stays_a_request(subject, body, kind):
+    assert reading_of(subject, body) == (kind, False)
+
+
+def test_a_mark_ending_in_a_colon_leads_the_next_sentence():
+    text = "Close ZS-004471, that one's fine. Bigger problem now: nobody can call in."
+    assert second_matter(text, today=False) == "nobody can call in."
+
+
+def test_a_past_account_beside_a_request_is_no_second_matter():
+    assert second_matter("Also, the phones were down last week for an hour.") is None
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Music on hold", "Callers on hold hear our old radio ad instead of the new music file."),
+        ("E911", "When we test-dialed 933 it read out our old address on Main Street."),
+        ("Transfers", "When we transfer a caller to the warehouse they end up back at reception."),
+        (
+            "Presence",
+            "Everybody in MXIE shows as away all day even when they are on a call.",
+        ),
+    ],
+)
+def test_faults_in_words_the_vocabulary_did_not_know_are_asked_about(subject, body):
+    assert reading_of(subject, body) == ("problem_report", False)
+
+
+def test_the_call_is_gone_is_the_fault_and_the_echo_is_gone_the_fix():
+    assert reading_of("Phones", "The phones ring, and when we pick up the call is gone.")[0] == (
+        "problem_report"
+    )
+    assert reading_of("Thanks", "Thanks, the echo is gone since your change.") == (
+        "other",
+        False,
+    )
