@@ -29,7 +29,7 @@ SYSTEM_PART = _words(
     r"\b(?:hand|head)sets?\b|\bspeakers?\b|\bhunt\s+groups?\b|\bacd\b|\bqueues?\b|\bagents?\b",
     r"\bauto[- ]?attendant\b|\bgreetings?\b|\bpresence\b|\bsoft\s*phones?\b|\bapp\b",
     r"\bmailbox\w*|\brecordings?\b|\bcaller\s*id\b|\bdisplay\b|\bscreen\b|\bdial\s*tone\b",
-    r"\bline\b|\blines\b|\bnumbers?\b|\bdids?\b|\bring\w*\b|\baudio\b|\bsound\b|\bvoices?\b",
+    r"\bline\b|\blines\b|\bnumbers?\b|(?-i:\bDIDs?\b)|\bdid\s+numbers?\b|\bring\w*\b|\baudio\b|\bsound\b|\bvoices?\b",
     r"\bhold\b|\bmusic\b|\bconference\b|\bbridge\b|\btransfer\w*\b|\bpark\w*\b|\bcdrs?\b",
     r"\bsystem\b|\bserver\b|\bappliance\b|\bswitchboard\b|\breception\b|\bfront\s+desk\b",
     r"\be?911\b|\b933\b|\bemergency\s+(?:calls?|address|services?|number)\b|\bdoor\s*(?:phone|"
@@ -98,6 +98,9 @@ FAILS = _words(
     r"\b(?:our|the|my)\s+old\s+(?:address|number|name|greeting|music|message|ad|recording|hours|"
     r"menu|logo|extension|location)\b",
     r"\breject\w*|\bbounc\w+|\brefus\w+|\bend(?:s|ed)?\s+up\s+(?:back|in|at|on|with)\b",
+    r"\b(?:says?|shows?|displays?|tells?\s+(?:me|us))\b[^.?!]{0,40}\bexpired\b|\b(?:is|are)\s+full\b|\bjust\s+(?:rings?|beeps?|hangs\s+up|clicks?|goes\s+dead)\b",
+    r"\b(?:double|half)\s+speed\b|\bsped\s+up\b|\bunderwater\b|\bchipmunks?\b|\brobot(?:ic)?\b",
+    r"\bred\s+(?:x|light|led|icon|cross)\b|\bflicker\w*|\bscreech\w*|\bfliegen\b|\brausgeworfen\b",
     r"\beven\s+(?:when|though|while)\b|\b(?:just|only)\s+(?:gives?\s+)?(?:a\s+)?(?:click|clicks|beeps?|"
     r"hum|static)\b",
     r"\b(?:wrong|incorrect|weird\w*|strange\w*|odd\w*|funny|garbage|gibberish)\b",
@@ -190,6 +193,19 @@ AGAIN_FINE = _words(
     r"\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\bya\s+est[áa]\b|\btout\s+(?:va|marche)\s+bien\b",
 )
 
+# A question that is really a fault: "Is it normal that ...?", "Did something change on your
+# end?", "What happened to our auto attendant?" (with a part of the system in it or next to it).
+ODD_QUESTION = _words(
+    r"\bis\s+(?:it|this|that)\s+(?:normal|expected|supposed\s+to|right|correct|ok|okay)\b",
+    r"\b(?:are|is)\s+(?:they|the\s+\w+|our\s+\w+|my\s+\w+)\s+supposed\s+to\b",
+    r"\bshould\s+(?:the|my|our|it|they|this|that|these|those)\b[^.?!]{0,40}\bbe\s+\w+ing\b",
+    r"\b(?:did|has)\s+(?:something|anything|somebody|someone)\s+(?:change|changed|happen\w*)\b",
+    r"\bwhat\s+happened\s+to\b|\bwhat['\u2019]?s\s+(?:going\s+on|wrong|happening)\s+with\b",
+    r"\bist\s+(?:es|das)\s+normal\b|\bwas\s+ist\s+(?:mit|los)\b|\bhat\s+sich\s+\w+\s+ge[äa]ndert\b",
+    r"\b(?:es|est[áa])\s+normal\b|\bqu[ée]\s+(?:pas[óo]|le\s+pasa)\b",
+    r"\b(?:est-ce|c['\u2019]est)\s+normal\b|\bqu['\u2019]est-ce\s+qui\s+se\s+passe\b",
+)
+
 # (German "wird nicht angezeigt" is the present passive: "is not shown".)
 REFUSAL = _words(r"\b(?:not|never|none|nobody|no\s+one|nicht|kein\w*)\b|n['\u2019]t\b")
 
@@ -225,8 +241,27 @@ def malfunction(text: str) -> str | None:
             said = words.NOT_A_FAULT.sub(" ", clause)  # "Sunday doesn't work for us"
             if FAILS.search(said) or (not asks and NEGATED.search(said)):
                 return clause.strip()
-    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
+    sentences = _SENTENCE.split(_WRAPPED.sub(" ", text))
+    for sentence in sentences:
         if SHOWN_ERROR.search(sentence) and not _planned_or_fine(sentence):
+            return sentence.strip()
+    return odd_question(sentences)
+
+
+def odd_question(sentences: list[str]) -> str | None:
+    """A question that reports a fault by asking whether it is normal, or what changed: the
+    part of the system named in it or in the sentence after it; not a plan, nor a question
+    of how to do something."""
+    for at, sentence in enumerate(sentences):
+        rest = ODD_QUESTION.sub(" ", sentence)  # ("should", "expected" are its own words)
+        if rest == sentence or _planned_or_fine(rest):
+            continue
+        if UNFAMILIAR.search(sentence) or words.RESOLVED.search(sentence):
+            continue
+        if NOT_A_MALFUNCTION.search(rest) or words.NOT_A_REPORT.search(rest):
+            continue  # "What happened to the quote?", "Did anything change in the contract?"
+        around = " ".join(sentences[at : at + 2])
+        if SYSTEM_PART.search(around):
             return sentence.strip()
     return None
 
