@@ -34,6 +34,7 @@ from zsupport_mail.intake.kind_shape import (
     states_about_the_phones,
 )
 from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction, planned
+from zsupport_mail.intake.passed_on import passed_on
 from zsupport_mail.intake.second_matter import second_matter
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.mail.message import ParsedMessage
@@ -55,6 +56,10 @@ _CONTRAST = re.compile(r"\b(?:but|however|aber|jedoch|pero|sin\s+embargo|mais)\b
 # What our outage and upgrade notices are about: named in an answer, it is the answer's matter.
 _NOTICE_MATTER = re.compile(
     r"\b(?:outage|maintenance|downtime|window|upgrade|update)\b", re.IGNORECASE
+)
+# Words in quotes are someone else's: "callers hear 'This is an automated message'".
+_QUOTED = re.compile(
+    r"[\"\u201c\u201e][^\"\u201c\u201d\n]{1,200}[\"\u201d]|(?<!\w)'[^'\n]{1,200}'(?!\w)"
 )
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|r|rif)\s*:", re.IGNORECASE)
 
@@ -199,13 +204,35 @@ def read_kind(
         The KindReading; automatic mail is ``other`` with ``automatic`` set.
     """
     own, signature, forwarded = own_text(msg.text, msg.subject)
-    text = _Text(msg.subject, own, forwarded, signature)
+    passed = passed_on(msg, forwarded, ticket_prefix)
+    reading = _read(
+        msg,
+        _Text(msg.subject, own, forwarded or passed, signature),
+        notices,
+        ticket_prefix,
+        written,
+    )
+    if passed and reading.kind == "problem_report" and reading.sure:
+        # A report passed on without a forward's marks: likely, never sure enough to charge.
+        return dataclasses.replace(reading, sure=False, reason=f"{reading.reason} (passed on)")
+    return reading
+
+
+def _read(
+    msg: ParsedMessage,
+    text: _Text,
+    notices: Mapping[str, str] | None,
+    ticket_prefix: str,
+    written: date | None,
+) -> KindReading:
+    """read_kind on the mail's own words and what it forwards."""
+    own = text.own
     auto = (msg.first_header("auto-submitted") or "no").strip().lower()
     if not auto.startswith("no") or words.AUTOMATIC.search(msg.subject):
         return KindReading("other", True, "automatic mail", automatic=True)
     # A person forwarding an automatic message is not one: only an unforwarded mail is
     # told automatic by its words.
-    if words.AUTOMATIC.search(own) and not _FORWARDED.match(msg.subject):
+    if words.AUTOMATIC.search(_QUOTED.sub(" ", own)) and not _FORWARDED.match(msg.subject):
         return KindReading("other", True, "automatic mail, by its words", automatic=True)
     # "For your records ... everything fine since, nothing to do": no report to us.
     recorded = for_the_record(_reported(text))

@@ -358,11 +358,14 @@ NETWORK_CHANGE = _words(
 
 # Automatic mail that carries no Auto-Submitted header, told by its words.
 AUTOMATIC = _words(
-    r"^\s*(?:auto:|automatic\s+reply|automatische\s+antwort|out\s+of\s+office|"
-    r"respuesta\s+autom[áa]tica|r[ée]ponse\s+automatique|abwesenheitsnotiz)",
-    # Domino's "<name> is out of the office (returning ...)" opens the mail; a person writing
-    # "Dana is out of the office, returning Monday" further down is not an auto-reply.
-    r"^[^\n]*\bis\s+out\s+of\s+the\s+office\b[^\n]*\breturning\b",
+    # An auto-reply's subject line form ("Automatic reply: ...", "Out of Office AutoReply: ...");
+    # "Out of office greeting plays all day" or "Automatic reply not working" is a person's.
+    r"^\s*auto:|^\s*(?:automatic\s+reply|automatische\s+antwort|out\s+of\s+(?:the\s+)?office|"
+    r"respuesta\s+autom[áa]tica|r[ée]ponse\s+automatique|abwesenheitsnotiz|auto-?reply)"
+    r"\s*(?:auto-?reply|reply|notification|notice)?\s*(?::|$)",
+    # Domino's "<name> is out of the office (returning 03/30/2026)" opens the mail; a person
+    # writing "Dana is out of the office today, returning tomorrow, so ..." is not an auto-reply.
+    r"^[^\n]*\bis\s+out\s+of\s+the\s+office\s*\(returning\b",
     r"\bthis\s+is\s+an\s+automated\s+(?:message|response)\b",
     r"\bconfirm\s+(?:that\s+)?you\s+are\s+(?:a\s+)?human\b|\bchallenge[- ]response\b",
     r"\bplease\s+do\s+not\s+reply\s+to\s+this\s+message\b",

@@ -101,6 +101,8 @@ FAILS = _words(
     r"\b(?:says?|shows?|displays?|tells?\s+(?:me|us))\b[^.?!]{0,40}\bexpired\b|\b(?:is|are)\s+full\b|\bjust\s+(?:rings?|beeps?|hangs\s+up|clicks?|goes\s+dead)\b",
     r"\b(?:double|half)\s+speed\b|\bsped\s+up\b|\bunderwater\b|\bchipmunks?\b|\brobot(?:ic)?\b",
     r"\bred\s+(?:x|light|led|icon|cross)\b|\bflicker\w*|\bscreech\w*|\bfliegen\b|\brausgeworfen\b",
+    r"\b(?:plays?|playing|comes?\s+on|kicks?\s+in|rings?)\b[^.!?]{0,40}\b(?:during\s+(?:the\s+day|"
+    r"business\s+hours|office\s+hours|opening\s+hours)|in\s+the\s+middle\s+of\s+the\s+day)\b",
     r"\beven\s+(?:when|though|while)\b|\b(?:just|only)\s+(?:gives?\s+)?(?:a\s+)?(?:click|clicks|beeps?|"
     r"hum|static)\b",
     r"\b(?:wrong|incorrect|weird\w*|strange\w*|odd\w*|funny|garbage|gibberish)\b",
