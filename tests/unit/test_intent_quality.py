@@ -77,13 +77,25 @@ HELDOUT = {
 # (branch s5-intent-r3-kinds), so that work waits for more tuned cases.
 TUNING = {
     "intent_tuned4": {
-        "problem_report": (0.632, 1.000),
+        "problem_report": (0.642, 1.000),
         "contact_change": (0.750, 0.750),
         "scheduling_request": (1.000, 0.714),
         "credit_request": (1.000, 1.000),
         "notice_reply": (1.000, 0.556),
-        "rma_shipment": (1.000, 0.667),
+        "rma_shipment": (1.000, 0.833),
         "other": (1.000, 0.553),
+    },
+    # Session 6: problem reports written the ways a classifier misses them, and close
+    # negatives. Measured before tuning (docs/SCORING.md): recognised 65 of 74, charged 0;
+    # tuned for its reports first (the held-out target); its other kinds wait.
+    "intent_tuned5": {
+        "problem_report": (0.937, 1.000),
+        "contact_change": (1.000, 0.500),
+        "scheduling_request": (1.000, 0.600),
+        "credit_request": (1.000, 1.000),
+        "notice_reply": (1.000, 1.000),
+        "rma_shipment": (1.000, 1.000),
+        "other": (0.895, 0.810),
     },
 }
 

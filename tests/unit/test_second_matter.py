@@ -117,3 +117,50 @@ def test_the_call_is_gone_is_the_fault_and_the_echo_is_gone_the_fix():
         "other",
         False,
     )
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("main number going straight to voicemail??", ""),
+        (
+            "RMA 30877",
+            "The replacement for RMA 30877 came today. Plugged it in, no lights at all, fans "
+            "don't spin.",
+        ),
+        (
+            "Anrufe",
+            "Seit heute früh werden ausgehende Gespräche nach genau 30 Sekunden getrennt.",
+        ),
+        (
+            "call park question",
+            "Not sure if this is a bug, but when we park a call on 701 and nobody picks it up, "
+            "it comes back to the front desk instead of the person who parked it.",
+        ),
+    ],
+)
+def test_reports_a_classifier_missed_in_tuned5s_ways_are_recognised(subject, body):
+    assert reading_of(subject, body)[0] == "problem_report"
+
+
+def test_an_rma_shipment_that_tells_the_returned_units_fault_stays_a_shipment():
+    body = (
+        "The MX appliance that kept rebooting every few hours is on its way back to you: "
+        "UPS 1Z999AA10123456784, RMA 30519. The replacement arrived and runs fine."
+    )
+    assert reading_of("RMA 30519", body) == ("rma_shipment", False)
+
+
+def test_our_forms_contact_line_is_no_contact_change():
+    body = "Ansprechpartner: Jana Müller\nBeschreibung: Die Telefone klingeln nicht mehr."
+    assert reading_of("Störung", body)[0] == "problem_report"
+
+
+def test_a_person_forwarding_an_alarm_without_a_forward_subject_is_no_auto_reply():
+    body = (
+        "This came in again this morning.\n\nFrom: MX <mx@acmedental.example>\n"
+        "Subject: alarm\n\nThis is an automated message. Power supply 2 failed.\n"
+    )
+    assert reading_of("RE: FW: alarm", body) == ("problem_report", False)
+    quoted = "Callers hear 'This is an automated message' and then get disconnected."
+    assert reading_of("Callers", quoted)[0] == "problem_report"

@@ -32,7 +32,7 @@ SYSTEM_PART = _words(
     r"\bline\b|\blines\b|\bnumbers?\b|(?-i:\bDIDs?\b)|\bdid\s+numbers?\b|\bring\w*\b|\baudio\b|\bsound\b|\bvoices?\b",
     r"\bhold\b|\bmusic\b|\bconference\b|\bbridge\b|\btransfer\w*\b|\bpark\w*\b|\bcdrs?\b",
     r"\bsystem\b|\bserver\b|\bappliance\b|\bswitchboard\b|\breception\b|\bfront\s+desk\b",
-    r"\be?911\b|\b933\b|\bemergency\s+(?:calls?|address|services?|number)\b|\bdoor\s*(?:phone|"
+    r"\bread\s*backs?\b|\bdispatch\w*|\bpsap\b|\be?911\b|\b933\b|\bemergency\s+(?:calls?|address|services?|number)\b|\bdoor\s*(?:phone|"
     r"bell|buzzer|station|release|entry)s?\b|\bwall\s*boards?\b|\bstatus\b|\bbuttons?\b|\bkeys?\b",
     r"\bpatients?\b|\bcustomers?\b|\bclients?\b|\bnobody\b|\bno\s+one\b|\beveryone\b",
     r"\btelefon\w*|\banruf\w*|\bnebenstelle\w*|\bapparat\w*|\bleitung\w*|\banlage\b",
@@ -87,7 +87,7 @@ FAILS = _words(
     r"\bsounds?\s+(?:terrible|awful|bad|horrible|weird|strange|robotic|funny)\b",
     r"\bevery\s+(?:\d+|few|couple\s+of)\s+(?:seconds|minutes|secs?|mins?)\b|\bstarts?\s+over\b",
     r"\b(?:was|were|worked)\s+(?:fine|ok|okay|good|working)\s+(?:until|last|before|yesterday)\b",
-    r"\b(?:plays?|rings?|sends?|shows?|repeats?)\b[^.,]{0,40}\btwice\b|\boverlap\w*",
+    r"\b(?:plays?|rings?|sends?|shows?|repeats?|hears?|heard|gets?)\b[^.,]{0,40}\btwice\b|\boverlap\w*",
     r"\bon\s+top\s+of\s+(?:each\s+)?other\b|\b(?:mutes?|hangs?\s+up)\s+(?:itself|on)\b",
     # something wrong or out of the ordinary
     r"\bonly\s+(?:rings?|shows?|plays?|hears?|gets?|works?)\b",
@@ -98,7 +98,11 @@ FAILS = _words(
     r"\b(?:our|the|my)\s+old\s+(?:address|number|name|greeting|music|message|ad|recording|hours|"
     r"menu|logo|extension|location)\b",
     r"\breject\w*|\bbounc\w+|\brefus\w+|\bend(?:s|ed)?\s+up\s+(?:back|in|at|on|with)\b",
-    r"\b(?:says?|shows?|displays?|tells?\s+(?:me|us))\b[^.?!]{0,40}\bexpired\b|\b(?:is|are)\s+full\b|\bjust\s+(?:rings?|beeps?|hangs\s+up|clicks?|goes\s+dead)\b",
+    r"\b(?:is|are|were|was)\s+(?:all\s+)?(?:0|zero)\s*(?:kb|bytes?|seconds?|secs?)\b",
+    r"\bzero[- ]length\b",
+    r"\b(?:stopped|quit|died)\b(?!\s+(?:by|using|paying|in|for))|\bnothing\s+comes?\s+(?:out|through)\b",
+    r"\b(?:says?|shows?|displays?|tells?\s+(?:me|us))\b[^.?!]{0,40}\bexpired\b|\b(?:is|are)\s+full\b",
+    r"\bjust\s+(?:rings?|beeps?|hangs\s+up|clicks?|goes\s+dead)\b",
     r"\b(?:double|half)\s+speed\b|\bsped\s+up\b|\bunderwater\b|\bchipmunks?\b|\brobot(?:ic)?\b",
     r"\bred\s+(?:x|light|led|icon|cross)\b|\bflicker\w*|\bscreech\w*|\bfliegen\b|\brausgeworfen\b",
     r"\b(?:plays?|playing|comes?\s+on|kicks?\s+in|rings?)\b[^.!?]{0,40}\b(?:during\s+(?:the\s+day|"
@@ -165,7 +169,9 @@ FUTURE = _words(
     r"\b(?:planning|plan|planned|scheduled|next\s+week|tomorrow)\b",
     r"\bonce\s+(?:we|the|our|you)\b|\b(?:need\s+to|needs\s+to|want\s+to|ensure)\b",
     r"\b(?:would\s+like|\w+['\u2019]d\s+(?:like|prefer|love)|hope|hoping|sollte|sollen|m[üu]ssen|debe|deben|deber[íi]a|doit|doivent)\b",
-    r"\b(?:wird|werden|k[öo]nnte|vielleicht|voraussichtlich|sobald|noch\s+nicht)\b",
+    # ("werden ... getrennt" is the present passive, "are being cut": no plan)
+    r"\b(?:wird|werden)\b(?![^.,;!?]*\b(?:\w*ge\w+(?:t|en)|unterbrochen)\b)",
+    r"\b(?:k[öo]nnte|vielleicht|voraussichtlich|sobald|noch\s+nicht)\b",
     r"\b(?:ser[áa]|estar[áa]|podr[íi]a|quiz[áa]s?|todav[íi]a\s+no|a[úu]n\s+no)\b",
     r"\b(?:sera|seront|pourrait|peut-[êe]tre|pas\s+encore)\b",
 )
@@ -206,6 +212,15 @@ ODD_QUESTION = _words(
     r"\bist\s+(?:es|das)\s+normal\b|\bwas\s+ist\s+(?:mit|los)\b|\bhat\s+sich\s+\w+\s+ge[äa]ndert\b",
     r"\b(?:es|est[áa])\s+normal\b|\bqu[ée]\s+(?:pas[óo]|le\s+pasa)\b",
     r"\b(?:est-ce|c['\u2019]est)\s+normal\b|\bqu['\u2019]est-ce\s+qui\s+se\s+passe\b",
+)
+
+# A question that opens like one ("Is...", "Why..."); "main number going straight to
+# voicemail??" is a statement said anxiously.
+ASKING = _words(
+    r"^\W*(?:is|are|was|were|do|does|did|can|could|will|would|should|shall|has|have|had|may|"
+    r"how|what|when|where|which|who|why|any|anyone|anybody|ist|sind|kann|k[öo]nnen|wie|was|"
+    r"wann|warum|gibt|es|est-ce|pouvez|qu|quand|comment|pourquoi|puede|pueden|c[óo]mo|"
+    r"cu[áa]ndo|qu[ée]|hay|por)\b|^\W*¿",
 )
 
 # (German "wird nicht angezeigt" is the present passive: "is not shown".)
@@ -256,13 +271,22 @@ def odd_question(sentences: list[str]) -> str | None:
     of how to do something."""
     for at, sentence in enumerate(sentences):
         rest = ODD_QUESTION.sub(" ", sentence)  # ("should", "expected" are its own words)
-        if rest == sentence or _planned_or_fine(rest):
+        if _planned_or_fine(rest):
             continue
         if UNFAMILIAR.search(sentence) or words.RESOLVED.search(sentence):
             continue
         if NOT_A_MALFUNCTION.search(rest) or words.NOT_A_REPORT.search(rest):
             continue  # "What happened to the quote?", "Did anything change in the contract?"
         around = " ".join(sentences[at : at + 2])
+        if rest == sentence:  # no odd question: a fault said as a question, "...??"
+            said = words.NOT_A_FAULT.sub(" ", sentence)
+            if (
+                QUESTION.search(sentence)
+                and not ASKING.search(sentence)
+                and words.FAULT.search(said)
+            ):
+                return sentence.strip()
+            continue
         if SYSTEM_PART.search(around):
             return sentence.strip()
     return None

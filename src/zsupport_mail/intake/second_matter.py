@@ -30,7 +30,7 @@ ANOTHER = _words(
     r"\bunrelated(?:ly)?\b|\bin\s+addition\b|\badditionally\b|\bone\s+more\s+thing\b",
     r"\banother\s+(?:thing|matter|problem|issue)\b|\bon\s+(?:a|another)\s+(?:different\s+|"
     r"separate\s+|other\s+)?note\b|\b(?:different|new|bigger|other)\s+(?:problem|issue)\b",
-    r"\bproblem\s+now\b|^\W*p\.?s\.?\b|\bwhile\s+I\s+have\s+you\b",
+    r"\bsomething\s+(?:else|new)\b|\bproblem\s+now\b|^\W*p\.?s\.?\b|\bwhile\s+I\s+have\s+you\b",
     r"^\W*(?:and|but)\s+(?:today|now|this\s+morning|since)\b",
     r"\bau[ßs]erdem\b|\bzus[äa]tzlich\b|\b[üu]brigens\b|\bnoch\s+etwas\b|\bandere[sn]?\s+problem\b",
     r"\badem[áa]s\b|\bpor\s+cierto\b|\botra\s+cosa\b|\baparte\b",
@@ -39,7 +39,7 @@ ANOTHER = _words(
 
 # The fault is going on today.
 TODAY = _words(
-    r"\bsince\s+(?:this\s+(?:morning|afternoon)|today|yesterday|\d{1,2}(?::\d\d)?\s*(?:am|pm)?\b)",
+    r"\bsince\s+(?:this\s+(?:morning|afternoon)|today|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?::\d\d)?\s*(?:am|pm)?\b)",
     r"\b(?:right\s+now|currently|at\s+the\s+moment|as\s+we\s+speak|this\s+morning|today)\b",
     r"\b(?:seit\s+heute|heute|gerade|momentan|jetzt)\b|\b(?:desde\s+esta\s+ma[ñn]ana|hoy|ahora)\b",
     r"\b(?:depuis\s+ce\s+matin|aujourd'hui|en\s+ce\s+moment|actuellement)\b",
@@ -64,4 +64,36 @@ def second_matter(text: str, *, today: bool = True) -> str | None:
         fault = words.FAULT.search(blanked)
         if (fault is not None and not planned(sentence)) or malfunction(sentence) is not None:
             return sentence.strip()
+    return None
+
+
+# What goes back or is on its way, or the fault a returned unit had ("the appliance that kept
+# rebooting is on its way back"): the shipment's matter, not a fault of the unit received.
+_SHIPPED = _words(
+    r"\brma\b|\btracking\b|\bship\w*|\bgo(?:es|ing)?\s+(?:back|out)\b|\bwent\s+(?:back|out)\b",
+    r"\bon\s+(?:its|their)\s+way\b|\bin\s+(?:a|the|two)\s+box(?:es)?\b|\breturn\w*|\bups\b|"
+    r"\bfedex\b|\bdhl\b|\busps\b|\bsent\b|\bpacked\b|\bzur[üu]ck\w*|\bsendung\w*",
+    r"\b(?:that|which|who)\s+(?:kept|was|were|had|used\s+to)\b|\bthe\s+ones?\s+with\b|\bfaulty\b",
+)
+# The unit received: "the replacement came today", "the new unit arrived".
+_RECEIVED = _words(
+    r"\b(?:replacement|new\s+(?:unit|one|phone|handset|appliance|board)|it)\s+(?:\w+\s+)?"
+    r"(?:came|arrived|got\s+here|was\s+delivered|showed\s+up)\b",
+    r"\b(?:received|got)\s+the\s+(?:replacement|new\s+unit)\b|\bplugged\s+(?:it|the\s+\w+)\s+in\b",
+    r"\b(?:ersatz\w*|austauschger[äa]t)\b[^.]{0,40}\b(?:kam|ist\s+(?:heute\s+)?(?:da|angekommen))\b",
+)
+
+
+def received_dead(text: str) -> str | None:
+    """In a mail about an RMA shipment that says the unit was received, the sentence that
+    says the unit received does not work (not what goes back, nor the fault it was sent
+    back for); None otherwise."""
+    if _RECEIVED.search(text) is None:
+        return None
+    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
+        if _SHIPPED.search(sentence) or sentence_doubt(sentence) is not None:
+            continue
+        found = malfunction(sentence)
+        if found is not None:
+            return found
     return None
