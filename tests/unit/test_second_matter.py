@@ -164,3 +164,40 @@ def test_a_person_forwarding_an_alarm_without_a_forward_subject_is_no_auto_reply
     assert reading_of("RE: FW: alarm", body) == ("problem_report", False)
     quoted = "Callers hear 'This is an automated message' and then get disconnected."
     assert reading_of("Callers", quoted)[0] == "problem_report"
+
+
+def test_a_fault_going_on_beside_a_note_for_the_record_is_asked_about():
+    body = (
+        "Our network guy says the network is fine, nothing to do with us. Still, calls to "
+        "Denver drop every few minutes."
+    )
+    assert reading_of("calls", body) == ("problem_report", False)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "For the record: calls dropped Tuesday 10-11, all fine since, nothing for you to do.",
+        "Nothing to do with the phones, but our internet is down. Phones work fine.",
+    ],
+)
+def test_a_note_for_the_record_stays_one(body):
+    assert reading_of("FYI", body) == ("other", False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "ext 220",
+            "I was wondering if you could take a peek at ext 220 when you get a chance, she "
+            "says her calls are going to the wrong mailbox. No rush.",
+        ),
+        (
+            "holiday greeting",
+            "We're still hearing the holiday greeting even though we turned it off Monday.",
+        ),
+    ],
+)
+def test_where_calls_go_is_no_plan_and_even_though_stays_whole(subject, body):
+    assert reading_of(subject, body)[0] == "problem_report"

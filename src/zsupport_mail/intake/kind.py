@@ -42,7 +42,7 @@ from zsupport_mail.intake.kind_text import (
 from zsupport_mail.intake.kind_text import KindReading as KindReading  # the public reading
 from zsupport_mail.intake.malfunction import AGAIN_FINE, malfunction, planned
 from zsupport_mail.intake.passed_on import passed_on
-from zsupport_mail.intake.second_matter import received_dead, second_matter
+from zsupport_mail.intake.second_matter import received_dead, second_matter, told_now
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
@@ -168,7 +168,11 @@ def _read(
         return KindReading("other", True, "automatic mail, by its words", automatic=True)
     # "For your records ... everything fine since, nothing to do": no report to us.
     recorded = for_the_record(reported(text))
-    found = None if recorded else first_fault(text)
+    found = first_fault(text)
+    # ... unless a fault beside the note is told in the present ("the network is fine,
+    # nothing to do with us. Still, calls drop every few minutes"): asked about, not charged.
+    if recorded and not told_now([s for _, s in faults(text)]):
+        found = None
     # A fault named only in a past account, a condition, a how-question, thanks or another
     # system's trouble is no fault reported: the mail is read for what else it is.
     if found is not None and not live([s for _, s in faults(text)], reported(text)):
@@ -191,6 +195,8 @@ def _read(
             event=bool(msg.event_days),
             subject=text.subject,
         )
+        if against is None and recorded:
+            against = "the mail also says all is well, nothing to do"
         if against is not None:
             return KindReading(
                 "problem_report", False, f"names a fault ({fault!r}) but {against}: ask"
@@ -311,6 +317,9 @@ def _without_fault(
             "scheduling_request", True, f"asks to schedule {what}", network_change=network
         )
     if recorded:
+        broken = malfunction(reported(text))
+        if broken is not None and told_now([broken]):
+            return KindReading("problem_report", False, f"beside a note, ({broken!r}) goes on: ask")
         return KindReading("other", True, "told for the record, nothing asked")
     # Something of the phone system that does not do what it should, in words FAULT does not
     # know: a report we are not sure of. It is weaker evidence than a request the mail makes in

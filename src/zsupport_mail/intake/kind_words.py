@@ -171,7 +171,7 @@ SYMPTOM = _words(
 PLEA = _words(
     r"\bcall\s+me\b.*\b(?:asap|urgent|phones?)\b",
     r"\b(?:can|could)\s+(?:you|someone|somebody)\s+(?:fix|look)",
-    r"\bfix\s+(?:it|this|that)\b|\btake\s+a\s+look\b|\bschauen\s+sie\s+sich\b",
+    r"\bfix\s+(?:it|this|that)\b|\btake\s+a\s+(?:look|peek|quick\s+look)\b|\bschauen\s+sie\s+sich\b",
     r"\burgent\b|\bdringend\b|\burgente\b|\basap\b",
     r"\b(?:ever\s+)?since\s+(?:yesterday|this\s+morning|today|last\s+\w+|the\s+weekend|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",

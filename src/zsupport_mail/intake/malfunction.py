@@ -131,6 +131,7 @@ NOT_A_MALFUNCTION = _words(
     r"\b(?:don'?t|do\s+not|doesn'?t|no)\s+(?:need|want|rush|hurry|worry|worries|idea)\b",
     r"\bnot\s+(?:sure|yet|urgent|needed|necessary|a\s+problem|an\s+issue|in\s+the\s+office)\b",
     r"\bno\s+(?:problem|issue|issues|problems|trouble|complaints?|change|changes)\b",
+    r"\bnothing\s+to\s+do\s+with\b|\b(?:not\s+related|unrelated)\s+to\b|"
     r"\bnothing\s+(?:changed|wrong|broken|urgent|else)\b|\bno\s+rush\b|\bnot\s+at\s+all\b",
     # a person's choice or absence ("we don't use the app yet", "I won't be in"), not what
     # they cannot do through the system ("we can't dial out", "we don't get calls")
@@ -164,7 +165,9 @@ FUTURE = _words(
     # ("must have crashed", "may have dropped": a guess about what happened, not a plan)
     r"(?:\b(?:will|could|should|must|might)\b|(?-i:\bmay\b))"
     r"(?!\s+(?:you|someone|somebody|i|we\s+get|not|have|had|been)\b)",
-    r"\b(?:shall|going\s+to|gonna|probably|expect(?:ed)?)\b|\w['\u2019]ll\b",
+    # ("going to the wrong mailbox" is where calls go, not a plan)
+    r"\bgoing\s+to\s+(?!the\b|an?\b|our\b|my\b|his\b|her\b|their\b|voice\s*mail|vm\b|\d)",
+    r"\b(?:shall|gonna|probably|expect(?:ed)?)\b|\w['\u2019]ll\b",
     r"\bnext\s+(?:month|year|quarter)\b",
     r"\b(?:planning|plan|planned|scheduled|next\s+week|tomorrow)\b",
     r"\bonce\s+(?:we|the|our|you)\b|\b(?:need\s+to|needs\s+to|want\s+to|ensure)\b",
@@ -234,7 +237,7 @@ _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
 # in lower case.
 _WRAPPED = re.compile(r"(?<=[^\s.!?:;])[ \t]*\r?\n[ \t]*(?=[a-zäöüßáéíóúñàèçâêîôû(])")
 _CLAUSE = re.compile(
-    r"\b(?:but|however|although|though|aber|jedoch|pero|aunque|mais)\b|,", re.IGNORECASE
+    r"\b(?:but|however|although|(?<!even\s)though|aber|jedoch|pero|aunque|mais)\b|,", re.IGNORECASE
 )
 
 

@@ -97,3 +97,24 @@ def received_dead(text: str) -> str | None:
         if found is not None:
             return found
     return None
+
+
+# A fault told in the past: a past auxiliary, a past participle, a day gone by.
+_PAST = _words(
+    r"\b(?:was|were|had|went|did|got|came|used\s+to|yesterday|last|ago|earlier|previously)\b",
+    r"\b\w{3,}ed\b|\bon\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b\d{1,2}[./]\d{1,2}\b",
+    r"\b(?:war|waren|hatte|hatten|gestern|letzte\w*|fue|fueron|ayer|[ée]tait|hier)\b",
+)
+
+
+def told_now(sentences: list[str]) -> bool:
+    """Whether a sentence naming a fault tells it in the present, or says it goes on (a note
+    for the record tells its fault in the past: "calls dropped on Tuesday, fine since")."""
+    for sentence in sentences:
+        if sentence_doubt(sentence) is not None:
+            continue
+        if words.ONGOING.search(sentence) or TODAY.search(sentence):
+            return True
+        if re.search(r"\bstill\b", sentence, re.IGNORECASE) or _PAST.search(sentence) is None:
+            return True
+    return False
