@@ -50,18 +50,20 @@ HELDOUT = {
     # Written in session 5 by someone who never read the classifier, after round 2's tuning,
     # and measured once as it landed: recognition met the issue's target, but three
     # non-reports would have been charged. Round 3 (a sure report needs no evidence against
-    # it, intake/doubt.py) brought that to 0 with recognition kept.
+    # it, intake/doubt.py) brought that to 0 with recognition kept. Session 6 (a fault told
+    # beside a request, intake/second_matter.py; faults the vocabulary did not know) raised
+    # recognition 0.961 -> 0.980 and rma_shipment precision 0.800 -> 1.000.
     "intent_heldout2": HeldoutFloors(
         {
-            "problem_report": (0.907, 0.961),
+            "problem_report": (0.909, 0.980),
             "contact_change": (1.000, 0.800),
             "scheduling_request": (1.000, 0.667),
             "credit_request": (0.833, 1.000),
             "notice_reply": (0.875, 0.700),
-            "rma_shipment": (0.800, 1.000),
+            "rma_shipment": (1.000, 1.000),
             "other": (0.789, 0.833),
         },
-        recognised=0.961,
+        recognised=0.980,
         charged=0,
     ),
 }
@@ -75,13 +77,25 @@ HELDOUT = {
 # (branch s5-intent-r3-kinds), so that work waits for more tuned cases.
 TUNING = {
     "intent_tuned4": {
-        "problem_report": (0.621, 0.953),
+        "problem_report": (0.642, 1.000),
         "contact_change": (0.750, 0.750),
-        "scheduling_request": (0.833, 0.714),
+        "scheduling_request": (1.000, 0.714),
         "credit_request": (1.000, 1.000),
-        "notice_reply": (0.833, 0.556),
-        "rma_shipment": (1.000, 0.667),
+        "notice_reply": (1.000, 0.556),
+        "rma_shipment": (1.000, 0.833),
         "other": (1.000, 0.553),
+    },
+    # Session 6: problem reports written the ways a classifier misses them, and close
+    # negatives. Measured before tuning (docs/SCORING.md): recognised 65 of 74, charged 0;
+    # tuned for its reports first (the held-out target); its other kinds wait.
+    "intent_tuned5": {
+        "problem_report": (0.937, 1.000),
+        "contact_change": (1.000, 0.500),
+        "scheduling_request": (1.000, 0.600),
+        "credit_request": (1.000, 1.000),
+        "notice_reply": (1.000, 1.000),
+        "rma_shipment": (1.000, 1.000),
+        "other": (0.895, 0.810),
     },
 }
 

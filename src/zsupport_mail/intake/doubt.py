@@ -164,6 +164,13 @@ def sentence_doubt(sentence: str) -> str | None:
     return None
 
 
+def follows_up(text: str, prefix: str) -> bool:
+    """Whether the mail asks about one of our tickets by its number ("where are we on
+    ZS-104988?"): what it says of the fault is that ticket's, not a new report."""
+    ticket = re.search(rf"\b{re.escape(prefix)}-\d+\b", text, re.IGNORECASE)
+    return ticket is not None and STATUS.search(text) is not None
+
+
 def live(sentences: list[str], text: str) -> list[str]:
     """The sentences naming a fault that report it as it happens (the whole sentence each
     clause was taken from)."""

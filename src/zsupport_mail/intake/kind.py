@@ -19,23 +19,31 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from email.utils import parsedate_to_datetime
 
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.dates import past_days
-from zsupport_mail.intake.doubt import doubt, live
+from zsupport_mail.intake.doubt import doubt, follows_up, live
 from zsupport_mail.intake.kind_shape import (
     day_asked,
     for_the_record,
     network_change,
     states_about_the_phones,
 )
-from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction, planned
+from zsupport_mail.intake.kind_text import (
+    SENTENCE,
+    MailText,
+    faults,
+    first_fault,
+    reported,
+)
+from zsupport_mail.intake.malfunction import AGAIN_FINE, malfunction, planned
+from zsupport_mail.intake.passed_on import passed_on
+from zsupport_mail.intake.second_matter import received_dead, second_matter, told_now
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
-from zsupport_mail.intake.types import KindReading
+from zsupport_mail.intake.types import KindReading as KindReading  # the public reading
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
 
@@ -48,65 +56,16 @@ KINDS = (
     "rma_shipment",
     "other",
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _FORWARDED = re.compile(r"^\s*(?:fwd?|wg|tr|rv)\s*:", re.IGNORECASE)
 _SHORT = 12  # words: a mail this short may have its report below a sign-off
-_CONTRAST = re.compile(r"\b(?:but|however|aber|jedoch|pero|sin\s+embargo|mais)\b", re.IGNORECASE)
 # What our outage and upgrade notices are about: named in an answer, it is the answer's matter.
 _NOTICE_MATTER = re.compile(
     r"\b(?:outage|maintenance|downtime|window|upgrade|update)\b", re.IGNORECASE
 )
-_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|r|rif)\s*:", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _Text:
-    subject: str
-    own: str
-    forwarded: str
-    signature: str = ""  # what the reply parser took for the sign-off and below
-
-    @property
-    def all(self) -> str:
-        return f"{self.subject}\n{self.own}\n{self.forwarded}"
-
-
-def _fault(text: _Text) -> tuple[str, str] | None:
-    """The first fault named in a sentence that does not also say the fault is over, and
-    that sentence."""
-    return next(_faults(text), None)
-
-
-def _faults(text: _Text) -> Iterator[tuple[str, str]]:
-    """Each fault named in a sentence that does not also say the fault is over, with that
-    sentence (or its side of a "but")."""
-    # A reply's subject is the old thread's: only the new words report something.
-    subject = "" if _REPLY_SUBJECT.match(text.subject) else text.subject
-    joined = _WRAPPED.sub(" ", f"{subject}\n{text.own}\n{text.forwarded}")
-    for sentence in _SENTENCE.split(joined):
-        # "The echo is fixed, but now calls drop": each side of a "but" is read alone.
-        for clause in _CONTRAST.split(sentence):
-            if words.RESOLVED.search(clause):
-                continue
-            blanked = words.NOT_A_FAULT.sub(lambda m: " " * len(m.group(0)), clause)
-            for match in words.FAULT.finditer(blanked):
-                # "The phones may be offline for an hour" announces a plan: no report.
-                if not planned(_part_around(clause, match.start())):
-                    yield match.group(0).strip(), clause
-                    break
-
-
-def _part_around(clause: str, at: int) -> str:
-    """The comma-separated part of a clause around a position."""
-    start = clause.rfind(",", 0, at) + 1
-    end = clause.find(",", at)
-    return clause[start : end if end >= 0 else len(clause)]
-
-
-def _reported(text: _Text) -> str:
-    """The words that may report something: a reply's subject is the old thread's."""
-    subject = "" if _REPLY_SUBJECT.match(text.subject) else text.subject
-    return f"{subject}\n{text.own}\n{text.forwarded}"
+# Words in quotes are someone else's: "callers hear 'This is an automated message'".
+_QUOTED = re.compile(
+    r"[\"\u201c\u201e][^\"\u201c\u201d\n]{1,200}[\"\u201d]|(?<!\w)'[^'\n]{1,200}'(?!\w)"
+)
 
 
 def _unresolved(
@@ -114,7 +73,7 @@ def _unresolved(
 ) -> str | None:
     """The first match of pattern in a sentence that does not say the matter is over (or
     whatever ``skip`` matches)."""
-    for sentence in _SENTENCE.split(text):
+    for sentence in SENTENCE.split(text):
         if (
             not words.RESOLVED.search(sentence)
             and not AGAIN_FINE.search(sentence)  # "fixed 7/28", "closed", "fine since"
@@ -125,7 +84,7 @@ def _unresolved(
     return None
 
 
-def _notice(msg: ParsedMessage, text: _Text, notices: Mapping[str, str]) -> str | None:
+def _notice(msg: ParsedMessage, text: MailText, notices: Mapping[str, str]) -> str | None:
     """Which of our notices the mail answers: by reference, by our subject, or by naming it."""
     for ref in msg.referenced_ids:
         if ref in notices:
@@ -136,7 +95,7 @@ def _notice(msg: ParsedMessage, text: _Text, notices: Mapping[str, str]) -> str 
     return None
 
 
-def _mentioned_notice(text: _Text) -> str | None:
+def _mentioned_notice(text: MailText) -> str | None:
     if not words.NOTICE_MENTION.search(text.own):
         return None
     return next((k for k, p in words.NOTICE_TOPIC.items() if p.search(text.all)), None)
@@ -177,37 +136,67 @@ def read_kind(
         The KindReading; automatic mail is ``other`` with ``automatic`` set.
     """
     own, signature, forwarded = own_text(msg.text, msg.subject)
-    text = _Text(msg.subject, own, forwarded, signature)
+    passed = passed_on(msg, forwarded, ticket_prefix)
+    reading = _read(
+        msg,
+        MailText(msg.subject, own, forwarded or passed, signature),
+        notices,
+        ticket_prefix,
+        written,
+    )
+    if passed and reading.kind == "problem_report" and reading.sure:
+        # A report passed on without a forward's marks: likely, never sure enough to charge.
+        return dataclasses.replace(reading, sure=False, reason=f"{reading.reason} (passed on)")
+    return reading
+
+
+def _read(
+    msg: ParsedMessage,
+    text: MailText,
+    notices: Mapping[str, str] | None,
+    ticket_prefix: str,
+    written: date | None,
+) -> KindReading:
+    """read_kind on the mail's own words and what it forwards."""
+    own = text.own
     auto = (msg.first_header("auto-submitted") or "no").strip().lower()
     if not auto.startswith("no") or words.AUTOMATIC.search(msg.subject):
         return KindReading("other", True, "automatic mail", automatic=True)
     # A person forwarding an automatic message is not one: only an unforwarded mail is
     # told automatic by its words.
-    if words.AUTOMATIC.search(own) and not _FORWARDED.match(msg.subject):
+    if words.AUTOMATIC.search(_QUOTED.sub(" ", own)) and not _FORWARDED.match(msg.subject):
         return KindReading("other", True, "automatic mail, by its words", automatic=True)
     # "For your records ... everything fine since, nothing to do": no report to us.
-    recorded = for_the_record(_reported(text))
-    found = None if recorded else _fault(text)
+    recorded = for_the_record(reported(text))
+    found = first_fault(text)
+    # ... unless a fault beside the note is told in the present ("the network is fine,
+    # nothing to do with us. Still, calls drop every few minutes"): asked about, not charged.
+    if recorded and not told_now([s for _, s in faults(text)]):
+        found = None
     # A fault named only in a past account, a condition, a how-question, thanks or another
     # system's trouble is no fault reported: the mail is read for what else it is.
-    if found is not None and not live([s for _, s in _faults(text)], _reported(text)):
+    if found is not None and not live([s for _, s in faults(text)], reported(text)):
         found = None
     fault = found[0] if found else None
     notice = _notice(msg, text, notices or {})
     if notice is not None:
         return _notice_or_report(text, notice, found, ticket_prefix)
     if found is not None:
-        if words.CREDIT.search(text.all) and not words.ONGOING.search(text.all):
+        # A credit for a past fault, unless a fault is told as another matter beside it.
+        other = second_matter(reported(text), today=False)
+        if words.CREDIT.search(text.all) and not words.ONGOING.search(text.all) and not other:
             reading = _credit(text, ticket_prefix, f"a credit for a past fault ({fault!r})")
             return _with_period(reading, text, written or _written(msg))
         # The charge needs a sure first report: evidence against it makes us ask instead.
         against = doubt(
-            [sentence for _, sentence in _faults(text)],
-            _reported(text),
+            [sentence for _, sentence in faults(text)],
+            reported(text),
             prefix=ticket_prefix,
             event=bool(msg.event_days),
             subject=text.subject,
         )
+        if against is None and recorded:
+            against = "the mail also says all is well, nothing to do"
         if against is not None:
             return KindReading(
                 "problem_report", False, f"names a fault ({fault!r}) but {against}: ask"
@@ -227,17 +216,17 @@ def read_kind(
 
 
 def _notice_or_report(
-    text: _Text, notice: str, found: tuple[str, str] | None, prefix: str
+    text: MailText, notice: str, found: tuple[str, str] | None, prefix: str
 ) -> KindReading:
     """An answer to our notice, unless its new text reports a fault (a reminder's answer may
     describe the fault we asked about: only a new matter makes it a report). Being an answer
     is evidence against a sure report: only a fault going on now is charged."""
-    if found is not None and (notice != "reminder" or words.NEW_MATTER.search(text.own)):
+    other = second_matter(text.own, today=False) if notice == "reminder" else None
+    new = words.NEW_MATTER.search(text.own) is not None or other is not None
+    if found is not None and (notice != "reminder" or new):
         fault = found[0]
-        sentences = [sentence for _, sentence in _faults(text)]
-        against = doubt(
-            sentences, _reported(text), prefix=prefix, notice=True, subject=text.subject
-        )
+        sentences = [sentence for _, sentence in faults(text)]
+        against = doubt(sentences, reported(text), prefix=prefix, notice=True, subject=text.subject)
         return KindReading(
             "problem_report",
             against is None,
@@ -246,7 +235,7 @@ def _notice_or_report(
         )
     # "Since your maintenance the phones beep every 30 seconds, is that normal?": perhaps a
     # fault; a ticket that asks serves the client better than a note on our notice.
-    symptom = None if notice == "reminder" else _symptom_in_answer(text.own)
+    symptom = other if notice == "reminder" else _symptom_in_answer(text.own)
     if symptom is not None:
         return KindReading(
             "problem_report", False, f"may describe a fault in reply to our {notice}: {symptom!r}"
@@ -257,7 +246,7 @@ def _notice_or_report(
 def _symptom_in_answer(own: str) -> str | None:
     """A possible fault in an answer to our outage or upgrade notice: not the notice's own
     matter ("will the fax be down too?", "the outage is fine for us"), nor a plan."""
-    for sentence in _SENTENCE.split(own):
+    for sentence in SENTENCE.split(own):
         if planned(sentence) or AGAIN_FINE.search(sentence) or words.RESOLVED.search(sentence):
             continue
         if words.NOT_A_REPORT.search(sentence):
@@ -268,23 +257,30 @@ def _symptom_in_answer(own: str) -> str | None:
     return malfunction(own)
 
 
-def _with_period(reading: KindReading, text: _Text, written: date | None) -> KindReading:
+def _with_period(reading: KindReading, text: MailText, written: date | None) -> KindReading:
     """A credit request's period: the first to the last past day its own words name."""
     days = past_days(f"{text.own}\n{text.forwarded}", written) if written else []
     return dataclasses.replace(reading, period=(days[0], days[-1]) if days else None)
 
 
-def _credit(text: _Text, prefix: str, reason: str) -> KindReading:
+def _credit(text: MailText, prefix: str, reason: str) -> KindReading:
     tickets = _tickets(text.all, prefix)
     return KindReading("credit_request", True, reason, tickets=tickets)
 
 
 def _without_fault(
-    text: _Text, prefix: str, msg: ParsedMessage, recorded: bool = False
+    text: MailText, prefix: str, msg: ParsedMessage, recorded: bool = False
 ) -> KindReading:
     """The kinds that report no fault, in the order the labelling rules give; ``recorded``
     when the mail tells something for the record and asks nothing (no report then)."""
-    if words.CREDIT.search(text.all):
+    credit = words.CREDIT.search(text.all) is not None
+    # A fault told as another matter beside the request ("Also, the fax ...") is reported.
+    other = None if recorded else second_matter(reported(text), today=not credit)
+    if other is not None:
+        return KindReading(
+            "problem_report", False, f"a fault told beside a request ({other[:60]!r}): ask"
+        )
+    if credit:
         return _credit(text, prefix, "asks for a service credit")
     shipment = words.RMA.search(text.all) and words.SHIPMENT.search(text.all)
     if words.CONTACT_CHANGE.search(text.all):
@@ -293,7 +289,7 @@ def _without_fault(
     if mentioned is not None:
         # A mail naming our notice is read as an answer to it: a fault it describes (not a
         # plan, not the notice's matter) is a report we are not sure of.
-        broken = None if recorded else malfunction(_reported(text))
+        broken = None if recorded else malfunction(reported(text))
         if broken is not None:
             return KindReading(
                 "problem_report", False, f"names our {mentioned} notice, and ({broken!r}): ask"
@@ -301,6 +297,9 @@ def _without_fault(
         return KindReading(
             "notice_reply", True, f"refers to our {mentioned} notice", notice=mentioned
         )
+    if shipment and (dead := received_dead(reported(text))) is not None:
+        # "The replacement came today. Plugged it in, no lights at all": a fault of the unit.
+        return KindReading("problem_report", False, f"the unit received is faulty ({dead!r}): ask")
     if shipment:
         return KindReading(
             "rma_shipment",
@@ -318,13 +317,16 @@ def _without_fault(
             "scheduling_request", True, f"asks to schedule {what}", network_change=network
         )
     if recorded:
+        broken = malfunction(reported(text))
+        if broken is not None and told_now([broken]):
+            return KindReading("problem_report", False, f"beside a note, ({broken!r}) goes on: ask")
         return KindReading("other", True, "told for the record, nothing asked")
     # Something of the phone system that does not do what it should, in words FAULT does not
     # know: a report we are not sure of. It is weaker evidence than a request the mail makes in
     # so many words (a contact change, our notice named, a shipment, a meeting or a network
     # change): those are read first; a sure fault (FAULT) still wins over all of them.
-    broken = None if recorded else malfunction(_reported(text))
-    if broken is not None:
+    broken = None if recorded else malfunction(reported(text))
+    if broken is not None and not follows_up(text.all, prefix):
         return KindReading(
             "problem_report", False, f"says something does not work ({broken!r}): staff decide"
         )

@@ -64,7 +64,7 @@ ASKS_FOR = _words(
     r"\b(?:send|share|provide|forward|e-?mail)\s+(?:me|us)\b|\bplease\s+(?:send|share|provide|"
     r"add|create|set\s+up|change|update|remove|rename|move|enable|disable)\b",
     r"\b(?:we|i)\s+(?:need|want)\s+(?:a|an|the|another|\d+|to)\b|\b(?:we|i)['\u2019]?d\s+like\b",
-    r"\bwould\s+like\b|\bbitte\s+(?:senden|schicken|einrichten|anlegen|[äa]ndern)\b",
+    r"\b(?:give|assign)\s+(?:him|her|them|us|me)\b|\bwould\s+like\b|\bbitte\s+(?:senden|schicken|einrichten|anlegen|[äa]ndern)\b",
     r"\b(?:wir|ich)\s+(?:brauchen|ben[öo]tigen|h[äa]tten\s+gern)\b|\bnecesitamos\b|\bnous\s+avons\s+besoin\b",
 )
 

@@ -39,7 +39,7 @@ FAULT = _words(
     r"\bone[- ]way\s+audio\b",
     r"\b(?:is|are|was)\s+(?:silent|empty)\b|\bsilent\s+again\b",
     r"\bfast\s+busy\b|\bbusy\s+signal\b|\bsuena\s+ocupado\b",
-    r"\blos(?:ing|es|t)\s+(?:their\s+)?registration\b",
+    r"\blos(?:ing|es|t|e)\s+(?:their\s+|its\s+)?registration\b",
     r"\bcuts?\s+off\b",
     r"\bit'?s\s+back\b|\bhappen(?:s|ed)\s+again\b",
     r"\bshows?\s+[\"'].*[\"']\s+since\b",
@@ -152,7 +152,7 @@ FAULT = _words(
 # a problem report we are not sure of, so the ticket opens and we ask, and nothing is charged.
 SYMPTOM = _words(
     r"\bcomplain\w*\b|\bis\s+(?:it|this|that)\s+normal\b|\bbeep\w*\s+every\b",
-    r"\b(?:it|this|that|they|problem|issue)\s+started\s+(?:after|on|when|yesterday|today|this|"
+    r"(?:^\W*|\b(?:it|this|that|they|problem|issue)\s+)started\s+(?:after|on|when|yesterday|today|this|"
     r"last|\w+day)\b",
     r"\bagain\s+and\s+again\b|\bover\s+and\s+over\b|\bstarts?\s+over\b|\bconnecting\.\.\.",
     r"\b(?:is|are|was|were)(?:n'?t|\s+not)\s+(?!going\b|using\b|planning\b|sure\b|asking\b|"
@@ -171,7 +171,7 @@ SYMPTOM = _words(
 PLEA = _words(
     r"\bcall\s+me\b.*\b(?:asap|urgent|phones?)\b",
     r"\b(?:can|could)\s+(?:you|someone|somebody)\s+(?:fix|look)",
-    r"\bfix\s+(?:it|this|that)\b|\btake\s+a\s+look\b|\bschauen\s+sie\s+sich\b",
+    r"\bfix\s+(?:it|this|that)\b|\btake\s+a\s+(?:look|peek|quick\s+look)\b|\bschauen\s+sie\s+sich\b",
     r"\burgent\b|\bdringend\b|\burgente\b|\basap\b",
     r"\b(?:ever\s+)?since\s+(?:yesterday|this\s+morning|today|last\s+\w+|the\s+weekend|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
@@ -216,8 +216,12 @@ RESOLVED = _words(
     r"\bhasn'?t\s+(?:come\s+back|happened\s+again|occurred|recurred|returned)\b",
     r"\bnicht\s+mehr\s+(?:aufgetreten|vorgekommen|passiert)\b|\bno\s+ha\s+vuelto\b",
     r"\bn'est\s+plus\s+(?:revenu|r[ée]apparu|apparu)\b",
-    r"\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:gone|resolved|solved)\b|\bgone\s+since\b",
-    r"\bno\s+more\s+(?:echo|drops|static|noise|problems?|issues?)\b",
+    r"\bnothing\s+is\s+broken\b|\b(?:is|are)\s+(?:resolved|solved)\b|\bgone\s+since\b",
+    # A symptom gone is a fix; a call, a caller or a greeting gone is the fault itself.
+    r"\b(?:echo|static|noise|crackl\w*|hum|buzz\w*|hiss\w*|problems?|issues?|drops|delay|lag|"
+    r"feedback|beep\w*|errors?|it|that|this|trouble)\s+(?:is|are|has\s+been|have\s+been)\s+"
+    r"(?:\w+\s+)?gone\b|\b(?:is|are)\s+gone\s+(?:now|since|for\s+good)\b",
+    r"\bno\s+more\s+(?:echo|drops|static|noise|problems?|issues?|crackl\w*|hiss\w*|buzz\w*|hum)\b",
     r"\b(?:geht|klingelt|l[äa]uft)\s+wieder\b|\bwieder\s+normal\b",
     r"\bya\s+funciona\b|\bya\s+no\b",
     r"\bfunktioniert\s+wieder\b",
@@ -269,7 +273,7 @@ CONTACT_CHANGE = _words(
     r"\bauthori[sz]ed\s+(?:it\s+|i\.t\.\s+)?contacts?\b",
     r"\b(?:primary|backup|back-up)\s+(?:it\s+|i\.t\.\s+)?(?:contact|administrator|admin)\b",
     r"\b(?:as|our|make\s+\w+\s+our)\s+(?:new\s+)?(?:primary|backup|back-up)\b",
-    r"\bansprechpartner\w*",
+    r"\bansprechpartner\w*(?!\s*:)",  # ("Ansprechpartner: Jana Müller" fills our form in)
     r"\bcontacto\s+(?:autorizado|principal|de\s+respaldo)\b",
     r"\bcontact\s+(?:autoris[ée]|principal|de\s+secours)\b",
 )
@@ -324,8 +328,12 @@ MEETING_PLACE = _words(
 )
 MEETING = _words(
     r"\bmeeting\b|\bconference\s+call\b|\bwebinar\b|\btraining\b|\bkick-?off\b",
-    r"\b(?:on|get\s+on|have|do|book|schedule)\s+a\s+(?:short\s+)?call\b",
-    r"\bcall\s+(?:with|on|this|next)\b|\binvite\b|\bsession\b",
+    # ("get on a call" asks for one; "even when they are on a call" is being on one)
+    r"\b(?:get|be|hop|jump)\s+on\s+a\s+(?:short\s+|quick\s+)?call\b",
+    r"\b(?:have|do|book|schedule)\s+a\s+(?:short\s+|quick\s+)?call\b",
+    # ("park a call on 701", "a call on hold" name no meeting)
+    r"\bcall\s+(?:with|this|next)\b|\bcall\s+on\s+(?!hold\b|speaker|(?:ext\w*\.?\s*)?\d{3,})",
+    r"\binvite\b|\bsession\b",
     r"\bappointment\b|\bwalk\s*-?\s*through\b|\bdemo\b|\bonboarding\b|\bworkshop\b",
     r"\bzoom\b|\bteams\s+(?:call|meeting)\b|\btime\s+slot\b|\bare\s+you\s+available\b",
     r"\bset\s+up\s+a\s+(?:call|meeting|session)\b|\bbook\s+(?:a|an|some)\b",
@@ -352,11 +360,14 @@ NETWORK_CHANGE = _words(
 
 # Automatic mail that carries no Auto-Submitted header, told by its words.
 AUTOMATIC = _words(
-    r"^\s*(?:auto:|automatic\s+reply|automatische\s+antwort|out\s+of\s+office|"
-    r"respuesta\s+autom[áa]tica|r[ée]ponse\s+automatique|abwesenheitsnotiz)",
-    # Domino's "<name> is out of the office (returning ...)" opens the mail; a person writing
-    # "Dana is out of the office, returning Monday" further down is not an auto-reply.
-    r"^[^\n]*\bis\s+out\s+of\s+the\s+office\b[^\n]*\breturning\b",
+    # An auto-reply's subject line form ("Automatic reply: ...", "Out of Office AutoReply: ...");
+    # "Out of office greeting plays all day" or "Automatic reply not working" is a person's.
+    r"^\s*auto:|^\s*(?:automatic\s+reply|automatische\s+antwort|out\s+of\s+(?:the\s+)?office|"
+    r"respuesta\s+autom[áa]tica|r[ée]ponse\s+automatique|abwesenheitsnotiz|auto-?reply)"
+    r"\s*(?:auto-?reply|reply|notification|notice)?\s*(?::|$)",
+    # Domino's "<name> is out of the office (returning 03/30/2026)" opens the mail; a person
+    # writing "Dana is out of the office today, returning tomorrow, so ..." is not an auto-reply.
+    r"^[^\n]*\bis\s+out\s+of\s+the\s+office\s*\(returning\b",
     r"\bthis\s+is\s+an\s+automated\s+(?:message|response)\b",
     r"\bconfirm\s+(?:that\s+)?you\s+are\s+(?:a\s+)?human\b|\bchallenge[- ]response\b",
     r"\bplease\s+do\s+not\s+reply\s+to\s+this\s+message\b",

@@ -29,9 +29,11 @@ SYSTEM_PART = _words(
     r"\b(?:hand|head)sets?\b|\bspeakers?\b|\bhunt\s+groups?\b|\bacd\b|\bqueues?\b|\bagents?\b",
     r"\bauto[- ]?attendant\b|\bgreetings?\b|\bpresence\b|\bsoft\s*phones?\b|\bapp\b",
     r"\bmailbox\w*|\brecordings?\b|\bcaller\s*id\b|\bdisplay\b|\bscreen\b|\bdial\s*tone\b",
-    r"\bline\b|\blines\b|\bnumbers?\b|\bdids?\b|\bring\w*\b|\baudio\b|\bsound\b|\bvoices?\b",
+    r"\bline\b|\blines\b|\bnumbers?\b|(?-i:\bDIDs?\b)|\bdid\s+numbers?\b|\bring\w*\b|\baudio\b|\bsound\b|\bvoices?\b",
     r"\bhold\b|\bmusic\b|\bconference\b|\bbridge\b|\btransfer\w*\b|\bpark\w*\b|\bcdrs?\b",
     r"\bsystem\b|\bserver\b|\bappliance\b|\bswitchboard\b|\breception\b|\bfront\s+desk\b",
+    r"\bread\s*backs?\b|\bdispatch\w*|\bpsap\b|\be?911\b|\b933\b|\bemergency\s+(?:calls?|address|services?|number)\b|\bdoor\s*(?:phone|"
+    r"bell|buzzer|station|release|entry)s?\b|\bwall\s*boards?\b|\bstatus\b|\bbuttons?\b|\bkeys?\b",
     r"\bpatients?\b|\bcustomers?\b|\bclients?\b|\bnobody\b|\bno\s+one\b|\beveryone\b",
     r"\btelefon\w*|\banruf\w*|\bnebenstelle\w*|\bapparat\w*|\bleitung\w*|\banlage\b",
     r"\bdurchwahl\w*|\bwarteschl\w+|\bansage\w*|\bzentrale\b|\banrufer\w*|\bgespr[äa]ch\w*",
@@ -85,10 +87,28 @@ FAILS = _words(
     r"\bsounds?\s+(?:terrible|awful|bad|horrible|weird|strange|robotic|funny)\b",
     r"\bevery\s+(?:\d+|few|couple\s+of)\s+(?:seconds|minutes|secs?|mins?)\b|\bstarts?\s+over\b",
     r"\b(?:was|were|worked)\s+(?:fine|ok|okay|good|working)\s+(?:until|last|before|yesterday)\b",
-    r"\b(?:plays?|rings?|sends?|shows?|repeats?)\b[^.,]{0,40}\btwice\b|\boverlap\w*",
+    r"\b(?:plays?|rings?|sends?|shows?|repeats?|hears?|heard|gets?)\b[^.,]{0,40}\btwice\b|\boverlap\w*",
     r"\bon\s+top\s+of\s+(?:each\s+)?other\b|\b(?:mutes?|hangs?\s+up)\s+(?:itself|on)\b",
     # something wrong or out of the ordinary
     r"\bonly\s+(?:rings?|shows?|plays?|hears?|gets?|works?)\b",
+    # what it does in place of what it should, or still as it was before a change
+    r"\b(?:hears?|heard|gets?|got|goes|go|went|rings?|rang|plays?|played|shows?|showed|says?|"
+    r"said|reads?|lands?|landed|routes?|routed|comes?|came|sends?|sent)\b[^.!?]{0,60}\binstead\s+of\b",
+    r"\b(?:still|keeps?)\s+(?:shows?|plays?|says?|reads?|displays?|uses?|rings?)\b|\bread\s+out\b",
+    r"\b(?:our|the|my)\s+old\s+(?:address|number|name|greeting|music|message|ad|recording|hours|"
+    r"menu|logo|extension|location)\b",
+    r"\breject\w*|\bbounc\w+|\brefus\w+|\bend(?:s|ed)?\s+up\s+(?:back|in|at|on|with)\b",
+    r"\b(?:is|are|were|was)\s+(?:all\s+)?(?:0|zero)\s*(?:kb|bytes?|seconds?|secs?)\b",
+    r"\bzero[- ]length\b",
+    r"\b(?:stopped|quit|died)\b(?!\s+(?:by|using|paying|in|for))|\bnothing\s+comes?\s+(?:out|through)\b",
+    r"\b(?:says?|shows?|displays?|tells?\s+(?:me|us))\b[^.?!]{0,40}\bexpired\b|\b(?:is|are)\s+full\b",
+    r"\bjust\s+(?:rings?|beeps?|hangs\s+up|clicks?|goes\s+dead)\b",
+    r"\b(?:double|half)\s+speed\b|\bsped\s+up\b|\bunderwater\b|\bchipmunks?\b|\brobot(?:ic)?\b",
+    r"\bred\s+(?:x|light|led|icon|cross)\b|\bflicker\w*|\bscreech\w*|\bfliegen\b|\brausgeworfen\b",
+    r"\b(?:plays?|playing|comes?\s+on|kicks?\s+in|rings?)\b[^.!?]{0,40}\b(?:during\s+(?:the\s+day|"
+    r"business\s+hours|office\s+hours|opening\s+hours)|in\s+the\s+middle\s+of\s+the\s+day)\b",
+    r"\beven\s+(?:when|though|while)\b|\b(?:just|only)\s+(?:gives?\s+)?(?:a\s+)?(?:click|clicks|beeps?|"
+    r"hum|static)\b",
     r"\b(?:wrong|incorrect|weird\w*|strange\w*|odd\w*|funny|garbage|gibberish)\b",
     r"\b(?:acting|playing)\s+up\b|\bmessed\s+up\b|\bglitch\w*|\bbug(?:gy|s)?\b|\bmess\b",
     r"\bkeeps?\s+\w+ing\b|\b(?:randomly|constantly|sporadically|anymore|any\s+more)\b",
@@ -111,6 +131,7 @@ NOT_A_MALFUNCTION = _words(
     r"\b(?:don'?t|do\s+not|doesn'?t|no)\s+(?:need|want|rush|hurry|worry|worries|idea)\b",
     r"\bnot\s+(?:sure|yet|urgent|needed|necessary|a\s+problem|an\s+issue|in\s+the\s+office)\b",
     r"\bno\s+(?:problem|issue|issues|problems|trouble|complaints?|change|changes)\b",
+    r"\bnothing\s+to\s+do\s+with\b|\b(?:not\s+related|unrelated)\s+to\b|"
     r"\bnothing\s+(?:changed|wrong|broken|urgent|else)\b|\bno\s+rush\b|\bnot\s+at\s+all\b",
     # a person's choice or absence ("we don't use the app yet", "I won't be in"), not what
     # they cannot do through the system ("we can't dial out", "we don't get calls")
@@ -129,6 +150,13 @@ NOT_A_MALFUNCTION = _words(
     r"\binvoice\w*|\bbill(?:ed|s)?\b|\b(?:sur)?charge[ds]?\b|\bquote\b|\bpric\w+|\brechnung\w*",
     r"\bfactura\w*|\bfacture\w*|\bcontract\b|\bvertrag\b|\bcontrato\b|\bcontrat\b",
     r"\bthank\w*\b|\bdanke\w*\b|\bgracias\b|\bmerci\b",
+    # a requirement or a change asked for: "the phones can't be down during business hours",
+    # "please set the greeting to say X instead of Y"
+    r"\b(?:can['\u2019]?t|cannot|can\s+not|must\s*n['\u2019]?t|must\s+not|should\s*n['\u2019]?t)\s+be\s+"
+    r"(?:down|offline|interrupted|out|off|unreachable)\b",
+    r"\bplease\s+(?:change|set|make|update|route|switch|move|add|load|use|point|have|turn)\b",
+    # a question about a ticket we hold: "where are we on ZS-104950 (the greeting ...)"
+    r"\bwhere\s+(?:we\s+are|are\s+we|things\s+stand)\s+on\b|\bstatus\s+(?:of|on)\b|\bany\s+(?:news|update)\b",
 )
 
 # A plan or a guess: the future tense or a hedge, unless it is a part refusing ("none of the
@@ -137,12 +165,16 @@ FUTURE = _words(
     # ("must have crashed", "may have dropped": a guess about what happened, not a plan)
     r"(?:\b(?:will|could|should|must|might)\b|(?-i:\bmay\b))"
     r"(?!\s+(?:you|someone|somebody|i|we\s+get|not|have|had|been)\b)",
-    r"\b(?:shall|going\s+to|gonna|probably|expect(?:ed)?)\b|\w['\u2019]ll\b",
+    # ("going to the wrong mailbox" is where calls go, not a plan)
+    r"\bgoing\s+to\s+(?!the\b|an?\b|our\b|my\b|his\b|her\b|their\b|voice\s*mail|vm\b|\d)",
+    r"\b(?:shall|gonna|probably|expect(?:ed)?)\b|\w['\u2019]ll\b",
     r"\bnext\s+(?:month|year|quarter)\b",
     r"\b(?:planning|plan|planned|scheduled|next\s+week|tomorrow)\b",
     r"\bonce\s+(?:we|the|our|you)\b|\b(?:need\s+to|needs\s+to|want\s+to|ensure)\b",
-    r"\b(?:would\s+like|hope|hoping|sollte|sollen|m[üu]ssen|debe|deben|deber[íi]a|doit|doivent)\b",
-    r"\b(?:wird|werden|k[öo]nnte|vielleicht|voraussichtlich|sobald|noch\s+nicht)\b",
+    r"\b(?:would\s+like|\w+['\u2019]d\s+(?:like|prefer|love)|hope|hoping|sollte|sollen|m[üu]ssen|debe|deben|deber[íi]a|doit|doivent)\b",
+    # ("werden ... getrennt" is the present passive, "are being cut": no plan)
+    r"\b(?:wird|werden)\b(?![^.,;!?]*\b(?:\w*ge\w+(?:t|en)|unterbrochen)\b)",
+    r"\b(?:k[öo]nnte|vielleicht|voraussichtlich|sobald|noch\s+nicht)\b",
     r"\b(?:ser[áa]|estar[áa]|podr[íi]a|quiz[áa]s?|todav[íi]a\s+no|a[úu]n\s+no)\b",
     r"\b(?:sera|seront|pourrait|peut-[êe]tre|pas\s+encore)\b",
 )
@@ -172,6 +204,28 @@ AGAIN_FINE = _words(
     r"\bwieder\s+(?:gut|ok|in\s+ordnung)\b|\bya\s+est[áa]\b|\btout\s+(?:va|marche)\s+bien\b",
 )
 
+# A question that is really a fault: "Is it normal that ...?", "Did something change on your
+# end?", "What happened to our auto attendant?" (with a part of the system in it or next to it).
+ODD_QUESTION = _words(
+    r"\bis\s+(?:it|this|that)\s+(?:normal|expected|supposed\s+to|right|correct|ok|okay)\b",
+    r"\b(?:are|is)\s+(?:they|the\s+\w+|our\s+\w+|my\s+\w+)\s+supposed\s+to\b",
+    r"\bshould\s+(?:the|my|our|it|they|this|that|these|those)\b[^.?!]{0,40}\bbe\s+\w+ing\b",
+    r"\b(?:did|has)\s+(?:something|anything|somebody|someone)\s+(?:change|changed|happen\w*)\b",
+    r"\bwhat\s+happened\s+to\b|\bwhat['\u2019]?s\s+(?:going\s+on|wrong|happening)\s+with\b",
+    r"\bist\s+(?:es|das)\s+normal\b|\bwas\s+ist\s+(?:mit|los)\b|\bhat\s+sich\s+\w+\s+ge[äa]ndert\b",
+    r"\b(?:es|est[áa])\s+normal\b|\bqu[ée]\s+(?:pas[óo]|le\s+pasa)\b",
+    r"\b(?:est-ce|c['\u2019]est)\s+normal\b|\bqu['\u2019]est-ce\s+qui\s+se\s+passe\b",
+)
+
+# A question that opens like one ("Is...", "Why..."); "main number going straight to
+# voicemail??" is a statement said anxiously.
+ASKING = _words(
+    r"^\W*(?:is|are|was|were|do|does|did|can|could|will|would|should|shall|has|have|had|may|"
+    r"how|what|when|where|which|who|why|any|anyone|anybody|ist|sind|kann|k[öo]nnen|wie|was|"
+    r"wann|warum|gibt|es|est-ce|pouvez|qu|quand|comment|pourquoi|puede|pueden|c[óo]mo|"
+    r"cu[áa]ndo|qu[ée]|hay|por)\b|^\W*¿",
+)
+
 # (German "wird nicht angezeigt" is the present passive: "is not shown".)
 REFUSAL = _words(r"\b(?:not|never|none|nobody|no\s+one|nicht|kein\w*)\b|n['\u2019]t\b")
 
@@ -183,7 +237,7 @@ _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
 # in lower case.
 _WRAPPED = re.compile(r"(?<=[^\s.!?:;])[ \t]*\r?\n[ \t]*(?=[a-zäöüßáéíóúñàèçâêîôû(])")
 _CLAUSE = re.compile(
-    r"\b(?:but|however|although|though|aber|jedoch|pero|aunque|mais)\b|,", re.IGNORECASE
+    r"\b(?:but|however|although|(?<!even\s)though|aber|jedoch|pero|aunque|mais)\b|,", re.IGNORECASE
 )
 
 
@@ -207,8 +261,36 @@ def malfunction(text: str) -> str | None:
             said = words.NOT_A_FAULT.sub(" ", clause)  # "Sunday doesn't work for us"
             if FAILS.search(said) or (not asks and NEGATED.search(said)):
                 return clause.strip()
-    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
+    sentences = _SENTENCE.split(_WRAPPED.sub(" ", text))
+    for sentence in sentences:
         if SHOWN_ERROR.search(sentence) and not _planned_or_fine(sentence):
+            return sentence.strip()
+    return odd_question(sentences)
+
+
+def odd_question(sentences: list[str]) -> str | None:
+    """A question that reports a fault by asking whether it is normal, or what changed: the
+    part of the system named in it or in the sentence after it; not a plan, nor a question
+    of how to do something."""
+    for at, sentence in enumerate(sentences):
+        rest = ODD_QUESTION.sub(" ", sentence)  # ("should", "expected" are its own words)
+        if _planned_or_fine(rest):
+            continue
+        if UNFAMILIAR.search(sentence) or words.RESOLVED.search(sentence):
+            continue
+        if NOT_A_MALFUNCTION.search(rest) or words.NOT_A_REPORT.search(rest):
+            continue  # "What happened to the quote?", "Did anything change in the contract?"
+        around = " ".join(sentences[at : at + 2])
+        if rest == sentence:  # no odd question: a fault said as a question, "...??"
+            said = words.NOT_A_FAULT.sub(" ", sentence)
+            if (
+                QUESTION.search(sentence)
+                and not ASKING.search(sentence)
+                and words.FAULT.search(said)
+            ):
+                return sentence.strip()
+            continue
+        if SYSTEM_PART.search(around):
             return sentence.strip()
     return None
 

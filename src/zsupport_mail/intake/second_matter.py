@@ -1,0 +1,120 @@
+"""A fault told as a second matter beside a request: "Please add Mary as our backup. Also the
+fax has not received anything since Thursday."
+
+intake/kind.py reads the requests a mail makes in so many words (a contact change, our notice
+named, a shipment, a meeting, a network change, a credit) before a fault it only recognises by
+its shape, because a request often talks about the phones without reporting anything ("the
+phones can't be down during business hours"). A fault the sender marks as another matter
+("also", "separately", "by the way", "meanwhile") or as going on today ("since this morning",
+"right now") is reported all the same: the mail is a problem report we are not sure of (the
+ticket opens and asks, nothing is charged), so the report is not lost in the request's
+handling. Pure: no state.
+"""
+
+from __future__ import annotations
+
+import re
+
+from zsupport_mail.intake import kind_words as words
+from zsupport_mail.intake.doubt import sentence_doubt
+from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction, planned
+
+
+def _words(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+# The sender turns to another matter.
+ANOTHER = _words(
+    r"\balso\b|\bseparately\b|\bmeanwhile\b|\bin\s+the\s+meantime\b|\bby\s+the\s+way\b|\bbtw\b",
+    r"\bunrelated(?:ly)?\b|\bin\s+addition\b|\badditionally\b|\bone\s+more\s+thing\b",
+    r"\banother\s+(?:thing|matter|problem|issue)\b|\bon\s+(?:a|another)\s+(?:different\s+|"
+    r"separate\s+|other\s+)?note\b|\b(?:different|new|bigger|other)\s+(?:problem|issue)\b",
+    r"\bsomething\s+(?:else|new)\b|\bproblem\s+now\b|^\W*p\.?s\.?\b|\bwhile\s+I\s+have\s+you\b",
+    r"^\W*(?:and|but)\s+(?:today|now|this\s+morning|since)\b",
+    r"\bau[ßs]erdem\b|\bzus[äa]tzlich\b|\b[üu]brigens\b|\bnoch\s+etwas\b|\bandere[sn]?\s+problem\b",
+    r"\badem[áa]s\b|\bpor\s+cierto\b|\botra\s+cosa\b|\baparte\b",
+    r"\bpar\s+ailleurs\b|\ben\s+plus\b|\bautre\s+(?:chose|probl[èe]me)\b|\bd'autre\s+part\b",
+)
+
+# The fault is going on today.
+TODAY = _words(
+    r"\bsince\s+(?:this\s+(?:morning|afternoon)|today|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?::\d\d)?\s*(?:am|pm)?\b)",
+    r"\b(?:right\s+now|currently|at\s+the\s+moment|as\s+we\s+speak|this\s+morning|today)\b",
+    r"\b(?:seit\s+heute|heute|gerade|momentan|jetzt)\b|\b(?:desde\s+esta\s+ma[ñn]ana|hoy|ahora)\b",
+    r"\b(?:depuis\s+ce\s+matin|aujourd'hui|en\s+ce\s+moment|actuellement)\b",
+)
+
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n\s*\n")
+
+
+def second_matter(text: str, *, today: bool = True) -> str | None:
+    """The sentence that reports a fault as another matter (or, with ``today``, as going on
+    today), told as happening: not a plan, a condition, a question of how, a past account,
+    another system's trouble or a fault said to be over. None when no sentence does."""
+    lead = False  # "Bigger problem now: nobody can call in": the mark leads the next part
+    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
+        marked = lead or ANOTHER.search(sentence) or (today and TODAY.search(sentence))
+        lead = sentence.rstrip().endswith(":") and bool(marked)
+        if not marked or words.RESOLVED.search(sentence) or AGAIN_FINE.search(sentence):
+            continue
+        if sentence_doubt(sentence) is not None:
+            continue
+        blanked = words.NOT_A_FAULT.sub(" ", sentence)
+        fault = words.FAULT.search(blanked)
+        if (fault is not None and not planned(sentence)) or malfunction(sentence) is not None:
+            return sentence.strip()
+    return None
+
+
+# What goes back or is on its way, or the fault a returned unit had ("the appliance that kept
+# rebooting is on its way back"): the shipment's matter, not a fault of the unit received.
+_SHIPPED = _words(
+    r"\brma\b|\btracking\b|\bship\w*|\bgo(?:es|ing)?\s+(?:back|out)\b|\bwent\s+(?:back|out)\b",
+    r"\bon\s+(?:its|their)\s+way\b|\bin\s+(?:a|the|two)\s+box(?:es)?\b|\breturn\w*|\bups\b|"
+    r"\bfedex\b|\bdhl\b|\busps\b|\bsent\b|\bpacked\b|\bzur[üu]ck\w*|\bsendung\w*",
+    r"\b(?:that|which|who)\s+(?:kept|was|were|had|used\s+to)\b|\bthe\s+ones?\s+with\b|\bfaulty\b",
+)
+# The unit received: "the replacement came today", "the new unit arrived".
+_RECEIVED = _words(
+    r"\b(?:replacement|new\s+(?:unit|one|phone|handset|appliance|board)|it)\s+(?:\w+\s+)?"
+    r"(?:came|arrived|got\s+here|was\s+delivered|showed\s+up)\b",
+    r"\b(?:received|got)\s+the\s+(?:replacement|new\s+unit)\b|\bplugged\s+(?:it|the\s+\w+)\s+in\b",
+    r"\b(?:ersatz\w*|austauschger[äa]t)\b[^.]{0,40}\b(?:kam|ist\s+(?:heute\s+)?(?:da|angekommen))\b",
+)
+
+
+def received_dead(text: str) -> str | None:
+    """In a mail about an RMA shipment that says the unit was received, the sentence that
+    says the unit received does not work (not what goes back, nor the fault it was sent
+    back for); None otherwise."""
+    if _RECEIVED.search(text) is None:
+        return None
+    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
+        if _SHIPPED.search(sentence) or sentence_doubt(sentence) is not None:
+            continue
+        found = malfunction(sentence)
+        if found is not None:
+            return found
+    return None
+
+
+# A fault told in the past: a past auxiliary, a past participle, a day gone by.
+_PAST = _words(
+    r"\b(?:was|were|had|went|did|got|came|used\s+to|yesterday|last|ago|earlier|previously)\b",
+    r"\b\w{3,}ed\b|\bon\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b\d{1,2}[./]\d{1,2}\b",
+    r"\b(?:war|waren|hatte|hatten|gestern|letzte\w*|fue|fueron|ayer|[ée]tait|hier)\b",
+)
+
+
+def told_now(sentences: list[str]) -> bool:
+    """Whether a sentence naming a fault tells it in the present, or says it goes on (a note
+    for the record tells its fault in the past: "calls dropped on Tuesday, fine since")."""
+    for sentence in sentences:
+        if sentence_doubt(sentence) is not None:
+            continue
+        if words.ONGOING.search(sentence) or TODAY.search(sentence):
+            return True
+        if re.search(r"\bstill\b", sentence, re.IGNORECASE) or _PAST.search(sentence) is None:
+            return True
+    return False
