@@ -216,6 +216,10 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_finish(config: Path, tmp_path: Pat
         start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches it
     ) as interrupted:
         assert interrupted.stdout is not None
+        # A one-page pipe: once a few lines wait unread, ingest blocks writing, so it cannot
+        # finish all 150 before the signal however slowly this test is scheduled (with the
+        # default 64 KiB pipe a starved test once found it done, exit 0).
+        fcntl.fcntl(interrupted.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)
         for _ in range(3):
             interrupted.stdout.readline()
         os.killpg(interrupted.pid, signal.SIGINT)
