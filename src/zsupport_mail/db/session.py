@@ -20,9 +20,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# The database is away, locked or full: every message would fail alike, so callers wait and
+# retry instead of blaming (or acknowledging) the message in hand.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

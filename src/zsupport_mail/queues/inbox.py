@@ -19,10 +19,11 @@ from email.policy import compat32
 from sqlalchemy import ColumnElement, Table, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zsupport_mail.db.models import Base, InboundMessage, JourneyEvent
+from zsupport_mail.db.session import TRANSIENT_DB_ERRORS as TRANSIENT_DB_ERRORS
 from zsupport_mail.db.session import relax_sync
 from zsupport_mail.mail.message import extract_message_ids
 from zsupport_mail.queues.journey import JOURNEY_TABLE
@@ -30,9 +31,6 @@ from zsupport_mail.queues.journey import JOURNEY_TABLE
 CLAIM_LEASE = timedelta(minutes=5)
 INBOUND_TABLE = Table("inbound_message", Base.metadata)  # the mapped table, for Core inserts
 _MAX_KEY = 600
-# The database is away, locked or full: every message would fail alike, so callers wait and
-# retry instead of blaming (or acknowledging) the message in hand.
-TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 # SQLITE_FULL's message, and PostgreSQL's SQLSTATE class 53 (insufficient resources: 53100
 # disk full, 53200 out of memory, 53300 too many connections are all "try later").
 _FULL_TEXT = ("database or disk is full", "no space left on device")

@@ -23,10 +23,10 @@ from zsupport_mail.queues.inbox import (
     TRANSIENT_DB_ERRORS,
 )
 from zsupport_mail.queues.outbox import DeliveryReport
+from zsupport_mail.runtime.children import WorkerDatabaseError, WorkerDiedError
 from zsupport_mail.runtime.jobs import sla_tick
 from zsupport_mail.runtime.metrics import Metrics
 from zsupport_mail.runtime.pipeline import Outcome, Pipeline
-from zsupport_mail.runtime.workers import WorkerDatabaseError, WorkerDiedError
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import Clock
 

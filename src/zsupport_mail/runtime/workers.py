@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import socket
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -39,14 +38,18 @@ from typing import Any, TypeVar
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
-from zsupport_mail.db.session import make_engine, make_session_factory
 from zsupport_mail.mail.replies import ReplyRenderer
-from zsupport_mail.queues.inbox import TRANSIENT_DB_ERRORS, release_claims, release_dead_claims
-from zsupport_mail.queues.outbox import DeliveryReport, deliver_due
+from zsupport_mail.queues.inbox import release_claims, release_dead_claims
+from zsupport_mail.queues.outbox import DeliveryReport
+from zsupport_mail.runtime import sending_child
 from zsupport_mail.runtime.batch import process_batch
-from zsupport_mail.runtime.children import Started, spawn
-from zsupport_mail.runtime.logs import configure_logging
-from zsupport_mail.runtime.parents import die_with_parent
+from zsupport_mail.runtime.children import (
+    Started,
+    WorkerDiedError,
+    database_errors_carried,
+    prepare_child,
+    spawn,
+)
 from zsupport_mail.runtime.pipeline import Outcome, Pipeline
 from zsupport_mail.runtime.prefetch import Prefetch
 from zsupport_mail.settings import Settings
@@ -57,40 +60,22 @@ STOP_PREFETCH_SECONDS = 30.0
 T = TypeVar("T")
 
 
-class WorkerDatabaseError(Exception):
-    """A transient database error raised in a child, carried to serve by its message only
-    (a driver's exception does not always survive pickling)."""
-
-
-class WorkerDiedError(Exception):
-    """The child process ended under a call; a new one has been started."""
-
-
 _pipeline: Pipeline | None = None
 _prefetch: Prefetch | None = None  # the processing child's read-ahead workers, if any
 
 
 def start_in_child(role: str, settings: Settings, parent_pid: int, log_json: bool) -> None:
-    """A child's set-up (children.start_child runs it): signals, priority, logging, its own
-    engine and Pipeline."""
-    die_with_parent(parent_pid)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
-    os.nice(settings.processing.background_nice)
-    configure_logging(settings.log_level, json=log_json)
-    engine = make_engine(
-        settings.database.url, busy_timeout_seconds=settings.database.busy_timeout_seconds
-    )
+    """The processing child's set-up (children.start_child runs it): its own Pipeline."""
+    sessions = prepare_child(settings, parent_pid, log_json)
     global _pipeline
     _pipeline = Pipeline(
         settings=settings,
-        sessions=make_session_factory(engine),
+        sessions=sessions,
         renderer=ReplyRenderer(settings),
         clock=clock_from_env(),
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )
-    if role == "worker":
-        _start_prefetch(settings)
+    _start_prefetch(settings)
     log.info("worker_process_started", role=role, pid=os.getpid(), worker=_pipeline.worker)
 
 
@@ -106,11 +91,9 @@ def _start_prefetch(settings: Settings) -> None:
 
 
 def _in_child(func: Callable[[Pipeline], T]) -> T:
-    assert _pipeline is not None, "the child process was not initialised"
-    try:
-        return func(_pipeline)
-    except TRANSIENT_DB_ERRORS as exc:
-        raise WorkerDatabaseError(str(getattr(exc, "orig", None) or exc).strip()) from None
+    pipeline = _pipeline
+    assert pipeline is not None, "the child process was not initialised"
+    return database_errors_carried(lambda: func(pipeline))
 
 
 def _close_prefetch() -> None:
@@ -137,12 +120,6 @@ def _process_due() -> list[Outcome]:
 
 def _release_claims() -> int:
     return _in_child(lambda pipeline: release_claims(pipeline.sessions, pipeline.worker))
-
-
-def _deliver_due(now: datetime) -> DeliveryReport:
-    return _in_child(
-        lambda pipeline: deliver_due(pipeline.sessions, pipeline.settings.outbound, now)
-    )
 
 
 def _apply_settings(settings: Settings) -> None:
@@ -206,13 +183,14 @@ class WorkerProcess:
         return await self._call(_release_claims)
 
     async def deliver_due(self, now: datetime) -> DeliveryReport:
-        """One outbox delivery pass in the child."""
-        return await self._call(_deliver_due, now)
+        """One outbox delivery pass in the (sender) child."""
+        return await self._call(sending_child.deliver, now)
 
     async def apply_settings(self, settings: Settings) -> None:
         """Hand a reload's clients, contacts and staff lists to the child."""
         self._settings = settings  # a replacement child starts with the reloaded lists
-        await self._call(_apply_settings, settings)
+        apply = sending_child.apply_settings if self.role == "sender" else _apply_settings
+        await self._call(apply, settings)
 
     def stop(self) -> None:
         """Wait for the call in hand, stop the child's read-ahead workers, then end the child.
@@ -220,6 +198,7 @@ class WorkerProcess:
         The read-ahead goes first: at the child's exit its pool would otherwise wait for
         every message handed out, in workers that may still be starting.
         """
-        with contextlib.suppress(Exception):  # a child that died has no workers left
-            self._pool.submit(_close_prefetch).result(timeout=STOP_PREFETCH_SECONDS)
+        if self.role != "sender":  # the sender has no read-ahead (and never loads this module)
+            with contextlib.suppress(Exception):  # a child that died has no workers left
+                self._pool.submit(_close_prefetch).result(timeout=STOP_PREFETCH_SECONDS)
         self._pool.shutdown(wait=True)
