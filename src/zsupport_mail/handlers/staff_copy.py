@@ -248,8 +248,9 @@ class CopyToStaff:
         """Queue the staff copy of a client message on a ticket (never of staff or robot mail)."""
         ticket = state.ticket
         sender = ctx.assessment.context.sender
-        if ticket is None or sender.staff or ctx.assessment.automatic is not None:
-            return
+        robot = ctx.assessment.automatic is not None and not ctx.assessment.kind.relayed
+        if ticket is None or sender.staff or robot:
+            return  # a helpdesk's relayed report is a person's fault: staff see it
         outbox = StaffOutbox.of(ctx)
         to = recipients(ctx.settings, ticket.assignee)
         if to:

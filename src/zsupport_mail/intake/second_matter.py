@@ -67,38 +67,6 @@ def second_matter(text: str, *, today: bool = True) -> str | None:
     return None
 
 
-# What goes back or is on its way, or the fault a returned unit had ("the appliance that kept
-# rebooting is on its way back"): the shipment's matter, not a fault of the unit received.
-_SHIPPED = _words(
-    r"\brma\b|\btracking\b|\bship\w*|\bgo(?:es|ing)?\s+(?:back|out)\b|\bwent\s+(?:back|out)\b",
-    r"\bon\s+(?:its|their)\s+way\b|\bin\s+(?:a|the|two)\s+box(?:es)?\b|\breturn\w*|\bups\b|"
-    r"\bfedex\b|\bdhl\b|\busps\b|\bsent\b|\bpacked\b|\bzur[üu]ck\w*|\bsendung\w*",
-    r"\b(?:that|which|who)\s+(?:kept|was|were|had|used\s+to)\b|\bthe\s+ones?\s+with\b|\bfaulty\b",
-)
-# The unit received: "the replacement came today", "the new unit arrived".
-_RECEIVED = _words(
-    r"\b(?:replacement|new\s+(?:unit|one|phone|handset|appliance|board)|it)\s+(?:\w+\s+)?"
-    r"(?:came|arrived|got\s+here|was\s+delivered|showed\s+up)\b",
-    r"\b(?:received|got)\s+the\s+(?:replacement|new\s+unit)\b|\bplugged\s+(?:it|the\s+\w+)\s+in\b",
-    r"\b(?:ersatz\w*|austauschger[äa]t)\b[^.]{0,40}\b(?:kam|ist\s+(?:heute\s+)?(?:da|angekommen))\b",
-)
-
-
-def received_dead(text: str) -> str | None:
-    """In a mail about an RMA shipment that says the unit was received, the sentence that
-    says the unit received does not work (not what goes back, nor the fault it was sent
-    back for); None otherwise."""
-    if _RECEIVED.search(text) is None:
-        return None
-    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
-        if _SHIPPED.search(sentence) or sentence_doubt(sentence) is not None:
-            continue
-        found = malfunction(sentence)
-        if found is not None:
-            return found
-    return None
-
-
 # A fault told in the past: a past auxiliary, a past participle, a day gone by.
 _PAST = _words(
     r"\b(?:was|were|had|went|did|got|came|used\s+to|yesterday|last|ago|earlier|previously)\b",

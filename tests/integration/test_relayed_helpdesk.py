@@ -1,0 +1,148 @@
+"""A client's helpdesk system relaying an end user's fault, end to end on SQLite and PostgreSQL.
+
+The notification is automatic (Auto-Submitted, "do not reply", a "[Ticket #4471] New ticket"
+subject) but what it carries is a person's fault: it opens a ticket we are not sure of (never
+charged), staff are copied, and nothing at all is sent to the helpdesk address (RFC 3834).
+A second notification carrying our ticket tag joins that ticket; the helpdesk's own
+acknowledgement of our mail is still ignored; a person's "out of office tomorrow" is a person's.
+"""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+from sqlalchemy import select
+
+from tests.helpers import SUPPORT, make_mail
+from zsupport_mail.db.models import Charge, JourneyEvent, OutboundMessage, Ticket
+
+QUEUE = "queue@staffmail.example"
+HELPDESK = "Acme IT Helpdesk <helpdesk@acmedental.example>"
+NOTIFICATION = (
+    "A new ticket has been created by Maria Lopez (front desk).\n\n"
+    "Description: The reception phone drops every call after about 30 seconds, "
+    "since Monday morning.\n"
+    "Priority: normal\n\n"
+    "This is an automated message. Please do not reply to this message."
+)
+
+
+@pytest.fixture
+def settings(make_settings):
+    return make_settings(
+        staff={"addresses": [QUEUE], "queue_addresses": [QUEUE], "domains": ["zsupport.example"]}
+    )
+
+
+def ingest(pipeline, raw: bytes):
+    return pipeline.ingest(raw, source="test", mailbox=SUPPORT)
+
+
+def notification(subject: str, body: str, message_id: str) -> bytes:
+    return make_mail(
+        sender=HELPDESK,
+        subject=subject,
+        body=body,
+        message_id=message_id,
+        headers={"Auto-Submitted": "auto-generated", "X-Autoreply": "yes"},
+    )
+
+
+def outbound(sessions) -> list[tuple[str, str, str]]:
+    """(kind, recipient, body) of every mail we queued."""
+    with sessions.begin() as session:
+        rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id))
+        return [
+            (r.kind, r.recipient, message_from_bytes(r.raw, policy=default).get_content())
+            for r in rows
+        ]
+
+
+def test_relayed_fault_opens_an_unsure_ticket_copies_staff_and_answers_nothing(pipeline, sessions):
+    outcome = ingest(
+        pipeline,
+        notification("[Ticket #4471] New ticket: reception phone", NOTIFICATION, "<hd-1@acme>"),
+    )
+
+    assert (outcome.action, outcome.kind, outcome.reply, outcome.missing) == (
+        "created",
+        "problem_report",
+        None,
+        None,
+    )
+    assert "relayed by the client's helpdesk system" in outcome.reason
+    sent = outbound(sessions)
+    assert [to for _, to, _ in sent] == [QUEUE]  # staff only: nothing to the helpdesk
+    [(kind, _, body)] = sent
+    assert kind == "staff_copy"
+    assert "drops every call after about 30 seconds" in body
+    with sessions.begin() as session:
+        ticket = session.scalars(select(Ticket)).one()
+        assert (ticket.kind, ticket.number) == ("problem_report", outcome.ticket)
+        assert session.scalars(select(Charge)).all() == []  # never charged
+        steps = dict(
+            session.execute(
+                select(JourneyEvent.step, JourneyEvent.outcome).where(
+                    JourneyEvent.inbound_id == outcome.inbound_id
+                )
+            ).all()
+        )
+        assert steps["kind"] == "problem_report?"
+        assert steps["reply"] == "none"
+
+
+def test_second_notification_with_our_tag_joins_the_ticket_and_gets_no_reply(pipeline, sessions):
+    first = ingest(
+        pipeline,
+        notification("[Ticket #4471] New ticket: reception phone", NOTIFICATION, "<hd-1@acme>"),
+    )
+    update = (
+        "Ticket #4471 has been updated by Maria Lopez.\n\n"
+        "Description: Still dropping calls after 30 seconds, now the billing phone too.\n\n"
+        "Please do not reply to this message."
+    )
+    second = ingest(
+        pipeline,
+        notification(f"[Ticket #4471] Updated: [Z-Support #{first.ticket}]", update, "<hd-2@acme>"),
+    )
+
+    assert (second.action, second.ticket, second.reply) == ("appended", first.ticket, None)
+    with sessions.begin() as session:
+        assert len(session.scalars(select(Ticket)).all()) == 1
+        assert session.scalars(select(Charge)).all() == []
+    sent = outbound(sessions)
+    assert all(to == QUEUE for _, to, _ in sent)  # still nothing to the helpdesk
+    assert "now the billing phone too" in sent[-1][2]
+
+
+def test_helpdesk_acknowledgement_of_our_mail_is_still_ignored(pipeline, sessions):
+    ack = (
+        "This is an automated message from the Acme Dental IT Helpdesk.\n\n"
+        "Your request has been received and assigned incident number INC0012461.\n"
+        "Queue: Telephony\n\nPlease do not reply to this message."
+    )
+    outcome = ingest(pipeline, notification("[Acme IT] Request received: INC0012461", ack, "<a@x>"))
+
+    assert (outcome.action, outcome.reply) == ("ignored", None)
+    assert outbound(sessions) == []
+
+
+def test_persons_out_of_office_subject_with_a_fault_is_a_report_that_is_answered(
+    pipeline, sessions
+):
+    outcome = ingest(
+        pipeline,
+        make_mail(
+            subject="Out of office tomorrow, fax problem",
+            body=(
+                "Hi, I'm out of the office tomorrow, so please call Lee if you need anything.\n"
+                "The fax has been failing since this morning: every outbound fax errors out."
+            ),
+        ),
+    )
+
+    assert (outcome.action, outcome.kind) == ("created", "problem_report")
+    assert outcome.reply is not None
+    assert any(to == "dana@acmedental.example" for _, to, _ in outbound(sessions))

@@ -1,0 +1,153 @@
+"""Automatic mail that relays a person's fault, a person's words that look automatic, and a unit
+received under an RMA that is faulty (intake/relayed.py, intake/unit_received.py; pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import make_mail
+from zsupport_mail.intake.kind import KindReading, read_kind
+from zsupport_mail.intake.rules import _AUTOREPLY_SUBJECT
+from zsupport_mail.mail.message import parse_message
+
+HELPDESK = "Acme IT Helpdesk <helpdesk@acmedental.example>"
+GENERATED = {"Auto-Submitted": "auto-generated"}
+
+
+def read(subject: str, body: str, sender: str = HELPDESK, **headers: str) -> KindReading:
+    raw = make_mail(sender=sender, subject=subject, body=body, headers=headers)
+    return read_kind(parse_message(raw))
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "[Ticket #4471] New ticket: reception phone",
+            "A new ticket has been created by Maria Lopez.\n\nDescription: The reception phone"
+            " drops every call after about 30 seconds.\nPriority: normal\n\n"
+            "This is an automated message. Please do not reply to this message.",
+        ),
+        (
+            "[Acme IT] INC0045512 assigned to Telephony: phone in Op 3 reboots",
+            "Ticket INC0045512 has been assigned to group Telephony.\n\nCaller: Dr. R. Patel\n"
+            "Location: Operatory 3\nDescription: Phone in Op 3 restarts by itself every 5-10"
+            " minutes, drops the call each time.",
+        ),
+        (
+            "New ticket #88 - voicemail",
+            "Reported by: Tom Baker\nDescription: Voicemail light stays on but there are no"
+            " messages, and callers say the mailbox is full.\n\nDo not reply to this e-mail.",
+        ),
+    ],
+)
+def test_helpdesk_notification_relaying_a_fault_is_an_unsure_report_never_automatic(subject, body):
+    reading = read(subject, body, **GENERATED)
+
+    assert (reading.kind, reading.sure, reading.relayed) == ("problem_report", False, True)
+    assert not reading.automatic  # a report, not an auto-reply (the pipeline still never answers)
+    assert not reading.chargeable
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "[Acme IT] Request received: INC0012461",
+            "This is an automated message from the Acme Dental IT Helpdesk.\n\nYour request has"
+            " been received and assigned incident number INC0012461.\nQueue: Telephony\n\n"
+            "Please do not reply to this message.",
+        ),
+        ("Automatic reply: phones down", "I am out of the office until Monday. Urgent: call Lee."),
+        (
+            "[Acme IT #88213] Request received",
+            "This is an automated acknowledgement. Your request about 'phone outage / no dial"
+            " tone' has been logged as incident #88213.\nPriority: P2",
+        ),
+    ],
+)
+def test_auto_replies_and_acknowledgements_stay_automatic(subject, body):
+    reading = read(subject, body, **GENERATED)
+
+    assert (reading.kind, reading.automatic, reading.relayed) == ("other", True, False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Out of office tomorrow, fax problem",
+            "Hi, I'm out of the office tomorrow, so please call Lee if you need anything. The"
+            " fax has been failing since this morning.",
+        ),
+        (
+            "PBX alarm",
+            "This is an automated message from our PBX, forwarded by me: 'Trunk 1 down'. Since"
+            " 7am no calls in or out.",
+        ),
+    ],
+)
+def test_a_persons_wording_that_sounds_automatic_is_a_persons(subject, body):
+    reading = read(subject, body, sender="Dana Smith <dana@acmedental.example>")
+
+    assert (reading.kind, reading.automatic) == ("problem_report", False)
+
+
+def test_a_persons_out_of_office_subject_is_no_auto_reply_subject_but_the_auto_reply_is():
+    assert _AUTOREPLY_SUBJECT.search("Out of office tomorrow, phones in billing dead") is None
+    assert _AUTOREPLY_SUBJECT.search("Vacation coverage for the phones") is None
+    for auto in ("Out of Office: Dana", "Automatische Antwort: x", "Abwesenheitsnotiz: x"):
+        assert _AUTOREPLY_SUBJECT.search(auto) is not None
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("RMA 30122", "The replacement you sent also drops calls, same as the old one."),
+        ("RMA 30122 tracking", "The unit we got back does the same. Return: 1Z999AA10123456784."),
+        (
+            "RMA 30122",
+            "We received the replacement (UPS 1Z999AA10123456784) but it won't power on.",
+        ),
+        (
+            "RMA 30122",
+            "The swap did not fix it. Op 3 still reboots with the new handset you shipped.",
+        ),
+        ("RMA 30122", "Please send a return label: the replacement is doing what the old one did."),
+    ],
+)
+def test_a_faulty_unit_received_is_a_report_not_shipment_details(subject, body):
+    reading = read(subject, body, sender="Lee Jones <lee@acmedental.example>")
+
+    assert reading.kind == "problem_report"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The replacement shipped today via UPS 1Z999AA10123456784; the old unit that kept"
+        " rebooting goes back Friday.",
+        "New power supply arrived, the MX is up again. Returning the bad PSU via DHL"
+        " 00340434161234567890.",
+        "Replacement installed this morning, all phones registered, no more crackle on the line."
+        " The old one goes back with UPS 1Z999AA10123456784.",
+    ],
+)
+def test_shipment_details_of_a_working_replacement_stay_shipment_details(body):
+    reading = read("RMA 30122", body, sender="Lee Jones <lee@acmedental.example>")
+
+    assert reading.kind == "rma_shipment"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "FYI the paging is dead again.",
+        "Just so you know, the front desk phone keeps showing 'No service' since lunch.",
+        "Status update: the ACD queue still doesn't play the greeting, callers hear silence.",
+    ],
+)
+def test_a_fault_told_as_an_fyi_or_a_status_update_is_a_report(body):
+    reading = read("FYI", body, sender="Lee Jones <lee@acmedental.example>")
+
+    assert reading.kind == "problem_report"
