@@ -146,3 +146,38 @@ def test_persons_out_of_office_subject_with_a_fault_is_a_report_that_is_answered
     assert (outcome.action, outcome.kind) == ("created", "problem_report")
     assert outcome.reply is not None
     assert any(to == "dana@acmedental.example" for _, to, _ in outbound(sessions))
+
+
+def test_notification_marked_automatic_only_by_precedence_and_x_autoreply_is_relayed_too(
+    pipeline, sessions
+):
+    raw = make_mail(
+        sender=HELPDESK,
+        subject="[Ticket #5120] New ticket: paging",
+        body=(
+            "Reported by: Tom Baker (warehouse)\n"
+            "Description: Overhead paging in the warehouse has been silent since this morning."
+        ),
+        message_id="<hd-5120@acme>",
+        headers={"Precedence": "bulk", "X-Autoreply": "yes"},
+    )
+    outcome = ingest(pipeline, raw)
+
+    assert (outcome.action, outcome.kind, outcome.reply) == ("created", "problem_report", None)
+    assert [to for _, to, _ in outbound(sessions)] == [QUEUE]
+    with sessions.begin() as session:
+        assert session.scalars(select(Charge)).all() == []
+
+
+def test_out_of_office_reply_naming_a_fault_is_still_ignored(pipeline, sessions):
+    raw = make_mail(
+        sender="Dana Smith <dana@acmedental.example>",
+        subject="Out of Office: Phones drop calls",
+        body="I am out of the office until Monday. For urgent phone problems call Lee.",
+        message_id="<ooo-1@acme>",
+        headers={"X-Autoreply": "yes"},
+    )
+    outcome = ingest(pipeline, raw)
+
+    assert (outcome.action, outcome.reply) == ("ignored", None)
+    assert outbound(sessions) == []

@@ -151,3 +151,51 @@ def test_a_fault_told_as_an_fyi_or_a_status_update_is_a_report(body):
     reading = read("FYI", body, sender="Lee Jones <lee@acmedental.example>")
 
     assert reading.kind == "problem_report"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Out of office",
+            "I'm out of the office from tomorrow, but before I go: the auto attendant hangs up"
+            " on callers who press 2.",
+        ),
+        (
+            "alarm from the MX",
+            "Below is an automated alert our MX sent this morning. This is an automated"
+            " message: SIP trunk unreachable. Since then no outside calls.",
+        ),
+        (
+            "phones",
+            "Dana is out of the office (returning Monday), so I'm writing: paging in the lab is"
+            " silent.",
+        ),
+    ],
+)
+def test_a_person_passing_on_or_writing_around_automatic_words_is_read_as_a_person(subject, body):
+    reading = read(subject, body, sender="Lee Jones <lee@acmedental.example>")
+
+    assert (reading.kind, reading.automatic) == ("problem_report", False)
+
+
+def test_what_looked_automatic_but_a_person_passes_on_is_never_charged():
+    reading = read(
+        "AUTO: trunk alarm",
+        "This is an automated message from our MX. Trunk group 1 is down. Lee here: this came"
+        " in at 6am.",
+        sender="Lee Jones <lee@acmedental.example>",
+    )
+
+    assert (reading.kind, reading.chargeable) == ("problem_report", False)
+
+
+def test_dominos_out_of_office_with_its_date_stays_automatic():
+    reading = read(
+        "Phones down",
+        "Dana Smith is out of the office (returning 03/30/2026).\n\nFor urgent phone issues"
+        " (phones down, no dial tone) call Lee.",
+        sender="Dana Smith <dana@acmedental.example>",
+    )
+
+    assert (reading.kind, reading.automatic) == ("other", True)

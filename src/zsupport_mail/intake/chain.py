@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from zsupport_mail.intake.authority import prove_staff
 from zsupport_mail.intake.decide import decide
 from zsupport_mail.intake.directory import Directory
 from zsupport_mail.intake.kind import read_kind
+from zsupport_mail.intake.relayed import relays
 from zsupport_mail.intake.rules import (
     AutoSubmitted,
     DeliveryFailure,
@@ -30,6 +32,7 @@ from zsupport_mail.intake.types import (
     ThreadMatch,
 )
 from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.scoring.text import own_text
 from zsupport_mail.settings import Settings
 
 RULES: tuple[Rule, ...] = (
@@ -98,6 +101,17 @@ def assess(
         finding = rule.check(msg, ctx)
         if finding is not None:
             assessment.findings.append(finding)
+    # Told automatic by a header the kind reading does not weigh (X-Autoreply, Precedence:
+    # bulk): a ticket system's notification still relays its fault; anything else is
+    # automatic mail that names a fault (an out-of-office), ignored as before.
+    header_only = assessment.automatic is not None and not kind.relayed
+    if (
+        header_only
+        and kind.kind == "problem_report"
+        and relays(msg, own_text(msg.text, msg.subject)[0])
+    ):
+        reason = f"a helpdesk notification relays a fault ({kind.reason}): ask, never answer"
+        assessment.kind = dataclasses.replace(kind, sure=False, relayed=True, reason=reason)
     if kind.automatic and assessment.automatic is None:
         # Lotus Domino's "AUTO: ... is out of the office", challenge-response systems: no
         # Auto-Submitted header, but automatic all the same, and never to be answered.

@@ -162,19 +162,24 @@ def _read(
     """read_kind on the mail's own words and what it forwards."""
     own = text.own
     auto = (msg.first_header("auto-submitted") or "no").strip().lower()
-    automatic = None
-    if not auto.startswith("no") or words.AUTOMATIC.search(msg.subject):
-        automatic = KindReading("other", True, "automatic mail", automatic=True)
     # A person forwarding an automatic message is not one: only an unforwarded mail is
     # told automatic by its words ("this is an automated alarm, forwarded by me" is a person's).
-    elif (
-        words.AUTOMATIC.search(_QUOTED.sub(" ", own))
-        and not _FORWARDED.match(msg.subject)
-        and not passes_on(own)
-    ):
-        automatic = KindReading("other", True, "automatic mail, by its words", automatic=True)
+    by_subject = words.AUTOMATIC.search(msg.subject) is not None
+    by_words = words.AUTOMATIC.search(_QUOTED.sub(" ", own)) is not None
+    by_words = by_words and not _FORWARDED.match(msg.subject)
+    automatic = None
+    if not auto.startswith("no"):
+        automatic = KindReading("other", True, "automatic mail", automatic=True)
+    elif (by_subject or by_words) and not passes_on(own):
+        why = "automatic mail" if by_subject else "automatic mail, by its words"
+        automatic = KindReading("other", True, why, automatic=True)
     if automatic is None:
-        return _read_words(msg, text, notices, ticket_prefix, written)
+        reading = _read_words(msg, text, notices, ticket_prefix, written)
+        if (by_subject or by_words) and reading.chargeable:
+            # It looked automatic but a person says they pass it on: asked, never charged.
+            why = f"{reading.reason} (a person passing on an automatic message)"
+            return dataclasses.replace(reading, sure=False, reason=why)
+        return reading
     if not relays(msg, own):
         return automatic
     # A client's ticket system relaying a person's fault: a report, asked about, never answered.

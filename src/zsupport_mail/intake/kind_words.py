@@ -367,7 +367,8 @@ AUTOMATIC = _words(
     r"\s*(?:auto-?reply|reply|notification|notice)?\s*(?::|$)",
     # Domino's "<name> is out of the office (returning 03/30/2026)" opens the mail; a person
     # writing "Dana is out of the office today, returning tomorrow, so ..." is not an auto-reply.
-    r"^[^\n]*\bis\s+out\s+of\s+the\s+office\s*\(returning\b",
+    # "(returning Monday), so I'm writing" is a person's: Domino writes a date.
+    r"^[^\n]*\bis\s+out\s+of\s+the\s+office\s*\(returning\s+(?:on\s+)?\d",
     r"\bthis\s+is\s+an\s+automated\s+(?:message|response)\b",
     r"\bconfirm\s+(?:that\s+)?you\s+are\s+(?:a\s+)?human\b|\bchallenge[- ]response\b",
     r"\bplease\s+do\s+not\s+reply\s+to\s+this\s+message\b",

@@ -79,12 +79,16 @@ def relays(msg: ParsedMessage, own: str) -> bool:
     )
 
 
-# A person saying they pass a machine's words on: "this is an automated alarm from our PBX,
-# forwarded by me", "I'm forwarding the message below".
+# A person saying they pass a machine's words on ("this is an automated alarm from our PBX,
+# forwarded by me", "below is an alert our MX sent"), or writing before an absence.
 _PASSES_ON = re.compile(
     r"\b(?:forwarded|passed\s+on|sent\s+on)\s+by\s+me\b|\bI(?:'m|\s+am|\s+have|'ve)?\s+"
     r"(?:just\s+)?(?:forward(?:ing|ed)?|pass(?:ing|ed)?\s+(?:this|it)\s+on)\b"
-    r"|\b(?:see|read)\s+(?:below|the\s+(?:alarm|alert|message)\s+below)\b",
+    r"|\b(?:see|read)\s+(?:below|the\s+(?:alarm|alert|message)\s+below)\b|\bbelow\s+is\b"
+    r"|\b(?:got|received)\s+this\s+(?:alert|alarm|message|mail|e-?mail)\b|\bthis\s+came\s+in\b"
+    r"|\bour\s+(?:mx|pbx|phone\s+system|system)\s+(?:sent|sends|e-?mailed)\b"
+    # A person writing before an absence: "I'm out of the office from tomorrow, but before I go".
+    r"|\bbefore\s+I\s+(?:go|leave)\b",
     re.IGNORECASE,
 )
 
