@@ -152,6 +152,9 @@ FAULT = _words(
 # a problem report we are not sure of, so the ticket opens and we ask, and nothing is charged.
 SYMPTOM = _words(
     r"\bcomplain\w*\b|\bis\s+(?:it|this|that)\s+normal\b|\bbeep\w*\s+every\b",
+    # A trouble come back, told in passing: "heads up the caller id thing is back".
+    r"\b(?:issue|problem|thing|trouble|glitch|bug|fault|error|static|buzz\w*|noise|crackl\w+)"
+    r"\s+(?:is|are|has|have|'s)\s+(?:come\s+)?back\b|^\W*still\s+(?:happening|going\s+on)\b",
     r"(?:^\W*|\b(?:it|this|that|they|problem|issue)\s+)started\s+(?:after|on|when|yesterday|today|this|"
     r"last|\w+day)\b",
     r"\bagain\s+and\s+again\b|\bover\s+and\s+over\b|\bstarts?\s+over\b|\bconnecting\.\.\.",
