@@ -114,6 +114,11 @@ def test_a_persons_out_of_office_subject_is_no_auto_reply_subject_but_the_auto_r
             "The swap did not fix it. Op 3 still reboots with the new handset you shipped.",
         ),
         ("RMA 30122", "Please send a return label: the replacement is doing what the old one did."),
+        (
+            "RMA 30122 shipment",
+            "Shipping the old unit back today, UPS 1Z999AA10123456784. Meanwhile the second"
+            " gateway started dropping calls too, do we need another RMA?",
+        ),
     ],
 )
 def test_a_faulty_unit_received_is_a_report_not_shipment_details(subject, body):
@@ -145,6 +150,8 @@ def test_shipment_details_of_a_working_replacement_stay_shipment_details(body):
         "FYI the paging is dead again.",
         "Just so you know, the front desk phone keeps showing 'No service' since lunch.",
         "Status update: the ACD queue still doesn't play the greeting, callers hear silence.",
+        "Still happening. Same as last week.",
+        "Update: the static thing is back on the warehouse phones.",
     ],
 )
 def test_a_fault_told_as_an_fyi_or_a_status_update_is_a_report(body):

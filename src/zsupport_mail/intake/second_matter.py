@@ -46,6 +46,12 @@ TODAY = _words(
 )
 
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n\s*\n")
+# A question asked after a statement in one sentence: ", do we need", " - should we".
+_ASKED_AFTER = re.compile(
+    r"[,;]\s+(?=(?:do|does|did|should|shall|can|could|would|will|is|are|what|how|why|when)\b)"
+    r"|\s[-\u2013\u2014]\s+(?=\w+\s)",
+    re.IGNORECASE,
+)
 
 
 def second_matter(text: str, *, today: bool = True) -> str | None:
@@ -58,6 +64,10 @@ def second_matter(text: str, *, today: bool = True) -> str | None:
         lead = sentence.rstrip().endswith(":") and bool(marked)
         if not marked or words.RESOLVED.search(sentence) or AGAIN_FINE.search(sentence):
             continue
+        if sentence.rstrip().endswith("?"):
+            # "Meanwhile the gateway started dropping calls too, do we need another RMA?": the
+            # statement before the question is told as it stands.
+            sentence = _ASKED_AFTER.split(sentence, maxsplit=1)[0]
         if sentence_doubt(sentence) is not None:
             continue
         blanked = words.NOT_A_FAULT.sub(" ", sentence)
