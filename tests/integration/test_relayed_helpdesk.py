@@ -181,3 +181,49 @@ def test_out_of_office_reply_naming_a_fault_is_still_ignored(pipeline, sessions)
 
     assert (outcome.action, outcome.reply) == ("ignored", None)
     assert outbound(sessions) == []
+
+
+def test_later_notification_about_the_same_helpdesk_ticket_joins_the_first_without_our_tag(
+    pipeline, sessions
+):
+    first = ingest(
+        pipeline,
+        notification("[Ticket #4471] New ticket: reception phone", NOTIFICATION, "<hd-1@acme>"),
+    )
+    again = ingest(
+        pipeline,
+        notification("[Ticket #4471] New ticket: reception phone", NOTIFICATION, "<hd-1b@acme>"),
+    )
+    other = ingest(
+        pipeline,
+        notification(
+            "[Ticket #4480] New ticket: fax",
+            "A new ticket has been created by Tom Baker.\n\nDescription: The fax has failed"
+            " every outbound job since this morning.\n\nPlease do not reply to this message.",
+            "<hd-3@acme>",
+        ),
+    )
+
+    assert (again.action, again.ticket, again.reply) == ("appended", first.ticket, None)
+    assert other.action == "created"
+    assert other.ticket != first.ticket
+    with sessions.begin() as session:
+        assert len(session.scalars(select(Ticket)).all()) == 2
+    assert all(to == QUEUE for _, to, _ in outbound(sessions))
+
+
+def test_notification_that_says_do_not_reply_without_any_header_gets_no_reply(pipeline, sessions):
+    raw = make_mail(
+        sender=HELPDESK,
+        subject="[Ticket #4490] New ticket: voicemail",
+        body=(
+            "A new ticket has been created by Ana Ruiz.\n\n"
+            "Description: Voicemail to e-mail stopped arriving since Friday for the billing"
+            " team.\n\nPlease do not reply to this message."
+        ),
+        message_id="<hd-4490@acme>",
+    )
+    outcome = ingest(pipeline, raw)
+
+    assert (outcome.action, outcome.kind, outcome.reply) == ("created", "problem_report", None)
+    assert [to for _, to, _ in outbound(sessions)] == [QUEUE]

@@ -7,6 +7,7 @@ import pytest
 
 from tests.helpers import make_mail
 from zsupport_mail.intake.kind import KindReading, read_kind
+from zsupport_mail.intake.relayed import foreign_ticket
 from zsupport_mail.intake.rules import _AUTOREPLY_SUBJECT
 from zsupport_mail.mail.message import parse_message
 
@@ -206,3 +207,16 @@ def test_dominos_out_of_office_with_its_date_stays_automatic():
     )
 
     assert (reading.kind, reading.automatic) == ("other", True)
+
+
+@pytest.mark.parametrize(
+    ("subject", "foreign"),
+    [
+        ("[Ticket #4471] New ticket: reception phone", "Ticket #4471"),
+        ("[Acme IT] INC0045512 assigned to Telephony", "INC0045512"),
+        ("Updated: [Z-Support #ZS-000001]", None),
+        ("Phones down", None),
+    ],
+)
+def test_the_clients_own_ticket_number_is_read_from_its_notifications_subject(subject, foreign):
+    assert foreign_ticket(subject, "ZS") == foreign

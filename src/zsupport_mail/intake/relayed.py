@@ -96,3 +96,20 @@ _PASSES_ON = re.compile(
 def passes_on(own: str) -> bool:
     """Whether the sender says in their own words that they pass an automatic message on."""
     return _PASSES_ON.search(own) is not None
+
+
+# The client's own ticket number in its notification's subject: "[Ticket #4471]", "INC0045512".
+_FOREIGN_TICKET = re.compile(
+    r"\b(?:INC|REQ|RITM|CS|SR|TKT)\d{4,}\b"
+    r"|(?:ticket|case|incident|request)\s*#\s*\d{2,}\b|(?<![\w#])#\d{3,}\b",
+    re.IGNORECASE,
+)
+
+
+def foreign_ticket(subject: str, prefix: str) -> str | None:
+    """The client's own ticket number a notification's subject names ("Ticket #4471",
+    "INC0045512"), never one of ours (``prefix``-NNNNNN): later notifications about it join
+    the ticket the first one opened."""
+    ours = re.compile(rf"\b{re.escape(prefix)}-\d+\b", re.IGNORECASE)
+    match = _FOREIGN_TICKET.search(ours.sub(" ", subject))
+    return " ".join(match.group(0).split()) if match else None

@@ -111,7 +111,8 @@ class ThreadMatch:
     """The ticket a mail continues, and the evidence that tied it there."""
 
     ticket: TicketRef
-    by: str  # "signed_reference", "references", "referenced_by", "subject_tag" or "rma"
+    # "signed_reference", "references", "referenced_by", "subject_tag", "rma" or "relayed"
+    by: str
 
 
 @dataclass(frozen=True)
