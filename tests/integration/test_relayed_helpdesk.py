@@ -78,6 +78,9 @@ def test_relayed_fault_opens_an_unsure_ticket_copies_staff_and_answers_nothing(p
     [(kind, _, body)] = sent
     assert kind == "staff_copy"
     assert "drops every call after about 30 seconds" in body
+    flat = " ".join(body.split())
+    assert "a fault relayed by the client's helpdesk system" in flat
+    assert "no reply was sent; nothing charged" in flat
     with sessions.begin() as session:
         ticket = session.scalars(select(Ticket)).one()
         assert (ticket.kind, ticket.number) == ("problem_report", outcome.ticket)

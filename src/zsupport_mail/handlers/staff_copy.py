@@ -45,6 +45,12 @@ Carried = tuple[list[Payload], list[AttachmentInfo]]
 
 def _what(ctx: HandlerContext, state: HandlingState) -> str:
     action = ctx.disposition.action
+    if ctx.assessment.relayed:
+        # Staff must know the client got nothing: the helpdesk's automatic mail is never answered.
+        what = "a fault relayed by the client's helpdesk system"
+        if action == "created":
+            what = f"a new report: {what}"
+        return f"{what} (automatic mail: no reply was sent; nothing charged)"
     if action == "unauthorized" or (not ctx.disposition.authorized and action == "created"):
         return "mail from a sender not authorised to open tickets"
     if action == "created":
