@@ -36,6 +36,17 @@ def read(subject: str, body: str, sender: str = HELPDESK, **headers: str) -> Kin
             " minutes, drops the call each time.",
         ),
         (
+            "[RT #88412] Phones in billing",
+            "Transaction: Ticket created by kim@acmedental.example\nQueue: Telephony\n"
+            "Requestors: kim@acmedental.example\n\nThe three phones in billing have had no dial"
+            " tone since 9:15.",
+        ),
+        (
+            "[Zammad] Neues Ticket (#20031) Telefon Empfang",
+            "Neues Ticket von Petra Schmidt\n\nBeschreibung: Das Telefon am Empfang klingelt"
+            " nicht mehr.\n\nBitte antworten Sie nicht auf diese E-Mail.",
+        ),
+        (
             "New ticket #88 - voicemail",
             "Reported by: Tom Baker\nDescription: Voicemail light stays on but there are no"
             " messages, and callers say the mailbox is full.\n\nDo not reply to this e-mail.",
@@ -220,3 +231,13 @@ def test_dominos_out_of_office_with_its_date_stays_automatic():
 )
 def test_the_clients_own_ticket_number_is_read_from_its_notifications_subject(subject, foreign):
     assert foreign_ticket(subject, "ZS") == foreign
+
+
+def test_an_automated_notification_without_any_header_relays_its_fault_and_is_never_charged():
+    reading = read(
+        "Ticket 5521 escalated to vendor: dropped calls",
+        "The following ticket was escalated to Z-Support by Acme IT.\n\nSummary: Outbound calls"
+        " from the warehouse drop after 2-3 minutes.\n\nThis is an automated notification.",
+    )
+
+    assert (reading.kind, reading.relayed, reading.chargeable) == ("problem_report", True, False)

@@ -40,6 +40,7 @@ _ACKNOWLEDGES = re.compile(
 # The layout of a ticket system's notification: its subject, or the form it fills in.
 _NOTIFICATION_SUBJECT = re.compile(
     r"\[(?:[^\]\n]{0,30}\s)?(?:ticket|case|incident|request)\s*#?\s*[\w-]*\d+\]"
+    r"|\[[A-Z][\w-]{0,15}\s*#\s*\d+\]"  # Request Tracker's "[RT #88412]"
     r"|\b(?:new|neues?)\s+(?:ticket|incident|case|request|st[öo]rungsmeldung)\b"
     r"|\b(?:INC|REQ|RITM|CS|SR|TKT)\d{4,}\b|\bticket\s*#\s*\d+"
     r"|\b(?:assigned|escalated|created|opened|raised|updated)\b",
@@ -47,7 +48,8 @@ _NOTIFICATION_SUBJECT = re.compile(
 )
 _FORM_FIELD = re.compile(
     r"^[ \t]*(?:short\s+)?(?:description|summary|details|problem|issue|symptom|caller|"
-    r"requester|requested\s+by|reported\s+by|reporter|user|end\s+user|location|site|"
+    r"requester|requestors?|requested\s+by|reported\s+by|reporter|user|end\s+user|location|site|"
+    r"queue|status|transaction|opened\s+by|created\s+by|"
     r"category|priority|impact|beschreibung|meldung|gemeldet\s+von|descripci[óo]n|"
     r"description\s+du\s+probl[èe]me)[ \t]*:[ \t]*\S",
     re.IGNORECASE | re.MULTILINE,
@@ -55,7 +57,8 @@ _FORM_FIELD = re.compile(
 _RELAYS = re.compile(
     r"\b(?:has\s+been|was)\s+(?:created|opened|raised|submitted|logged|assigned|escalated)"
     r"\b[^.\n]{0,40}\b(?:by|for|to)\b|\b(?:new|a)\s+(?:ticket|incident|case)\b"
-    r"|\b(?:reported|submitted|raised|opened)\s+(?:by|a\s+(?:new\s+)?(?:ticket|incident))\b",
+    r"|\b(?:reported|submitted|raised|opened)\s+(?:by|a\s+(?:new\s+)?(?:ticket|incident))\b"
+    r"|\bticket\s+(?:created|opened|escalated)\s+(?:by|to)\b",
     re.IGNORECASE,
 )
 
