@@ -41,7 +41,7 @@ from zsupport_mail.intake.kind_text import (
 )
 from zsupport_mail.intake.malfunction import AGAIN_FINE, malfunction, planned
 from zsupport_mail.intake.passed_on import passed_on
-from zsupport_mail.intake.relayed import passes_on, relays
+from zsupport_mail.intake.relayed import notifies, passes_on, relays
 from zsupport_mail.intake.second_matter import second_matter, told_now
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.intake.types import KindReading as KindReading  # the public reading
@@ -166,7 +166,7 @@ def _read(
     # told automatic by its words ("this is an automated alarm, forwarded by me" is a person's).
     by_subject = words.AUTOMATIC.search(msg.subject) is not None
     by_words = words.AUTOMATIC.search(_QUOTED.sub(" ", own)) is not None
-    by_words = by_words and not _FORWARDED.match(msg.subject)
+    by_words = (by_words or notifies(msg, own)) and not _FORWARDED.match(msg.subject)
     automatic = None
     if not auto.startswith("no"):
         automatic = KindReading("other", True, "automatic mail", automatic=True)

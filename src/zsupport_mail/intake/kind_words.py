@@ -372,7 +372,7 @@ AUTOMATIC = _words(
     # writing "Dana is out of the office today, returning tomorrow, so ..." is not an auto-reply.
     # "(returning Monday), so I'm writing" is a person's: Domino writes a date.
     r"^[^\n]*\bis\s+out\s+of\s+the\s+office\s*\(returning\s+(?:on\s+)?\d",
-    r"\bthis\s+is\s+an\s+automated\s+(?:message|response|notification)\b",
+    r"\bthis\s+is\s+an\s+automated\s+(?:message|response)\b",
     r"\bconfirm\s+(?:that\s+)?you\s+are\s+(?:a\s+)?human\b|\bchallenge[- ]response\b",
     r"\bplease\s+do\s+not\s+reply\s+to\s+this\s+message\b",
 )

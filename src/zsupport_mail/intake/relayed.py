@@ -63,6 +63,19 @@ _RELAYS = re.compile(
 )
 
 
+_NOTIFIES = re.compile(
+    r"\bthis\s+is\s+an\s+automated\s+(?:notification|e-?mail|mail)\b|\bautomatically\s+generated\b"
+    r"|\bthis\s+notification\s+was\s+(?:sent|generated)\b",
+    re.IGNORECASE,
+)
+
+
+def notifies(msg: ParsedMessage, own: str) -> bool:
+    """Whether a mail without automatic headers is a ticket system's notification all the same:
+    it says so ("This is an automated notification") and has a notification's layout."""
+    return _NOTIFIES.search(own) is not None and relays(msg, own)
+
+
 def relays(msg: ParsedMessage, own: str) -> bool:
     """Whether automatic mail passes on someone's report: a ticket system's notification
     (its subject or its form, "Description: ..."), not an auto-reply or an acknowledgement.
