@@ -164,6 +164,7 @@ def test_shipment_details_of_a_working_replacement_stay_shipment_details(body):
         "Status update: the ACD queue still doesn't play the greeting, callers hear silence.",
         "Still happening. Same as last week.",
         "Update: the static thing is back on the warehouse phones.",
+        "phones??",
     ],
 )
 def test_a_fault_told_as_an_fyi_or_a_status_update_is_a_report(body):
