@@ -230,3 +230,23 @@ def test_notification_that_says_do_not_reply_without_any_header_gets_no_reply(pi
 
     assert (outcome.action, outcome.kind, outcome.reply) == ("created", "problem_report", None)
     assert [to for _, to, _ in outbound(sessions)] == [QUEUE]
+
+
+def test_a_notification_that_repeats_itself_without_a_ticket_number_opens_no_more_tickets(
+    pipeline, sessions
+):
+    body = (
+        "Reported by: Tom Baker\nDescription: Voicemail light stays on but there are no"
+        " messages, and callers say the mailbox is full.\n\nDo not reply to this e-mail."
+    )
+    subject = "New helpdesk ticket - voicemail full"
+    first = ingest(pipeline, notification(subject, body, "<loop-1@acme>"))
+    repeats = [ingest(pipeline, notification(subject, body, f"<loop-{n}@acme>")) for n in (2, 3)]
+
+    assert first.action == "created"
+    assert [(r.action, r.ticket, r.reply) for r in repeats] == [
+        ("appended", first.ticket, None)
+    ] * 2
+    with sessions.begin() as session:
+        assert len(session.scalars(select(Ticket)).all()) == 1
+    assert all(to == QUEUE for _, to, _ in outbound(sessions))  # nothing to the helpdesk

@@ -130,11 +130,12 @@ def _relayed_thread(
     reason: str,
 ) -> tuple[ThreadMatch | None, str]:
     """A later notification of the client's helpdesk about its own ticket ("[Ticket #4471]
-    Updated") joins the ticket the first one opened, so one end user's fault is one ticket
-    (and a notification that repeats itself opens no more). Sets the assessment's thread."""
+    Updated") joins the ticket the first one opened, so one end user's fault is one ticket;
+    without a ticket number of theirs, the same subject again (a notification that repeats
+    itself, a loop) joins the open ticket it opened. Sets the assessment's thread."""
     ctx = assessment.context
-    foreign = foreign_ticket(msg.subject, settings.tickets.prefix)
-    if foreign is None or ctx.sender.client is None:
+    foreign = foreign_ticket(msg.subject, settings.tickets.prefix) or msg.subject.strip()
+    if not foreign or ctx.sender.client is None:
         return None, reason
     ticket = tickets.relayed(ctx.sender.client.id, ctx.sender.address, foreign)
     if ticket is None:
