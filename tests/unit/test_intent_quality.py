@@ -24,6 +24,9 @@ from tests.intent_eval import DOC, doc_figures, evaluate, figures, heldout_sets,
 # two mails it cost are non-reports now opened as "not sure" tickets that ask and charge
 # nothing: the issue's rule (when unsure, ask, never charge). Non-reports charged stays 0.
 # Round 3 raised problem_report precision to 0.788 and notice_reply recall to 0.818.
+# Session 6 round 5 (a client helpdesk's notification relaying a fault is a report, not an
+# auto-reply: intake/relayed.py) raised recognition 0.897 -> 0.931, problem_report precision
+# to 0.794, other precision to 0.667 and automatic-mail precision 0.800 -> 1.000.
 class HeldoutFloors(NamedTuple):
     """One held-out set's measured level: floors that may only rise, a ceiling that may only
     fall."""
@@ -31,21 +34,23 @@ class HeldoutFloors(NamedTuple):
     kinds: dict[str, tuple[float, float]]  # kind -> (precision, recall) floors
     recognised: float  # problem reports recognised (the issue's target is 0.95)
     charged: int  # non-reports given the notice or the charge (the issue's target is 0)
+    automatic: tuple[float, float] = (0.0, 0.0)  # automatic mail: (precision, recall) floors
 
 
 HELDOUT = {
     "intent_heldout": HeldoutFloors(
         {
-            "problem_report": (0.788, 0.897),
+            "problem_report": (0.794, 0.931),
             "contact_change": (1.000, 1.000),
             "scheduling_request": (1.000, 0.778),
             "credit_request": (1.000, 1.000),
             "notice_reply": (1.000, 0.818),
             "rma_shipment": (0.833, 0.833),
-            "other": (0.615, 0.615),
+            "other": (0.667, 0.615),
         },
-        recognised=0.897,
+        recognised=0.931,
         charged=0,
+        automatic=(1.000, 1.000),
     ),
     # Written in session 5 by someone who never read the classifier, after round 2's tuning,
     # and measured once as it landed: recognition met the issue's target, but three
@@ -65,6 +70,7 @@ HELDOUT = {
         },
         recognised=0.980,
         charged=0,
+        automatic=(1.000, 1.000),
     ),
 }
 
@@ -130,6 +136,9 @@ def test_heldout_sets_hold_their_measured_level(folder):
         tally = result.kinds[kind]
         assert round(tally.precision, 3) >= precision, kind
         assert round(tally.recall, 3) >= recall, kind
+    auto, (auto_precision, auto_recall) = result.automatic, floors.automatic
+    assert round(auto.precision, 3) >= auto_precision, "automatic mail"
+    assert round(auto.recall, 3) >= auto_recall, "automatic mail"
 
 
 def test_docs_publish_the_figures_measured_today():

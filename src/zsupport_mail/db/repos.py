@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.contacts.history import (
@@ -78,6 +78,22 @@ class SqlTicketLookup:
                 Ticket.client_id == client_id,
                 Ticket.rma_state.is_not(None),
                 Ticket.status != "closed",
+            )
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+        return ticket_ref(ticket) if ticket is not None else None
+
+    def relayed(self, client_id: int, address: str, foreign: str) -> TicketRef | None:
+        """The client's latest open ticket opened by ``address`` whose subject names the
+        client's own ticket ``foreign``: where its helpdesk's later notifications go."""
+        ticket = self._session.scalar(
+            select(Ticket)
+            .where(
+                Ticket.client_id == client_id,
+                Ticket.requester_email == address,
+                Ticket.status != "closed",
+                func.lower(Ticket.subject).contains(foreign.lower(), autoescape=True),
             )
             .order_by(Ticket.id.desc())
             .limit(1)

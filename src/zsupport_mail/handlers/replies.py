@@ -98,6 +98,11 @@ class QueueReply:
     def run(self, msg: ParsedMessage, ctx: HandlerContext, state: HandlingState) -> None:
         """Queue the chosen reply to the sender, unless none was chosen or it would loop."""
         template = state.reply or ("cc_reminder" if state.cc_reminder else None)
+        automatic = ctx.assessment.automatic
+        if template is not None and automatic is not None:
+            # RFC 3834: automatic mail (a helpdesk's relayed report too) is never answered.
+            ctx.journey.record("reply", "none", f"no reply to automatic mail ({automatic.reason})")
+            return
         if template is None or state.ticket is None:
             if not any(step == "reply" for step in ctx.journey.steps):
                 ctx.journey.record("reply", "none", "this outcome sends no reply")

@@ -45,6 +45,12 @@ Carried = tuple[list[Payload], list[AttachmentInfo]]
 
 def _what(ctx: HandlerContext, state: HandlingState) -> str:
     action = ctx.disposition.action
+    if ctx.assessment.relayed:
+        # Staff must know the client got nothing: the helpdesk's automatic mail is never answered.
+        what = "a fault relayed by the client's helpdesk system"
+        if action == "created":
+            what = f"a new report: {what}"
+        return f"{what} (automatic mail: no reply was sent; nothing charged)"
     if action == "unauthorized" or (not ctx.disposition.authorized and action == "created"):
         return "mail from a sender not authorised to open tickets"
     if action == "created":
@@ -248,8 +254,9 @@ class CopyToStaff:
         """Queue the staff copy of a client message on a ticket (never of staff or robot mail)."""
         ticket = state.ticket
         sender = ctx.assessment.context.sender
-        if ticket is None or sender.staff or ctx.assessment.automatic is not None:
-            return
+        robot = ctx.assessment.automatic is not None and not ctx.assessment.kind.relayed
+        if ticket is None or sender.staff or robot:
+            return  # a helpdesk's relayed report is a person's fault: staff see it
         outbox = StaffOutbox.of(ctx)
         to = recipients(ctx.settings, ticket.assignee)
         if to:

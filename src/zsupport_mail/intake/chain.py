@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from zsupport_mail.intake.authority import prove_staff
 from zsupport_mail.intake.decide import decide
 from zsupport_mail.intake.directory import Directory
 from zsupport_mail.intake.kind import read_kind
+from zsupport_mail.intake.relayed import foreign_ticket, relays
 from zsupport_mail.intake.rules import (
     AutoSubmitted,
     DeliveryFailure,
@@ -30,6 +32,7 @@ from zsupport_mail.intake.types import (
     ThreadMatch,
 )
 from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.scoring.text import own_text
 from zsupport_mail.settings import Settings
 
 RULES: tuple[Rule, ...] = (
@@ -98,8 +101,45 @@ def assess(
         finding = rule.check(msg, ctx)
         if finding is not None:
             assessment.findings.append(finding)
-    if kind.automatic and assessment.automatic is None:
-        # Lotus Domino's "AUTO: ... is out of the office", challenge-response systems: no
-        # Auto-Submitted header, but automatic all the same, and never to be answered.
+    # Told automatic by a header the kind reading does not weigh (X-Autoreply, Precedence:
+    # bulk): a ticket system's notification still relays its fault; anything else is
+    # automatic mail that names a fault (an out-of-office), ignored as before.
+    header_only = assessment.automatic is not None and not kind.relayed
+    if (
+        header_only
+        and kind.kind == "problem_report"
+        and relays(msg, own_text(msg.text, msg.subject)[0])
+    ):
+        reason = f"a helpdesk notification relays a fault ({kind.reason}): ask, never answer"
+        assessment.kind = dataclasses.replace(kind, sure=False, relayed=True, reason=reason)
+    if (kind.automatic or kind.relayed) and assessment.automatic is None:
+        # Lotus Domino's "AUTO: ... is out of the office", challenge-response systems, a
+        # helpdesk's "do not reply" notification: no Auto-Submitted header, but automatic all
+        # the same, and never to be answered.
         assessment.findings.append(Finding("auto_submitted", f"{kind.reason}: {msg.subject[:60]}"))
+    if thread is None and assessment.relayed:
+        thread, thread_reason = _relayed_thread(msg, assessment, tickets, settings, thread_reason)
     return assessment, thread_reason
+
+
+def _relayed_thread(
+    msg: ParsedMessage,
+    assessment: IntakeAssessment,
+    tickets: TicketLookup,
+    settings: Settings,
+    reason: str,
+) -> tuple[ThreadMatch | None, str]:
+    """A later notification of the client's helpdesk about its own ticket ("[Ticket #4471]
+    Updated") joins the ticket the first one opened, so one end user's fault is one ticket;
+    without a ticket number of theirs, the same subject again (a notification that repeats
+    itself, a loop) joins the open ticket it opened. Sets the assessment's thread."""
+    ctx = assessment.context
+    foreign = foreign_ticket(msg.subject, settings.tickets.prefix) or msg.subject.strip()
+    if not foreign or ctx.sender.client is None:
+        return None, reason
+    ticket = tickets.relayed(ctx.sender.client.id, ctx.sender.address, foreign)
+    if ticket is None:
+        return None, reason
+    match = ThreadMatch(ticket, "relayed")
+    assessment.context = dataclasses.replace(ctx, thread=match)
+    return match, f"the helpdesk's notification about {foreign}, as on {ticket.number}"

@@ -3,7 +3,9 @@
 The precedence, highest first: a loop is dropped; staff-looking mail without proof of staff
 authority (authority.py) is kept as an internal note on the ticket it names, or quarantined
 when it names none, and never reaches a client; mail on an existing ticket is appended
-(automatic mail without a reply); other automatic mail is ignored; unknown senders are
+(automatic mail without a reply); a client's helpdesk system relaying a person's fault opens
+a ticket we are not sure of, with no reply (``IntakeAssessment.relayed``); other automatic
+mail is ignored; unknown senders are
 quarantined without a reply (answering strangers is backscatter); a client's non-authorised
 person gets a ticket marked unauthorised and a notice; an authorised contact gets a ticket and an
 acknowledgement. What the mail is (intake/kind.py) decides which: a problem report gets the
@@ -58,6 +60,15 @@ def decide(assessment: IntakeAssessment) -> Disposition:
         if automatic is not None:
             reason += f"; no reply to automatic mail ({automatic.reason})"
         return Disposition("appended", reason, ticket=ctx.thread.ticket)
+    if automatic is not None and assessment.relayed:
+        # A client's ticket system passing on a person's fault: a ticket we are not sure of
+        # (never charged), staff copied, and no automatic answer to the machine.
+        return Disposition(
+            "created",
+            f"a fault relayed by the client's helpdesk system; no reply to automatic mail "
+            f"({automatic.reason})",
+            authorized=assessment.hit("unauthorized_contact") is None,
+        )
     if automatic is not None:
         return Disposition("ignored", f"automatic mail on no ticket: {automatic.reason}")
     unknown = assessment.hit("unknown_sender")

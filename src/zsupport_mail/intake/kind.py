@@ -41,9 +41,11 @@ from zsupport_mail.intake.kind_text import (
 )
 from zsupport_mail.intake.malfunction import AGAIN_FINE, malfunction, planned
 from zsupport_mail.intake.passed_on import passed_on
-from zsupport_mail.intake.second_matter import received_dead, second_matter, told_now
+from zsupport_mail.intake.relayed import notifies, passes_on, relays
+from zsupport_mail.intake.second_matter import second_matter, told_now
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.intake.types import KindReading as KindReading  # the public reading
+from zsupport_mail.intake.unit_received import received_dead
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
 
@@ -160,12 +162,50 @@ def _read(
     """read_kind on the mail's own words and what it forwards."""
     own = text.own
     auto = (msg.first_header("auto-submitted") or "no").strip().lower()
-    if not auto.startswith("no") or words.AUTOMATIC.search(msg.subject):
-        return KindReading("other", True, "automatic mail", automatic=True)
     # A person forwarding an automatic message is not one: only an unforwarded mail is
-    # told automatic by its words.
-    if words.AUTOMATIC.search(_QUOTED.sub(" ", own)) and not _FORWARDED.match(msg.subject):
-        return KindReading("other", True, "automatic mail, by its words", automatic=True)
+    # told automatic by its words ("this is an automated alarm, forwarded by me" is a person's).
+    by_subject = words.AUTOMATIC.search(msg.subject) is not None
+    by_words = words.AUTOMATIC.search(_QUOTED.sub(" ", own)) is not None
+    by_words = (by_words or notifies(msg, own)) and not _FORWARDED.match(msg.subject)
+    automatic = None
+    if not auto.startswith("no"):
+        automatic = KindReading("other", True, "automatic mail", automatic=True)
+    elif (by_subject or by_words) and not passes_on(own):
+        why = "automatic mail" if by_subject else "automatic mail, by its words"
+        automatic = KindReading("other", True, why, automatic=True)
+    if automatic is None:
+        reading = _read_words(msg, text, notices, ticket_prefix, written)
+        if (by_subject or by_words) and reading.chargeable:
+            # It looked automatic but a person says they pass it on: asked, never charged.
+            why = f"{reading.reason} (a person passing on an automatic message)"
+            return dataclasses.replace(reading, sure=False, reason=why)
+        return reading
+    if not relays(msg, own):
+        return automatic
+    # A client's ticket system relaying a person's fault: a report, asked about, never answered.
+    reading = _read_words(msg, text, notices, ticket_prefix, written)
+    if reading.kind != "problem_report":
+        # An update on a ticket of ours ("Ticket #4471 has been updated: still dropping
+        # calls"): automatic, but a person's words that staff should see on that ticket.
+        return dataclasses.replace(
+            automatic, relayed=True, reason=f"{automatic.reason}, relaying a person's words"
+        )
+    return dataclasses.replace(
+        reading,
+        sure=False,
+        relayed=True,
+        reason=f"a helpdesk notification relays a fault ({reading.reason}): ask, never answer",
+    )
+
+
+def _read_words(
+    msg: ParsedMessage,
+    text: MailText,
+    notices: Mapping[str, str] | None,
+    ticket_prefix: str,
+    written: date | None,
+) -> KindReading:
+    """_read on a mail a person wrote, or the report a machine relays."""
     # "For your records ... everything fine since, nothing to do": no report to us.
     recorded = for_the_record(reported(text))
     found = first_fault(text)

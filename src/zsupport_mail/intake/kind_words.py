@@ -152,6 +152,9 @@ FAULT = _words(
 # a problem report we are not sure of, so the ticket opens and we ask, and nothing is charged.
 SYMPTOM = _words(
     r"\bcomplain\w*\b|\bis\s+(?:it|this|that)\s+normal\b|\bbeep\w*\s+every\b",
+    # A trouble come back, told in passing: "heads up the caller id thing is back".
+    r"\b(?:issue|problem|thing|trouble|glitch|bug|fault|error|static|buzz\w*|noise|crackl\w+)"
+    r"\s+(?:is|are|has|have|'s)\s+(?:come\s+)?back\b|^\W*still\s+(?:happening|going\s+on)\b",
     r"(?:^\W*|\b(?:it|this|that|they|problem|issue)\s+)started\s+(?:after|on|when|yesterday|today|this|"
     r"last|\w+day)\b",
     r"\bagain\s+and\s+again\b|\bover\s+and\s+over\b|\bstarts?\s+over\b|\bconnecting\.\.\.",
@@ -173,6 +176,8 @@ PLEA = _words(
     r"\b(?:can|could)\s+(?:you|someone|somebody)\s+(?:fix|look)",
     r"\bfix\s+(?:it|this|that)\b|\btake\s+a\s+(?:look|peek|quick\s+look)\b|\bschauen\s+sie\s+sich\b",
     r"\burgent\b|\bdringend\b|\burgente\b|\basap\b",
+    # A terse cry about a part of the phone system: "phones??", "fax!!"
+    r"^\W*(?:the\s+|our\s+)?(?:phones?|lines?|calls?|fax|voicemail|paging|mx|trunks?)\s*[?!]{2,}",
     r"\b(?:ever\s+)?since\s+(?:yesterday|this\s+morning|today|last\s+\w+|the\s+weekend|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
     r"\bseit\s+(?:gestern|heute|montag|dienstag|mittwoch|donnerstag|freitag|dem\s+wochenende)\b",
@@ -367,7 +372,8 @@ AUTOMATIC = _words(
     r"\s*(?:auto-?reply|reply|notification|notice)?\s*(?::|$)",
     # Domino's "<name> is out of the office (returning 03/30/2026)" opens the mail; a person
     # writing "Dana is out of the office today, returning tomorrow, so ..." is not an auto-reply.
-    r"^[^\n]*\bis\s+out\s+of\s+the\s+office\s*\(returning\b",
+    # "(returning Monday), so I'm writing" is a person's: Domino writes a date.
+    r"^[^\n]*\bis\s+out\s+of\s+the\s+office\s*\(returning\s+(?:on\s+)?\d",
     r"\bthis\s+is\s+an\s+automated\s+(?:message|response)\b",
     r"\bconfirm\s+(?:that\s+)?you\s+are\s+(?:a\s+)?human\b|\bchallenge[- ]response\b",
     r"\bplease\s+do\s+not\s+reply\s+to\s+this\s+message\b",

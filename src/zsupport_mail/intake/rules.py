@@ -15,10 +15,14 @@ from zsupport_mail.mail.message import ParsedMessage
 _BULK_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 _SYSTEM_LOCALPARTS = frozenset({"mailer-daemon", "postmaster"})
 _AUTORESPONDER_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress")
-# Auto-responders that set no header at all still say so in the subject.
+# Auto-responders that set no header at all still say so in the subject, in its form: the
+# phrase then a colon ("Out of Office: ...", "Abwesenheitsnotiz: ...") or nothing. A person's
+# subject that starts the same way ("Out of office tomorrow, phones in billing dead") is not.
 _AUTOREPLY_SUBJECT = re.compile(
-    r"^(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|abwesenheit"
-    r"|r[ée]ponse automatique|respuesta autom[áa]tica|vacation|on leave)\b"
+    r"^(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|automatische antwort|out of (?:the )?office"
+    r"|abwesenheit\w*"
+    r"|r[ée]ponse automatique|respuesta autom[áa]tica|vacation|on leave)"
+    r"\s*(?:auto-?reply|reply|notice|notification|message|notiz)?\s*(?::|$|\(|-\s|\u2013)"
     r"|awaits moderator approval",
     re.IGNORECASE,
 )

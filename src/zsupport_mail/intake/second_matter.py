@@ -46,6 +46,12 @@ TODAY = _words(
 )
 
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n\s*\n")
+# A question asked after a statement in one sentence: ", do we need", " - should we".
+_ASKED_AFTER = re.compile(
+    r"[,;]\s+(?=(?:do|does|did|should|shall|can|could|would|will|is|are|what|how|why|when)\b)"
+    r"|\s[-\u2013\u2014]\s+(?=\w+\s)",
+    re.IGNORECASE,
+)
 
 
 def second_matter(text: str, *, today: bool = True) -> str | None:
@@ -58,44 +64,16 @@ def second_matter(text: str, *, today: bool = True) -> str | None:
         lead = sentence.rstrip().endswith(":") and bool(marked)
         if not marked or words.RESOLVED.search(sentence) or AGAIN_FINE.search(sentence):
             continue
+        if sentence.rstrip().endswith("?"):
+            # "Meanwhile the gateway started dropping calls too, do we need another RMA?": the
+            # statement before the question is told as it stands.
+            sentence = _ASKED_AFTER.split(sentence, maxsplit=1)[0]
         if sentence_doubt(sentence) is not None:
             continue
         blanked = words.NOT_A_FAULT.sub(" ", sentence)
         fault = words.FAULT.search(blanked)
         if (fault is not None and not planned(sentence)) or malfunction(sentence) is not None:
             return sentence.strip()
-    return None
-
-
-# What goes back or is on its way, or the fault a returned unit had ("the appliance that kept
-# rebooting is on its way back"): the shipment's matter, not a fault of the unit received.
-_SHIPPED = _words(
-    r"\brma\b|\btracking\b|\bship\w*|\bgo(?:es|ing)?\s+(?:back|out)\b|\bwent\s+(?:back|out)\b",
-    r"\bon\s+(?:its|their)\s+way\b|\bin\s+(?:a|the|two)\s+box(?:es)?\b|\breturn\w*|\bups\b|"
-    r"\bfedex\b|\bdhl\b|\busps\b|\bsent\b|\bpacked\b|\bzur[üu]ck\w*|\bsendung\w*",
-    r"\b(?:that|which|who)\s+(?:kept|was|were|had|used\s+to)\b|\bthe\s+ones?\s+with\b|\bfaulty\b",
-)
-# The unit received: "the replacement came today", "the new unit arrived".
-_RECEIVED = _words(
-    r"\b(?:replacement|new\s+(?:unit|one|phone|handset|appliance|board)|it)\s+(?:\w+\s+)?"
-    r"(?:came|arrived|got\s+here|was\s+delivered|showed\s+up)\b",
-    r"\b(?:received|got)\s+the\s+(?:replacement|new\s+unit)\b|\bplugged\s+(?:it|the\s+\w+)\s+in\b",
-    r"\b(?:ersatz\w*|austauschger[äa]t)\b[^.]{0,40}\b(?:kam|ist\s+(?:heute\s+)?(?:da|angekommen))\b",
-)
-
-
-def received_dead(text: str) -> str | None:
-    """In a mail about an RMA shipment that says the unit was received, the sentence that
-    says the unit received does not work (not what goes back, nor the fault it was sent
-    back for); None otherwise."""
-    if _RECEIVED.search(text) is None:
-        return None
-    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
-        if _SHIPPED.search(sentence) or sentence_doubt(sentence) is not None:
-            continue
-        found = malfunction(sentence)
-        if found is not None:
-            return found
     return None
 
 

@@ -34,6 +34,10 @@ class TicketLookup(Protocol):
     def open_rma(self, client_id: int) -> TicketRef | None:
         """The client's latest ticket with a return (RMA) under way, if any."""
 
+    def relayed(self, client_id: int, address: str, foreign: str) -> TicketRef | None:
+        """The client's latest open ticket that a notification from ``address`` about the
+        client's own ticket ``foreign`` ("Ticket #4471") opened, if any."""
+
 
 def subject_tag_pattern(tickets: TicketSettings) -> re.Pattern[str]:
     """A regex whose group 1 is the ticket number inside the configured subject tag."""

@@ -23,6 +23,9 @@ class KindReading:
     sure: bool
     reason: str
     automatic: bool = False
+    # A client's helpdesk or ticket system relaying a person's words (a fault: a report we are
+    # not sure of), sent by a machine, so never answered automatically (intake/relayed.py).
+    relayed: bool = False
     notice: str | None = None  # outage, upgrade or reminder, for a notice_reply
     network_change: bool = False
     tickets: tuple[str, ...] = ()  # our ticket numbers named (credit requests)
@@ -108,7 +111,8 @@ class ThreadMatch:
     """The ticket a mail continues, and the evidence that tied it there."""
 
     ticket: TicketRef
-    by: str  # "signed_reference", "references", "referenced_by", "subject_tag" or "rma"
+    # "signed_reference", "references", "referenced_by", "subject_tag", "rma" or "relayed"
+    by: str
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,21 @@ class IntakeAssessment:
     def automatic(self) -> Finding | None:
         """Mail a robot sent (auto-reply, list, bounce): stored, never answered."""
         return self.hit("auto_submitted") or self.hit("delivery_report")
+
+    @property
+    def relayed(self) -> bool:
+        """Automatic mail from a client's helpdesk that relays a person's fault: it opens a
+        ticket we are not sure of and staff see it, but it is never answered (RFC 3834)."""
+        sender = self.context.sender
+        return (
+            self.hit("auto_submitted") is not None
+            and self.hit("delivery_report") is None
+            and self.kind.relayed
+            and self.kind.kind == "problem_report"
+            and sender.client is not None
+            and not sender.claims_staff
+            and not sender.own
+        )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,121 @@
+"""A unit received under an RMA that does not work: a fault report, not shipment details.
+
+"The replacement came today, no lights at all", "the unit we got back does the same", "the
+replacement you sent also drops calls", "the swap did not fix it": the mail talks about an
+RMA shipment, but what it tells is a fault of the unit received, which the desk must take as
+a report (one we are not sure of: the ticket opens and asks). Not such a fault: what goes back
+and why ("the appliance that kept rebooting is on its way back"), tracking numbers, a
+replacement that works. Pure: no state.
+"""
+
+from __future__ import annotations
+
+import re
+
+from zsupport_mail.intake import kind_words as words
+from zsupport_mail.intake.doubt import sentence_doubt
+from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction
+
+
+def _words(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n\s*\n")
+
+
+# What goes back or is on its way, or the fault a returned unit had ("the appliance that kept
+# rebooting is on its way back"): the shipment's matter, not a fault of the unit received.
+_SHIPPED = _words(
+    r"\brma\b|\btracking\b|\bship\w*|\bgo(?:es|ing)?\s+(?:back|out)\b|\bwent\s+(?:back|out)\b",
+    r"\bon\s+(?:its|their)\s+way\b|\bin\s+(?:a|the|two)\s+box(?:es)?\b|\breturn\w*|\bups\b|"
+    r"\bfedex\b|\bdhl\b|\busps\b|\bsent\b|\bpacked\b|\bzur[üu]ck\w*|\bsendung\w*",
+    r"\b(?:that|which|who)\s+(?:kept|was|were|had|used\s+to)\b|\bthe\s+ones?\s+with\b|\bfaulty\b",
+)
+# The unit received: "the replacement came today", "the new unit arrived".
+_RECEIVED = _words(
+    r"\b(?:replacement|new\s+(?:unit|one|phone|handset|appliance|board)|it)\s+(?:\w+\s+)?"
+    r"(?:came|arrived|got\s+here|was\s+delivered|showed\s+up)\b",
+    r"\b(?:received|got)\s+the\s+(?:replacement|new\s+unit)\b|\bplugged\s+(?:it|the\s+\w+)\s+in\b",
+    r"\b(?:ersatz\w*|austauschger[äa]t)\b[^.]{0,40}\b(?:kam|ist\s+(?:heute\s+)?(?:da|angekommen))\b",
+    # "got the unit back from you", "the unit we got back", "the replacement you sent".
+    r"\b(?:got|received)\s+(?:the|our)\s+(?:\w+\s+)?(?:unit|one|phone|appliance|board)\s+back\b",
+    r"\b(?:unit|one|replacement|phone|appliance|board)\s+(?:that\s+)?(?:we|you)\s+"
+    r"(?:got|received|sent)\b|\binstalled\s+(?:it|the\s+(?:replacement|new\s+\w+))\b",
+)
+# The unit received has the fault again: "also drops calls", "does the same", "same problem".
+_SAME = _words(
+    r"\b(?:did\s*n[o']t|does\s*n[o']t|didn't|doesn't)\s+(?:fix|help|solve|change)\b|\bno\s+better\b",
+    r"\bwhat\s+the\s+(?:old|first|previous)\s+(?:one|unit)\s+did\b|\bsame\s+story\b",
+    r"\b(?:just\s+)?like\s+the\s+(?:old|first|previous)\s+(?:one|unit)\b",
+    r"\bsame\s+as\s+(?:the\s+)?(?:old|first|previous|original)\b",
+    r"\b(?:does|did|doing|has|had|have|shows?|showing|gives?)\s+(?:exactly\s+)?the\s+same\b",
+    r"\bsame\s+(?:problem|issue|fault|error|thing|symptoms?|behaviou?r)\b",
+    r"\bdas\s+gleiche\b|\bdenselben\s+fehler\b|\bmismo\s+problema\b|\bm[êe]me\s+probl[èe]me\b",
+)
+_ALSO = _words(r"\b(?:also|too|as\s+well|again|auch|tambi[ée]n|aussi)\b")
+# What the shipment words say about the unit received, not about what goes back.
+_UNIT_BACK = _words(r"\b(?:you|they)\s+sent(?:\s+us)?\b|\bgot\s+back\b|\bwe\s+got\b")
+
+
+# The unit received, named: "the replacement", "the new handset", "the swapped unit".
+_UNIT_NEW = _words(
+    r"\breplacement\b|\b(?:new|swapped|exchanged|refurbished|repaired|second)\s+"
+    r"(?:unit|one|phone|handset|appliance|board|box|power\s+supply|psu|card|gateway)\b",
+    r"\bthe\s+swap\b|\bafter\s+(?:the\s+)?swap(?:ping)?\b|\b(?:ersatz|austausch)ger[äa]t\b",
+)
+# A unit dead on arrival, in words that name no part: "but it won't power on".
+_DEAD = _words(
+    r"\b(?:won'?t|will\s+not|does\s*n[o']t|did\s*n[o']t|doesn't|didn't)\s+"
+    r"(?:power|turn|boot|start|come)\s*(?:on|up)?\b|\bno\s+(?:lights?|power|display|leds?)\b",
+    r"\bdead\s+on\s+arrival\b|\bDOA\b|\bout\s+of\s+the\s+box\b",
+)
+# The unit received works: "all phones registered, no more crackle".
+_FINE = _words(
+    r"\bno\s+more\b|\bworks?\s+(?:fine|great|well|perfectly)\b|\ball\s+good\b",
+    r"\b(?:up|working|running|online)\s+again\b|\bback\s+(?:up|online|to\s+normal)\b",
+)
+# The unit that goes back, named: its fault is why it goes back, not a new report.
+_OLD_UNIT = _words(
+    r"\b(?:old|faulty|defective|broken|original|bad|dead)\s+(?:one|unit|phone|handset|"
+    r"appliance|board|box|power\s+supply|psu|card)\b|\b(?:that|which)\s+(?:kept|had|was)\b",
+)
+# Clauses of a sentence: "We received the replacement (UPS 1Z...) but it won't power on".
+_CLAUSE = re.compile(
+    r",?\s+\b(?:but|however|though|although|yet|aber|pero|mais)\b|;|\s[-\u2013\u2014]\s|[()]",
+    re.IGNORECASE,
+)
+
+
+def _unit_fault(clause: str, about_new: bool) -> str | None:
+    """The fault a clause tells of the unit received, or None."""
+    shipped = _SHIPPED.search(_UNIT_BACK.sub(" ", clause)) is not None
+    if shipped and (not about_new or _OLD_UNIT.search(clause)):
+        return None  # what goes back, and why
+    fault = words.FAULT.search(words.NOT_A_FAULT.sub(" ", clause))
+    dead = about_new and _DEAD.search(clause) is not None
+    if dead or _SAME.search(clause) or (fault and (_ALSO.search(clause) or about_new)):
+        return clause.strip()
+    return None if shipped else malfunction(clause)
+
+
+def received_dead(text: str) -> str | None:
+    """In a mail about an RMA shipment that says the unit was received, the sentence that
+    says the unit received does not work (not what goes back, nor the fault it was sent
+    back for); None otherwise."""
+    if _RECEIVED.search(text) is None and _UNIT_NEW.search(text) is None:
+        return None
+    # The subject line (reported() puts it first) is a sentence of its own.
+    parts = text.split("\n", 1)
+    sentences = [s for part in parts for s in _SENTENCE.split(_WRAPPED.sub(" ", part))]
+    for sentence in sentences:
+        if sentence_doubt(sentence) is not None or _FINE.search(sentence):
+            continue
+        if words.RESOLVED.search(sentence) or AGAIN_FINE.search(sentence):
+            continue
+        about_new = _UNIT_NEW.search(sentence) is not None
+        for clause in _CLAUSE.split(sentence):
+            found = _unit_fault(clause, about_new)
+            if found is not None:
+                return sentence.strip() if found == clause.strip() else found
+    return None
