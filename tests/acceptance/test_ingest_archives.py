@@ -225,9 +225,11 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_finish(config: Path, tmp_path: Pat
         os.killpg(interrupted.pid, signal.SIGINT)
         _, stderr = interrupted.communicate(timeout=60)
 
-    assert interrupted.returncode == 130
-    assert "run the same command again" in stderr.decode()
-    assert "Traceback" not in stderr.decode()
+    said = stderr.decode()
+    assert interrupted.returncode == 130, said[-3000:]
+    assert "run the same command again" in said
+    assert "Traceback" not in said
     finished = run(config, "ingest", str(mbox))
-    assert finished.returncode == 0
-    assert len(json.loads(run(config, "tickets", "list", "--json").stdout)) == 150
+    assert finished.returncode == 0, finished.stderr.decode()[-3000:]
+    tickets = json.loads(run(config, "tickets", "list", "--json").stdout)
+    assert len(tickets) == 150, finished.stdout.decode()[-3000:]
