@@ -14,15 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from zsupport_mail.scoring.call_cue import call_examples_cue
 from zsupport_mail.scoring.company_cue import company_cue
 from zsupport_mail.scoring.contact_cues import (
     contact_email_cue,
     contact_name_cue,
     contact_phone_cue,
 )
-from zsupport_mail.scoring.extractors.calls import CallExample, examples_of
 from zsupport_mail.scoring.recurrence import recurrence_cue
-from zsupport_mail.scoring.spans import DATE, MASK, TIME
+from zsupport_mail.scoring.spans import MASK
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
 _TOKEN = r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,19}\b"
@@ -63,18 +63,6 @@ _RUNNING = re.compile(
 _TICKET_CUE_LOWER = re.compile(_TICKET_CUE.pattern.replace("A-Z", "a-z"))
 _SUBJECT_TICKET = re.compile(  # "[Ticket #55012]", "(#4471)", and a bracketed key "[OPS-1212]"
     r"[\[(]\s*(?:[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})|([A-Z]{2,6}-\d{3,8}))\s*[\])]"
-)
-_PARTY = re.compile(
-    r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|nst\.?|extensi(?:ó|o)n|interno|poste|user"
-    r"|from|to|von|an|de|a|vers|desde|hacia|line|phone|desk|reception|room|agent|caller)"
-    r"\s*#?\s*\d{2,6}\b|\+?\d[\d ().-]{6,}\d|->|→|\bcall(?:ed|ing|er)?\b|\bdial(?:l)?ed\b"
-    r"|\brang\b|\banruf\w*|\bangerufen\b|\bllamad\w*|\bappel\w*|\bappelé\b",
-    re.IGNORECASE,
-)
-_LOOSE_TIME = re.compile(
-    r"\b(?:at|um|a\s+las|à|vers|gegen|around|about)\s+\d{1,2}(?:[.:h]\d{2})?\b|\bnoon\b|\bmidday\b"
-    r"|\bmittag|\bo'clock|\bhalf\s+past|\bquarter\s+(?:past|to)\b|\d{1,2}\.\d{2}\s*(?:uhr|h)\b",
-    re.IGNORECASE,
 )
 _PROBLEM = re.compile(
     r"\b(?:not|no|n't|cannot|can't|won't|fail\w*|drop\w*|error\w*|issue|problem\w*|broken"
@@ -263,30 +251,6 @@ def _reproducible(prepared: Prepared, results: Results) -> list[Evidence]:
     return [_low(value, _sentence(prepared.text, start, end))]
 
 
-def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
-    if results["call_examples"].missing_parts:  # read as half given: a guess only if a
-        return [  # sentence holds what seemed to lack (then the reading, not the client, failed)
-            _low(e.source[:80], e.source) for e in examples_of(prepared) if _misread(e)
-        ][:1]
-    text = prepared.text
-    if not (TIME.search(text) or DATE.search(text) or _LOOSE_TIME.search(text)):
-        return []
-    lines = [line for line in text.splitlines() if line.strip()]
-    for index in range(len(lines)):  # three lines: an HTML mail puts every <div> apart
-        window = " ".join(lines[index : index + 3])
-        when = TIME.search(window) or DATE.search(window) or _LOOSE_TIME.search(window)
-        if when and _PARTY.search(window.replace(when.group(0), " ")):
-            return [_low(window.strip()[:80], window)]
-    return []
-
-
-def _misread(example: CallExample) -> bool:
-    """Whether a half-read example's sentence has a time after all (then the reading, not the
-    client, failed)."""
-    source = example.source
-    return bool(example.missing) and bool(TIME.search(source) or _LOOSE_TIME.search(source))
-
-
 def _description(prepared: Prepared, results: Results) -> list[Evidence]:
     words = len(f"{prepared.item.subject} {prepared.item.text}".split())
     if words < 5:
@@ -310,7 +274,7 @@ CUES: dict[str, Cue] = {
     "software_version": _version,
     "description": _description,
     "reproducible": _reproducible,
-    "call_examples": _call_examples,
+    "call_examples": call_examples_cue,
     "internal_ticket": _ticket,
 }
 

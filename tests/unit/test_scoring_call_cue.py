@@ -1,0 +1,54 @@
+"""The call-example cue (scoring/call_cue.py): a call the extractor did not read whole is
+echoed back for confirmation, never charged; a call without a time of day is still asked for.
+
+Made-up wordings of the kinds issue 16 describes (complete reports that wrote their calls in
+forms the extractor does not take apart).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.test_scoring_confidence import found, score
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On 3/16 ext 201 called 303-555-0100. It was at 9:15.",
+        "Since 3/10 our main number 303-555-0100 drops calls.\n\n"
+        "Example: 9:15 today, Dana's phone to Lee's phone.",
+        "On 3/16 9:15a the front desk phone (201) could not reach the back office (230).",
+        "Mon 9:15: 201 > 230 silent.",
+    ],
+)
+def test_a_call_written_in_forms_the_extractor_does_not_read_is_echoed_not_charged(text):
+    result = score(f"Calls drop.\n\n{text}")
+    assert "call_examples" not in result.missing
+    assert "call_examples" in result.to_confirm
+    assert found(result, "call_examples", "low")
+
+
+def test_a_call_without_a_time_of_day_is_still_asked_for():
+    result = score("Calls drop.\n\nOn 3/16 ext 201 called 303-555-0100 and it dropped.")
+    assert "call_examples" in result.missing
+    assert any("date/time" in part for part in result.partial["call_examples"])
+
+
+def test_a_forwarded_mails_header_time_is_no_call():
+    text = (
+        "FYI, see below: calls to 303-555-0100 drop since 3/10.\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: Carrier NOC <noc@carrier.example>\n"
+        "Date: Mon, Mar 16, 2026 at 8:55 AM\n"
+        "Subject: Ticket 24-118833 - trunk degradation\n"
+        "To: IT <it@acmedental.example>\n\n"
+        "We see no loss on our side."
+    )
+    assert "call_examples" in score(text).missing
+
+
+def test_a_time_followed_by_a_colon_is_a_time():
+    assert found(
+        score("Calls drop.\n\nMon 3/16 9:15: ext 201 called ext 230."), "call_examples"
+    ) == ["2026-03-16 09:15, from ext 201 to ext 230"]
