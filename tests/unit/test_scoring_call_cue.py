@@ -52,3 +52,28 @@ def test_a_time_followed_by_a_colon_is_a_time():
     assert found(
         score("Calls drop.\n\nMon 3/16 9:15: ext 201 called ext 230."), "call_examples"
     ) == ["2026-03-16 09:15, from ext 201 to ext 230"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("It's NET-2231 in our system.", "internal_ticket", "NET-2231"),
+        ("ID interne : 4471", "internal_ticket", "4471"),
+        ("Our ITSM number: 4471", "internal_ticket", "4471"),
+        ("It's the 17.0.4 release.", "software_version", "17.0.4 release"),
+        ("Zultys 17.0.4", "software_version", "Zultys 17.0.4"),
+        ("Appelez-moi au 303-555-0142.", "contact_phone", "+13035550142"),
+        ("Easy to trigger.", "reproducible", "sometimes"),
+        ("Happens at unpredictable moments.", "reproducible", "sometimes"),
+        ("MX250 serial 6326V", "appliance_serial", "6326V"),
+    ],
+)
+def test_further_plausible_wordings_are_echoed_not_charged(text, key, value):
+    result = score(f"Phones at the front desk drop calls.\n\n{text}")
+    assert found(result, key, "low") == [value]
+    assert key not in result.missing
+
+
+def test_a_self_introduction_names_the_contact():
+    result = score("This is Hank from the IT team: the phones drop calls.")
+    assert "contact_name" not in result.missing

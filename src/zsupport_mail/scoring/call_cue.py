@@ -28,8 +28,15 @@ PARTY = re.compile(
 )
 LOOSE_TIME = re.compile(
     r"\b(?:at|um|a\s+las|à|vers|gegen|around|about)\s+\d{1,2}(?:[.:h]\d{2})?\b|\bnoon\b|\bmidday\b"
-    r"|\bmittag|\bo'clock|\bhalf\s+past|\bquarter\s+(?:past|to)\b|\d{1,2}\.\d{2}\s*(?:uhr|h)\b",
+    r"|\bmittag|\bo'clock|\bhalf\s+past|\bquarter\s+(?:past|to)\b|\d{1,2}\.\d{2}\s*(?:uhr|h)\b"
+    # a 24-hour time without its colon: "0915 hrs", "1430h", "@ 0915"
+    r"|\b(?:[01]\d|2[0-3])[0-5]\d\s*(?:hrs?|h|uhr)\b|(?:@|\bat)\s*(?:[01]\d|2[0-3])[0-5]\d\b",
     re.IGNORECASE,
+)
+# In a sentence that already holds a date and parties, "16/03 14.20" is its time (elsewhere
+# it may well be a version, "16.04").
+_DOTTED_TIME = re.compile(  # after a date, a comma or a dash: not "MXIE 16.04", "Windows 11.1"
+    r"(?<=[\d,;(/\-\u2013] )(?:[01]?\d|2[0-3])\.[0-5]\d(?![\w.-])"
 )
 
 
@@ -63,7 +70,7 @@ def _misread(prepared: Prepared, example: CallExample) -> bool:
     at 9:15."), has a time after all (then the reading, not the client, failed)."""
     if not example.missing:
         return False
-    if _timed(example.source):
+    if _timed(example.source) or _DOTTED_TIME.search(example.source):
         return True
     if "date/time" not in example.missing or example.offset < 0:
         return False

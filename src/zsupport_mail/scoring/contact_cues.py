@@ -20,6 +20,11 @@ _CLOSING = re.compile(
 _NAME_LINE = re.compile(
     r"^\s*-*\s*([A-ZÄÖÜÉ][\w'\u2019.-]+(?:\s+[A-ZÄÖÜÉ][\w'\u2019.-]+){0,2})\s*,?\s*$"
 )
+_INTRODUCED = re.compile(
+    r"\b(?:[Tt]his is|[Mm]y name is|[Ss]ent by|[Hh]ier ist|[Ii]ch bin|[Mm]ein [Nn]ame ist|[Ss]oy"
+    r"|[Mm]e llamo|[Jj]e suis|[Jj]e m'appelle)"
+    r"\s+([A-ZÄÖÜÉ][a-zäöüßéñ]+(?:\s[A-ZÄÖÜÉ][a-zäöüßéñ]+)?)"
+)
 _HEADER_LINE = re.compile(
     r"^[ \t>*]*(?:from|to|cc|von|an|de|para|à|a|sent|reply-to)[ \t*]*:", re.IGNORECASE
 )
@@ -28,7 +33,9 @@ _PHONE_LABEL = re.compile(
     r"\b(?:tel|tél|phone|cell|mobile|mob|direct|office|desk|call me|reach me|ring me|m|t|p|o|c"
     r"|my number|number is|call ?back|call me back|reachable|r(?:ü|ue)ckruf|erreichbar|nummer"
     r"|n(?:ú|u)mero|num(?:é|e)ro|joignable|rappel\w*|ph|cel"
-    r"|tel(?:é|e)fono|m(?:ó|o)vil|celular|telefon|handy|mobil|portable|t(?:é|e)l(?:é|e)phone)\b",
+    r"|tel(?:é|e)fono|m(?:ó|o)vil|celular|telefon|handy|mobil|portable|t(?:é|e)l(?:é|e)phone"
+    r"|appelez-moi|appelle-moi|ll(?:á|a)m(?:a|e)me|rufen sie mich|ruf mich|erreichen sie mich"
+    r"|me joindre|text me)\b",
     re.IGNORECASE,
 )
 _CALL_WORDS = re.compile(
@@ -55,6 +62,9 @@ def contact_name_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list
         match = re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE)
         if match and "@" not in _around(text, match.start(), match.end(), 1):
             return [_low(match.group(0), _around(text, *match.span()))]
+    introduced = _INTRODUCED.search(text)  # "This is Hank from Globex IT", "Sent by Hank"
+    if introduced:
+        return [_low(introduced.group(1), _around(text, *introduced.span()))]
     lines = [line for line in text.splitlines() if line.strip()]
     for index, line in enumerate(lines[-6:-1]):
         if _CLOSING.match(line):

@@ -33,15 +33,20 @@ _SERIAL_CUE = re.compile(
     re.IGNORECASE,
 )
 _MORE_TOKENS = re.compile(r"(?<![\w.])(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12}(?![\w.])", re.I)
-_BOARD = re.compile(r"board|platine|placa|carte|tarjeta|cpu", re.IGNORECASE)  # +mainboard..
+_BOARD = re.compile(r"board|platine|placa|carte|tarjeta|cpu|\bmb\b", re.IGNORECASE)  # +mainboard
 _APPLIANCE = re.compile(
-    r"appliance|chassis|unit\b|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse",
+    r"appliance|chassis|unit\b|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse"
+    r"|\bmx\s?\d{2,4}\b|\bhw\b|hardware",
     re.IGNORECASE,
 )
 _VERSION_CUE = re.compile(  # compounds too: "Softwareversion 17.0.8", "Softwarestand 17.0.8"
     r"(?:\b(?:vers\.?|release|rel\.?|build|patch|firmware|software|versi(?:ó|o)n|mx|zac|mxie"
     r"|logiciel|sw)|version|stand)\b[^\n\d]{0,30}?v?\d{1,2}(?:\.\d{1,3}){0,3}\b"
-    r"|\bv\d{1,2}\.\d{1,3}\b|\b\d{1,2}\.\d{1,2}(?:\.\d{1,3})?\s*(?:patch|p|build)\s*\d{3,6}\b",
+    r"|\bv\d{1,2}\.\d{1,3}\b|\b\d{1,2}\.\d{1,2}(?:\.\d{1,3})?\s*(?:patch|p|build)\s*\d{3,6}\b"
+    # "v. 17.0.4", "Zultys 17.0.4", "ver 17"; a word after: "17.0.4 on the MX", "17.0.4 release"
+    r"|\b(?:v\.|ver\.?|zultys)\s*\d{1,2}(?:\.\d{1,3}){0,3}\b"
+    r"|\b\d{1,2}\.\d{1,2}(?:\.\d{1,5}){0,2}\s+(?:on (?:the|our) (?:mx|system|server|box)|release"
+    r"|build|version)\b",
     re.IGNORECASE,
 )
 _TICKET_CUE = re.compile(
@@ -51,7 +56,10 @@ _TICKET_CUE = re.compile(
     r"|\bjob\b|work\s*order|referenz|bezug|zeichen|\baz\b|aktenzeichen|r(?:é|e)f\.|meldung"
     # "internal no. 4471", "our number: 4471", "notre numéro 4471", "unsere Nummer 4471"
     r"|\bintern\w*\s*(?:no\.?|nr\.?|number|nummer|n(?:ú|u)mero|num(?:é|e)ro|#|id|n[°º])"
-    r"|\b(?:our|notre|nuestro|unsere?)\s+(?:number|no\.?|#|nummer|n(?:ú|u)mero|num(?:é|e)ro))"
+    r"|\b(?:id|no\.?|nr\.?|number|nummer|n(?:ú|u)mero|num(?:é|e)ro)\s+intern\w*"  # ID interne
+    # "our number: 4471", "our ITSM number 4471", "notre numéro 4471", "unsere Nummer 4471"
+    r"|\b(?:our|notre|nuestro|unsere?)\s+(?:[\w-]+\s+)??(?:number|no\.?|#|nummer|n(?:ú|u)mero"
+    r"|num(?:é|e)ro))"
     rf"[^\n\d]{{0,30}}?#?\s*\b({_TOKEN})",
     re.IGNORECASE,
 )
@@ -61,6 +69,7 @@ _RUNNING = re.compile(
     re.IGNORECASE,
 )
 _TICKET_CUE_LOWER = re.compile(_TICKET_CUE.pattern.replace("A-Z", "a-z"))
+_TRACKER_KEY = re.compile(r"(?<![\w-])[A-Z]{2,6}-\d{3,8}(?![\w-])")
 _SUBJECT_TICKET = re.compile(  # "[Ticket #55012]", "(#4471)", and a bracketed key "[OPS-1212]"
     r"[\[(]\s*(?:[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})|([A-Z]{2,6}-\d{3,8}))\s*[\])]"
 )
@@ -87,7 +96,8 @@ _SYMPTOM = re.compile(
 _WORD = re.compile(r"[^\W\d_]+")
 _SERIAL_WORDS = frozenset({"sn", "ser", "nº", "no", "n"})
 _VERSION_WORDS = frozenset(
-    {"vers", "ver", "release", "rel", "build", "patch", "firmware", "software", "mx", "zac"}
+    {"vers", "ver", "release", "rel", "build", "patch", "firmware", "software", "mx", "zac", "v"}
+    | {"zultys"}
     | {"mxie", "logiciel", "stand", "versión", "versi", "sw"}
 )
 _THREE_PARTS = re.compile(r"\d\.\d{1,2}\.\d")  # a cheap test before _RUNNING
@@ -236,6 +246,9 @@ def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
             and sum(ch.isdigit() for ch in value) >= 3
         ):
             return [_low(value.upper(), masked[match.start() : match.end()])]
+    key_like = _TRACKER_KEY.search(masked)  # "(see NET-2231)": a tracker's key anywhere
+    if key_like and not key_like.group(0).upper().startswith(("ZS-", "MX-", "ZAC-")):
+        return [_low(key_like.group(0), _sentence(prepared.text, *key_like.span()))]
     subject = _SUBJECT_TICKET.search(prepared.item.subject)
     key = subject.group(1) or subject.group(2) if subject else ""
     if key and not key.upper().startswith("ZS-"):

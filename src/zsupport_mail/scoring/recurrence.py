@@ -34,6 +34,8 @@ _STEMS = (
     "typically", "generally", "normally", "zeitweise", "teilweise", "meistens",
     "frecuen", "fréquem", "frequem", "continu", "kontinuierlich", "nunca", "jamás",
     "dauernd", "andauernd", "keeps", "recurr", "periodic", "quelquefois",
+    "unpredict", "erratic", "unregelm", "irregul", "irrégul", "imprévisib", "impredecib",
+    "nonstop", "trigger",
 )  # fmt: skip
 _PHRASES = (
     "now and then", "from time to time", "some calls", "some of the", "a few", "several times",
@@ -57,6 +59,8 @@ _PHRASES = (
     "now and again", "tous les appels", "à tous les coups", "out of ten", "in ten calls",
     "von zehn", "sur dix", "de cada diez", "percent", "per cent", "prozent", "por ciento",
     "pour cent",
+    "non-stop", "24/7", "one-time", "now & then", "on & off", "todo el", "on purpose",
+    "both times", "still doing", "still does", "no pattern", "all of them",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
 _NUMERIC = re.compile(
