@@ -77,3 +77,32 @@ def test_further_plausible_wordings_are_echoed_not_charged(text, key, value):
 def test_a_self_introduction_names_the_contact():
     result = score("This is Hank from the IT team: the phones drop calls.")
     assert "contact_name" not in result.missing
+
+
+def test_serials_named_by_their_role_without_a_serial_word():
+    result = score(
+        "Calls drop.\n\nThe board one says 5K21T and the appliance one says 5K27W. We run an MX250."
+    )
+    assert found(result, "board_serial", "low") == ["5K21T"]
+    assert found(result, "appliance_serial", "low") == ["5K27W"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("I put it in our own little tracker as number 1187.", "internal_ticket", "1187"),
+        ("Roughly one call in ten fails.", "reproducible", "sometimes"),
+        ("Contact - Dana Smith, dana@acmedental.example, 303-555-0142", "contact_phone", None),
+    ],
+)
+def test_tuned4_wordings_are_echoed_not_charged(text, key, value):
+    result = score(f"Phones at the front desk drop calls.\n\n{text}")
+    assert key not in result.missing
+    if value:
+        assert value in found(result, key, "low") + found(result, key)
+
+
+def test_every_user_is_who_is_hit_not_how_often():
+    result = score("MXIE call history is empty for every user since the weekend.")
+    assert "reproducible" in result.missing
+    assert "reproducible" not in score("It happens on every call since the weekend.").missing

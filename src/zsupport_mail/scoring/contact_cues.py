@@ -28,6 +28,10 @@ _INTRODUCED = re.compile(
 _HEADER_LINE = re.compile(
     r"^[ \t>*]*(?:from|to|cc|von|an|de|para|à|a|sent|reply-to)[ \t*]*:", re.IGNORECASE
 )
+_CONTACT_LABEL = re.compile(
+    r"^[ \t|*>-]*(?:contact|kontakt|contacto|ansprechpartner\w*|contact person|your contact)\b",
+    re.IGNORECASE,
+)
 _FAX = re.compile(r"fax|telefax", re.IGNORECASE)
 _PHONE_LABEL = re.compile(
     r"\b(?:tel|tél|phone|cell|mobile|mob|direct|office|desk|call me|reach me|ring me|m|t|p|o|c"
@@ -97,6 +101,7 @@ def contact_phone_cue(prepared: Prepared, results: dict[str, ItemResult]) -> lis
     hers = author is not None and prepared.item.sender_address.lower() in author.group(0).lower()
     own_end = len(prepared.text) - (0 if hers else len(forwarded))
     calls = " ".join(e.source for e in results["call_examples"].evidence)
+    own = prepared.item.sender_address.lower()
     body_end = len(prepared.item.subject) + 1 + len(prepared.item.text)
     tail = prepared.text.rfind("\n", 0, max(0, body_end - 160))  # the sign-off lines
     for phone in prepared.phones:
@@ -104,11 +109,13 @@ def contact_phone_cue(prepared: Prepared, results: dict[str, ItemResult]) -> lis
         line = prepared.text[start : prepared.text.find("\n", phone.end) % (own_end + 1)]
         labelled = _PHONE_LABEL.search(line[: phone.start - start])
         signed = phone.start > tail and not _CALL_WORDS.search(line)
+        # "Contact - Hank Scorpio, hank@globex.example, 312-555-0119": her contact line
+        hers_line = own in line.lower() or _CONTACT_LABEL.match(line) is not None
         if (
             phone.start < own_end
-            and (labelled or signed)
+            and (labelled or signed or hers_line)
             and not _FAX.search(line)
-            and phone.raw not in calls
+            and (phone.raw not in calls or hers_line)  # a checklist block read as one call
         ):
             return [_low(phone.e164, line)]
     return []

@@ -39,6 +39,14 @@ _APPLIANCE = re.compile(
     r"|\bmx\s?\d{2,4}\b|\bhw\b|hardware",
     re.IGNORECASE,
 )
+# A role word, a few words, then a token shaped like a serial (letters and digits, upper case):
+# "the board one says 5K21T", "Platine ist 9M12A". Not a model name ("MX250", "ZIP 47G").
+_ROLE_THEN_TOKEN = re.compile(
+    r"(?i:\b(board|mainboard|motherboard|platine|placa|carte|tarjeta|appliance|chassis|unit|box"
+    r"|gerät|geraet|equipo|appareil|châssis|gehäuse))\b[^\n\d]{0,25}?"
+    r"(?<![\w.-])((?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12})(?![\w-]|\.\w)"
+)
+_MODELS = ("MX", "ZIP", "ZAC", "MXIE", "SIP")
 _VERSION_CUE = re.compile(  # compounds too: "Softwareversion 17.0.8", "Softwarestand 17.0.8"
     r"(?:\b(?:vers\.?|release|rel\.?|build|patch|firmware|software|versi(?:ó|o)n|mx|zac|mxie"
     r"|logiciel|sw)|version|stand)\b[^\n\d]{0,30}?v?\d{1,2}(?:\.\d{1,3}){0,3}\b"
@@ -51,6 +59,7 @@ _VERSION_CUE = re.compile(  # compounds too: "Softwareversion 17.0.8", "Software
 )
 _TICKET_CUE = re.compile(
     r"(?:ticket|tkt|\bref\b|reference|r(?:é|e)f(?:é|e)rence|referencia|case|incident|logged"
+    r"|tracker|tracked|filed|\b(?:as|under) (?:number|no\.?|#)"
     r"|raised|opened|tracking|vorgang|fall|caso|dossier|incidencia|incidente|anfrage|auftrag"
     r"|request|\bsr\b|\bcr\b|help\s*desk|service\s*desk|jira|servicenow|zendesk|freshdesk"
     r"|\bjob\b|work\s*order|referenz|bezug|zeichen|\baz\b|aktenzeichen|r(?:é|e)f\.|meldung"
@@ -106,6 +115,7 @@ _TICKET_TRIGGERS = (
     "vorgang", "fall", "caso", "dossier", "incidenc", "anfrage", "auftrag", "request", "sr",
     "cr", "help", "service", "jira", "zendesk", "freshdesk", "job", "work", "bezug", "zeichen",
     "az", "aktenzeichen", "réf", "meldung", "intern", "our", "notre", "nuestro", "unser",
+    "tracke", "filed", "as n", "as #", "under n", "under #",
 )  # fmt: skip
 Results = dict[str, ItemResult]
 Cue = Callable[[Prepared, Results], list[Evidence]]
@@ -197,6 +207,12 @@ def _serial_cues(prepared: Prepared) -> list[tuple[str, str | None, str]]:
                     if (value.upper(), named) not in seen:
                         seen.add((value.upper(), named))
                         cues.append((value.upper(), named, source))
+    for match in _ROLE_THEN_TOKEN.finditer(prepared.masked):  # "the board one says 5K21T"
+        value = match.group(2).upper()
+        named = "board" if _BOARD.fullmatch(match.group(1)) else "appliance"
+        if not value.startswith(_MODELS) and (value, named) not in seen:
+            seen.add((value, named))
+            cues.append((value, named, prepared.text[match.start() : match.end()]))
     prepared.shared["serial_cues"] = cues
     return cues
 

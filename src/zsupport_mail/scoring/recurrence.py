@@ -63,8 +63,19 @@ _PHRASES = (
     "both times", "still doing", "still does", "no pattern", "all of them",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
+# "every user", "each phone", "todos los usuarios": who or what is hit, not how often
+_SCOPE = re.compile(
+    r"(?:every|each|all|cada|chaque|tous les|todos los|todas las|jede[rsn]?)\s+(?:single\s+)?"
+    r"(?:user|phone|pc|desk|extension|employee|agent|site|office|location|device|handset|seat"
+    r"|colleague|person|people|department|team|branch|computer|laptop|workstation|usuari|tel(?:é|e)"
+    r"|poste|nebenstelle|mitarbeiter|benutzer|standort|ger(?:ä|ae)t|appareil|utilisateur|empleado)"
+)
 _NUMERIC = re.compile(
-    r"\d+\s*(?:in|of|out of|von|sur|de)\s*\d+\b|\d+\s*%|\b\d+\s+(?:calls|times|mal|veces|fois)\b"
+    # "one call in ten", "two out of five", "una de cada diez", "einer von zehn"
+    r"\b(?:one|two|three|a|una?|eine[rn]?|zwei|drei|un|deux|trois)\s+(?:\w+\s+)?(?:in|out of"
+    r"|of every|de cada|von|sur)\s+(?:two|three|four|five|six|seven|eight|nine|ten|twenty|dos"
+    r"|tres|cuatro|cinco|diez|zwei|drei|vier|fünf|zehn|deux|trois|quatre|cinq|dix|\d+)\b"
+    r"|\d+\s*(?:in|of|out of|von|sur|de)\s*\d+\b|\d+\s*%|\b\d+\s+(?:calls|times|mal|veces|fois)\b"
     r"|reproduc\w*\s*[:?]+\s*(?:yes|no|y|n|ja|nein|sí|si|oui|non)\b"
 )
 
@@ -73,7 +84,11 @@ def recurrence_cue(text: str) -> tuple[str, int, int] | None:
     """("yes"|"no"|"sometimes" as a guess, start, end) of the first wording about recurrence."""
     lower = text.lower()
     stems = {word for word in set(_WORD.findall(lower)) if word.startswith(_STEMS)}
-    hits = [(m.start(), m.end()) for m in _WORD.finditer(lower) if m.group(0) in stems]
+    hits = [
+        (m.start(), m.end())
+        for m in _WORD.finditer(lower)
+        if m.group(0) in stems and not _SCOPE.match(lower, m.start())
+    ]
     hits += [(at, at + len(p)) for p in _PHRASES if (at := lower.find(p)) >= 0]
     numeric = _NUMERIC.search(lower)
     if numeric:
