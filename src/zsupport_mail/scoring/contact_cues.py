@@ -25,6 +25,8 @@ _INTRODUCED = re.compile(
     r"|[Mm]e llamo|[Jj]e suis|[Jj]e m'appelle)"
     r"\s+([A-ZÄÖÜÉ][a-zäöüßéñ]+(?:\s[A-ZÄÖÜÉ][a-zäöüßéñ]+)?)"
 )
+_INTRODUCTIONS = ("this is", "my name", "sent by", "hier ist", "ich bin", "name ist", "soy ")
+_INTRODUCTIONS += ("me llamo", "je suis", "m'appelle")
 _HEADER_LINE = re.compile(
     r"^[ \t>*]*(?:from|to|cc|von|an|de|para|à|a|sent|reply-to)[ \t*]*:", re.IGNORECASE
 )
@@ -66,7 +68,10 @@ def contact_name_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list
         match = re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE)
         if match and "@" not in _around(text, match.start(), match.end(), 1):
             return [_low(match.group(0), _around(text, *match.span()))]
-    introduced = _INTRODUCED.search(text)  # "This is Hank from Globex IT", "Sent by Hank"
+    lower = text.lower()
+    introduced = (  # "This is Hank from Globex IT", "Sent by Hank"
+        _INTRODUCED.search(text) if any(cue in lower for cue in _INTRODUCTIONS) else None
+    )
     if introduced:
         return [_low(introduced.group(1), _around(text, *introduced.span()))]
     lines = [line for line in text.splitlines() if line.strip()]

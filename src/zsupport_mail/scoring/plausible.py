@@ -41,10 +41,10 @@ _APPLIANCE = re.compile(
 )
 # A role word, a few words, then a token shaped like a serial (letters and digits, upper case):
 # "the board one says 5K21T", "Platine ist 9M12A". Not a model name ("MX250", "ZIP 47G").
-_ROLE_THEN_TOKEN = re.compile(
-    r"(?i:\b(board|mainboard|motherboard|platine|placa|carte|tarjeta|appliance|chassis|unit|box"
-    r"|gerät|geraet|equipo|appareil|châssis|gehäuse))\b[^\n\d]{0,25}?"
-    r"(?<![\w.-])((?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12})(?![\w-]|\.\w)"
+_ROLE_THEN_TOKEN = re.compile(  # over the lower-case text
+    r"\b(board|mainboard|motherboard|platine|placa|carte|tarjeta|appliance|chassis|unit|box"
+    r"|gerät|geraet|equipo|appareil|châssis|gehäuse)\b[^\n\d]{0,25}?"
+    r"(?<![\w.-])((?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{4,12})(?![\w-]|\.\w)"
 )
 _MODELS = ("MX", "ZIP", "ZAC", "MXIE", "SIP")
 _VERSION_CUE = re.compile(  # compounds too: "Softwareversion 17.0.8", "Softwarestand 17.0.8"
@@ -207,10 +207,13 @@ def _serial_cues(prepared: Prepared) -> list[tuple[str, str | None, str]]:
                     if (value.upper(), named) not in seen:
                         seen.add((value.upper(), named))
                         cues.append((value.upper(), named, source))
-    for match in _ROLE_THEN_TOKEN.finditer(prepared.masked):  # "the board one says 5K21T"
-        value = match.group(2).upper()
+    masked = prepared.masked
+    lower = masked.lower()  # a lower-case pattern: three times faster than IGNORECASE
+    roles = _ROLE_THEN_TOKEN.finditer(lower) if len(lower) == len(masked) else iter(())
+    for match in roles:  # "the board one says 5K21T": the token as she wrote it, upper case
+        value = masked[match.start(2) : match.end(2)]
         named = "board" if _BOARD.fullmatch(match.group(1)) else "appliance"
-        if not value.startswith(_MODELS) and (value, named) not in seen:
+        if value.isupper() and not value.startswith(_MODELS) and (value, named) not in seen:
             seen.add((value, named))
             cues.append((value, named, prepared.text[match.start() : match.end()]))
     prepared.shared["serial_cues"] = cues
