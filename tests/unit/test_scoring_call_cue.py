@@ -106,3 +106,21 @@ def test_every_user_is_who_is_hit_not_how_often():
     result = score("MXIE call history is empty for every user since the weekend.")
     assert "reproducible" in result.missing
     assert "reproducible" not in score("It happens on every call since the weekend.").missing
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "Dana Smith\nd.smith@acmedental.example",
+        "Dana\nmail: dana (at) acmedental (dot) example",
+    ],
+)
+def test_her_address_written_another_way_is_echoed_not_charged(signature):
+    result = score(f"Phones at the front desk drop calls.\n\n{signature}")
+    assert "contact_email" not in result.missing
+    assert "contact_email" in result.to_confirm
+
+
+def test_another_mailbox_at_her_domain_is_not_her_address():
+    result = score("Phones drop calls.\n\nSend replies to it-team@acmedental.example")
+    assert "contact_email" in result.missing

@@ -34,6 +34,8 @@ _CONTACT_LABEL = re.compile(
     r"^[ \t|*>-]*(?:contact|kontakt|contacto|ansprechpartner\w*|contact person|your contact)\b",
     re.IGNORECASE,
 )
+_SPELLED_AT = re.compile(r"\s*[\[(]\s*at\s*[\])]\s*")
+_SPELLED_DOT = re.compile(r"\s*[\[(]\s*dot\s*[\])]\s*")
 _FAX = re.compile(r"fax|telefax", re.IGNORECASE)
 _PHONE_LABEL = re.compile(
     r"\b(?:tel|tél|phone|cell|mobile|mob|direct|office|desk|call me|reach me|ring me|m|t|p|o|c"
@@ -88,14 +90,19 @@ def contact_email_cue(prepared: Prepared, results: dict[str, ItemResult]) -> lis
     own = item.sender_address.lower()
     local, _, domain = own.partition("@")
     mine = {part for part in re.split(r"[._+-]", local) if len(part) >= 3}
+    for evidence in results["contact_name"].evidence:  # "d.smith@" from Dana Smith at dana@
+        mine.update(word for word in evidence.value.lower().split() if len(word) >= 3)
     for line in f"{item.text}\n{item.signature}\n{item.forwarded}".splitlines():
-        if "@" not in line or _HEADER_LINE.match(line):  # not "To: dana@..."
+        if "@" not in line and "at" not in line.lower():
             continue
-        if own in line.lower():
+        if _HEADER_LINE.match(line):  # not "To: dana@..."
+            continue
+        lower = _SPELLED_AT.sub("@", _SPELLED_DOT.sub(".", line.lower()))  # "dana (at) acme"
+        if own in lower:
             return [_low(own, line)]
-        for found in _EMAIL.finditer(line.lower()):  # "dana.smith@" for a mail from "dana@"
+        for found in _EMAIL.finditer(lower):  # "dana.smith@", "dsmith@" for a mail from "dana@"
             name, _, where = found.group(0).partition("@")
-            if where == domain and mine & set(re.split(r"[._+-]", name)):
+            if where == domain and any(part in name for part in mine):
                 return [_low(found.group(0), line)]
     return []
 
