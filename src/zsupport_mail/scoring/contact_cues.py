@@ -25,8 +25,10 @@ _INTRODUCED = re.compile(
     r"|[Mm]e llamo|[Jj]e suis|[Jj]e m'appelle)"
     r"\s+([A-ZÄÖÜÉ][a-zäöüßéñ]+(?:\s[A-ZÄÖÜÉ][a-zäöüßéñ]+)?)"
 )
-_INTRODUCTIONS = ("this is", "my name", "sent by", "hier ist", "ich bin", "name ist", "soy ")
-_INTRODUCTIONS += ("me llamo", "je suis", "m'appelle")
+_INTRODUCTIONS = (
+    "this is", "my name", "sent by", "hier ist", "ich bin", "name ist", "soy ", "me llamo",
+    "je suis", "m'appelle",
+)  # fmt: skip
 _HEADER_LINE = re.compile(
     r"^[ \t>*]*(?:from|to|cc|von|an|de|para|à|a|sent|reply-to)[ \t*]*:", re.IGNORECASE
 )
