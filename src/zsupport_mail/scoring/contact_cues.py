@@ -20,6 +20,10 @@ _CLOSING = re.compile(
 _NAME_LINE = re.compile(
     r"^\s*-*\s*([A-ZÄÖÜÉ][\w'\u2019.-]+(?:\s+[A-ZÄÖÜÉ][\w'\u2019.-]+){0,2})\s*,?\s*$"
 )
+_NAME_AFTER = re.compile(  # a name on the closing's own line
+    r"[ \t]*[,!.:/\u2013-]*[ \t]+([A-ZÄÖÜÉ][\w'\u2019.-]+(?:[ \t]+[A-ZÄÖÜÉ][\w'\u2019.-]*){0,2})"
+    r"[ \t]*[!.]?[ \t]*$"
+)
 _INTRODUCED = re.compile(
     r"\b(?:[Tt]his is|[Mm]y name is|[Ss]ent by|[Hh]ier ist|[Ii]ch bin|[Mm]ein [Nn]ame ist|[Ss]oy"
     r"|[Mm]e llamo|[Jj]e suis|[Jj]e m'appelle)"
@@ -79,11 +83,15 @@ def contact_name_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list
     if introduced:
         return [_low(introduced.group(1), _around(text, *introduced.span()))]
     lines = [line for line in text.splitlines() if line.strip()]
-    for index, line in enumerate(lines[-6:-1]):
-        if _CLOSING.match(line):
-            name = _NAME_LINE.match(lines[-6:][index + 1])
-            if name and len(name.group(1)) > 2:
-                return [_low(name.group(1), line)]
+    last = lines[-6:]
+    for index, line in enumerate(last):
+        closing = _CLOSING.match(line)
+        if not closing:
+            continue
+        same = _NAME_AFTER.match(line, closing.end())  # "Cheers Dana!", "Saludos, Dana"
+        name = same or (_NAME_LINE.match(last[index + 1]) if index + 1 < len(last) else None)
+        if name and len(name.group(1)) > 2 and not _CLOSING.match(name.group(1)):
+            return [_low(name.group(1), line)]
     return []
 
 
