@@ -45,8 +45,8 @@ def company_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evid
         return []
     own = prepared.text[: len(prepared.text) - len(prepared.item.forwarded)]
     pattern = "|".join(re.escape(w) for w in sorted({*words, *spelled}))
-    if len(words) > 1:  # "Müller Logistik": the name's words together, not one of them
-        pattern = rf"(?:{pattern})(?:[ \t]+(?:{pattern}))+"
+    if len(words) > 1:  # "Müller Logistik", "Acme-Dental": the name's words together
+        pattern = rf"(?:{pattern})(?:(?:[ \t]+|-)(?:{pattern}))+"
     company = re.compile(rf"(?<![@.\w])(?:{pattern})(?!\.\w|\w)", re.I)
     for match in company.finditer(own):
         if not _in_a_persons_name(own, match, company):

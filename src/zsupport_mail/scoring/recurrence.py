@@ -61,6 +61,8 @@ _PHRASES = (
     "pour cent",
     "non-stop", "24/7", "one-time", "now & then", "on & off", "todo el", "on purpose",
     "both times", "still doing", "still does", "no pattern", "all of them",
+    "dozen", "bunch of", "lots of", "many calls", "numerous", "on occasion", "at times",
+    "all afternoon", "all evening", "the whole time", "only one call", "one call so far",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
 # "every user", "each phone", "todos los usuarios": who or what is hit, not how often
