@@ -90,7 +90,8 @@ _PROBLEM = re.compile(
     r"|erreur|impossible|instead|keeps?|stays?|straight to|choppy|garbled|robotic|delay\w*"
     r"|slow|quiet|noise|buzz\w*|click\w*|hear\w*|ring\w*|reboot\w*|restart\w*|offline|down"
     r"|unregister\w*|timeout|time out|fast busy|reorder|cuts? out|cut off|hung up|hangs? up"
-    r"|klingelt|rauschen|ruido|sonne\w*|coupure|bruit)\b",
+    r"|klingelt|rauschen|ruido|sonne\w*|coupure|bruit|getrennt|unterbrochen|abgewiesen|blank"
+    r"|empty|leer\w*|vac(?:í|i)\w*|vides?|rejected|refused|loop\w*|bounc\w*|mute\w*)\b",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -99,7 +100,8 @@ _SYMPTOM = re.compile(
     r"|(?:won't|doesn't|don't|does not|do not|not) (?:ring|work|register|connect|transfer|go)\w*"
     r"|cuts? (?:out|off)|crash\w*|freez\w*|unregister\w*|fail\w*|error\w*"
     r"|kein(?:e|en)? (?:ton|freizeichen)|bricht ab|brechen ab|abgebrochen|st(?:ö|oe)rung"
-    r"|se corta\w*|sin audio|no funciona|ne fonctionne|coup(?:e|é|ent)\w*|pas de son)\b",
+    r"|se corta\w*|sin audio|no funciona|ne fonctionne|coup(?:e|é|ent)\w*|pas de son"
+    r"|getrennt|unterbrochen|blank|empty|rejected|refused|loop\w*)\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+")
