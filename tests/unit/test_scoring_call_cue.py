@@ -124,3 +124,17 @@ def test_her_address_written_another_way_is_echoed_not_charged(signature):
 def test_another_mailbox_at_her_domain_is_not_her_address():
     result = score("Phones drop calls.\n\nSend replies to it-team@acmedental.example")
     assert "contact_email" in result.missing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Example call: N/A - it is the voicemail server",
+        "Beispielanruf: entfällt",
+        "No specific calls.",
+    ],
+)
+def test_examples_waived_in_other_words_are_echoed_not_charged(text):
+    result = score(f"Voicemail to e-mail stopped.\n\n{text}")
+    assert "call_examples" not in result.missing
+    assert found(result, "call_examples", "low") == ["not applicable"]

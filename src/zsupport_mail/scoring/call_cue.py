@@ -40,6 +40,16 @@ _DOTTED_TIME = re.compile(  # after a date, a comma or a dash: not "MXIE 16.04",
 )
 
 
+_WAIVED = re.compile(  # "Example call: n/a", "Examples - none", "Beispielanruf: entfällt"
+    r"(?:(?:call[ -]?)?(?:examples?|samples?)(?:[ -]?calls?)?|beispiel\w*|anrufbeispiel\w*"
+    r"|ejemplos?(?: de llamadas?)?|llamadas? de ejemplo|exemples?(?: d['\u2019]appels?)?"
+    r"|appels? (?:d['\u2019])?exemple)[ \t]*(?:[:=\u2013-][ \t]*|\((?:s)\)[ \t]*[:\u2013-][ \t]*)"
+    r"(?:n/?a\b|not applicable|none\b|no calls?\b|keine?s?\b|entf(?:ä|ae)llt|ninguno|no aplica"
+    r"|sans objet|aucun|nicht zutreffend|non applicable)"
+    r"|\b(?:example|sample)s?(?: calls?)? (?:do not|don['\u2019]t|does not|doesn['\u2019]t) apply"
+    r"|\bno (?:specific|particular|individual) calls?\b",
+    re.IGNORECASE,
+)
 _HEADER = re.compile(  # a quoted or forwarded mail's header lines: their time is no call's
     r"^[ \t>*]*(?:from|von|de|sent|date|gesendet|datum|envoy(?:é|e)|enviado|fecha|subject"
     r"|betreff|objet|asunto|to|an|à|a|para|cc)[ \t*]*:",
@@ -56,7 +66,11 @@ def _timed(text: str) -> bool:
 
 
 def call_examples_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evidence]:
-    """A low finding for a call the extractor did not read whole (see the module doc)."""
+    """A low finding for a call the extractor did not read whole (see the module doc), or for
+    examples said not to apply in words the extractor does not know ("Example call: n/a")."""
+    waived = _WAIVED.search(prepared.text)
+    if waived:
+        return [_low("not applicable", waived.group(0))]
     if results["call_examples"].missing_parts:  # read as half given: a guess only if a
         misread = [e for e in examples_of(prepared) if _misread(prepared, e)]  # time was there
         if misread:
