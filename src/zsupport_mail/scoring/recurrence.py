@@ -63,6 +63,8 @@ _PHRASES = (
     "both times", "still doing", "still does", "no pattern", "all of them",
     "dozen", "bunch of", "lots of", "many calls", "numerous", "on occasion", "at times",
     "all afternoon", "all evening", "the whole time", "only one call", "one call so far",
+    "replica", "zweimal", "dreimal", "dos veces", "tres veces", "deux fois", "trois fois",
+    "seule fois", "regular basis",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
 # "every user", "each phone", "todos los usuarios": who or what is hit, not how often
@@ -77,6 +79,7 @@ _NUMERIC = re.compile(
     r"\b(?:one|two|three|a|una?|eine[rn]?|zwei|drei|un|deux|trois)\s+(?:\w+\s+)?(?:in|out of"
     r"|of every|de cada|von|sur)\s+(?:two|three|four|five|six|seven|eight|nine|ten|twenty|dos"
     r"|tres|cuatro|cinco|diez|zwei|drei|vier|fünf|zehn|deux|trois|quatre|cinq|dix|\d+)\b"
+    r"|(?<![\w.])\d{1,2} ?x\b|\b\d+\s*/\s*\d+\s+(?:calls|times|attempts|tries)\b"
     r"|\d+\s*(?:in|of|out of|von|sur|de)\s*\d+\b|\d+\s*%|\b\d+\s+(?:calls|times|mal|veces|fois)\b"
     r"|reproduc\w*\s*[:?]+\s*(?:yes|no|y|n|ja|nein|sí|si|oui|non)\b"
 )
