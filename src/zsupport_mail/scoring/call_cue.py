@@ -33,10 +33,14 @@ LOOSE_TIME = re.compile(
     r"|\b(?:[01]\d|2[0-3])[0-5]\d\s*(?:hrs?|h|uhr)\b|(?:@|\bat)\s*(?:[01]\d|2[0-3])[0-5]\d\b",
     re.IGNORECASE,
 )
-# In a sentence that already holds a date and parties, "16/03 14.20" is its time (elsewhere
-# it may well be a version, "16.04").
-_DOTTED_TIME = re.compile(  # after a date, a comma or a dash: not "MXIE 16.04", "Windows 11.1"
-    r"(?<=[\d,;(/\-\u2013] )(?:[01]?\d|2[0-3])\.[0-5]\d(?![\w.-])"
+# In a sentence that already holds a date and parties, "16/03 14.20", "Monday 9.15am",
+# "3/16 9 h 15" give its time (elsewhere such a number may well be a version, "16.04").
+_DOTTED_TIME = re.compile(  # after a date, a day, a comma or a dash: not "MXIE 16.04"
+    r"(?:(?<=[\d,;(/~\-\u2013] )|(?<=~)|(?<=day )|(?<=gestern )|(?<=heute )|(?<=ayer )"
+    r"|(?<=hoy )|(?<=hier ))(?:[01]?\d|2[0-3])(?:\.| ?h ?)[0-5]\d(?:\s?[ap]\.?m\.?)?"
+    r"(?![\w-]|[.:]\d)"
+    r"|\b\d{1,2}:\d{2}ish\b",
+    re.IGNORECASE,
 )
 
 
