@@ -138,3 +138,15 @@ def test_examples_waived_in_other_words_are_echoed_not_charged(text):
     result = score(f"Voicemail to e-mail stopped.\n\n{text}")
     assert "call_examples" not in result.missing
     assert found(result, "call_examples", "low") == ["not applicable"]
+
+
+def test_a_mailto_link_shows_its_address():
+    from zsupport_mail.mail.text import html_to_text
+
+    text = html_to_text(
+        '<p>Calls drop.</p><p>Thanks,<br><a href="mailto:dana@acmedental.example">Dana Smith</a>'
+        '<br><a href="mailto:lee@acmedental.example">lee@acmedental.example</a></p>'
+    )
+    assert "Dana Smith <dana@acmedental.example>" in text
+    assert text.count("lee@acmedental.example") == 1  # shown once when the text is the address
+    assert "contact_email" not in score(text).missing
