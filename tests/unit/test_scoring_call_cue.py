@@ -150,3 +150,11 @@ def test_a_mailto_link_shows_its_address():
     assert "Dana Smith <dana@acmedental.example>" in text
     assert text.count("lee@acmedental.example") == 1  # shown once when the text is the address
     assert "contact_email" not in score(text).missing
+
+
+def test_a_call_back_number_is_her_phone_even_when_read_as_a_calls_party():
+    result = score(
+        "Calls drop on every transfer.\n\n"
+        "You can call me back at 303-555-0142 today after 3pm, ext 204 is my desk."
+    )
+    assert found(result, "contact_phone", "low") == ["+13035550142"]

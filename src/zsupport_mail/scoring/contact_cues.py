@@ -36,6 +36,11 @@ _INTRODUCTIONS = (
 _HEADER_LINE = re.compile(
     r"^[ \t>*]*(?:from|to|cc|von|an|de|para|à|a|sent|reply-to)[ \t*]*:", re.IGNORECASE
 )
+_REACH_ME = re.compile(
+    r"\b(?:call me|reach me|ring me|text me|call ?back|r(?:ü|ue)ckruf|erreichbar|joignable"
+    r"|ll(?:á|a)m(?:a|e)me|appelez-moi)\b",
+    re.IGNORECASE,
+)
 _CONTACT_LABEL = re.compile(
     r"^[ \t|*>-]*(?:contact|kontakt|contacto|ansprechpartner\w*|contact person|your contact)\b",
     re.IGNORECASE,
@@ -137,7 +142,9 @@ def contact_phone_cue(prepared: Prepared, results: dict[str, ItemResult]) -> lis
             phone.start < own_end
             and (labelled or signed or hers_line)
             and not _FAX.search(line)
-            and (phone.raw not in calls or hers_line)  # a checklist block read as one call
+            # her own contact line, or "call me back at ...", even when the number was read
+            # as a call's party (a checklist block or a call-back sentence read as one call)
+            and (phone.raw not in calls or hers_line or _REACH_ME.search(line) is not None)
         ):
             return [_low(phone.e164, line)]
     return []
