@@ -35,7 +35,7 @@ _STEMS = (
     "frecuen", "fréquem", "frequem", "continu", "kontinuierlich", "nunca", "jamás",
     "dauernd", "andauernd", "keeps", "recurr", "periodic", "quelquefois",
     "unpredict", "erratic", "unregelm", "irregul", "irrégul", "imprévisib", "impredecib",
-    "nonstop", "trigger",
+    "nonstop", "trigger", "occurrence", "fréquen", "quotidien", "diari", "nightly", "monthly",
 )  # fmt: skip
 _PHRASES = (
     "now and then", "from time to time", "some calls", "some of the", "a few", "several times",
@@ -64,7 +64,7 @@ _PHRASES = (
     "dozen", "bunch of", "lots of", "many calls", "numerous", "on occasion", "at times",
     "all afternoon", "all evening", "the whole time", "only one call", "one call so far",
     "replica", "zweimal", "dreimal", "dos veces", "tres veces", "deux fois", "trois fois",
-    "seule fois", "regular basis",
+    "seule fois", "regular basis", "tous les jours",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
 # "every user", "each phone", "todos los usuarios": who or what is hit, not how often
