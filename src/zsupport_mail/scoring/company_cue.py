@@ -45,12 +45,14 @@ def company_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evid
         return []
     own = prepared.text[: len(prepared.text) - len(prepared.item.forwarded)]
     pattern = "|".join(re.escape(w) for w in sorted({*words, *spelled}))
-    if len(words) > 1:  # "Müller Logistik", "Acme-Dental": the name's words together
-        pattern = rf"(?:{pattern})(?:(?:[ \t]+|-)(?:{pattern}))+"
+    if len(words) > 1:  # "Müller Logistik", "Acme-Dental", "Acme<br>Dental": words together
+        pattern = rf"(?:{pattern})(?:(?:[ \t]+|-|[ \t]*\n[ \t]*)(?:{pattern}))+"
     company = re.compile(rf"(?<![@.\w])(?:{pattern})(?!\.\w|\w)", re.I)
-    for match in company.finditer(own):
+    match = company.search(own)
+    while match:  # "Jana Müller\nMüller Logistik": past her surname, the company's name
         if not _in_a_persons_name(own, match, company):
             return [_low(name, _around(prepared.text, *match.span()))]
+        match = company.search(own, match.start() + 1)
     return []
 
 
