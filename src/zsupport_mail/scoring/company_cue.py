@@ -56,6 +56,14 @@ def company_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evid
     return []
 
 
+_BUSINESS = re.compile(
+    r"\b(?:dental|dentistry|clinic|cl(?:í|i)nica|klinik|praxis|medical|logisti[ck]\w*|logística"
+    r"|group|gruppe|grupo|groupe|partners|associates|services|solutions|consulting|hotel|school"
+    r"|bank|insurance|realty|law|legal|pharmacy|apotheke|farmacia|cabinet|soci(?:é|e)t(?:é|e)"
+    r"|company|corporation|enterprises|industries|manufacturing|holding)\b",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = re.compile(r"[\d@:]|https?://|www\.")
 _FIRST_NAME = re.compile(r"[A-ZÄÖÜÉ][a-zäöüßé]+[ \t]$")
 
 
@@ -88,4 +96,10 @@ def _company_unknown(prepared: Prepared) -> list[Evidence]:
                     )
                 ]
     legal = _LEGAL_FORM.search(own)
-    return [_low(legal.group(1).strip(), legal.group(0))] if legal else []
+    if legal:
+        return [_low(legal.group(1).strip(), legal.group(0))]
+    for line in [line.strip() for line in own.splitlines() if line.strip()][-6:]:
+        # a sign-off line that names a business ("Acme Dental", "Clínica Sonrisa")
+        if len(line.split()) <= 6 and not _NOT_A_NAME.search(line) and _BUSINESS.search(line):
+            return [_low(line, line)]
+    return []
