@@ -88,7 +88,7 @@ def _misread(prepared: Prepared, example: CallExample) -> bool:
     at 9:15."), has a time after all (then the reading, not the client, failed)."""
     if not example.missing:
         return False
-    if _timed(example.source) or _DOTTED_TIME.search(example.source):
+    if example.when is not None or _timed(example.source) or _DOTTED_TIME.search(example.source):
         return True
     if "date/time" not in example.missing or example.offset < 0:
         return False
