@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_scoring_confidence import found, score
+from tests.unit.test_scoring_confidence import RECEIVED, found, score
+from zsupport_mail.scoring import score_input
+from zsupport_mail.scoring.text import own_text
+from zsupport_mail.scoring.types import ContactRecord, ScoringInput
 
 
 @pytest.mark.parametrize(
@@ -158,3 +161,32 @@ def test_a_call_back_number_is_her_phone_even_when_read_as_a_calls_party():
         "You can call me back at 303-555-0142 today after 3pm, ext 204 is my desk."
     )
     assert found(result, "contact_phone", "low") == ["+13035550142"]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["[4471] Phones drop", "Phones drop {4471}", "Re: [Z-Support #ZS-000123] Phones drop #4471"],
+)
+def test_a_number_tagged_in_the_subject_is_a_plausible_ticket(subject):
+    result = score("Calls drop on every transfer.", subject=subject)
+    assert found(result, "internal_ticket", "low") == ["4471"]
+
+
+def test_a_sign_off_naming_a_business_is_a_plausible_company_for_an_unknown_sender():
+    body, signature, forwarded = own_text(
+        "Phones drop calls.\n\nPat Jones\nSonrisa Dental Clinic\n303-555-0142", "Calls drop"
+    )
+    item = ScoringInput(
+        subject="Calls drop",
+        text=body,
+        signature=signature,
+        forwarded=forwarded,
+        attachments=(),
+        sender_address="pat@mail.example",  # a sender we hold no record of
+        received_at=RECEIVED,
+        timezone="America/Denver",
+        region="US",
+        record=ContactRecord(),
+    )
+    result = score_input(item, count_record=False)
+    assert found(result, "company", "low") == ["Sonrisa Dental Clinic"]

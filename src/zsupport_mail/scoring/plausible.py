@@ -80,7 +80,8 @@ _RUNNING = re.compile(
 _TICKET_CUE_LOWER = re.compile(_TICKET_CUE.pattern.replace("A-Z", "a-z"))
 _TRACKER_KEY = re.compile(r"(?<![\w-])[A-Z]{2,6}-\d{3,8}(?![\w-])")
 _SUBJECT_TICKET = re.compile(  # "[Ticket #55012]", "(#4471)", and a bracketed key "[OPS-1212]"
-    r"[\[(]\s*(?:[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})|([A-Z]{2,6}-\d{3,8}))\s*[\])]"
+    r"[\[({]\s*(?:[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})|([A-Z]{2,6}-\d{3,8}|\d{3,10}))\s*[\])}]"
+    r"|(?<![\w&])#\s?([A-Z0-9][A-Z0-9-]{2,19})\b"  # "... drop #4471", "[4471]", "{4471}"
 )
 _PROBLEM = re.compile(
     r"\b(?:not|no|n't|cannot|can't|won't|fail\w*|drop\w*|error\w*|issue|problem\w*|broken"
@@ -270,10 +271,10 @@ def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
     key_like = _TRACKER_KEY.search(masked)  # "(see NET-2231)": a tracker's key anywhere
     if key_like and not key_like.group(0).upper().startswith(("ZS-", "MX-", "ZAC-")):
         return [_low(key_like.group(0), _sentence(prepared.text, *key_like.span()))]
-    subject = _SUBJECT_TICKET.search(prepared.item.subject)
-    key = subject.group(1) or subject.group(2) if subject else ""
-    if key and not key.upper().startswith("ZS-"):
-        return [_low(key.upper(), prepared.item.subject)]
+    for subject in _SUBJECT_TICKET.finditer(prepared.item.subject):  # not our own ZS- tag
+        key = subject.group(1) or subject.group(2) or subject.group(3)
+        if not key.upper().startswith("ZS-"):
+            return [_low(key.upper(), prepared.item.subject)]
     return []
 
 
