@@ -54,6 +54,11 @@ _WAIVED = re.compile(  # "Example call: n/a", "Examples - none", "Beispielanruf:
     r"|\bno (?:specific|particular|individual) calls?\b",
     re.IGNORECASE,
 )
+_WAIVED_WORDS = (  # one of them must be there before _WAIVED is searched
+    "n/a", ": na", "- na", "none", "applicable", "no call", "keine", "entf", "zutreffend",
+    "ningun", "aplica", "objet", "aucun", "apply", "no specific", "no particular",
+    "no individual",
+)  # fmt: skip
 _HEADER = re.compile(  # a quoted or forwarded mail's header lines: their time is no call's
     r"^[ \t>*]*(?:from|von|de|sent|date|gesendet|datum|envoy(?:é|e)|enviado|fecha|subject"
     r"|betreff|objet|asunto|to|an|à|a|para|cc)[ \t*]*:",
@@ -72,7 +77,8 @@ def _timed(text: str) -> bool:
 def call_examples_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evidence]:
     """A low finding for a call the extractor did not read whole (see the module doc), or for
     examples said not to apply in words the extractor does not know ("Example call: n/a")."""
-    waived = _WAIVED.search(prepared.text)
+    lower = prepared.text.lower()
+    waived = _WAIVED.search(prepared.text) if any(w in lower for w in _WAIVED_WORDS) else None
     if waived:
         return [_low("not applicable", waived.group(0))]
     if results["call_examples"].missing_parts:  # read as half given: a guess only if a
