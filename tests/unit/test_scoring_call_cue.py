@@ -190,3 +190,22 @@ def test_a_sign_off_naming_a_business_is_a_plausible_company_for_an_unknown_send
     )
     result = score_input(item, count_record=False)
     assert found(result, "company", "low") == ["Sonrisa Dental Clinic"]
+
+
+def test_answers_typed_onto_our_quoted_notice_lines_count_and_what_we_have_does_not():
+    reply = (
+        "Answers in your mail below.\n\nDana\n\n"
+        "On Wed, Mar 18, 2026 at 9:02 AM Z-Support <support@zsupport.example> wrote:\n"
+        "> We have opened ticket ZS-000201 for Acme Dental:\n"
+        "> Board serial number: 620LQ\n"
+        "> Appliance serial number: 6326V\n"
+        "> What we already have:\n"
+        "> Software version: MX 16.0.4\n"
+        "> --\n> Z-Support\n"
+    )
+    body, _signature, _forwarded = own_text(reply, "Re: [Z-Support #ZS-000201] Calls drop")
+    assert "Board serial number: 620LQ" in body
+    assert "Appliance serial number: 6326V" in body
+    assert "16.0.4" not in body
+    older = reply.replace("Z-Support", "Carrier NOC").replace("ZS-000201", "CN-77")
+    assert "620LQ" not in own_text(older, "Re: Calls drop")[0]
