@@ -209,3 +209,32 @@ def test_answers_typed_onto_our_quoted_notice_lines_count_and_what_we_have_does_
     assert "16.0.4" not in body
     older = reply.replace("Z-Support", "Carrier NOC").replace("ZS-000201", "CN-77")
     assert "620LQ" not in own_text(older, "Re: Calls drop")[0]
+
+
+def test_her_own_forwarded_mail_gives_her_name_and_company():
+    text = (
+        "See my mail below, still happening.\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: Dana <dana.smith@acmedental.example>\n"
+        "Date: Mon, Mar 16, 2026 at 8:55 AM\n"
+        "Subject: Phones\n\n"
+        "Transfers to the lab drop every time.\n\nRegards,\nDana Smith\nAcme Dental\n"
+    )
+    body, signature, forwarded = own_text(text, "Fwd: Phones")
+    item = ScoringInput(
+        subject="Fwd: Phones",
+        text=body,
+        signature=signature,
+        forwarded=forwarded,
+        attachments=(),
+        sender_address="dana.smith@acmedental.example",
+        received_at=RECEIVED,
+        timezone="America/Denver",
+        region="US",
+        record=ContactRecord(company="Acme Dental"),
+    )
+    result = score_input(item, count_record=False)
+    assert "contact_name" not in result.missing
+    assert "company" not in result.missing
+    other = item.__class__(**{**item.__dict__, "sender_address": "lee@acmedental.example"})
+    assert "company" in score_input(other, count_record=False).missing

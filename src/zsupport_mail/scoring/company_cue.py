@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from zsupport_mail.scoring.contact_cues import forwarded_by_her
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
 _COMPANY_SUFFIXES = frozenset({"gmbh", "corp", "corporation", "inc", "group", "company", "ltd"})
@@ -43,7 +44,9 @@ def company_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evid
     spelled = {_UMLAUTS.sub(lambda m: _SPELLED[m.group(0)], w) for w in words}  # Mueller
     if not words:
         return []
-    own = prepared.text[: len(prepared.text) - len(prepared.item.forwarded)]
+    own = prepared.text  # her own words, and her own earlier mail when she forwards it
+    if not forwarded_by_her(prepared):
+        own = own[: len(own) - len(prepared.item.forwarded)]
     pattern = "|".join(re.escape(w) for w in sorted({*words, *spelled}))
     if len(words) > 1:  # "Müller Logistik", "Acme-Dental", "Acme<br>Dental": words together
         pattern = rf"(?:{pattern})(?:(?:[ \t]+|-|[ \t]*\n[ \t]*)(?:{pattern}))+"

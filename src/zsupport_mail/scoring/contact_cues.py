@@ -77,6 +77,8 @@ def contact_name_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list
     local = re.split(r"[._+-]", prepared.item.sender_address.partition("@")[0])
     names = [part for part in local if len(part) >= 3 and part.isalpha()]
     text = f"{prepared.item.text}\n{prepared.item.signature}"
+    if forwarded_by_her(prepared):  # her own earlier mail, forwarded: its sign-off is hers
+        text = f"{text}\n{prepared.item.forwarded}"
     for name in names:
         match = re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE)
         if match and "@" not in _around(text, match.start(), match.end(), 1):
@@ -122,10 +124,15 @@ def contact_email_cue(prepared: Prepared, results: dict[str, ItemResult]) -> lis
     return []
 
 
+def forwarded_by_her(prepared: Prepared) -> bool:
+    """Whether the report forwarded inside the mail is the sender's own earlier mail."""
+    author = _FORWARD_FROM.search(prepared.item.forwarded[:400])
+    return author is not None and prepared.item.sender_address.lower() in author.group(0).lower()
+
+
 def contact_phone_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evidence]:
     forwarded = prepared.item.forwarded
-    author = _FORWARD_FROM.search(forwarded[:400])
-    hers = author is not None and prepared.item.sender_address.lower() in author.group(0).lower()
+    hers = forwarded_by_her(prepared)
     own_end = len(prepared.text) - (0 if hers else len(forwarded))
     calls = " ".join(e.source for e in results["call_examples"].evidence)
     own = prepared.item.sender_address.lower()

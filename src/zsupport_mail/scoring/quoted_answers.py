@@ -15,6 +15,8 @@ _QUOTED = re.compile(r"^[ \t]*>(?![ \t]*>)[ \t]?(.*)$")  # one level of quoting 
 
 def quoted_form_answers(text: str) -> str:
     """ "label: value" lines the sender typed onto our quoted notice's blank form lines."""
+    if ">" not in text:
+        return ""
     from zsupport_mail.scoring import text as reading  # our notice's form (its reader's)
 
     block: list[str] = []
