@@ -109,12 +109,14 @@ def contact_email_cue(prepared: Prepared, results: dict[str, ItemResult]) -> lis
     mine = {part for part in re.split(r"[._+-]", local) if len(part) >= 3}
     for evidence in results["contact_name"].evidence:  # "d.smith@" from Dana Smith at dana@
         mine.update(word for word in evidence.value.lower().split() if len(word) >= 3)
-    for line in f"{item.text}\n{item.signature}\n{item.forwarded}".splitlines():
-        if "@" not in line and "at" not in line.lower():
+    text = f"{item.text}\n{item.signature}\n{item.forwarded}"
+    spelled = "at)" in text or "at]" in text or "AT)" in text or "AT]" in text
+    for line in text.splitlines():
+        if ("@" not in line and not spelled) or _HEADER_LINE.match(line):  # not "To: dana@"
             continue
-        if _HEADER_LINE.match(line):  # not "To: dana@..."
-            continue
-        lower = _SPELLED_AT.sub("@", _SPELLED_DOT.sub(".", line.lower()))  # "dana (at) acme"
+        lower = line.lower()
+        if spelled:  # "dana (at) acmedental (dot) example"
+            lower = _SPELLED_AT.sub("@", _SPELLED_DOT.sub(".", lower))
         if own in lower:
             return [_low(own, line)]
         for found in _EMAIL.finditer(lower):  # "dana.smith@", "dsmith@" for a mail from "dana@"
