@@ -78,7 +78,7 @@ _RUNNING = re.compile(
     re.IGNORECASE,
 )
 _TICKET_CUE_LOWER = re.compile(_TICKET_CUE.pattern.replace("A-Z", "a-z"))
-_TRACKER_KEY = re.compile(r"(?<![\w-])[A-Z]{2,6}-\d{3,8}(?![\w-])")
+_TRACKER_KEY = re.compile(r"\b[A-Z]{2,6}-\d{3,8}(?![\w-])")  # not after "-": checked
 _SUBJECT_TICKET = re.compile(  # "[Ticket #55012]", "(#4471)", and a bracketed key "[OPS-1212]"
     r"[\[({]\s*(?:[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})|([A-Z]{2,6}-\d{3,8}|\d{3,10}))\s*[\])}]"
     r"|(?<![\w&])#\s?([A-Z0-9][A-Z0-9-]{2,19})\b"  # "... drop #4471", "[4471]", "{4471}"
@@ -268,8 +268,11 @@ def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
             and sum(ch.isdigit() for ch in value) >= 3
         ):
             return [_low(value.upper(), masked[match.start() : match.end()])]
-    key_like = _TRACKER_KEY.search(masked)  # "(see NET-2231)": a tracker's key anywhere
-    if key_like and not key_like.group(0).upper().startswith(("ZS-", "MX-", "ZAC-")):
+    key_like = next(  # "(see NET-2231)": a tracker's key anywhere
+        (m for m in _TRACKER_KEY.finditer(masked) if masked[m.start() - 1 : m.start()] != "-"),
+        None,
+    )
+    if key_like and not key_like.group(0).startswith(("ZS-", "MX-", "ZAC-")):
         return [_low(key_like.group(0), _sentence(prepared.text, *key_like.span()))]
     for subject in _SUBJECT_TICKET.finditer(prepared.item.subject):  # not our own ZS- tag
         key = subject.group(1) or subject.group(2) or subject.group(3)

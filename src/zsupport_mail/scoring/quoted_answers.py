@@ -15,8 +15,8 @@ _QUOTED = re.compile(r"^[ \t]*>(?![ \t]*>)[ \t]?(.*)$")  # one level of quoting 
 
 def quoted_form_answers(text: str) -> str:
     """ "label: value" lines the sender typed onto our quoted notice's blank form lines."""
-    if ">" not in text:
-        return ""
+    if ">" not in text or ("ZS-" not in text and "Z-Support" not in text):
+        return ""  # no quote, or none of ours
     from zsupport_mail.scoring import text as reading  # our notice's form (its reader's)
 
     block: list[str] = []
