@@ -111,7 +111,7 @@ def _window(prepared: Prepared, dated: bool) -> list[Evidence]:
     """Three lines (an HTML mail puts every <div> apart) with a time (or, when ``dated``, a
     date) and a party or call word."""
     text = prepared.text
-    if not (_timed(text) or (dated and DATE.search(text))):
+    if not (TIME.search(text) or (dated and DATE.search(text)) or LOOSE_TIME.search(text)):
         return []
     lines = _without_headers([line for line in text.splitlines() if line.strip()])
     for index in range(len(lines)):
