@@ -238,3 +238,19 @@ def test_her_own_forwarded_mail_gives_her_name_and_company():
     assert "company" not in result.missing
     other = item.__class__(**{**item.__dict__, "sender_address": "lee@acmedental.example"})
     assert "company" in score_input(other, count_record=False).missing
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        ("Phones reboot", "All desk phones reboot every hour."),
+        ("Transfer", "Blind transfers to 230 go to voicemail."),
+        ("Greeting", "The main greeting plays the old message."),
+    ],
+)
+def test_a_terse_report_naming_what_a_part_does_wrong_has_a_description(subject, text):
+    assert "description" not in score(text, subject=subject).missing
+
+
+def test_a_terse_vague_mail_has_no_description():
+    assert "description" in score("Phone problem, please call me.", subject="Phones").missing

@@ -92,7 +92,8 @@ _PROBLEM = re.compile(
     r"|slow|quiet|noise|buzz\w*|click\w*|hear\w*|ring\w*|reboot\w*|restart\w*|offline|down"
     r"|unregister\w*|timeout|time out|fast busy|reorder|cuts? out|cut off|hung up|hangs? up"
     r"|klingelt|rauschen|ruido|sonne\w*|coupure|bruit|getrennt|unterbrochen|abgewiesen|blank"
-    r"|empty|leer\w*|vac(?:í|i)\w*|vides?|rejected|refused|loop\w*|bounc\w*|mute\w*)\b",
+    r"|empty|leer\w*|vac(?:í|i)\w*|vides?|rejected|refused|loop\w*|bounc\w*|mute\w*"
+    r"|plays? the (?:wrong|night|day|old)\w*)\b",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -102,7 +103,12 @@ _SYMPTOM = re.compile(
     r"|cuts? (?:out|off)|crash\w*|freez\w*|unregister\w*|fail\w*|error\w*"
     r"|kein(?:e|en)? (?:ton|freizeichen)|bricht ab|brechen ab|abgebrochen|st(?:ö|oe)rung"
     r"|se corta\w*|sin audio|no funciona|ne fonctionne|coup(?:e|é|ent)\w*|pas de son"
-    r"|getrennt|unterbrochen|blank|empty|rejected|refused|loop\w*)\b",
+    r"|getrennt|unterbrochen|blank|empty|rejected|refused|loop\w*"
+    # a part that does the wrong thing: "phones reboot every hour", "go to voicemail"
+    r"|reboot\w*|restart\w*|stopped|stuck|offline|keeps? \w+ing|go(?:es)? (?:straight )?to"
+    r" (?:voicemail|vm|the wrong)|shows? the wrong|wrong (?:name|number|greeting|caller\w*)"
+    r"|never (?:gets?|rings?|reach\w*|arrives?)|stays? in the queue|won't turn off"
+    r"|plays? the (?:wrong|night|day|old)\w*)\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+")
