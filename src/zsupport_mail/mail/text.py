@@ -75,8 +75,13 @@ class _TextExtractor(HTMLParser):
         self._quoting = 0
         self._tables: list[bool] = []  # per open table: whether it has header cells (<th>)
         self._cells = 0  # cells opened in the current row
+        self._mailto: list[tuple[str, int]] = []  # open <a href="mailto:...">: address, part
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            href = (dict(attrs).get("href") or "").strip()
+            if href.lower().startswith("mailto:"):
+                self._mailto.append((href[7:].split("?")[0], len(self.parts)))
         if tag in ("div", "blockquote"):
             quote = _is_quote(tag, attrs)
             self._open.append(quote)
@@ -106,6 +111,11 @@ class _TextExtractor(HTMLParser):
             self._cells = 0
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._mailto:  # "<a href=mailto:dana@...>Dana Smith</a>": the
+            address, first = self._mailto.pop()  # address is what the reader needs to see
+            shown = "".join(self.parts[first:])
+            if address and address.lower() not in shown.lower() and not self._skipping:
+                self._add(f" <{address}>")
         if tag == "table" and self._tables:
             self._tables.pop()
         if tag in _SKIP_TAGS:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from zsupport_mail.scoring.contact_cues import forwarded_by_her
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
 _COMPANY_SUFFIXES = frozenset({"gmbh", "corp", "corporation", "inc", "group", "company", "ltd"})
@@ -43,17 +44,29 @@ def company_cue(prepared: Prepared, results: dict[str, ItemResult]) -> list[Evid
     spelled = {_UMLAUTS.sub(lambda m: _SPELLED[m.group(0)], w) for w in words}  # Mueller
     if not words:
         return []
-    own = prepared.text[: len(prepared.text) - len(prepared.item.forwarded)]
+    own = prepared.text  # her own words, and her own earlier mail when she forwards it
+    if not forwarded_by_her(prepared):
+        own = own[: len(own) - len(prepared.item.forwarded)]
     pattern = "|".join(re.escape(w) for w in sorted({*words, *spelled}))
-    if len(words) > 1:  # "Müller Logistik": the name's words together, not one of them
-        pattern = rf"(?:{pattern})(?:[ \t]+(?:{pattern}))+"
+    if len(words) > 1:  # "Müller Logistik", "Acme-Dental", "Acme<br>Dental": words together
+        pattern = rf"(?:{pattern})(?:(?:[ \t]+|-|[ \t]*\n[ \t]*)(?:{pattern}))+"
     company = re.compile(rf"(?<![@.\w])(?:{pattern})(?!\.\w|\w)", re.I)
-    for match in company.finditer(own):
+    match = company.search(own)
+    while match:  # "Jana Müller\nMüller Logistik": past her surname, the company's name
         if not _in_a_persons_name(own, match, company):
             return [_low(name, _around(prepared.text, *match.span()))]
+        match = company.search(own, match.start() + 1)
     return []
 
 
+_BUSINESS = re.compile(
+    r"\b(?:dental|dentistry|clinic|cl(?:í|i)nica|klinik|praxis|medical|logisti[ck]\w*|logística"
+    r"|group|gruppe|grupo|groupe|partners|associates|services|solutions|consulting|hotel|school"
+    r"|bank|insurance|realty|law|legal|pharmacy|apotheke|farmacia|cabinet|soci(?:é|e)t(?:é|e)"
+    r"|company|corporation|enterprises|industries|manufacturing|holding)\b",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = re.compile(r"[\d@:]|https?://|www\.")
 _FIRST_NAME = re.compile(r"[A-ZÄÖÜÉ][a-zäöüßé]+[ \t]$")
 
 
@@ -86,4 +99,10 @@ def _company_unknown(prepared: Prepared) -> list[Evidence]:
                     )
                 ]
     legal = _LEGAL_FORM.search(own)
-    return [_low(legal.group(1).strip(), legal.group(0))] if legal else []
+    if legal:
+        return [_low(legal.group(1).strip(), legal.group(0))]
+    for line in [line.strip() for line in own.splitlines() if line.strip()][-6:]:
+        # a sign-off line that names a business ("Acme Dental", "Clínica Sonrisa")
+        if len(line.split()) <= 6 and not _NOT_A_NAME.search(line) and _BUSINESS.search(line):
+            return [_low(line, line)]
+    return []

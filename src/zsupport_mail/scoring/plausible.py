@@ -14,15 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from zsupport_mail.scoring.call_cue import call_examples_cue
 from zsupport_mail.scoring.company_cue import company_cue
 from zsupport_mail.scoring.contact_cues import (
     contact_email_cue,
     contact_name_cue,
     contact_phone_cue,
 )
-from zsupport_mail.scoring.extractors.calls import CallExample, examples_of
 from zsupport_mail.scoring.recurrence import recurrence_cue
-from zsupport_mail.scoring.spans import DATE, MASK, TIME
+from zsupport_mail.scoring.spans import MASK
 from zsupport_mail.scoring.types import Evidence, ItemResult, Prepared
 
 _TOKEN = r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,19}\b"
@@ -33,25 +33,42 @@ _SERIAL_CUE = re.compile(
     re.IGNORECASE,
 )
 _MORE_TOKENS = re.compile(r"(?<![\w.])(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12}(?![\w.])", re.I)
-_BOARD = re.compile(r"board|platine|placa|carte|tarjeta|cpu", re.IGNORECASE)  # +mainboard..
+_BOARD = re.compile(r"board|platine|placa|carte|tarjeta|cpu|\bmb\b", re.IGNORECASE)  # +mainboard
 _APPLIANCE = re.compile(
-    r"appliance|chassis|unit\b|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse",
+    r"appliance|chassis|unit\b|box|gerät|geraet|equipo|appareil|châssis|system|server|gehäuse"
+    r"|\bmx\s?\d{2,4}\b|\bhw\b|hardware",
     re.IGNORECASE,
 )
+# A role word, a few words, then a token shaped like a serial (letters and digits, upper case):
+# "the board one says 5K21T", "Platine ist 9M12A". Not a model name ("MX250", "ZIP 47G").
+_ROLE_THEN_TOKEN = re.compile(  # over the lower-case text
+    r"\b(board|mainboard|motherboard|platine|placa|carte|tarjeta|appliance|chassis|unit|box"
+    r"|gerät|geraet|equipo|appareil|châssis|gehäuse)\b[^\n\d]{0,25}?"
+    r"(?<![\w.-])((?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{4,12})(?![\w-]|\.\w)"
+)
+_MODELS = ("MX", "ZIP", "ZAC", "MXIE", "SIP")
 _VERSION_CUE = re.compile(  # compounds too: "Softwareversion 17.0.8", "Softwarestand 17.0.8"
     r"(?:\b(?:vers\.?|release|rel\.?|build|patch|firmware|software|versi(?:ó|o)n|mx|zac|mxie"
     r"|logiciel|sw)|version|stand)\b[^\n\d]{0,30}?v?\d{1,2}(?:\.\d{1,3}){0,3}\b"
-    r"|\bv\d{1,2}\.\d{1,3}\b|\b\d{1,2}\.\d{1,2}(?:\.\d{1,3})?\s*(?:patch|p|build)\s*\d{3,6}\b",
+    r"|\bv\d{1,2}\.\d{1,3}\b|\b\d{1,2}\.\d{1,2}(?:\.\d{1,3})?\s*(?:patch|p|build)\s*\d{3,6}\b"
+    # "v. 17.0.4", "Zultys 17.0.4", "ver 17"; a word after: "17.0.4 on the MX", "17.0.4 release"
+    r"|\b(?:v\.|ver\.?|zultys)\s*\d{1,2}(?:\.\d{1,3}){0,3}\b"
+    r"|\b\d{1,2}\.\d{1,2}(?:\.\d{1,5}){0,2}\s+(?:on (?:the|our) (?:mx|system|server|box)|release"
+    r"|build|version)\b",
     re.IGNORECASE,
 )
 _TICKET_CUE = re.compile(
     r"(?:ticket|tkt|\bref\b|reference|r(?:é|e)f(?:é|e)rence|referencia|case|incident|logged"
+    r"|tracker|tracked|filed|\b(?:as|under) (?:number|no\.?|#)"
     r"|raised|opened|tracking|vorgang|fall|caso|dossier|incidencia|incidente|anfrage|auftrag"
     r"|request|\bsr\b|\bcr\b|help\s*desk|service\s*desk|jira|servicenow|zendesk|freshdesk"
     r"|\bjob\b|work\s*order|referenz|bezug|zeichen|\baz\b|aktenzeichen|r(?:é|e)f\.|meldung"
     # "internal no. 4471", "our number: 4471", "notre numéro 4471", "unsere Nummer 4471"
     r"|\bintern\w*\s*(?:no\.?|nr\.?|number|nummer|n(?:ú|u)mero|num(?:é|e)ro|#|id|n[°º])"
-    r"|\b(?:our|notre|nuestro|unsere?)\s+(?:number|no\.?|#|nummer|n(?:ú|u)mero|num(?:é|e)ro))"
+    r"|\b(?:id|no\.?|nr\.?|number|nummer|n(?:ú|u)mero|num(?:é|e)ro)\s+intern\w*"  # ID interne
+    # "our number: 4471", "our ITSM number 4471", "notre numéro 4471", "unsere Nummer 4471"
+    r"|\b(?:our|notre|nuestro|unsere?)\s+(?:[\w-]+\s+)??(?:number|no\.?|#|nummer|n(?:ú|u)mero"
+    r"|num(?:é|e)ro))"
     rf"[^\n\d]{{0,30}}?#?\s*\b({_TOKEN})",
     re.IGNORECASE,
 )
@@ -61,20 +78,10 @@ _RUNNING = re.compile(
     re.IGNORECASE,
 )
 _TICKET_CUE_LOWER = re.compile(_TICKET_CUE.pattern.replace("A-Z", "a-z"))
+_TRACKER_KEY = re.compile(r"\b[A-Z]{2,6}-\d{3,8}(?![\w-])")  # not after "-": checked
 _SUBJECT_TICKET = re.compile(  # "[Ticket #55012]", "(#4471)", and a bracketed key "[OPS-1212]"
-    r"[\[(]\s*(?:[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})|([A-Z]{2,6}-\d{3,8}))\s*[\])]"
-)
-_PARTY = re.compile(
-    r"\b(?:ext\.?|extension|x|nebenstelle|durchwahl|nst\.?|extensi(?:ó|o)n|interno|poste|user"
-    r"|from|to|von|an|de|a|vers|desde|hacia|line|phone|desk|reception|room|agent|caller)"
-    r"\s*#?\s*\d{2,6}\b|\+?\d[\d ().-]{6,}\d|->|→|\bcall(?:ed|ing|er)?\b|\bdial(?:l)?ed\b"
-    r"|\brang\b|\banruf\w*|\bangerufen\b|\bllamad\w*|\bappel\w*|\bappelé\b",
-    re.IGNORECASE,
-)
-_LOOSE_TIME = re.compile(
-    r"\b(?:at|um|a\s+las|à|vers|gegen|around|about)\s+\d{1,2}(?:[.:h]\d{2})?\b|\bnoon\b|\bmidday\b"
-    r"|\bmittag|\bo'clock|\bhalf\s+past|\bquarter\s+(?:past|to)\b|\d{1,2}\.\d{2}\s*(?:uhr|h)\b",
-    re.IGNORECASE,
+    r"[\[({]\s*(?:[A-Za-z ]*#\s*([A-Z0-9][A-Z0-9-]{2,19})|([A-Z]{2,6}-\d{3,8}|\d{3,10}))\s*[\])}]"
+    r"|(?<![\w&])#\s?([A-Z0-9][A-Z0-9-]{2,19})\b"  # "... drop #4471", "[4471]", "{4471}"
 )
 _PROBLEM = re.compile(
     r"\b(?:not|no|n't|cannot|can't|won't|fail\w*|drop\w*|error\w*|issue|problem\w*|broken"
@@ -84,7 +91,9 @@ _PROBLEM = re.compile(
     r"|erreur|impossible|instead|keeps?|stays?|straight to|choppy|garbled|robotic|delay\w*"
     r"|slow|quiet|noise|buzz\w*|click\w*|hear\w*|ring\w*|reboot\w*|restart\w*|offline|down"
     r"|unregister\w*|timeout|time out|fast busy|reorder|cuts? out|cut off|hung up|hangs? up"
-    r"|klingelt|rauschen|ruido|sonne\w*|coupure|bruit)\b",
+    r"|klingelt|rauschen|ruido|sonne\w*|coupure|bruit|getrennt|unterbrochen|abgewiesen|blank"
+    r"|empty|leer\w*|vac(?:í|i)\w*|vides?|rejected|refused|loop\w*|bounc\w*|mute\w*"
+    r"|plays? the (?:wrong|night|day|old)\w*)\b",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -93,13 +102,20 @@ _SYMPTOM = re.compile(
     r"|(?:won't|doesn't|don't|does not|do not|not) (?:ring|work|register|connect|transfer|go)\w*"
     r"|cuts? (?:out|off)|crash\w*|freez\w*|unregister\w*|fail\w*|error\w*"
     r"|kein(?:e|en)? (?:ton|freizeichen)|bricht ab|brechen ab|abgebrochen|st(?:ö|oe)rung"
-    r"|se corta\w*|sin audio|no funciona|ne fonctionne|coup(?:e|é|ent)\w*|pas de son)\b",
+    r"|se corta\w*|sin audio|no funciona|ne fonctionne|coup(?:e|é|ent)\w*|pas de son"
+    r"|getrennt|unterbrochen|blank|empty|rejected|refused|loop\w*"
+    # a part that does the wrong thing: "phones reboot every hour", "go to voicemail"
+    r"|reboot\w*|restart\w*|stopped|stuck|offline|keeps? \w+ing|go(?:es)? (?:straight )?to"
+    r" (?:voicemail|vm|the wrong)|shows? the wrong|wrong (?:name|number|greeting|caller\w*)"
+    r"|never (?:gets?|rings?|reach\w*|arrives?)|stays? in the queue|won't turn off"
+    r"|plays? the (?:wrong|night|day|old)\w*)\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+")
 _SERIAL_WORDS = frozenset({"sn", "ser", "nº", "no", "n"})
 _VERSION_WORDS = frozenset(
-    {"vers", "ver", "release", "rel", "build", "patch", "firmware", "software", "mx", "zac"}
+    {"vers", "ver", "release", "rel", "build", "patch", "firmware", "software", "mx", "zac", "v"}
+    | {"zultys"}
     | {"mxie", "logiciel", "stand", "versión", "versi", "sw"}
 )
 _THREE_PARTS = re.compile(r"\d\.\d{1,2}\.\d")  # a cheap test before _RUNNING
@@ -108,6 +124,7 @@ _TICKET_TRIGGERS = (
     "vorgang", "fall", "caso", "dossier", "incidenc", "anfrage", "auftrag", "request", "sr",
     "cr", "help", "service", "jira", "zendesk", "freshdesk", "job", "work", "bezug", "zeichen",
     "az", "aktenzeichen", "réf", "meldung", "intern", "our", "notre", "nuestro", "unser",
+    "tracke", "filed", "as n", "as #", "under n", "under #",
 )  # fmt: skip
 Results = dict[str, ItemResult]
 Cue = Callable[[Prepared, Results], list[Evidence]]
@@ -199,6 +216,15 @@ def _serial_cues(prepared: Prepared) -> list[tuple[str, str | None, str]]:
                     if (value.upper(), named) not in seen:
                         seen.add((value.upper(), named))
                         cues.append((value.upper(), named, source))
+    masked = prepared.masked
+    lower = masked.lower()  # a lower-case pattern: three times faster than IGNORECASE
+    roles = _ROLE_THEN_TOKEN.finditer(lower) if len(lower) == len(masked) else iter(())
+    for match in roles:  # "the board one says 5K21T": the token as she wrote it, upper case
+        value = masked[match.start(2) : match.end(2)]
+        named = "board" if _BOARD.fullmatch(match.group(1)) else "appliance"
+        if value.isupper() and not value.startswith(_MODELS) and (value, named) not in seen:
+            seen.add((value, named))
+            cues.append((value, named, prepared.text[match.start() : match.end()]))
     prepared.shared["serial_cues"] = cues
     return cues
 
@@ -248,10 +274,16 @@ def _ticket(prepared: Prepared, results: Results) -> list[Evidence]:
             and sum(ch.isdigit() for ch in value) >= 3
         ):
             return [_low(value.upper(), masked[match.start() : match.end()])]
-    subject = _SUBJECT_TICKET.search(prepared.item.subject)
-    key = subject.group(1) or subject.group(2) if subject else ""
-    if key and not key.upper().startswith("ZS-"):
-        return [_low(key.upper(), prepared.item.subject)]
+    key_like = next(  # "(see NET-2231)": a tracker's key anywhere
+        (m for m in _TRACKER_KEY.finditer(masked) if masked[m.start() - 1 : m.start()] != "-"),
+        None,
+    )
+    if key_like and not key_like.group(0).startswith(("ZS-", "MX-", "ZAC-")):
+        return [_low(key_like.group(0), _sentence(prepared.text, *key_like.span()))]
+    for subject in _SUBJECT_TICKET.finditer(prepared.item.subject):  # not our own ZS- tag
+        key = subject.group(1) or subject.group(2) or subject.group(3)
+        if not key.upper().startswith("ZS-"):
+            return [_low(key.upper(), prepared.item.subject)]
     return []
 
 
@@ -261,30 +293,6 @@ def _reproducible(prepared: Prepared, results: Results) -> list[Evidence]:
         return []
     value, start, end = cue
     return [_low(value, _sentence(prepared.text, start, end))]
-
-
-def _call_examples(prepared: Prepared, results: Results) -> list[Evidence]:
-    if results["call_examples"].missing_parts:  # read as half given: a guess only if a
-        return [  # sentence holds what seemed to lack (then the reading, not the client, failed)
-            _low(e.source[:80], e.source) for e in examples_of(prepared) if _misread(e)
-        ][:1]
-    text = prepared.text
-    if not (TIME.search(text) or DATE.search(text) or _LOOSE_TIME.search(text)):
-        return []
-    lines = [line for line in text.splitlines() if line.strip()]
-    for index in range(len(lines)):  # three lines: an HTML mail puts every <div> apart
-        window = " ".join(lines[index : index + 3])
-        when = TIME.search(window) or DATE.search(window) or _LOOSE_TIME.search(window)
-        if when and _PARTY.search(window.replace(when.group(0), " ")):
-            return [_low(window.strip()[:80], window)]
-    return []
-
-
-def _misread(example: CallExample) -> bool:
-    """Whether a half-read example's sentence has a time after all (then the reading, not the
-    client, failed)."""
-    source = example.source
-    return bool(example.missing) and bool(TIME.search(source) or _LOOSE_TIME.search(source))
 
 
 def _description(prepared: Prepared, results: Results) -> list[Evidence]:
@@ -310,7 +318,7 @@ CUES: dict[str, Cue] = {
     "software_version": _version,
     "description": _description,
     "reproducible": _reproducible,
-    "call_examples": _call_examples,
+    "call_examples": call_examples_cue,
     "internal_ticket": _ticket,
 }
 

@@ -34,6 +34,8 @@ _STEMS = (
     "typically", "generally", "normally", "zeitweise", "teilweise", "meistens",
     "frecuen", "fréquem", "frequem", "continu", "kontinuierlich", "nunca", "jamás",
     "dauernd", "andauernd", "keeps", "recurr", "periodic", "quelquefois",
+    "unpredict", "erratic", "unregelm", "irregul", "irrégul", "imprévisib", "impredecib",
+    "nonstop", "trigger", "occurrence", "fréquen", "quotidien", "diari", "nightly", "monthly",
 )  # fmt: skip
 _PHRASES = (
     "now and then", "from time to time", "some calls", "some of the", "a few", "several times",
@@ -57,10 +59,35 @@ _PHRASES = (
     "now and again", "tous les appels", "à tous les coups", "out of ten", "in ten calls",
     "von zehn", "sur dix", "de cada diez", "percent", "per cent", "prozent", "por ciento",
     "pour cent",
+    "non-stop", "24/7", "one-time", "now & then", "on & off", "todo el", "on purpose",
+    "both times", "still doing", "still does", "no pattern", "all of them",
+    "dozen", "bunch of", "lots of", "many calls", "numerous", "on occasion", "at times",
+    "all afternoon", "all evening", "the whole time", "only one call", "one call so far",
+    "replica", "zweimal", "dreimal", "dos veces", "tres veces", "deux fois", "trois fois",
+    "seule fois", "regular basis", "tous les jours",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
+# "every user", "each phone", "todos los usuarios": who or what is hit, not how often
+_SCOPE = re.compile(
+    r"(?:every|each|all|cada|chaque|tous les|todos los|todas las|jede[rsn]?)\s+(?:single\s+)?"
+    r"(?:user|phone|pc|desk|extension|employee|agent|site|office|location|device|handset|seat"
+    r"|colleague|person|people|department|team|branch|computer|laptop|workstation|usuari|tel(?:é|e)"
+    r"|poste|nebenstelle|mitarbeiter|benutzer|standort|ger(?:ä|ae)t|appareil|utilisateur|empleado)"
+)
+_DENOMINATORS = frozenset(
+    {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twenty", "dos"}
+    | {"tres", "cuatro", "cinco", "diez", "zwei", "drei", "vier", "fünf", "zehn", "deux"}
+    | {"trois", "quatre", "cinq", "dix"}
+)
+_RATIO_WORDS = re.compile(  # searched only when a denominator word is in the text
+    # "one call in ten", "two out of five", "una de cada diez", "einer von zehn"
+    r"\b(?:one|two|three|a|una?|eine[rn]?|zwei|drei|un|deux|trois)\s+(?:\w+\s+)?(?:in|out of"
+    r"|of every|de cada|von|sur)\s+(?:two|three|four|five|six|seven|eight|nine|ten|twenty|dos"
+    r"|tres|cuatro|cinco|diez|zwei|drei|vier|fünf|zehn|deux|trois|quatre|cinq|dix|\d+)\b"
+)
 _NUMERIC = re.compile(
-    r"\d+\s*(?:in|of|out of|von|sur|de)\s*\d+\b|\d+\s*%|\b\d+\s+(?:calls|times|mal|veces|fois)\b"
+    r"(?<![\w.])\d{1,2} ?x\b|\b\d+\s*/\s*\d+\s+(?:calls|times|attempts|tries)\b"
+    r"|\d+\s*(?:in|of|out of|von|sur|de)\s*\d+\b|\d+\s*%|\b\d+\s+(?:calls|times|mal|veces|fois)\b"
     r"|reproduc\w*\s*[:?]+\s*(?:yes|no|y|n|ja|nein|sí|si|oui|non)\b"
 )
 
@@ -68,12 +95,24 @@ _NUMERIC = re.compile(
 def recurrence_cue(text: str) -> tuple[str, int, int] | None:
     """("yes"|"no"|"sometimes" as a guess, start, end) of the first wording about recurrence."""
     lower = text.lower()
-    stems = {word for word in set(_WORD.findall(lower)) if word.startswith(_STEMS)}
-    hits = [(m.start(), m.end()) for m in _WORD.finditer(lower) if m.group(0) in stems]
+    words = set(_WORD.findall(lower))
+    stems = {word for word in words if word.startswith(_STEMS)}
+    hits = (
+        [
+            (m.start(), m.end())
+            for m in _WORD.finditer(lower)
+            if m.group(0) in stems and not _SCOPE.match(lower, m.start())
+        ]
+        if stems
+        else []
+    )
     hits += [(at, at + len(p)) for p in _PHRASES if (at := lower.find(p)) >= 0]
     numeric = _NUMERIC.search(lower)
     if numeric:
         hits.append(numeric.span())
+    ratio = _RATIO_WORDS.search(lower) if not _DENOMINATORS.isdisjoint(words) else None
+    if ratio:
+        hits.append(ratio.span())
     if not hits:
         return None
     start, end = min(hits)

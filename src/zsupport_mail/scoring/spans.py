@@ -47,7 +47,7 @@ TIME = re.compile(  # "2:15 PM: ..." ends at the PM; "10:05a" and "2:15p" are 10
     # It starts with its first digit, so the regex engine skips to digits (3x faster than a
     # leading lookbehind): the lookbehinds then look at what precedes that digit.
     r"\d(?<![:.\d_]\d)(?<![^\W\d_T]\d)(?<!(?<!\d)T\d)\d?"
-    r"(?::\d{2}(?::\d{2})?(?:\s*(?:[ap]\.?m\.?|uhr|h)(?!\w)|[ap](?!\w)|(?![\w:]))"
+    r"(?::\d{2}(?::\d{2})?(?:\s*(?:[ap]\.?m\.?|uhr|h)(?!\w)|[ap](?!\w)|(?!\w|:\w))"
     r"|\s*(?:[ap]\.?m\.?)(?!\w)|h\d{2}(?![\w:]))",
     re.IGNORECASE,
 )

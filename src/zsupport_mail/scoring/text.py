@@ -15,6 +15,7 @@ from functools import lru_cache
 from mailparser_reply import EmailReplyParser
 from mailparser_reply.parser import EmailMessage, EmailReply
 
+from zsupport_mail.scoring.quoted_answers import quoted_form_answers
 from zsupport_mail.scoring.types import ITEM_KEYS, ITEM_LABELS
 
 _LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
@@ -293,6 +294,7 @@ def _split_reply(text: str) -> tuple[str, str]:
         typed_in = notice_answers(text[outlook.start() :])
         text = text[: outlook.start()]
     body, signature = _newest(text)
+    typed_in = typed_in or quoted_form_answers(text)  # or onto its ">" lines
     if typed_in:  # answers typed into our quoted notice (Outlook marks no quote with ">")
         body = f"{typed_in}\n\n{body}"
     if interleaved(text):  # answers under quoted questions count: put them before the top

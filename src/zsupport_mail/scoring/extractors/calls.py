@@ -83,6 +83,7 @@ class CallExample:
     calling: str | None
     called: str | None
     source: str
+    offset: int = -1  # where its sentence starts in the text (-1: not known)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -229,7 +230,7 @@ def find_examples(
         if parties:
             calling, called = _assign(segment, parties)
             source = " ".join(segment.split())[:200]
-            examples.append(CallExample(parse_when(segment, sent), calling, called, source))
+            examples.append(CallExample(parse_when(segment, sent), calling, called, source, offset))
     return examples
 
 
