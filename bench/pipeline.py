@@ -49,8 +49,14 @@ def measure_parse_only(files: list[Path], repeat: int) -> dict[str, Any]:
     }
 
 
-def _run_ingest(config: Path, files: list[Path], stderr_path: Path) -> dict[str, Any]:
-    """One ingest process; timestamps every output line as it arrives."""
+def _run_ingest(
+    config: Path,
+    files: list[Path],
+    stderr_path: Path,
+    first_line: threading.Event | None = None,
+) -> dict[str, Any]:
+    """One ingest process; timestamps every output line as it arrives (and sets
+    ``first_line`` at the first)."""
     command = benchlib.zsupport_command(config, "ingest", *map(str, files))
     lines: list[tuple[float, dict[str, Any]]] = []
     with stderr_path.open("wb") as stderr:
@@ -61,6 +67,8 @@ def _run_ingest(config: Path, files: list[Path], stderr_path: Path) -> dict[str,
             assert process.stdout is not None
             for line in process.stdout:
                 lines.append((time.perf_counter(), json.loads(line)))
+                if first_line is not None:
+                    first_line.set()
             code = process.wait(timeout=600)
         ended = time.perf_counter()
     if code != 0 or len(lines) != len(files):
@@ -120,14 +128,25 @@ def _run_ingests(config: Path, files: list[Path], work: Path, processes: int) ->
     if processes == 1:
         return _run_ingest(config, files, work / "stderr.log")
     parts: list[dict[str, Any]] = [{} for _ in range(processes)]
+    started = [threading.Event() for _ in range(processes)]
 
     def one(number: int) -> None:
         share = files[number::processes]
-        parts[number] = _run_ingest(config, share, work / f"stderr-{number}.log")
+        try:
+            parts[number] = _run_ingest(
+                config, share, work / f"stderr-{number}.log", started[number]
+            )
+        finally:
+            started[number].set()
 
     threads = [threading.Thread(target=one, args=(n,)) for n in range(processes)]
-    for thread in threads:
+    for number, thread in enumerate(threads):
         thread.start()
+        # The first process writes the configured clients into the fresh database; two at
+        # once would both insert them (the second fails on the unique name), so the others
+        # start when the first has stored its first message.
+        if number == 0:
+            started[0].wait(timeout=600)
     for thread in threads:
         thread.join()
     if not all(parts):
