@@ -18,8 +18,9 @@ ask, but nothing is charged until staff decide (``#kind``). Pure: no database, n
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from email.utils import parsedate_to_datetime
@@ -92,12 +93,23 @@ class _Text:
         return f"{self.subject}\n{self.own}\n{self.forwarded}"
 
 
+def _read_once(
+    read: Callable[[_Text], Iterator[tuple[str, str]]],
+) -> Callable[[_Text], Iterator[tuple[str, str]]]:
+    """The faults of a mail are read several times while its kind is decided (the first
+    fault, then every fault sentence for liveness and for doubt); reading them once saves
+    the fault patterns' matching, the largest cost in the processing of a message."""
+    remembered = functools.lru_cache(maxsize=4)(lambda text: tuple(read(text)))
+    return lambda text: iter(remembered(text))
+
+
 def _fault(text: _Text) -> tuple[str, str] | None:
     """The first fault named in a sentence that does not also say the fault is over, and
     that sentence."""
     return next(_faults(text), None)
 
 
+@_read_once
 def _faults(text: _Text) -> Iterator[tuple[str, str]]:
     """Each fault named in a sentence that does not also say the fault is over, with that
     sentence (or its side of a "but")."""
