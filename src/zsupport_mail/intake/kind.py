@@ -98,7 +98,8 @@ def _read_once(
 ) -> Callable[[_Text], Iterator[tuple[str, str]]]:
     """The faults of a mail are read several times while its kind is decided (the first
     fault, then every fault sentence for liveness and for doubt); reading them once saves
-    the fault patterns' matching, the largest cost in the processing of a message."""
+    matching the fault patterns again, the largest single function in the processing of a
+    message (docs/BENCHMARKS.md, issue 20 round 3)."""
     remembered = functools.lru_cache(maxsize=4)(lambda text: tuple(read(text)))
     return lambda text: iter(remembered(text))
 
