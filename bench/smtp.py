@@ -386,6 +386,7 @@ def running_daemon(
     corpus_dir: Path,
     database: Callable[[Path], Database] = sqlite_database,
     instances: int = 1,
+    processing: dict[str, object] | None = None,
 ) -> Iterator[tuple[Events, list[int], Database]]:
     """A migrated fresh database and ``instances`` ``serve`` processes on it, each on a free
     port, in a temp dir removed after; yields their shared events, their ports, the database."""
@@ -405,6 +406,7 @@ def running_daemon(
                     maildir=work / "outbox",
                     level="info",
                     smtp={"port": port, "max_messages_per_connection": 100_000},
+                    processing=processing,
                 )
                 if number == 0:
                     benchlib.migrate(config)
@@ -509,12 +511,13 @@ def closed_loop_serve(
     send: Callable[[Any, list[Mail]], ClosedLoop],
     database: Callable[[Path], Database] = sqlite_database,
     instances: int = 1,
+    processing: dict[str, object] | None = None,
 ) -> dict[str, Any]:
     """A closed-loop run against ``serve``, then wait for processing and replies.
 
     With several instances ``send`` gets the list of their ports (else the one port).
     """
-    with running_daemon(corpus_dir, database, instances) as (daemon, ports, database_):
+    with running_daemon(corpus_dir, database, instances, processing) as (daemon, ports, database_):
         with BacklogSampler(database_) as sampler:
             loop = send(ports if instances > 1 else ports[0], mails)
             done_at, replies = drained(daemon, database_, len(mails), timeout=60 + len(mails))
@@ -545,9 +548,10 @@ def open_loop_serve(
     connections: int,
     database: Callable[[Path], Database] = sqlite_database,
     instances: int = 1,
+    processing: dict[str, object] | None = None,
 ) -> dict[str, Any]:
     """Fixed-rate offer to ``serve``; the backlog sampled each second tells if it keeps up."""
-    with running_daemon(corpus_dir, database, instances) as (daemon, ports, database_):
+    with running_daemon(corpus_dir, database, instances, processing) as (daemon, ports, database_):
         with BacklogSampler(database_) as sampler:
             result = send_open_loop(ports, mails, rate, connections)
             first_due = result.pop("_first_due")

@@ -37,6 +37,8 @@ import smtp
 
 Database = Callable[[Path], smtp.Database]
 
+# serve's [processing] keys for every run (--batch-size), else the example config's
+PROCESSING: dict[str, object] = {}
 E2E_TARGET = 0.5
 P99_TARGET_MS = 50.0
 
@@ -98,7 +100,7 @@ def closed_round(
     fsync = smtp.closed_loop_sink("fsync", mails, send)
     result: dict[str, Any] = {"fsync": fsync}
     for count in instances:
-        serve = smtp.closed_loop_serve(corpus_dir, mails, send, db, count)
+        serve = smtp.closed_loop_serve(corpus_dir, mails, send, db, count, PROCESSING)
         sink = fsync["accepted_per_second"]
         serve["e2e_ratio"] = round(serve["end_to_end_per_second"] / sink, 3)
         serve["accept_ratio"] = round(serve["accepted_per_second"] / sink, 3)
@@ -113,7 +115,9 @@ def open_round(
     """The fixed-rate offer to the fsync-only sink, then to serve (one, then two instances)."""
     result = {"fsync": smtp.open_loop_sink(paced, rate, 8)}
     for count in instances:
-        result[setup_name(count)] = smtp.open_loop_serve(corpus_dir, paced, rate, 8, db, count)
+        result[setup_name(count)] = smtp.open_loop_serve(
+            corpus_dir, paced, rate, 8, db, count, PROCESSING
+        )
     return result
 
 
@@ -306,8 +310,13 @@ def main(argv: list[str] | None = None) -> int:
         "--ingest", action="store_true", help="also ingest vs parse-only on the same backend"
     )
     parser.add_argument("--markdown", type=Path, help="write the per-setup table to this file")
+    parser.add_argument(
+        "--batch-size", type=int, default=0, help="serve's processing.batch_size (default: config)"
+    )
     args = parser.parse_args(argv)
     benchlib.exit_on_sigterm()
+    if args.batch_size:
+        PROCESSING["batch_size"] = args.batch_size
     if not 1 <= args.count <= 1000 or not 0 < args.rate * args.duration <= 1000:
         parser.error("at most the 1,000 corpus messages per run")
     default = "1" if args.backend == "sqlite" else "1,2"
