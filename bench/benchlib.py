@@ -136,6 +136,7 @@ def write_config(
     level: str,
     smtp: dict[str, object] | None = None,
     staff: dict[str, object] | None = None,
+    processing: dict[str, object] | None = None,
 ) -> Path:
     """Write a config made from the example: our database, maildir, log level and clients.
 
@@ -153,6 +154,7 @@ def write_config(
         # developer's `make run`) at once would clash on it, so each gets a free port.
         "portal": {"port": (portal := free_port()), "base_url": f"http://127.0.0.1:{portal}"},
         **({"staff": staff} if staff else {}),
+        **({"processing": processing} if processing else {}),
     }
     base = _set_keys(_without_clients(EXAMPLE_CONFIG.read_text(encoding="utf-8")), settings)
     text = base + "\n" + (corpus_dir / "clients.toml").read_text(encoding="utf-8")

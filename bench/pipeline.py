@@ -24,8 +24,10 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +49,14 @@ def measure_parse_only(files: list[Path], repeat: int) -> dict[str, Any]:
     }
 
 
-def _run_ingest(config: Path, files: list[Path], stderr_path: Path) -> dict[str, Any]:
-    """One ingest process; timestamps every output line as it arrives."""
+def _run_ingest(
+    config: Path,
+    files: list[Path],
+    stderr_path: Path,
+    first_line: threading.Event | None = None,
+) -> dict[str, Any]:
+    """One ingest process; timestamps every output line as it arrives (and sets
+    ``first_line`` at the first)."""
     command = benchlib.zsupport_command(config, "ingest", *map(str, files))
     lines: list[tuple[float, dict[str, Any]]] = []
     with stderr_path.open("wb") as stderr:
@@ -59,6 +67,8 @@ def _run_ingest(config: Path, files: list[Path], stderr_path: Path) -> dict[str,
             assert process.stdout is not None
             for line in process.stdout:
                 lines.append((time.perf_counter(), json.loads(line)))
+                if first_line is not None:
+                    first_line.set()
             code = process.wait(timeout=600)
         ended = time.perf_counter()
     if code != 0 or len(lines) != len(files):
@@ -66,6 +76,10 @@ def _run_ingest(config: Path, files: list[Path], stderr_path: Path) -> dict[str,
         raise RuntimeError(f"ingest exited {code} with {len(lines)}/{len(files)} lines:\n{log}")
     first, last = lines[0][0], lines[-1][0]
     return {
+        "started_at": started,
+        "first_at": first,
+        "last_at": last,
+        "ended_at": ended,
         "wall_seconds": ended - started,
         "first_line_seconds": first - started,
         "steady_seconds": last - first,
@@ -78,9 +92,19 @@ STAFF_DESK = {"addresses": ["tom@zsupport.example", "ann@zsupport.example"]}
 
 
 def measure_ingest(
-    corpus_dir: Path, files: list[Path], repeat: int, staff: bool = False
+    corpus_dir: Path,
+    files: list[Path],
+    repeat: int,
+    staff: bool = False,
+    database: Callable[[Path], Path | str] | None = None,
+    processes: int = 1,
 ) -> dict[str, Any]:
-    """``zsupport-mail ingest`` over the files, each run on a fresh, migrated database."""
+    """``zsupport-mail ingest`` over the files, each run on a fresh, migrated database.
+
+    ``database`` makes that database (default: a SQLite file in the run's temp dir; a
+    PostgreSQL URL for bench/throughput.py); with ``processes`` > 1 as many ingest processes
+    run at once on it, each over its share of the files (two instances on one database).
+    """
     runs = []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix="zs-bench-ingest-") as tmp:
@@ -88,14 +112,54 @@ def measure_ingest(
             config = benchlib.write_config(
                 work / "config.toml",
                 corpus_dir=corpus_dir,
-                database=work / "zsupport.db",
+                database=database(work) if database else work / "zsupport.db",
                 maildir=work / "outbox",
                 level="warning",
                 staff=STAFF_DESK if staff else None,
             )
             benchlib.migrate(config)
-            runs.append(_run_ingest(config, files, work / "stderr.log"))
+            runs.append(_run_ingests(config, files, work, processes))
     return _summarise_ingest(runs, len(files))
+
+
+def _run_ingests(config: Path, files: list[Path], work: Path, processes: int) -> dict[str, Any]:
+    """``processes`` ingest processes at once, each over every processes-th file; their
+    figures combined as one run (first result of any to last result of all)."""
+    if processes == 1:
+        return _run_ingest(config, files, work / "stderr.log")
+    parts: list[dict[str, Any]] = [{} for _ in range(processes)]
+    started = [threading.Event() for _ in range(processes)]
+
+    def one(number: int) -> None:
+        share = files[number::processes]
+        try:
+            parts[number] = _run_ingest(
+                config, share, work / f"stderr-{number}.log", started[number]
+            )
+        finally:
+            started[number].set()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(processes)]
+    for number, thread in enumerate(threads):
+        thread.start()
+        # The first process writes the configured clients into the fresh database; two at
+        # once would both insert them (the second fails on the unique name), so the others
+        # start when the first has stored its first message.
+        if number == 0:
+            started[0].wait(timeout=600)
+    for thread in threads:
+        thread.join()
+    if not all(parts):
+        raise RuntimeError("an ingest process failed (see the exception above)")
+    started = min(p["started_at"] for p in parts)
+    first = min(p["first_at"] for p in parts)
+    return {
+        "wall_seconds": max(p["ended_at"] for p in parts) - started,
+        "first_line_seconds": first - started,
+        "steady_seconds": max(p["last_at"] for p in parts) - first,
+        "outcomes": [o for p in parts for o in p["outcomes"]],
+        "stderr_lines": sum(p["stderr_lines"] for p in parts),
+    }
 
 
 def _summarise_ingest(runs: list[dict[str, Any]], count: int) -> dict[str, Any]:

@@ -179,8 +179,12 @@ def send_per_message(port: int, mails: list[Mail]) -> ClosedLoop:
     return ClosedLoop(started, time.perf_counter(), latencies, [len(m.wire) for m in mails])
 
 
-def send_open_loop(port: int, mails: list[Mail], rate: float, connections: int) -> dict[str, Any]:
+def send_open_loop(
+    port: int | list[int], mails: list[Mail], rate: float, connections: int
+) -> dict[str, Any]:
     """Offer mail i at start + i/rate, whatever the answers' pace (no coordinated omission).
+
+    With a list of ports (several instances) the connections go to them in turn.
 
     A scheduler hands due messages to ``connections`` persistent sessions; when all are busy a
     message waits in the queue and that wait shows in ``due_to_250`` (the offered-load view),
@@ -190,8 +194,10 @@ def send_open_loop(port: int, mails: list[Mail], rate: float, connections: int) 
     results: list[tuple[float, float, float] | None] = [None] * len(mails)
     errors: list[str] = []
 
-    def worker() -> None:
-        client = connect(port)
+    ports = port if isinstance(port, list) else [port]
+
+    def worker(number: int) -> None:
+        client = connect(ports[number % len(ports)])
         try:
             while (job := jobs.get()) is not None:
                 index, due = job
@@ -204,7 +210,7 @@ def send_open_loop(port: int, mails: list[Mail], rate: float, connections: int) 
         finally:
             client.quit()
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(connections)]
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(connections)]
     for thread in threads:
         thread.start()
     first_due = time.perf_counter() + 0.2
@@ -281,18 +287,55 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
         return process.wait()
 
 
+class Events:
+    """Log events of one or more ``serve`` processes, counted together as they arrive (two
+    instances on one database process one stream of mail between them)."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[str, list[float]] = defaultdict(list)
+        self.actions: Counter[str] = Counter()
+        self.errors: list[dict[str, Any]] = []
+        self._changed = threading.Condition()
+
+    def record(self, at: float, event: dict[str, Any], is_error: bool) -> None:
+        with self._changed:
+            if is_error:
+                self.errors.append(event)
+            self.arrivals[event["event"]].append(at)
+            if event["event"] == "message_processed":
+                self.actions[event["action"]] += 1
+            self._changed.notify_all()
+
+    def exited(self, at: float) -> None:
+        with self._changed:
+            self.arrivals["_exited"].append(at)
+            self._changed.notify_all()
+
+    def wait_for(self, name: str, count: int, timeout: float) -> float:
+        """Block until ``count`` events ``name`` arrived; returns when the count-th did."""
+        with self._changed:
+            ok = self._changed.wait_for(
+                lambda: len(self.arrivals[name]) >= count or bool(self.arrivals["_exited"]),
+                timeout,
+            )
+            if not ok or len(self.arrivals[name]) < count:
+                raise RuntimeError(
+                    f"serve: {len(self.arrivals[name])}/{count} x {name} in {timeout:.0f} s; "
+                    f"errors: {self.errors[:3]}"
+                )
+            return sorted(self.arrivals[name])[count - 1]
+
+
 class Daemon:
     """``zsupport-mail serve`` as a subprocess; counts its log events as they arrive.
 
     Only lines naming a watched event are decoded (the reader must keep up with ~10 info lines
     per message without slowing the daemon through a full pipe); errors are kept whole.
+    Several daemons may share one ``Events``.
     """
 
-    def __init__(self, config: Path) -> None:
-        self.arrivals: dict[str, list[float]] = defaultdict(list)
-        self.actions: Counter[str] = Counter()
-        self.errors: list[dict[str, Any]] = []
-        self._changed = threading.Condition()
+    def __init__(self, config: Path, events: Events | None = None) -> None:
+        self.events = events if events is not None else Events()
         self.process = subprocess.Popen(
             benchlib.zsupport_command(config, "serve"),
             stdin=subprocess.DEVNULL,
@@ -311,31 +354,8 @@ class Daemon:
             is_error = b'"level": "error"' in line
             if not is_error and not any(name in line for name in _WATCHED):
                 continue
-            event = json.loads(line)
-            with self._changed:
-                if is_error:
-                    self.errors.append(event)
-                self.arrivals[event["event"]].append(now)
-                if event["event"] == "message_processed":
-                    self.actions[event["action"]] += 1
-                self._changed.notify_all()
-        with self._changed:
-            self.arrivals["_exited"].append(time.perf_counter())
-            self._changed.notify_all()
-
-    def wait_for(self, name: str, count: int, timeout: float) -> float:
-        """Block until ``count`` events ``name`` arrived; returns when the count-th did."""
-        with self._changed:
-            ok = self._changed.wait_for(
-                lambda: len(self.arrivals[name]) >= count or bool(self.arrivals["_exited"]),
-                timeout,
-            )
-            if not ok or len(self.arrivals[name]) < count:
-                raise RuntimeError(
-                    f"serve: {len(self.arrivals[name])}/{count} x {name} in {timeout:.0f} s; "
-                    f"errors: {self.errors[:3]}"
-                )
-            return self.arrivals[name][count - 1]
+            self.events.record(now, json.loads(line), is_error)
+        self.events.exited(time.perf_counter())
 
     def stop(self) -> int:
         code = stop_process(self.process)
@@ -343,28 +363,60 @@ class Daemon:
         return code
 
 
+Connect = Callable[[], Any]  # a DB-API connection to the daemon's database, for reading
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where ``serve`` keeps its data for one run: the config's value and a way to read it."""
+
+    config_value: Path | str  # a SQLite file or a SQLAlchemy URL
+    connect: Connect
+
+
+def sqlite_database(work: Path) -> Database:
+    """A fresh SQLite file in ``work`` (the default of every SMTP benchmark)."""
+    path = work / "zsupport.db"
+    uri = f"file:{path}?mode=ro"
+    return Database(path, lambda: sqlite3.connect(uri, uri=True, timeout=5))
+
+
 @contextlib.contextmanager
-def running_daemon(corpus_dir: Path) -> Iterator[tuple[Daemon, int, Path]]:
-    """A migrated fresh database and ``serve`` on a free port, in a temp dir removed after."""
+def running_daemon(
+    corpus_dir: Path,
+    database: Callable[[Path], Database] = sqlite_database,
+    instances: int = 1,
+    processing: dict[str, object] | None = None,
+) -> Iterator[tuple[Events, list[int], Database]]:
+    """A migrated fresh database and ``instances`` ``serve`` processes on it, each on a free
+    port, in a temp dir removed after; yields their shared events, their ports, the database."""
     with tempfile.TemporaryDirectory(prefix="zs-bench-smtp-") as tmp:
         work = Path(tmp)
-        port = benchlib.free_port()
-        database = work / "zsupport.db"
-        config = benchlib.write_config(
-            work / "config.toml",
-            corpus_dir=corpus_dir,
-            database=database,
-            maildir=work / "outbox",
-            level="info",
-            smtp={"port": port, "max_messages_per_connection": 100_000},
-        )
-        benchlib.migrate(config)
-        daemon = Daemon(config)
+        store = database(work)
+        events = Events()
+        daemons: list[Daemon] = []
+        ports = []
         try:
-            daemon.wait_for("serve_started", 1, timeout=60)
-            yield daemon, port, database
+            for number in range(instances):
+                port = benchlib.free_port()
+                config = benchlib.write_config(
+                    work / f"config-{number}.toml",
+                    corpus_dir=corpus_dir,
+                    database=store.config_value,
+                    maildir=work / "outbox",
+                    level="info",
+                    smtp={"port": port, "max_messages_per_connection": 100_000},
+                    processing=processing,
+                )
+                if number == 0:
+                    benchlib.migrate(config)
+                daemons.append(Daemon(config, events))
+                ports.append(port)
+                events.wait_for("serve_started", number + 1, timeout=60)
+            yield events, ports, store
         finally:
-            daemon.stop()
+            for daemon in daemons:
+                daemon.stop()
 
 
 @contextlib.contextmanager
@@ -387,7 +439,7 @@ class BacklogSampler:
     Read-only connection, one small indexed COUNT per sample: negligible next to the daemon.
     """
 
-    def __init__(self, database: Path, interval: float = 0.5) -> None:
+    def __init__(self, database: Database, interval: float = 0.5) -> None:
         self._database = database
         self._interval = interval
         self._stop = threading.Event()
@@ -403,8 +455,7 @@ class BacklogSampler:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        uri = f"file:{self._database}?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+        with contextlib.closing(self._database.connect()) as db:
             while True:
                 self.samples.append((time.perf_counter(), *backlog(db)))
                 if self._stop.wait(self._interval):
@@ -419,7 +470,7 @@ class BacklogSampler:
         return result
 
 
-def backlog(db: sqlite3.Connection) -> tuple[int, int]:
+def backlog(db: Any) -> tuple[int, int]:
     inbox = db.execute(
         "SELECT count(*) FROM inbound_message WHERE status IN ('pending', 'processing')"
     ).fetchone()[0]
@@ -441,27 +492,35 @@ def slope(points: list[tuple[float, float]]) -> float:
 # --------------------------------------------------------------------------- scenarios
 
 
-def drained(daemon: Daemon, database: Path, count: int, timeout: float) -> tuple[float, int]:
+def drained(daemon: Events, database: Database, count: int, timeout: float) -> tuple[float, int]:
     """When all ``count`` messages were processed and every queued reply delivered.
 
     Returns that moment and the number of replies; replies are counted in the database once
     processing is done (quarantined and ignored mail gets none).
     """
     processed_at = daemon.wait_for("message_processed", count, timeout)
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+    with contextlib.closing(database.connect()) as db:
         replies = int(db.execute("SELECT count(*) FROM outbound_message").fetchone()[0])
     delivered_at = daemon.wait_for("delivery_sent", replies, timeout) if replies else 0.0
     return max(processed_at, delivered_at), replies
 
 
 def closed_loop_serve(
-    corpus_dir: Path, mails: list[Mail], send: Callable[[int, list[Mail]], ClosedLoop]
+    corpus_dir: Path,
+    mails: list[Mail],
+    send: Callable[[Any, list[Mail]], ClosedLoop],
+    database: Callable[[Path], Database] = sqlite_database,
+    instances: int = 1,
+    processing: dict[str, object] | None = None,
 ) -> dict[str, Any]:
-    """A closed-loop run against ``serve``, then wait for processing and replies."""
-    with running_daemon(corpus_dir) as (daemon, port, database):
-        with BacklogSampler(database) as sampler:
-            loop = send(port, mails)
-            done_at, replies = drained(daemon, database, len(mails), timeout=60 + len(mails))
+    """A closed-loop run against ``serve``, then wait for processing and replies.
+
+    With several instances ``send`` gets the list of their ports (else the one port).
+    """
+    with running_daemon(corpus_dir, database, instances, processing) as (daemon, ports, database_):
+        with BacklogSampler(database_) as sampler:
+            loop = send(ports if instances > 1 else ports[0], mails)
+            done_at, replies = drained(daemon, database_, len(mails), timeout=60 + len(mails))
         series = sampler.series(loop.started, step=2.0)
         actions, errors = dict(daemon.actions), len(daemon.errors)
     seconds = done_at - loop.started
@@ -483,15 +542,21 @@ def closed_loop_sink(mode: str, mails: list[Mail], send: Callable[..., ClosedLoo
 
 
 def open_loop_serve(
-    corpus_dir: Path, mails: list[Mail], rate: float, connections: int
+    corpus_dir: Path,
+    mails: list[Mail],
+    rate: float,
+    connections: int,
+    database: Callable[[Path], Database] = sqlite_database,
+    instances: int = 1,
+    processing: dict[str, object] | None = None,
 ) -> dict[str, Any]:
     """Fixed-rate offer to ``serve``; the backlog sampled each second tells if it keeps up."""
-    with running_daemon(corpus_dir) as (daemon, port, database):
-        with BacklogSampler(database) as sampler:
-            result = send_open_loop(port, mails, rate, connections)
+    with running_daemon(corpus_dir, database, instances, processing) as (daemon, ports, database_):
+        with BacklogSampler(database_) as sampler:
+            result = send_open_loop(ports, mails, rate, connections)
             first_due = result.pop("_first_due")
             offered_end = first_due + len(mails) / rate
-            done_at, _ = drained(daemon, database, result["accepted"], timeout=60 + len(mails))
+            done_at, _ = drained(daemon, database_, result["accepted"], timeout=60 + len(mails))
         series = sampler.series(first_due)
         errors = len(daemon.errors)
     during = [(s["t"], s["inbox"]) for s in series if s["t"] <= offered_end - first_due]

@@ -19,31 +19,43 @@ same run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import queue
 import smtplib
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import benchlib
+import pipeline
+import postgres_db
 import smtp
 
+Database = Callable[[Path], smtp.Database]
+
+# serve's [processing] keys for every run (--batch-size), else the example config's
+PROCESSING: dict[str, object] = {}
 E2E_TARGET = 0.5
 P99_TARGET_MS = 50.0
 
 
-def send_connections(port: int, mails: list[smtp.Mail], connections: int) -> smtp.ClosedLoop:
+def send_connections(
+    port: int | list[int], mails: list[smtp.Mail], connections: int
+) -> smtp.ClosedLoop:
     """Closed loop over ``connections`` sessions at once: each takes the next message as soon
-    as its previous one was answered (connect and EHLO not timed)."""
+    as its previous one was answered (connect and EHLO not timed). With a list of ports (two
+    instances) the sessions go to them in turn."""
     todo: queue.Queue[int] = queue.Queue()
     for index in range(len(mails)):
         todo.put(index)
     latencies: list[float | None] = [None] * len(mails)
     errors: list[str] = []
-    clients = [smtp.connect(port) for _ in range(connections)]
+    ports = port if isinstance(port, list) else [port]
+    clients = [smtp.connect(ports[n % len(ports)]) for n in range(connections)]
 
     def run(client: smtplib.SMTP) -> None:
         while True:
@@ -71,47 +83,106 @@ def send_connections(port: int, mails: list[smtp.Mail], connections: int) -> smt
     return smtp.ClosedLoop(started, ended, [d[0] for d in done], [d[1] for d in done])
 
 
-def closed_round(corpus_dir: Path, mails: list[smtp.Mail], connections: int) -> dict[str, Any]:
-    """fsync-only then serve, seconds apart, so their ratio shares the machine's state."""
+def setup_name(instances: int) -> str:
+    """``serve`` for one instance (the key run_all.py reads), ``serve_2`` for two."""
+    return "serve" if instances == 1 else f"serve_{instances}"
 
-    def send(port: int, batch: list[smtp.Mail]) -> smtp.ClosedLoop:
+
+def closed_round(
+    corpus_dir: Path, mails: list[smtp.Mail], connections: int, db: Database, instances: list[int]
+) -> dict[str, Any]:
+    """fsync-only then serve (one, then two instances), seconds apart, so their ratios share
+    the machine's state."""
+
+    def send(port: int | list[int], batch: list[smtp.Mail]) -> smtp.ClosedLoop:
         return send_connections(port, batch, connections)
 
     fsync = smtp.closed_loop_sink("fsync", mails, send)
-    serve = smtp.closed_loop_serve(corpus_dir, mails, send)
-    return {
-        "fsync": fsync,
-        "serve": serve,
-        "e2e_ratio": round(serve["end_to_end_per_second"] / fsync["accepted_per_second"], 3),
-        "accept_ratio": round(serve["accepted_per_second"] / fsync["accepted_per_second"], 3),
-    }
+    result: dict[str, Any] = {"fsync": fsync}
+    for count in instances:
+        serve = smtp.closed_loop_serve(corpus_dir, mails, send, db, count, PROCESSING)
+        sink = fsync["accepted_per_second"]
+        serve["e2e_ratio"] = round(serve["end_to_end_per_second"] / sink, 3)
+        serve["accept_ratio"] = round(serve["accepted_per_second"] / sink, 3)
+        result[setup_name(count)] = serve
+    first = result[setup_name(instances[0])]
+    return {**result, "e2e_ratio": first["e2e_ratio"], "accept_ratio": first["accept_ratio"]}
+
+
+def open_round(
+    corpus_dir: Path, paced: list[smtp.Mail], rate: float, db: Database, instances: list[int]
+) -> dict[str, Any]:
+    """The fixed-rate offer to the fsync-only sink, then to serve (one, then two instances)."""
+    result = {"fsync": smtp.open_loop_sink(paced, rate, 8)}
+    for count in instances:
+        result[setup_name(count)] = smtp.open_loop_serve(
+            corpus_dir, paced, rate, 8, db, count, PROCESSING
+        )
+    return result
+
+
+def measure_ingest(
+    corpus_dir: Path, manifest: dict[str, Any], cluster: Any, instances: list[int]
+) -> dict[str, Any]:
+    """mail-parser parse-only, then ``ingest`` (one process, then two at once on one database)
+    over the same 1,000 files, one run each, on the benchmark's database."""
+    files = benchlib.corpus_files(corpus_dir, manifest)
+    parse_only = pipeline.measure_parse_only(files, 1)
+    base = parse_only["messages_per_second"]
+    result: dict[str, Any] = {"parse_only": parse_only}
+    for count in instances:
+
+        def database(work: Path) -> Path | str:
+            return postgres_db.database_factory(cluster)(work).config_value
+
+        ingest = pipeline.measure_ingest(corpus_dir, files, 1, database=database, processes=count)
+        ingest["ratio_steady"] = round(ingest["steady_messages_per_second"] / base, 3)
+        result[setup_name(count)] = ingest
+    return result
 
 
 def run(
-    corpus_dir: Path, count: int, connections: int, rate: float, duration: float, rounds: int
+    corpus_dir: Path,
+    count: int,
+    connections: int,
+    rate: float,
+    duration: float,
+    rounds: int,
+    backend: str = "sqlite",
+    instances: tuple[int, ...] = (1,),
+    ingest: bool = False,
 ) -> dict[str, Any]:
     """Both shapes, ``rounds`` times; the median rounds and every round's figures."""
     manifest = benchlib.ensure_corpus(corpus_dir, 1000, 1)
     mails = smtp.load_mails(corpus_dir, manifest, count)
     paced = smtp.load_mails(corpus_dir, manifest, int(rate * duration))
     closed, opened = [], []
-    for _ in range(rounds):
-        closed.append(closed_round(corpus_dir, mails, connections))
-        opened.append(
-            {
-                "fsync": smtp.open_loop_sink(paced, rate, 8),
-                "serve": smtp.open_loop_serve(corpus_dir, paced, rate, 8),
-            }
-        )
+    setups = list(instances)
+    cluster_context = (
+        postgres_db.running_cluster() if backend == "postgresql" else contextlib.nullcontext()
+    )
+    with cluster_context as cluster:
+        db = postgres_db.database_factory(cluster)
+        for _ in range(rounds):
+            closed.append(closed_round(corpus_dir, mails, connections, db, setups))
+            opened.append(open_round(corpus_dir, paced, rate, db, setups))
+        ingested = None
+        if ingest:
+            try:
+                ingested = measure_ingest(corpus_dir, manifest, cluster, setups)
+            except RuntimeError as exc:  # keep the SMTP figures of the last minutes
+                ingested = {"error": str(exc)[-2000:]}
     chosen = sorted(closed, key=lambda r: r["e2e_ratio"])[len(closed) // 2]
-    open_round = smtp.median_open_round(opened, rate)
-    serve_open = open_round["serve"]
-    return {
+    open_chosen = smtp.median_open_round(opened, rate)
+    serve_open = open_chosen["serve"]
+    result = {
+        "backend": backend,
+        "instances": setups,
         "messages": count,
         "connections": connections,
         "rounds": rounds,
         "closed": {**chosen, "round_e2e_ratios": [r["e2e_ratio"] for r in closed]},
-        "open_loop": open_round,
+        "open_loop": open_chosen,
         "targets": {
             "e2e_vs_fsync": chosen["e2e_ratio"] >= E2E_TARGET,
             "keeps_up": smtp.keeps_up(serve_open, rate),
@@ -119,6 +190,9 @@ def run(
             and serve_open["error_count"] == 0,
         },
     }
+    if ingested is not None:
+        result["ingest"] = ingested
+    return result
 
 
 def render(result: dict[str, Any]) -> str:
@@ -161,6 +235,55 @@ def render(result: dict[str, Any]) -> str:
     )
 
 
+def render_setups(result: dict[str, Any]) -> str:
+    """A table with one column per setup (one instance, two), each figure beside the same
+    run's baseline: for PostgreSQL runs (``--markdown``), written by hand into BENCHMARKS.md."""
+    closed, opened = result["closed"], result["open_loop"]
+    names = [setup_name(n) for n in result["instances"]]
+    fsync, o_fsync = closed["fsync"], opened["fsync"]
+    rate = o_fsync["offered_per_second"]
+
+    def cells(values: list[object]) -> str:
+        return " | ".join(str(v) for v in values)
+
+    heads = cells([f"`serve` x {n}" for n in result["instances"]])
+    lines = [
+        f"| figure | baseline (same run) | {heads} | target |",
+        "| --- | ---: | " + " | ".join("---:" for _ in names) + " | --- |",
+        f"| {result['messages']} mails over {result['connections']} connections: accepted/s "
+        f"| sink {fsync['accepted_per_second']} "
+        f"| {cells([closed[n]['accepted_per_second'] for n in names])} | |",
+        "| same: end to end msg/s (processed, replies delivered) | "
+        f"sink accepts {fsync['accepted_per_second']} "
+        f"| {cells([closed[n]['end_to_end_per_second'] for n in names])} | |",
+        "| same: end to end against the sink | 1 "
+        f"| {cells([closed[n]['e2e_ratio'] for n in names])} | >= {E2E_TARGET} |",
+        f"| {rate:g}/s offered: p99 ms to `250` | sink {o_fsync['p99_ms']} "
+        f"| {cells([opened[n]['p99_ms'] for n in names])} | < {P99_TARGET_MS:g} |",
+        f"| {rate:g}/s offered: backlog max, slope /s, drained after offer | "
+        "| "
+        + cells(
+            [
+                f"{opened[n]['backlog_max']}, {opened[n]['backlog_slope_per_second']:+}, "
+                f"{opened[n]['drained_after_offer_seconds']} s"
+                for n in names
+            ]
+        )
+        + " | keeps up |",
+    ]
+    if "ingest" in result and "error" not in result["ingest"]:
+        ingest = result["ingest"]
+        base = ingest["parse_only"]["messages_per_second"]
+        lines += [
+            f"| `ingest` of the 1,000 files, steady msg/s (processes at once) | parse-only {base} "
+            f"| {cells([ingest[n]['steady_messages_per_second'] for n in names])} | |",
+            "| same: against parse-only | 1 "
+            f"| {cells([ingest[n]['ratio_steady'] for n in names])} | >= 0.6 |",
+        ]
+    outcomes = "; ".join(f"x{n[-1] if n != 'serve' else 1}: {closed[n]['actions']}" for n in names)
+    return "\n".join([*lines, "", f"Closed-loop outcomes: {outcomes}."])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: prints the figures as JSON (and writes them with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -171,10 +294,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="open loop: seconds")
     parser.add_argument("--rounds", type=int, default=1, help="rounds (median kept)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="serve's database: a SQLite file, or a durable throwaway PostgreSQL 15",
+    )
+    parser.add_argument(
+        "--instances",
+        default=None,
+        help="serve instances on one database, comma-separated setups "
+        "(default: 1 on SQLite, 1,2 on PostgreSQL)",
+    )
+    parser.add_argument(
+        "--ingest", action="store_true", help="also ingest vs parse-only on the same backend"
+    )
+    parser.add_argument("--markdown", type=Path, help="write the per-setup table to this file")
+    parser.add_argument(
+        "--batch-size", type=int, default=0, help="serve's processing.batch_size (default: config)"
+    )
     args = parser.parse_args(argv)
     benchlib.exit_on_sigterm()
+    if args.batch_size:
+        PROCESSING["batch_size"] = args.batch_size
     if not 1 <= args.count <= 1000 or not 0 < args.rate * args.duration <= 1000:
         parser.error("at most the 1,000 corpus messages per run")
+    default = "1" if args.backend == "sqlite" else "1,2"
+    instances = tuple(int(n) for n in (args.instances or default).split(","))
+    if args.backend == "sqlite" and instances != (1,):
+        parser.error("SQLite takes one serve instance (one writer)")
     result = run(
         args.corpus.resolve(),
         args.count,
@@ -182,9 +330,14 @@ def main(argv: list[str] | None = None) -> int:
         args.rate,
         args.duration,
         max(1, args.rounds),
+        args.backend,
+        instances,
+        args.ingest,
     )
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    if args.markdown:
+        args.markdown.write_text(render_setups(result) + "\n", encoding="utf-8")
     benchlib.print_json(result)
     return 0
 

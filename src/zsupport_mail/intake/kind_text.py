@@ -7,8 +7,9 @@ Kept apart from intake/kind.py (the decision) so that the modules that refine it
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from zsupport_mail.intake import kind_words as words
@@ -40,6 +41,18 @@ def first_fault(text: MailText) -> tuple[str, str] | None:
     return next(faults(text), None)
 
 
+def _read_once(
+    read: Callable[[MailText], Iterator[tuple[str, str]]],
+) -> Callable[[MailText], Iterator[tuple[str, str]]]:
+    """The faults of a mail are read several times while its kind is decided (the first
+    fault, then every fault sentence for liveness and for doubt); reading them once saves
+    matching the fault patterns again, the largest single function in the processing of a
+    message (docs/BENCHMARKS.md, issue 20 round 3)."""
+    remembered = functools.lru_cache(maxsize=4)(lambda text: tuple(read(text)))
+    return lambda text: iter(remembered(text))
+
+
+@_read_once
 def faults(text: MailText) -> Iterator[tuple[str, str]]:
     """Each fault named in a sentence that does not also say the fault is over, with that
     sentence (or its side of a "but")."""

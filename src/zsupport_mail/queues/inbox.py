@@ -227,17 +227,32 @@ def claim(
         # Lost in a power cut, a claim only repeats an attempt: no fsync of its own; the
         # processing commit that follows makes it durable.
         relax_sync(session)
-        query = select(InboundMessage).where(_claimable(now, lease))
+        query = select(InboundMessage.id).where(_claimable(now, lease))
         if inbound_id is not None:
             query = query.where(InboundMessage.id == inbound_id)
-        row = session.scalar(
+        claimed = session.scalar(
             query.order_by(InboundMessage.id).limit(1).with_for_update(skip_locked=True)
         )
-        if row is None:
+        if claimed is None:
             return None
-        row.status, row.claimed_by, row.claimed_at = "processing", worker, now
-        row.attempts += 1
-        return row.id
+        _mark_claimed(session, [claimed], worker, now)
+        return claimed
+
+
+def _mark_claimed(session: Session, ids: list[int], worker: str, now: datetime) -> None:
+    """Mark locked rows processing by ``worker`` and count the attempt: one Core UPDATE, so
+    a claim neither loads the rows (their raw bytes) nor flushes them through the ORM."""
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id.in_(ids))
+        .values(
+            status="processing",
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=InboundMessage.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def claim_first_attempts(
@@ -253,20 +268,20 @@ def claim_first_attempts(
     crashes the worker is not blamed on the messages of its batch a second time."""
     with sessions.begin() as session:
         relax_sync(session)  # as in claim: a lost claim only repeats an attempt
-        rows = session.scalars(
-            select(InboundMessage)
+        rows = session.execute(
+            select(InboundMessage.id, InboundMessage.attempts)
             .where(_claimable(now, lease))
             .order_by(InboundMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
         batch = []
-        for row in rows:
-            if row.attempts:
+        for row_id, attempts in rows:
+            if attempts:
                 break
-            row.status, row.claimed_by, row.claimed_at = "processing", worker, now
-            row.attempts += 1
-            batch.append(row.id)
+            batch.append(row_id)
+        if batch:
+            _mark_claimed(session, batch, worker, now)
         return batch
 
 
