@@ -9,7 +9,9 @@ Several ``serve`` processes may share one PostgreSQL. Two kinds of lock keep the
   noticed by the server-side TCP keepalives and ``tcp_user_timeout`` set on the connection
   (about half a minute), after which the lock is free.
 - a *transaction* lock (``pg_try_advisory_xact_lock``), taken at the start of a transaction
-  and freed by its end: one SLA tick at a time across instances.
+  and freed by its end: one SLA tick at a time across instances; and its waiting form
+  (``pg_advisory_xact_lock``), so that two processes starting on one database do not both
+  create the configured clients.
 
 Neither is needed for correctness (the inbox dedupes every message and ticket rows are locked
 while alerts are recorded); they keep instances from doing the same work twice. On SQLite
@@ -167,3 +169,13 @@ def try_xact_lock(session: Session, name: str) -> bool:
         text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": advisory_key(name)}
     )
     return bool(granted)
+
+
+def xact_lock(session: Session, name: str) -> None:
+    """Wait for a transaction-scoped lock in the session's transaction; nothing on SQLite.
+
+    For work that two processes must not do at once, such as creating the configured clients
+    in an empty database: the second waits, then sees the first one's rows.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})

@@ -16,6 +16,7 @@ from zsupport_mail.contacts.history import (
     set_role,
 )
 from zsupport_mail.contacts.periods import CONFIG_SOURCE, IMPORT_PREFIX, RECORD_START
+from zsupport_mail.db.advisory import xact_lock
 from zsupport_mail.db.models import (
     Client,
     ClientDomain,
@@ -119,6 +120,9 @@ def sync_directory(session: Session, settings: Settings, now: datetime | None = 
     then. Clients taken over by ``contacts import`` keep their imported authorised set: the
     config's primary/backup entries for them are logged and ignored (see contacts/history.py).
     """
+    # Two processes starting at once on an empty PostgreSQL both created the configured
+    # clients, and the second failed on their unique name: the second now waits and updates.
+    xact_lock(session, "directory")
     state = _DirectoryState.read(session, now or utc_now())
     clients = {c.name: c for c in session.scalars(select(Client))}
     domains = {d.domain: d for d in session.scalars(select(ClientDomain))}
