@@ -1,12 +1,8 @@
 """tickets open: a report taken by telephone becomes a ticket exactly as a mail would.
 
-The contract names the telephone as a support channel. The engineer who took the call types
-the report; the command writes it as a mail from the contact to the support address and runs
-it through the same pipeline as any mail: the sender is recognised and authorised, the report
-scored, the SLA clock started at ``--received`` (when the call came in), the acknowledgement
-(or the missing-information notice) mailed to the contact, staff copied. The inbox row's
-source is ``phone``, so the journey shows how the report came in, and only on that source does
-the ``--critical`` flag (a header the command writes) mark the ticket critical.
+The command writes the call as a mail from the contact to the support address and runs it
+through the pipeline with source ``phone``; what that means for the caller is the command's
+help text (``PHONE_DESCRIPTION`` in parser_groups.py).
 """
 
 from __future__ import annotations
