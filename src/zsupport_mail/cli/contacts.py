@@ -19,30 +19,34 @@ import argparse
 import getpass
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.cli.common import CommandError, open_db, print_json
 from zsupport_mail.contacts.confirm import (
     MARKS,
+    apply_rows,
     confirm_on_ticket,
     not_a_contact_change,
-    notice_csv,
+    read_ticket_notice,
 )
 from zsupport_mail.contacts.history import load_periods
 from zsupport_mail.contacts.importer import (
     ClientChanges,
     ImportInvalid,
-    apply_import,
+    ImportRow,
     known,
     parse_csv,
 )
 from zsupport_mail.contacts.periods import IMPORT_PREFIX
-from zsupport_mail.db.models import Ticket
+from zsupport_mail.contacts.temporary import Bounds
+from zsupport_mail.db.models import Client, Ticket
 from zsupport_mail.db.repos import get_ticket, sync_directory
+from zsupport_mail.intake.notice_period import NoticePeriod
 from zsupport_mail.settings import Settings
 from zsupport_mail.settings.clock import utc_now
 
@@ -85,16 +89,29 @@ def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
     source = f"{IMPORT_PREFIX}{name[:200]} by {_operator()[:100]}"  # fits the column
     session = sessions()
     read: list[str] = []
+    bounds: Bounds | None = None
     try:
         sync_directory(session, settings, now)  # the config's clients exist before we look
         ticket = _notice_ticket(session, args.ticket) if args.ticket else None
         if ticket is not None and path is None:
-            text, read = notice_csv(session, ticket, now)
+            notice = read_ticket_notice(session, ticket, now)
+            text, read, bounds = notice.csv_text, notice.lines, notice.bounds
         rows = parse_csv(text, known(session))
+        if args.from_day or args.until:
+            bounds = _bounds(session, args, rows, ticket, now)
         note = args.note or (f"written notice on ticket {ticket.number}" if ticket else None)
-        changes = apply_import(session, rows, at=now, source=source, note=note)
+        changes, restored = apply_rows(session, rows, bounds, now=now, source=source, note=note)
         if ticket is not None:
-            confirm_on_ticket(session, ticket, changes, source=source, by=_operator(), now=now)
+            confirm_on_ticket(
+                session,
+                ticket,
+                changes,
+                source=source,
+                by=_operator(),
+                now=now,
+                bounds=bounds,
+                restored=restored,
+            )
         if args.dry_run:
             session.rollback()
         else:
@@ -115,15 +132,59 @@ def cmd_contacts_import(settings: Settings, args: argparse.Namespace) -> int:
         "ticket": args.ticket.upper() if args.ticket else None,
         "read_from_notice": read,
         "clients": [c.as_json() for c in changes],
+        "period": bounds.as_json() if bounds else None,
+        "restored": [c.as_json() for c in restored],
     }
     if args.json:
         print_json(report)
     else:
         for line in read:
             print(f"read from the notice: {line}")
+        if bounds is not None:
+            print(f"from {bounds.start.isoformat()}:")
         _print_changes(changes)
+        if bounds is not None:
+            print(f"the set before it again from {bounds.end.isoformat()}:")
+            _print_changes(restored)
         print("dry run: nothing changed" if args.dry_run else f"applied as {source}")
     return 0
+
+
+def _day(value: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{flag}: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _bounds(
+    session: Session,
+    args: argparse.Namespace,
+    rows: list[ImportRow],
+    ticket: Ticket | None,
+    now: datetime,
+) -> Bounds:
+    """``--from``/``--until`` as instants in the client's zone (the ticket's, else the file's).
+
+    Raises:
+        CommandError: no --until, a bad date, an end before the start, or clients in two zones.
+    """
+    if not args.until:
+        raise CommandError(
+            "--from needs --until (a change from a day on for good is a plain import)"
+        )
+    clients = {row.client for row in rows}
+    zones = {c.timezone for c in session.scalars(select(Client).where(Client.name.in_(clients)))}
+    if ticket is not None:
+        zones = {ticket.client.timezone}
+    if len(zones) != 1:
+        raise CommandError("--from/--until: the file's clients are in different time zones")
+    start = _day(args.from_day, "--from") if args.from_day else None
+    period = NoticePeriod(start, _day(args.until, "--until"), "")
+    begin, end = period.bounds(zones.pop(), now)
+    if end <= begin:
+        raise CommandError(f"--until {args.until}: the period would already be over")
+    return Bounds(begin, end)
 
 
 def _notice_ticket(session: Session, number: str) -> Ticket:

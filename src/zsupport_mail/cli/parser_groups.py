@@ -57,6 +57,17 @@ def add_contacts_commands(sub: SubParsers[argparse.ArgumentParser]) -> None:
         metavar="NUMBER",
         help="confirm the written notice on this contact_change ticket (noted on it, closed)",
     )
+    imp.add_argument(
+        "--from",
+        dest="from_day",
+        metavar="DATE",
+        help="a temporary change: the first day (YYYY-MM-DD, client's zone); default at once",
+    )
+    imp.add_argument(
+        "--until",
+        metavar="DATE",
+        help="a temporary change: the last day (inclusive); the set before it holds again after",
+    )
     imp.add_argument("--json", action="store_true", help=JSON_HELP)
     text = "who is (or was, with --at or --history) an authorised contact"
     lst = _command(commands, "list", "contacts:cmd_contacts_list", text)

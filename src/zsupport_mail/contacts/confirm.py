@@ -8,6 +8,7 @@ history are the import's. The ticket gets an internal note of what changed and i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,12 +18,14 @@ from zsupport_mail.contacts.history import load_periods
 from zsupport_mail.contacts.importer import (
     ClientChanges,
     ImportInvalid,
+    ImportRow,
     apply_import,
     known,
     parse_csv,
 )
-from zsupport_mail.contacts.notice import read_notice, rows_after_notice
-from zsupport_mail.contacts.periods import IMPORT_PREFIX
+from zsupport_mail.contacts.notice import read_notice, read_notice_period, rows_after_notice
+from zsupport_mail.contacts.periods import IMPORT_PREFIX, when
+from zsupport_mail.contacts.temporary import Bounds, apply_for_period
 from zsupport_mail.db.models import Contact, InboundMessage, Ticket, TicketMessage
 from zsupport_mail.mail.message import parse_message
 
@@ -39,12 +42,16 @@ def not_a_contact_change(ticket: Ticket) -> str | None:
     )
 
 
-def notice_csv(session: Session, ticket: Ticket, now: datetime) -> tuple[str, list[str]]:
-    """The client's new authorised set as CSV, read from the ticket's notice, and the lines read.
+@dataclass(frozen=True)
+class NoticeRead:
+    """A ticket's notice as read: the client's new set as CSV, the lines staff saw, the period."""
 
-    Raises:
-        ImportInvalid: the notice's mail is gone, or part of it cannot be read.
-    """
+    csv_text: str
+    lines: list[str]
+    bounds: Bounds | None  # None: a lasting change
+
+
+def _notice_mail(session: Session, ticket: Ticket) -> InboundMessage:
     first = session.scalars(
         select(TicketMessage)
         .where(TicketMessage.ticket_id == ticket.id, TicketMessage.direction == "inbound")
@@ -55,13 +62,48 @@ def notice_csv(session: Session, ticket: Ticket, now: datetime) -> tuple[str, li
     inbound = session.get(InboundMessage, first.inbound_id) if first and first.inbound_id else None
     if inbound is None or not inbound.raw:
         raise ImportInvalid([f"{ticket.number}: the notice's mail is not kept"])
+    return inbound
+
+
+def read_ticket_notice(session: Session, ticket: Ticket, now: datetime) -> NoticeRead:
+    """The client's new authorised set, read from the ticket's notice, and its period if any.
+
+    Raises:
+        ImportInvalid: the notice's mail is gone, or part of it cannot be read.
+    """
+    inbound = _notice_mail(session, ticket)
+    msg = parse_message(inbound.raw)
     contacts = session.scalars(select(Contact).where(Contact.client_id == ticket.client_id))
-    proposals = read_notice(parse_message(inbound.raw), {c.email: c.name for c in contacts})
-    periods = [p for p in load_periods(session, client=ticket.client.name) if p.covers(now)]
+    proposals = read_notice(msg, {c.email: c.name for c in contacts})
+    period = read_notice_period(msg, inbound.received_at, ticket.client.timezone)
+    bounds = None
+    if period is not None:
+        start, end = period.bounds(ticket.client.timezone, now)
+        bounds = Bounds(start, end) if start < end else None
+    at = bounds.start if bounds else now
+    periods = [p for p in load_periods(session, client=ticket.client.name) if p.covers(at)]
     result = rows_after_notice(ticket.client.name, periods, proposals)
     if result.problems:
         raise ImportInvalid([f"{ticket.number}: {problem}" for problem in result.problems])
-    return result.csv_text(), [p.line() for p in proposals]
+    lines = [p.line() for p in proposals]
+    if period is not None:
+        lines.append(f"for a period: {period.describe()}, then the set before it again")
+    return NoticeRead(result.csv_text(), lines, bounds)
+
+
+def apply_rows(
+    session: Session,
+    rows: list[ImportRow],
+    bounds: Bounds | None,
+    *,
+    now: datetime,
+    source: str,
+    note: str | None,
+) -> tuple[list[ClientChanges], list[ClientChanges]]:
+    """Apply an import at once and for good, or for a period (then the old set comes back)."""
+    if bounds is None:
+        return apply_import(session, rows, at=now, source=source, note=note), []
+    return apply_for_period(session, rows, bounds, now=now, source=source, note=note)
 
 
 def confirm_on_ticket(
@@ -72,14 +114,17 @@ def confirm_on_ticket(
     source: str,
     by: str,
     now: datetime,
+    bounds: Bounds | None = None,
+    restored: list[ClientChanges] | None = None,
 ) -> None:
     """Record on the ticket what its notice changed, as an internal note, and close it."""
     lines = [f"Contact change applied ({source}):"]
-    for client in changes:
-        for kind, mark in MARKS:
-            lines += [
-                f"  {mark} {e['name']} <{e['email']}> {e['role']}" for e in getattr(client, kind)
-            ]
+    if bounds is not None:
+        lines[0] = f"Contact change applied from {when(bounds.start)} ({source}):"
+    lines += _marked(changes)
+    if bounds is not None:
+        lines.append(f"The set before the notice again from {when(bounds.end)}:")
+        lines += _marked(restored or [])
     session.add(
         TicketMessage(
             ticket_id=ticket.id,
@@ -97,6 +142,16 @@ def confirm_on_ticket(
     ticket.status, ticket.closed_at, ticket.updated_at = "closed", now, now
 
 
+def _marked(changes: list[ClientChanges]) -> list[str]:
+    lines: list[str] = []
+    for client in changes:
+        for kind, mark in MARKS:
+            lines += [
+                f"  {mark} {e['name']} <{e['email']}> {e['role']}" for e in getattr(client, kind)
+            ]
+    return lines
+
+
 def apply_notice_as_read(
     session: Session, ticket: Ticket, *, by: str, now: datetime
 ) -> list[ClientChanges]:
@@ -108,10 +163,19 @@ def apply_notice_as_read(
     why = not_a_contact_change(ticket)
     if why is not None:
         raise ImportInvalid([why])
-    text, _read = notice_csv(session, ticket, now)
+    read = read_ticket_notice(session, ticket, now)
     source = f"{IMPORT_PREFIX}notice on {ticket.number} by {by[:100]}"
-    rows = parse_csv(text, known(session))
+    rows = parse_csv(read.csv_text, known(session))
     note = f"written notice on ticket {ticket.number}"
-    changes = apply_import(session, rows, at=now, source=source, note=note)
-    confirm_on_ticket(session, ticket, changes, source=source, by=by, now=now)
+    changes, restored = apply_rows(session, rows, read.bounds, now=now, source=source, note=note)
+    confirm_on_ticket(
+        session,
+        ticket,
+        changes,
+        source=source,
+        by=by,
+        now=now,
+        bounds=read.bounds,
+        restored=restored,
+    )
     return changes

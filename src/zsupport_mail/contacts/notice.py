@@ -14,10 +14,14 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from zsupport_mail.contacts.periods import Period
 from zsupport_mail.intake.contact_notice import ProposedContact, read_contact_change
+from zsupport_mail.intake.notice_period import NoticePeriod, read_period
 from zsupport_mail.mail.message import ParsedMessage
+from zsupport_mail.scoring.text import own_text
 
 
 @dataclass
@@ -47,6 +51,16 @@ def read_notice(msg: ParsedMessage, directory: Mapping[str, str]) -> tuple[Propo
     return read_contact_change(
         msg.subject, msg.text, sender=(name, msg.from_addr), directory=directory
     )
+
+
+def read_notice_period(msg: ParsedMessage, received: datetime, zone: str) -> NoticePeriod | None:
+    """The period a temporary notice names ("until 15 March"), None for a lasting change.
+
+    Dates are read against the day the notice arrived in the client's zone (zone).
+    """
+    own, _signature, _forwarded = own_text(msg.text, msg.subject)
+    written = received.astimezone(ZoneInfo(zone)).date()
+    return read_period(f"{msg.subject}\n{own or msg.text}", written)
 
 
 def _find(current: dict[str, dict[str, str]], proposal: ProposedContact) -> str | None:

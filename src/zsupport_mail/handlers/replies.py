@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
+from zsupport_mail.contacts.notice import read_notice_period
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.loops import over_reply_limit
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
@@ -58,6 +59,14 @@ def _kind_context(ctx: HandlerContext, timezone: str) -> dict[str, object]:
     }
 
 
+def _temporary(msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket) -> str | None:
+    """A temporary contact change's period as the client reads it, None for a lasting one."""
+    if ctx.assessment.kind.kind != "contact_change":
+        return None
+    period = read_notice_period(msg, ctx.inbound.received_at, ticket.client.timezone)
+    return period.describe() if period else None
+
+
 def _template_context(
     msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket, state: HandlingState
 ) -> dict[str, object]:
@@ -84,6 +93,7 @@ def _template_context(
         # The mail that opened the ticket is answered "We have opened ticket ...".
         "opened_now": ctx.disposition.action in ("created", "unauthorized"),
         "response_due": local_time(ticket.response_due_at, ticket.client.timezone),
+        "temporary": _temporary(msg, ctx, ticket),
         **_kind_context(ctx, ticket.client.timezone),
         **_scoring_context(ctx, state),
     }

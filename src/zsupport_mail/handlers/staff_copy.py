@@ -12,16 +12,17 @@ text and attachments. A new critical ticket also pages ``[staff] pager_addresses
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.contacts.history import load_periods
-from zsupport_mail.contacts.notice import read_notice, rows_after_notice
+from zsupport_mail.contacts.notice import read_notice, read_notice_period, rows_after_notice
 from zsupport_mail.db.models import Ticket, TicketMessage
 from zsupport_mail.handlers.outgoing import record_outbound
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
+from zsupport_mail.intake.notice_period import long_day
 from zsupport_mail.mail.attachments import AttachmentInfo
 from zsupport_mail.mail.carry import Payload, carried_attachments
 from zsupport_mail.mail.message import ParsedMessage
@@ -204,11 +205,21 @@ def _proposed(msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket) -> list[s
     proposals = read_notice(msg, {c.email: c.name for c in ticket.client.contacts})
     periods = [p for p in load_periods(ctx.session, client=ticket.client.name) if p.covers(ctx.now)]
     result = rows_after_notice(ticket.client.name, periods, proposals)
+    period = read_notice_period(msg, ctx.inbound.received_at, ticket.client.timezone)
     lines = [p.line() for p in proposals]
     lines += [f"? {problem}" for problem in result.problems]
-    if not result.problems:
-        lines.append("= afterwards: " + "; ".join(f"{r['name']} {r['role']}" for r in result.rows))
-    return lines
+    if result.problems:
+        return lines
+    after = "; ".join(f"{r['name']} {r['role']}" for r in result.rows)
+    if period is None:
+        return [*lines, f"= afterwards: {after}"]
+    now = "; ".join(f"{p.name} {p.role}" for p in periods)
+    return [
+        *lines,
+        f"= for a period: {after}",
+        f"  ({period.describe()})",
+        f"= then the current set again from {long_day(period.end + timedelta(days=1))}: {now}",
+    ]
 
 
 def _head(
