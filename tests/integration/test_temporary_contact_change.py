@@ -201,3 +201,40 @@ def test_an_until_before_the_start_is_refused_and_changes_nothing(settings, sess
     assert result.returncode != 0
     assert "would already be over" in result.stderr
     assert authorised_at(sessions, utc_now()) == [("dana", "primary"), ("lee", "backup")]
+
+
+def test_a_lasting_import_during_a_temporary_change_replaces_it_and_its_return(
+    settings, sessions, tmp_path
+):
+    last = utc_now().astimezone(DENVER).date() + timedelta(days=5)
+    cover = tmp_path / "cover.csv"
+    cover.write_text(
+        "client,name,email,role\n"
+        "Acme Dental,Lee Jones,lee@acmedental.example,primary\n"
+        "Acme Dental,Pat Reception,pat@acmedental.example,backup\n",
+        encoding="utf-8",
+    )
+    lasting = tmp_path / "lasting.csv"
+    lasting.write_text(
+        "client,name,email,role\n"
+        "Acme Dental,Dana Smith,dana@acmedental.example,primary\n"
+        "Acme Dental,Kim New,kim@acmedental.example,backup\n",
+        encoding="utf-8",
+    )
+    temporary = run_cli(settings, "contacts", "import", str(cover), "--until", last.isoformat())
+    assert temporary.returncode == 0, temporary.stderr
+    assert authorised_at(sessions, utc_now()) == [("lee", "primary"), ("pat", "backup")]
+
+    result = run_cli(settings, "contacts", "import", "--json", str(lasting))
+
+    assert result.returncode == 0, result.stderr
+    removed = json.loads(result.stdout)["clients"][0]["removed"]
+    assert sorted(e["email"] for e in removed) == [
+        "lee@acmedental.example",
+        "pat@acmedental.example",
+    ]
+    kept = [("dana", "primary"), ("kim", "backup")]
+    assert authorised_at(sessions, utc_now()) == kept
+    end = local_midnight(last + timedelta(days=1))
+    assert authorised_at(sessions, end) == kept
+    assert authorised_at(sessions, end + timedelta(days=30)) == kept

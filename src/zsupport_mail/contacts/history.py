@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.db.models import Client, Contact, ContactAuthorization
@@ -80,6 +80,42 @@ def open_periods(session: Session) -> dict[int, ContactAuthorization]:
         select(ContactAuthorization).where(ContactAuthorization.valid_until.is_(None))
     )
     return {row.contact_id: row for row in rows}
+
+
+def periods_at(
+    session: Session, client_ids: set[int], at: datetime
+) -> dict[int, ContactAuthorization]:
+    """The period covering the instant at (or open then) of each contact of these clients.
+
+    An import at a later instant than now (the start or end of a temporary change) changes
+    the periods in force then, not the ones open now.
+    """
+    rows = session.scalars(
+        select(ContactAuthorization)
+        .where(ContactAuthorization.client_id.in_(client_ids))
+        .where(ContactAuthorization.valid_from <= at)
+        .where(
+            or_(ContactAuthorization.valid_until.is_(None), ContactAuthorization.valid_until > at)
+        )
+    )
+    return {row.contact_id: row for row in rows}
+
+
+def cancel_later(session: Session, client_ids: set[int], at: datetime, source: str) -> None:
+    """End, before they begin, these clients' periods that start after at.
+
+    A temporary change writes the set that comes back at its end ahead of time; an import that
+    changes the set before then replaces it, so that return is cancelled (never deleted: the
+    period is left empty, ``valid_until`` = ``valid_from``, with ``ended_by`` the import).
+    """
+    rows = session.scalars(
+        select(ContactAuthorization)
+        .where(ContactAuthorization.client_id.in_(client_ids))
+        .where(ContactAuthorization.valid_from > at)
+    )
+    for row in rows:
+        if row.valid_until is None or row.valid_until > row.valid_from:
+            row.valid_until, row.ended_by = row.valid_from, source
 
 
 def imported_client_ids(session: Session) -> set[int]:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zsupport_mail.contacts.history import open_periods, set_role
+from zsupport_mail.contacts.history import cancel_later, periods_at, set_role
 from zsupport_mail.db.models import Client, Contact
 from zsupport_mail.mail.addresses import AddressError, normalize_address
 from zsupport_mail.settings import AUTHORIZED_ROLES
@@ -174,11 +174,16 @@ def apply_import(
 ) -> list[ClientChanges]:
     """Make each listed client's authorised set exactly the file's, from at on.
 
+    The periods in force at ``at`` are the ones changed; a return to an earlier set that a
+    temporary change scheduled after ``at`` is cancelled (contacts/temporary.py).
+
     The caller commits (or, for a dry run, rolls back): the diff is computed by doing it.
     """
     clients = {c.name: c for c in session.scalars(select(Client))}
     contacts = {c.email: c for c in session.scalars(select(Contact))}
-    current = open_periods(session)
+    listed_ids = {clients[row.client].id for row in rows}
+    cancel_later(session, listed_ids, at, source)
+    current = periods_at(session, listed_ids, at)
     result: dict[str, ClientChanges] = {}
     for row in rows:
         client = clients[row.client]
