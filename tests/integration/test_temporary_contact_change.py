@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import STAFF_SECRET, SUPPORT, make_mail
+from tests.helpers import STAFF_SECRET, SUPPORT, make_mail, staff_thread
 from zsupport_mail.contacts.history import load_periods
 from zsupport_mail.db.models import OutboundMessage, Ticket
 from zsupport_mail.intake.notice_period import long_day
@@ -157,6 +157,32 @@ def test_a_temporary_notice_holds_for_its_period_and_the_old_set_comes_back(
 
     assert in_period.action == "created", in_period
     assert after_end.action == "unauthorized", after_end
+
+
+def test_staff_confirm_a_temporary_notice_by_mail_and_the_ticket_says_when_it_ends(
+    pipeline, sessions, days
+):
+    first, last = days
+    pipeline.ingest(notice(first, last), source="test", mailbox=SUPPORT)
+    reply = make_mail(
+        sender=f"Queue <{QUEUE}>",
+        subject="Re: [ZS-000001] Change of authorised contacts while I am on leave",
+        body="#contacts\n\nDone: Lee and Pat cover while you are away.",
+        message_id="<staff-1@staffmail.example>",
+        headers=staff_thread(),
+    )
+
+    outcome = pipeline.ingest(reply, source="test", mailbox=SUPPORT)
+
+    assert outcome.action == "appended", outcome
+    start, end = local_midnight(first), local_midnight(last + timedelta(days=1))
+    assert authorised_at(sessions, start) == [("lee", "primary"), ("pat", "backup")]
+    assert authorised_at(sessions, end) == [("dana", "primary"), ("lee", "backup")]
+    with sessions.begin() as session:
+        ticket = session.scalars(select(Ticket)).one()
+        [note] = [m for m in ticket.messages if m.subject.startswith("contacts confirmed")]
+    assert "The set before the notice again from" in note.body_text
+    assert "+ Dana Smith <dana@acmedental.example> primary" in note.body_text
 
 
 def test_staff_who_write_the_csv_give_the_period_with_from_and_until(settings, sessions, tmp_path):

@@ -24,10 +24,11 @@ from zsupport_mail.contacts.importer import (
     parse_csv,
 )
 from zsupport_mail.contacts.notice import read_notice, read_notice_period, rows_after_notice
-from zsupport_mail.contacts.periods import IMPORT_PREFIX, when
+from zsupport_mail.contacts.periods import IMPORT_PREFIX
 from zsupport_mail.contacts.temporary import Bounds, apply_for_period
 from zsupport_mail.db.models import Contact, InboundMessage, Ticket, TicketMessage
 from zsupport_mail.mail.message import parse_message
+from zsupport_mail.mail.replies import local_time
 
 MARKS = (("added", "+"), ("changed", "~"), ("removed", "-"))
 
@@ -119,11 +120,12 @@ def confirm_on_ticket(
 ) -> None:
     """Record on the ticket what its notice changed, as an internal note, and close it."""
     lines = [f"Contact change applied ({source}):"]
+    zone = ticket.client.timezone
     if bounds is not None:
-        lines[0] = f"Contact change applied from {when(bounds.start)} ({source}):"
+        lines[0] = f"Contact change applied from {local_time(bounds.start, zone)} ({source}):"
     lines += _marked(changes)
     if bounds is not None:
-        lines.append(f"The set before the notice again from {when(bounds.end)}:")
+        lines.append(f"The set before the notice again from {local_time(bounds.end, zone)}:")
         lines += _marked(restored or [])
     session.add(
         TicketMessage(
