@@ -185,6 +185,31 @@ def test_staff_confirm_a_temporary_notice_by_mail_and_the_ticket_says_when_it_en
     assert "+ Dana Smith <dana@acmedental.example> primary" in note.body_text
 
 
+def test_a_notice_that_sounds_temporary_without_an_end_asks_staff_for_the_last_day(
+    pipeline, sessions, settings
+):
+    last = utc_now().astimezone(DENVER).date() + timedelta(days=6)
+    raw = make_mail(
+        subject="Authorised contacts while I am away",
+        body="Written notice: while I am away, please treat Lee Jones as our primary contact.",
+        message_id="<notice-2@acmedental.example>",
+    )
+    pipeline.ingest(raw, source="test", mailbox=SUPPORT)
+    lines = [line.strip() for line in outbound(sessions, "staff_copy").splitlines()]
+    assert '? it sounds temporary ("while") but names no last day; if it is, confirm it' in lines
+    assert "with: zsupport-mail contacts import --ticket ZS-000001 --until DATE" in lines
+
+    result = run_cli(
+        settings, "contacts", "import", "--json", "--ticket", "ZS-000001", "--until", str(last)
+    )
+
+    assert result.returncode == 0, result.stderr
+    end = local_midnight(last + timedelta(days=1))
+    assert json.loads(result.stdout)["period"]["until"] == end.isoformat()
+    assert authorised_at(sessions, utc_now()) == [("lee", "primary")]
+    assert authorised_at(sessions, end) == [("dana", "primary"), ("lee", "backup")]
+
+
 def test_staff_who_write_the_csv_give_the_period_with_from_and_until(settings, sessions, tmp_path):
     first = utc_now().astimezone(DENVER).date() + timedelta(days=2)
     last = first + timedelta(days=4)

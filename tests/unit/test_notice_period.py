@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from zsupport_mail.intake.notice_period import NoticePeriod, read_period
+from zsupport_mail.intake.notice_period import NoticePeriod, read_period, sounds_temporary
 
 WRITTEN = date(2026, 1, 28)  # a Wednesday
 
@@ -24,6 +24,8 @@ WRITTEN = date(2026, 1, 28)  # a Wednesday
         ("Mientras Ana esté de baja, hasta el 20 de abril, Luis es el principal.", None, (4, 20)),
         ("Del 2 de febrero al 13 de febrero Luis es el respaldo.", (2, 2), (2, 13)),
         ("Jusqu'au 15 mars, Marie est notre contact principal.", None, (3, 15)),
+        ("Please treat me as primary. Dana goes back to primary on June 8.", None, (6, 7)),
+        ("Ab 1. Juli übernehme ich wieder; bis dahin ist Tobias Klein Vertretung.", None, (6, 30)),
     ],
 )
 def test_a_temporary_notice_is_read_with_its_start_and_end(text, start, end):
@@ -51,6 +53,23 @@ def test_a_date_without_a_year_that_has_passed_this_year_is_next_years():
 )
 def test_a_lasting_change_names_no_period(text):
     assert read_period(text, WRITTEN) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Mientras Ana esté de baja, Luis es el contacto principal.", "Mientras"),
+        ("While Dana is away, please treat Lee as our primary.", "While"),
+        ("Pendant mon congé, Marie est notre contact principal.", "Pendant"),
+    ],
+)
+def test_a_temporary_notice_without_an_end_is_noticed(text, words):
+    assert read_period(text, WRITTEN) is None
+    assert sounds_temporary(text) == words
+
+
+def test_a_lasting_notice_does_not_sound_temporary():
+    assert sounds_temporary("Please make Pat our backup instead of Lee.") is None
 
 
 def test_the_period_ends_at_midnight_after_its_last_day_in_the_clients_zone():

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from zsupport_mail.contacts.periods import Period
 from zsupport_mail.intake.contact_notice import ProposedContact, read_contact_change
-from zsupport_mail.intake.notice_period import NoticePeriod, read_period
+from zsupport_mail.intake.notice_period import NoticePeriod, read_period, sounds_temporary
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
 
@@ -53,14 +53,22 @@ def read_notice(msg: ParsedMessage, directory: Mapping[str, str]) -> tuple[Propo
     )
 
 
+def _own(msg: ParsedMessage) -> str:
+    own, _signature, _forwarded = own_text(msg.text, msg.subject)
+    return f"{msg.subject}\n{own or msg.text}"
+
+
 def read_notice_period(msg: ParsedMessage, received: datetime, zone: str) -> NoticePeriod | None:
     """The period a temporary notice names ("until 15 March"), None for a lasting change.
 
     Dates are read against the day the notice arrived in the client's zone (zone).
     """
-    own, _signature, _forwarded = own_text(msg.text, msg.subject)
-    written = received.astimezone(ZoneInfo(zone)).date()
-    return read_period(f"{msg.subject}\n{own or msg.text}", written)
+    return read_period(_own(msg), received.astimezone(ZoneInfo(zone)).date())
+
+
+def temporary_without_end(msg: ParsedMessage, period: NoticePeriod | None) -> str | None:
+    """The words ("while", "mientras") of a notice that sounds temporary but names no end."""
+    return None if period is not None else sounds_temporary(_own(msg))
 
 
 def _find(current: dict[str, dict[str, str]], proposal: ProposedContact) -> str | None:

@@ -18,7 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zsupport_mail.contacts.history import load_periods
-from zsupport_mail.contacts.notice import read_notice, read_notice_period, rows_after_notice
+from zsupport_mail.contacts.notice import (
+    read_notice,
+    read_notice_period,
+    rows_after_notice,
+    temporary_without_end,
+)
 from zsupport_mail.db.models import Ticket, TicketMessage
 from zsupport_mail.handlers.outgoing import record_outbound
 from zsupport_mail.handlers.types import HandlerContext, HandlingState
@@ -212,7 +217,13 @@ def _proposed(msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket) -> list[s
         return lines
     after = "; ".join(f"{r['name']} {r['role']}" for r in result.rows)
     if period is None:
-        return [*lines, f"= afterwards: {after}"]
+        lines.append(f"= afterwards: {after}")
+        if (words := temporary_without_end(msg, period)) is not None:
+            lines += [
+                f'? it sounds temporary ("{words}") but names no last day; if it is, confirm it',
+                f"  with: zsupport-mail contacts import --ticket {ticket.number} --until DATE",
+            ]
+        return lines
     now = "; ".join(f"{p.name} {p.role}" for p in periods)
     return [
         *lines,

@@ -32,6 +32,21 @@ _FROM = re.compile(
     r"|à\s+partir\s+du|a\s+partir\s+(?:del|du)|du)(?=[\s\d])",
     re.IGNORECASE,
 )
+# A return named with its first day: "Dana goes back to primary on June 8", "ab 1. Juli
+# übernehme ich wieder", "when Dana is back on 16 March": the change ends the day before.
+_RETURN = re.compile(
+    r"\b(?:go(?:es)?\s+back|switch(?:es)?\s+back|return(?:s|ing)?|(?:is|comes|am)\s+back"
+    r"|zur[üu]ck|wieder|vuelve|regresa|de\s+retour|revient)\b",
+    re.IGNORECASE,
+)
+# Words that make a notice sound temporary; without an end date staff are asked for one.
+_TEMPORARY = re.compile(
+    r"\b(?:while|temporar\w*|in\s+the\s+meantime|on\s+(?:medical\s+|parental\s+|sick\s+)?leave"
+    r"|covers?\s+for|vor[üu]bergehend|w[äa]hrend|solange|vertretungsweise|elternzeit|urlaub"
+    r"|mientras|temporalmente|de\s+baja|de\s+vacaciones|pendant|temporairement|en\s+cong[ée])\b",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"(?<=[^\d\s])[.!?]\s|[;\n]")  # not the dot of "1. Juli"
 _WINDOW = 45  # characters after a keyword where its date is read
 
 
@@ -93,7 +108,22 @@ def read_period(text: str, written: date) -> NoticePeriod | None:
             if end is not None and end >= start:
                 at = start_word.end() + to.end()
                 return NoticePeriod(start, end, _evidence(text, start_word.start(), at))
+    for back in _RETURN.finditer(text):
+        ends = list(_CLAUSE_END.finditer(text, 0, back.start()))
+        clause_start = ends[-1].end() if ends else 0
+        first_day_back = _day_after(text, back.end(), written) or requested_day(
+            text[clause_start : back.start()], written
+        )  # "Ab 1. Juli übernehme ich wieder"
+        if first_day_back is not None and first_day_back > written:
+            end = first_day_back - timedelta(days=1)
+            return NoticePeriod(None, end, _evidence(text, back.start(), back.end()))
     return None
+
+
+def sounds_temporary(text: str) -> str | None:
+    """The words that make a notice without an end date sound temporary ("while", "mientras")."""
+    found = _TEMPORARY.search(text)
+    return found.group(0) if found else None
 
 
 def _start_before(text: str, at: int, written: date) -> date | None:
