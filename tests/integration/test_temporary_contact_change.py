@@ -157,6 +157,24 @@ def test_a_temporary_notice_holds_for_its_period_and_the_old_set_comes_back(
 
     assert in_period.action == "created", in_period
     assert after_end.action == "unauthorized", after_end
+    lee_notice = make_mail(
+        sender="Lee Jones <lee@acmedental.example>",
+        subject="Authorised contacts",
+        body="Written notice of a change of our authorised contacts: please make Kim New "
+        "<kim@acmedental.example> our backup.",
+        message_id="<lee-notice@acmedental.example>",
+    )
+    during = start + timedelta(hours=12)
+    pipeline_at(during).ingest(lee_notice, source="test", mailbox=SUPPORT, received_at=during)
+    with sessions.begin() as session:
+        receipt_row = session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.kind == "received")
+            .order_by(OutboundMessage.id.desc())
+        ).first()
+        to = message_from_bytes(receipt_row.raw, policy=default)["To"]
+    assert "pat@acmedental.example" in to  # the backup in force when Lee wrote
+    assert "dana@acmedental.example" not in to
 
 
 def test_staff_confirm_a_temporary_notice_by_mail_and_the_ticket_says_when_it_ends(

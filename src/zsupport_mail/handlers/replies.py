@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
+from zsupport_mail.contacts.history import load_periods
 from zsupport_mail.contacts.notice import read_notice_period
+from zsupport_mail.contacts.periods import Period
 from zsupport_mail.db.models import Ticket
 from zsupport_mail.handlers.loops import over_reply_limit
 from zsupport_mail.handlers.outgoing import Outgoing, send_on_ticket
@@ -71,7 +73,7 @@ def _template_context(
     msg: ParsedMessage, ctx: HandlerContext, ticket: Ticket, state: HandlingState
 ) -> dict[str, object]:
     sender = ctx.assessment.context.sender
-    contacts = [c for c in ticket.client.contacts if c.active and c.role in ("primary", "backup")]
+    contacts = _authorised_at(ctx, ticket)
     return {
         "ticket": ticket,
         "number": ticket.number,
@@ -127,16 +129,17 @@ class QueueReply:
         if template == "received" and ctx.assessment.kind.kind == "contact_change":
             # A written notice changing who may open tickets: both authorised contacts see
             # the receipt, so a notice they did not send does not pass unnoticed.
-            outgoing = replace(outgoing, to=[msg.from_addr, *_authorised(ticket, msg.from_addr)])
+            others = sorted(
+                p.email for p in _authorised_at(ctx, ticket) if p.email != msg.from_addr
+            )
+            outgoing = replace(outgoing, to=[msg.from_addr, *others])
         row = send_on_ticket(ctx, ticket, outgoing)
         state.reply_queued = True
         ctx.journey.record("reply", "queued", f"{template} to {msg.from_addr} as {row.message_id}")
 
 
-def _authorised(ticket: Ticket, sender: str) -> list[str]:
-    """The client's current primary and backup addresses, other than the sender's."""
-    return sorted(
-        c.email
-        for c in ticket.client.contacts
-        if c.active and c.role in ("primary", "backup") and c.email != sender
-    )
+def _authorised_at(ctx: HandlerContext, ticket: Ticket) -> list[Period]:
+    """The client's primary and backup contacts when the mail arrived, from the periods (a
+    temporary change is in force between two dates; the contact rows say only who is now)."""
+    at = ctx.inbound.received_at
+    return [p for p in load_periods(ctx.session, client=ticket.client.name) if p.covers(at)]
