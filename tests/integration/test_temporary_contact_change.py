@@ -147,6 +147,7 @@ def test_a_temporary_notice_holds_for_its_period_and_the_old_set_comes_back(
     assert authorised_at(sessions, start) == during
     assert authorised_at(sessions, end - timedelta(seconds=1)) == during
     assert authorised_at(sessions, end) == before
+    assert listed_at(settings, start - timedelta(hours=1)) == before
     assert listed_at(settings, start + timedelta(days=1)) == during
     assert listed_at(settings, end + timedelta(days=1)) == before
     with sessions.begin() as session:
