@@ -20,6 +20,7 @@ from sqlalchemy import select
 from tests.helpers import STAFF_SECRET, SUPPORT, make_mail, staff_thread
 from zsupport_mail.contacts.history import load_periods
 from zsupport_mail.db.models import OutboundMessage, Ticket
+from zsupport_mail.edges.portal.viewer import find_viewer
 from zsupport_mail.intake.notice_period import long_day
 from zsupport_mail.mail.replies import ReplyRenderer
 from zsupport_mail.runtime.pipeline import Pipeline
@@ -256,6 +257,22 @@ def test_staff_who_write_the_csv_give_the_period_with_from_and_until(settings, s
     assert authorised_at(sessions, utc_now()) == before
     assert authorised_at(sessions, start) == [("carl", "backup"), ("dana", "primary")]
     assert authorised_at(sessions, end) == before
+    # The portal judges a signed-in contact by the same periods: Carl sees all of the
+    # client's tickets during his cover only, Lee not during it and again after it.
+    with sessions.begin() as session:
+        portal = {
+            (who, label): find_viewer(session, settings.staff, f"{who}@acmedental.example", at)
+            for who in ("carl", "lee")
+            for label, at in (("before", utc_now()), ("during", start), ("after", end))
+        }
+    assert {key: v is not None and v.authorized for key, v in portal.items()} == {
+        ("carl", "before"): False,
+        ("carl", "during"): True,
+        ("carl", "after"): False,
+        ("lee", "before"): True,
+        ("lee", "during"): False,
+        ("lee", "after"): True,
+    }
 
 
 def test_an_until_before_the_start_is_refused_and_changes_nothing(settings, sessions, tmp_path):

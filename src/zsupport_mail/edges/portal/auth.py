@@ -50,7 +50,7 @@ async def request_link(request: Request) -> Response:
     now = ctx.clock()
 
     def issue(session: Session) -> bool:
-        viewer = find_viewer(session, ctx.settings.staff, address) if "@" in address else None
+        viewer = find_viewer(session, ctx.settings.staff, address, now) if "@" in address else None
         if viewer is None:
             return False
         issue_link(session, ctx.settings, ctx.renderer, viewer, ip=ip, now=now)
@@ -77,7 +77,7 @@ async def sign_in(request: Request) -> Response:
     email = await in_db(ctx, lambda s: redeem(s, token, now)) if token else None
     viewer = None
     if email is not None:
-        viewer = await in_db(ctx, lambda s: find_viewer(s, ctx.settings.staff, email))
+        viewer = await in_db(ctx, lambda s: find_viewer(s, ctx.settings.staff, email, now))
     if viewer is None:
         access("portal_signin_refused", request, reason="invalid, used or expired link")
         return render(request, "signin", status_code=400, expired=True)

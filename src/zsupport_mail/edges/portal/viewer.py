@@ -7,13 +7,16 @@ loses access at once; every ticket query is then filtered by the viewer's client
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zsupport_mail.contacts.history import periods_at
 from zsupport_mail.db.models import ClientDomain, Contact
 from zsupport_mail.mail.addresses import AddressError, domain_of, normalize_address
-from zsupport_mail.settings import AUTHORIZED_ROLES, StaffSettings
+from zsupport_mail.settings import StaffSettings
+from zsupport_mail.settings.clock import utc_now
 
 
 @dataclass(frozen=True)
@@ -43,24 +46,32 @@ def is_staff(staff: StaffSettings, address: str) -> bool:
     return address in staff.addresses or domain_of(address) in staff.domains
 
 
-def find_viewer(session: Session, staff: StaffSettings, address: str) -> Viewer | None:
-    """The viewer for an address, or None when it belongs to no client and is not staff."""
+def find_viewer(
+    session: Session, staff: StaffSettings, address: str, now: datetime | None = None
+) -> Viewer | None:
+    """The viewer for an address, or None when it belongs to no client and is not staff.
+
+    Whether a contact is authorised is read from the authorisation periods at ``now``, as
+    the intake judges a sender: a temporary change starts and ends on its own dates, while
+    the contact rows say only what was true when it was confirmed.
+    """
     if is_staff(staff, address):
         return Viewer(email=address, name=address.partition("@")[0], staff=True)
-    contact = session.scalar(
-        select(Contact).where(Contact.email == address, Contact.active.is_(True))
-    )
+    contact = session.scalar(select(Contact).where(Contact.email == address))
     if contact is not None and contact.client.active:
-        return Viewer(
-            email=address,
-            name=contact.name,
-            staff=False,
-            client_id=contact.client_id,
-            client_name=contact.client.name,
-            authorized=contact.role in AUTHORIZED_ROLES,
-            phone=contact.phone,
-            timezone=contact.client.timezone,
-        )
+        at = now or utc_now()
+        authorized = contact.id in periods_at(session, {contact.client_id}, at)
+        if contact.active or authorized:
+            return Viewer(
+                email=address,
+                name=contact.name,
+                staff=False,
+                client_id=contact.client_id,
+                client_name=contact.client.name,
+                authorized=authorized,
+                phone=contact.phone,
+                timezone=contact.client.timezone,
+            )
     domain = session.scalar(select(ClientDomain).where(ClientDomain.domain == domain_of(address)))
     if domain is None or not domain.client.active:
         return None

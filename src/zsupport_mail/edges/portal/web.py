@@ -105,7 +105,7 @@ async def current_viewer(request: Request) -> Viewer | None:
     if not isinstance(email, str):
         return None
     ctx = ctx_of(request)
-    viewer = await in_db(ctx, lambda s: find_viewer(s, ctx.settings.staff, email))
+    viewer = await in_db(ctx, lambda s: find_viewer(s, ctx.settings.staff, email, ctx.clock()))
     if viewer is None:
         access("portal_access_revoked", request)
         request.session.clear()
