@@ -45,7 +45,7 @@ from zsupport_mail.intake.relayed import notifies, passes_on, relays
 from zsupport_mail.intake.second_matter import second_matter, told_now
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.intake.types import KindReading as KindReading  # the public reading
-from zsupport_mail.intake.unit_received import received_dead
+from zsupport_mail.intake.unit_received import fault_beside, received_dead
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
 
@@ -340,6 +340,8 @@ def _without_fault(
     if shipment and (dead := received_dead(reported(text))) is not None:
         # "The replacement came today. Plugged it in, no lights at all": a fault of the unit.
         return KindReading("problem_report", False, f"the unit received is faulty ({dead!r}): ask")
+    if shipment and (beside := fault_beside(reported(text))) is not None:
+        return KindReading("problem_report", False, f"beside the RMA, ({beside[:60]!r}): ask")
     if shipment:
         return KindReading(
             "rma_shipment",

@@ -92,8 +92,9 @@ FAILS = _words(
     # something wrong or out of the ordinary
     r"\bonly\s+(?:rings?|shows?|plays?|hears?|gets?|works?)\b",
     # what it does in place of what it should, or still as it was before a change
-    r"\b(?:hears?|heard|gets?|got|goes|go|went|rings?|rang|plays?|played|shows?|showed|says?|"
-    r"said|reads?|lands?|landed|routes?|routed|comes?|came|sends?|sent)\b[^.!?]{0,60}\binstead\s+of\b",
+    r"\b(?:hears?|heard|hearing|gets?|got|getting|goes|go|going(?!\s+with)|went|rings?|rang|ringing|plays?|"
+    r"played|playing|shows?|showed|showing|says?|said|saying|reads?|reading|lands?|landed|landing|"
+    r"routes?|routed|routing|comes?|came|coming|sends?|sent|sending)\b[^.!?]{0,60}\binstead\s+of\b",
     r"\b(?:still|keeps?)\s+(?:shows?|plays?|says?|reads?|displays?|uses?|rings?)\b|\bread\s+out\b",
     r"\b(?:our|the|my)\s+old\s+(?:address|number|name|greeting|music|message|ad|recording|hours|"
     r"menu|logo|extension|location)\b",
@@ -107,6 +108,8 @@ FAILS = _words(
     r"\bred\s+(?:x|light|led|icon|cross)\b|\bflicker\w*|\bscreech\w*|\bfliegen\b|\brausgeworfen\b",
     r"\b(?:plays?|playing|comes?\s+on|kicks?\s+in|rings?)\b[^.!?]{0,40}\b(?:during\s+(?:the\s+day|"
     r"business\s+hours|office\s+hours|opening\s+hours)|in\s+the\s+middle\s+of\s+the\s+day)\b",
+    # a night or holiday greeting all day: "the auto attendant plays the night greeting all day"
+    r"\b(?:plays|playing|comes\s+on|kicks\s+in)\b[^.!?]{0,40}\ball\s+day\b",
     r"\beven\s+(?:when|though|while)\b|\b(?:just|only)\s+(?:gives?\s+)?(?:a\s+)?(?:click|clicks|beeps?|"
     r"hum|static)\b",
     r"\b(?:wrong|incorrect|weird\w*|strange\w*|odd\w*|funny|garbage|gibberish)\b",

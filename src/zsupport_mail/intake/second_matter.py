@@ -40,12 +40,17 @@ ANOTHER = _words(
 # The fault is going on today.
 TODAY = _words(
     r"\bsince\s+(?:this\s+(?:morning|afternoon)|today|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?::\d\d)?\s*(?:am|pm)?\b)",
-    r"\b(?:right\s+now|currently|at\s+the\s+moment|as\s+we\s+speak|this\s+morning|today)\b",
+    r"\b(?:right\s+now|currently|at\s+the\s+moment|as\s+we\s+speak|this\s+morning|today|since\s+then)\b",
+    # a time that reaches now: "has been flashing a red light for two days", "for the past hour"
+    r"\b(?:has|have|'s|'ve)\s+been\b[^.!?]{0,60}\bfor\s+(?:the\s+(?:past|last)\s+)?(?:\w+\s+)?"
+    r"(?:minutes?|hours?|days?|weeks?)\b|\bfor\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:minutes?|"
+    r"hours?|days?)\b|\bfor\s+(?:\w+\s+)?(?:minutes?|hours?|days?)\s+now\b",
     r"\b(?:seit\s+heute|heute|gerade|momentan|jetzt)\b|\b(?:desde\s+esta\s+ma[ñn]ana|hoy|ahora)\b",
     r"\b(?:depuis\s+ce\s+matin|aujourd'hui|en\s+ce\s+moment|actuellement)\b",
 )
 
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n\s*\n")
+_SINCE_THEN = re.compile(r"\bsince\s+then\b", re.IGNORECASE)
 # A question asked after a statement in one sentence: ", do we need", " - should we".
 _ASKED_AFTER = re.compile(
     r"[,;]\s+(?=(?:do|does|did|should|shall|can|could|would|will|is|are|what|how|why|when)\b)"
@@ -70,9 +75,10 @@ def second_matter(text: str, *, today: bool = True) -> str | None:
             sentence = _ASKED_AFTER.split(sentence, maxsplit=1)[0]
         if sentence_doubt(sentence) is not None:
             continue
-        blanked = words.NOT_A_FAULT.sub(" ", sentence)
-        fault = words.FAULT.search(blanked)
-        if (fault is not None and not planned(sentence)) or malfunction(sentence) is not None:
+        # ("Since then" marks the time, it is not the fault: "since then the team loves it".)
+        told = _SINCE_THEN.sub(" ", sentence)
+        fault = words.FAULT.search(words.NOT_A_FAULT.sub(" ", told))
+        if (fault is not None and not planned(told)) or malfunction(told) is not None:
             return sentence.strip()
     return None
 

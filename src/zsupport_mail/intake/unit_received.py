@@ -15,6 +15,7 @@ import re
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.doubt import sentence_doubt
 from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction
+from zsupport_mail.intake.second_matter import ANOTHER, told_now
 
 
 def _words(*patterns: str) -> re.Pattern[str]:
@@ -118,4 +119,36 @@ def received_dead(text: str) -> str | None:
             found = _unit_fault(clause, about_new)
             if found is not None:
                 return sentence.strip() if found == clause.strip() else found
+    return None
+
+
+# Something other than the unit that goes back: "the second gateway", "the loaner", "now".
+_ELSEWHERE = _words(
+    r"\b(?:second|other|another|different|remaining|rest\s+of\s+the|loaner|spare|"
+    r"temporary)\b|\bnow\b|\bwhile\s+we\s+wait\b|\bzweite\w*|\bandere\w*|\bjetzt\b",
+    r"\bsegund\w*|\botr[oa]s?\b|\bmientras\s+tanto\b|\bahora\b|\bdeuxi[èe]me\b|\bautre\w*",
+)
+
+
+def fault_beside(text: str) -> str | None:
+    """In a mail about an RMA shipment, a sentence that tells a fault going on now of
+    something other than what is shipped ("Tracking: 1Z4005. The auto attendant plays the
+    night greeting all day", "the loaner is doing it too"); not what goes back and why, nor a
+    fault told in the past; the sentence marks the fault as another unit's or another matter
+    ("the second gateway", "also", "now"), since an unmarked one is most often the returned
+    unit's ("it won't power on"). None when no sentence does."""
+    parts = text.split("\n", 1)
+    for part in parts:
+        for sentence in _SENTENCE.split(_WRAPPED.sub(" ", part)):
+            if _SHIPPED.search(_UNIT_BACK.sub(" ", sentence)) or _OLD_UNIT.search(sentence):
+                continue
+            if sentence_doubt(sentence) is not None or _FINE.search(sentence):
+                continue
+            if words.RESOLVED.search(sentence) or AGAIN_FINE.search(sentence):
+                continue
+            fault = words.FAULT.search(words.NOT_A_FAULT.sub(" ", sentence))
+            found = fault is not None or malfunction(sentence) is not None
+            marked = _ELSEWHERE.search(sentence) or _ALSO.search(sentence)
+            if found and (marked or ANOTHER.search(sentence)) and told_now([sentence]):
+                return sentence.strip()
     return None

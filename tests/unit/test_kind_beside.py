@@ -1,0 +1,128 @@
+"""A fault going on now beside another matter: an RMA's shipment, a training or a meeting, a
+note (intake/unit_received.fault_beside, intake/second_matter, intake/malfunction; pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import make_mail
+from zsupport_mail.intake.kind import KindReading, read_kind
+from zsupport_mail.mail.message import parse_message
+
+CLIENT = "Pat Doe <pat@acmedental.example>"
+
+
+def read(subject: str, body: str) -> KindReading:
+    raw = make_mail(sender=CLIENT, subject=subject, body=body, headers={})
+    return read_kind(parse_message(raw))
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # another unit, marked as another: not the one that goes back
+        (
+            "RMA 3121 tracking",
+            "Tracking 1Z3121AB for the return. The loaner handset shows a red X on the screen.",
+        ),
+        (
+            "RMA 3123 shipped",
+            "Sent back the PSU with FedEx 7712 3456 7890. The spare phone at the front desk has"
+            " no display.",
+        ),
+        (
+            "RMA 4005 tracking + new issue",
+            "Tracking: 1Z4005. New issue: the auto attendant plays the night greeting all day.",
+        ),
+    ],
+)
+def test_a_fault_going_on_beside_an_rma_shipment_is_a_report_we_ask_about(subject, body):
+    reading = read(subject, body)
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "RMA 1234 tracking",
+            "Tracking for RMA 1234: 1Z999AA1. The handset with the cracked screen is in the box.",
+        ),
+        (
+            "RMA 9090 - label",
+            "Can you send a return label for RMA 9090? The phone won't power"
+            " on so we can't do anything else with it.",
+        ),
+        (
+            "Re: RMA 7001",
+            "The unit is going back today via UPS 1Z7001. It still reboots every"
+            " hour, so please test it on your bench.",
+        ),
+        (
+            "RMA 1300",
+            "The other handset is fine, only the one in the box had the problem. Tracking 1Z1300.",
+        ),
+    ],
+)
+def test_the_fault_of_the_unit_that_goes_back_stays_shipment_details(subject, body):
+    assert read(subject, body).kind == "rma_shipment"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # a time that reaches now makes the fault beside a meeting asked for a matter of its own
+        (
+            "meeting request + phones",
+            "Can we meet Thursday to discuss the expansion? Our lobby phone has been flashing a"
+            " red light for two days.",
+        ),
+        (
+            "Training follow-up",
+            "The training was great, thanks. Since then, though, the operator console shows"
+            " every line as busy even when nobody is on the phone.",
+        ),
+        # what callers get in place of what they should: "hearing ... instead of"
+        (
+            "Note",
+            "FYI callers are hearing our hold music when they dial the support line instead of"
+            " reaching the queue.",
+        ),
+    ],
+)
+def test_a_fault_told_beside_a_meeting_or_a_note_is_asked_about(subject, body):
+    reading = read(subject, body)
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "kind"),
+    [
+        (
+            "Re: training",
+            "Thanks for the training last week. Since then the team has been using"
+            " the park feature a lot, great stuff. Can we book a second session?",
+            "scheduling_request",
+        ),
+        (
+            "hold music",
+            "We'd like the new hold music playing instead of the old one starting next week.",
+            "other",
+        ),
+        (
+            "auto attendant",
+            "Can the auto attendant play the holiday greeting all day on Dec 24?",
+            "other",
+        ),
+        (
+            "training",
+            "Can we book a refresher training? We have been customers for two years"
+            " now and have new staff.",
+            "scheduling_request",
+        ),
+    ],
+)
+def test_a_time_a_choice_or_a_wish_is_no_fault(subject, body, kind):
+    assert read(subject, body).kind == kind
