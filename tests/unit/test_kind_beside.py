@@ -126,3 +126,46 @@ def test_a_fault_told_beside_a_meeting_or_a_note_is_asked_about(subject, body):
 )
 def test_a_time_a_choice_or_a_wish_is_no_fault(subject, body, kind):
     assert read(subject, body).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # the unit received, or the one from the spare stock, named without the usual words
+        ("RMA-6008 Ersatzgerät", "Das Ersatzgerät ist da, aber es bootet nicht."),
+        (
+            "RMA 6013",
+            "The returned unit is on its way. We hooked up the unit from our spare stock but it"
+            " won't get a dial tone either.",
+        ),
+        # a fault beside what went back, since it went: "since ..." in the other clause
+        (
+            "RMA 6009",
+            "Hi - the return shipped yesterday. Quick note: since we took the old unit out, the"
+            " fax line has been dead.",
+        ),
+    ],
+)
+def test_a_fault_of_another_unit_or_line_beside_a_return_is_asked_about(subject, body):
+    reading = read(subject, body)
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+def test_the_fault_a_unit_goes_back_for_is_never_charged():
+    reading = read(
+        "RMA 1400", "The defective phone, which keeps rebooting, goes back today via UPS 1Z1400."
+    )
+
+    assert not reading.chargeable
+    assert "sends back" in reading.reason
+
+
+def test_a_fault_told_before_another_past_is_no_second_matter():
+    reading = read(
+        "RMA 1405 shipped",
+        "Shipped today, FedEx 7712 1405. Since Tuesday, the unit had been showing a red light,"
+        " as noted on the ticket.",
+    )
+
+    assert reading.kind == "rma_shipment"

@@ -45,7 +45,7 @@ from zsupport_mail.intake.relayed import notifies, passes_on, relays
 from zsupport_mail.intake.second_matter import second_matter, told_now
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.intake.types import KindReading as KindReading  # the public reading
-from zsupport_mail.intake.unit_received import fault_beside, received_dead
+from zsupport_mail.intake.unit_received import fault_beside, received_dead, sent_back
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
 
@@ -228,15 +228,14 @@ def _read_words(
             reading = _credit(text, ticket_prefix, f"a credit for a past fault ({fault!r})")
             return _with_period(reading, text, written or _written(msg))
         # The charge needs a sure first report: evidence against it makes us ask instead.
+        sentences, event = [sentence for _, sentence in faults(text)], bool(msg.event_days)
         against = doubt(
-            [sentence for _, sentence in faults(text)],
-            reported(text),
-            prefix=ticket_prefix,
-            event=bool(msg.event_days),
-            subject=text.subject,
+            sentences, reported(text), prefix=ticket_prefix, event=event, subject=text.subject
         )
         if against is None and recorded:
             against = "the mail also says all is well, nothing to do"
+        if against is None and sent_back(sentences, text.all) is not None:
+            against = "it is the fault of the unit an RMA sends back"
         if against is not None:
             return KindReading(
                 "problem_report", False, f"names a fault ({fault!r}) but {against}: ask"

@@ -51,6 +51,8 @@ TODAY = _words(
 
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n\s*\n")
 _SINCE_THEN = re.compile(r"\bsince\s+then\b", re.IGNORECASE)
+# A past before the past, with nothing said to go on: "the unit had been showing a red light".
+_BEFORE_THEN = re.compile(r"\bhad\s+been\b(?![^.!?]*\b(?:still|now)\b)", re.IGNORECASE)
 # A question asked after a statement in one sentence: ", do we need", " - should we".
 _ASKED_AFTER = re.compile(
     r"[,;]\s+(?=(?:do|does|did|should|shall|can|could|would|will|is|are|what|how|why|when)\b)"
@@ -73,7 +75,7 @@ def second_matter(text: str, *, today: bool = True) -> str | None:
             # "Meanwhile the gateway started dropping calls too, do we need another RMA?": the
             # statement before the question is told as it stands.
             sentence = _ASKED_AFTER.split(sentence, maxsplit=1)[0]
-        if sentence_doubt(sentence) is not None:
+        if sentence_doubt(sentence) is not None or _BEFORE_THEN.search(sentence):
             continue
         # ("Since then" marks the time, it is not the fault: "since then the team loves it".)
         told = _SINCE_THEN.sub(" ", sentence)

@@ -131,24 +131,56 @@ _ELSEWHERE = _words(
 
 
 def fault_beside(text: str) -> str | None:
-    """In a mail about an RMA shipment, a sentence that tells a fault going on now of
-    something other than what is shipped ("Tracking: 1Z4005. The auto attendant plays the
-    night greeting all day", "the loaner is doing it too"); not what goes back and why, nor a
-    fault told in the past; the sentence marks the fault as another unit's or another matter
-    ("the second gateway", "also", "now"), since an unmarked one is most often the returned
-    unit's ("it won't power on"). None when no sentence does."""
-    parts = text.split("\n", 1)
-    for part in parts:
+    """In a mail about an RMA shipment, a clause that tells a fault going on now of something
+    other than what is shipped ("Tracking: 1Z4005. The auto attendant plays the night
+    greeting all day", "since we took the old unit out, the fax line has been dead"); not
+    what goes back and why, nor a fault told in the past. The sentence marks the fault as
+    another unit's or another matter ("the spare phone", "also", "now", a "since ..." beside
+    it), since an unmarked one is most often the returned unit's ("it won't power on"). None
+    when no clause does."""
+    for part in text.split("\n", 1):
         for sentence in _SENTENCE.split(_WRAPPED.sub(" ", part)):
-            if _SHIPPED.search(_UNIT_BACK.sub(" ", sentence)) or _OLD_UNIT.search(sentence):
-                continue
             if sentence_doubt(sentence) is not None or _FINE.search(sentence):
                 continue
             if words.RESOLVED.search(sentence) or AGAIN_FINE.search(sentence):
                 continue
-            fault = words.FAULT.search(words.NOT_A_FAULT.sub(" ", sentence))
-            found = fault is not None or malfunction(sentence) is not None
-            marked = _ELSEWHERE.search(sentence) or _ALSO.search(sentence)
-            if found and (marked or ANOTHER.search(sentence)) and told_now([sentence]):
-                return sentence.strip()
+            returned = _SHIPPED.search(_UNIT_BACK.sub(" ", sentence)) or _OLD_UNIT.search(sentence)
+            for clause in _COMMA_CLAUSE.split(sentence):
+                if _beside(sentence, clause, bool(returned)):
+                    return sentence.strip()
     return None
+
+
+# Clauses split at commas too: "since we took the old unit out, the fax line has been dead".
+_COMMA_CLAUSE = re.compile(rf"{_CLAUSE.pattern}|,", re.IGNORECASE)
+# The other words of a sentence say since when: a time that reaches now.
+_SINCE = _words(r"\bsince\b|\bseit\b|\bdesde\b|\bdepuis\b")
+# The unit the sentence ships, referred to: "the defective phone, which keeps rebooting, ...".
+_REFERS = _words(r"^\W*(?:it|they|which|that|who)\b|\b(?:which|that)\s+\w+s\b")
+
+
+def _beside(sentence: str, clause: str, returned: bool) -> bool:
+    """Whether the clause tells, marked, a fault going on now of something not shipped."""
+    if _SHIPPED.search(_UNIT_BACK.sub(" ", clause)) or _OLD_UNIT.search(clause):
+        return False
+    if returned and _REFERS.search(clause):
+        return False
+    fault = words.FAULT.search(words.NOT_A_FAULT.sub(" ", clause))
+    told = clause if fault is not None else malfunction(clause)
+    if told is None or not told_now([told]):
+        return False
+    rest = sentence.replace(clause, " ")
+    marks = (_ELSEWHERE, _ALSO, ANOTHER)
+    return any(m.search(sentence) for m in marks) or _SINCE.search(rest) is not None
+
+
+def sent_back(sentences: list[str], text: str) -> str | None:
+    """In a mail about an RMA shipment, the fault its sentences name when every one is the
+    fault of the unit that goes back ("The defective phone, which keeps rebooting, goes back
+    today via UPS"): the reason for the return, never a report to charge. None otherwise."""
+    if not (words.RMA.search(text) and words.SHIPMENT.search(text)) or not sentences:
+        return None
+    for sentence in sentences:
+        if not (_SHIPPED.search(_UNIT_BACK.sub(" ", sentence)) or _OLD_UNIT.search(sentence)):
+            return None
+    return sentences[0].strip()
