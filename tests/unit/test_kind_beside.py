@@ -169,3 +169,44 @@ def test_a_fault_told_before_another_past_is_no_second_matter():
     )
 
     assert reading.kind == "rma_shipment"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # thanks and a how-question around a fault that goes on
+        (
+            "Thanks for the new phones",
+            "Thanks so much for installing the new phones last week, everyone loves them! Just"
+            " one thing, how do we get the voicemail light to turn off? It stays lit even after"
+            " we listen to the messages.",
+        ),
+        (
+            "how to",
+            "How do I stop the phone from ringing twice before it goes to voicemail? It started"
+            " doing that Monday.",
+        ),
+        (
+            "Holiday hours",
+            "Please set our holiday hours for Dec 24-26. Also right now calls are going to the"
+            " closed message during business hours.",
+        ),
+        ("Gracias", "Gracias por la ayuda. Sigue sin funcionar el buzón de voz de la recepción."),
+    ],
+)
+def test_a_fault_going_on_inside_thanks_a_question_or_a_request_is_asked_about(subject, body):
+    reading = read(subject, body)
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "kind"),
+    [
+        ("thanks", "Even after the upgrade everything works great, thanks!", "other"),
+        ("how to", "How do I set the phone to ring twice before voicemail picks up?", "other"),
+        ("Gracias", "Gracias, todo funciona sin problema.", "other"),
+    ],
+)
+def test_a_wish_or_a_fix_in_the_same_words_is_no_fault(subject, body, kind):
+    assert read(subject, body).kind == kind

@@ -88,7 +88,8 @@ FAILS = _words(
     r"\bsounds?\s+(?:terrible|awful|bad|horrible|weird|strange|robotic|funny)\b",
     r"\bevery\s+(?:\d+|few|couple\s+of)\s+(?:seconds|minutes|secs?|mins?)\b|\bstarts?\s+over\b",
     r"\b(?:was|were|worked)\s+(?:fine|ok|okay|good|working)\s+(?:until|last|before|yesterday)\b",
-    r"\b(?:plays?|rings?|sends?|shows?|repeats?|hears?|heard|gets?)\b[^.,]{0,40}\btwice\b|\boverlap\w*",
+    r"\b(?:plays?|playing|rings?|ringing|sends?|shows?|repeats?|hears?|heard|gets?)\b[^.,]{0,40}"
+    r"\btwice\b|\boverlap\w*",
     r"\bon\s+top\s+of\s+(?:each\s+)?other\b|\b(?:mutes?|hangs?\s+up)\s+(?:itself|on)\b",
     # something wrong or out of the ordinary
     r"\bonly\s+(?:rings?|shows?|plays?|hears?|gets?|works?)\b",
@@ -107,10 +108,17 @@ FAILS = _words(
     r"\bjust\s+(?:rings?|beeps?|hangs\s+up|clicks?|goes\s+dead)\b",
     r"\b(?:double|half)\s+speed\b|\bsped\s+up\b|\bunderwater\b|\bchipmunks?\b|\brobot(?:ic)?\b",
     r"\bred\s+(?:x|light|led|icon|cross)\b|\bflicker\w*|\bscreech\w*|\bfliegen\b|\brausgeworfen\b",
-    r"\b(?:plays?|playing|comes?\s+on|kicks?\s+in|rings?)\b[^.!?]{0,40}\b(?:during\s+(?:the\s+day|"
+    r"\b(?:plays?|playing|comes?\s+on|kicks?\s+in|rings?|goes|going|go|went|routed|routing|"
+    r"land(?:s|ing|ed)?)\b[^.!?]{0,40}\b(?:during\s+(?:the\s+day|"
     r"business\s+hours|office\s+hours|opening\s+hours)|in\s+the\s+middle\s+of\s+the\s+day)\b",
     # a night or holiday greeting all day: "the auto attendant plays the night greeting all day"
     r"\b(?:plays|playing|comes\s+on|kicks\s+in)\b[^.!?]{0,40}\ball\s+day\b",
+    # a light or a state that stays when it should not: "stays lit even after we listen"
+    r"\b(?:stays?|staying|remains?)\s+(?:lit|red|solid|stuck)\b|\beven\s+after\b",
+    r"\b(?:lights?|lamps?|leds?|indicators?)\s+(?:stays?|staying|remains?)\s+on\b",
+    # a behaviour that began: "It started doing that Monday"
+    r"\b(?:started|began)\s+(?:doing|to\s+do)\s+(?:that|this|it)\b",
+    r"\bsiguen?\s+sin\b|\bsin\s+(?:funcionar|servicio|tono|se[ñn]al|audio|sonido)\b",
     r"\beven\s+(?:when|though|while)\b|\b(?:just|only)\s+(?:gives?\s+)?(?:a\s+)?(?:click|clicks|beeps?|"
     r"hum|static)\b",
     r"\b(?:wrong|incorrect|weird\w*|strange\w*|odd\w*|funny|garbage|gibberish)\b",
@@ -130,7 +138,7 @@ NOT_A_MALFUNCTION = _words(
     r"\bw[äa]hrend\s+(?:der|des)\s+(?:umstellung|wartung|arbeiten|umzug\w*|migration|tausch\w*)\b",
     r"\bdurante\s+(?:el|la)\s+(?:cambio|migraci[óo]n|mantenimiento|mudanza)\b",
     r"\bpendant\s+(?:la|le|les)\s+(?:migration|maintenance|changement|d[ée]m[ée]nagement|travaux)\b",
-    r"\b(?:until|before|after)\s+(?:we|the\s+(?:cutover|change|move|switch|migration))\b",
+    r"(?<!even\s)\b(?:until|before|after)\s+(?:we|the\s+(?:cutover|change|move|switch|migration))\b",
     r"\bif\b|\bwhether\b|\bso\s+that\b|\bdamit\b|\bpara\s+que\b|\bafin\s+(?:que|de)\b|\bpour\s+que\b|\bin\s+case\b|\bwhen\s+we\s+(?:do|switch|move|change|upgrade)\b",
     r"\b(?:don'?t|do\s+not|doesn'?t|no)\s+(?:need|want|rush|hurry|worry|worries|idea)\b",
     r"\bnot\s+(?:sure|yet|urgent|needed|necessary|a\s+problem|an\s+issue|in\s+the\s+office)\b",
