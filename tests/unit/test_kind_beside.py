@@ -210,3 +210,31 @@ def test_a_fault_going_on_inside_thanks_a_question_or_a_request_is_asked_about(s
 )
 def test_a_wish_or_a_fix_in_the_same_words_is_no_fault(subject, body, kind):
     assert read(subject, body).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # the record of a meeting held asks for none: the fault in it is asked about
+        (
+            "Meeting notes 3/10",
+            "Attendees: Pat, Lee. Items: 1) move the fax; 2) Lee's phone display is blank;"
+            " 3) budget.",
+        ),
+        (
+            "Portal password",
+            "I forgot my portal password. Also our auto attendant is greeting people with last"
+            " year's holiday message.",
+        ),
+    ],
+)
+def test_a_fault_in_meeting_notes_or_beside_a_password_is_asked_about(subject, body):
+    reading = read(subject, body)
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+def test_a_call_asked_for_beside_meeting_notes_is_still_a_request():
+    reading = read("Follow-up", "Can we set up a call Thursday? The meeting notes are attached.")
+
+    assert reading.kind == "scheduling_request"

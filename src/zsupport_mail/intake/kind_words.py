@@ -330,6 +330,8 @@ MEETING_PLACE = _words(
     r"\b(?:meeting|conference|training|board)\s+rooms?\b|\bbesprechungs(?:raum|zimmer)\b",
     r"\bschulungsraum\b|\bsala\s+de\s+(?:reuniones|juntas|formaci[óo]n)\b",
     r"\bsalle\s+de\s+(?:r[ée]union|formation|conf[ée]rence)\b",
+    # the record of a meeting held, not one asked for: "Meeting notes 3/10", "training recap"
+    r"\b(?:meeting|call|training)\s+(?:notes|minutes|recap|summary)\b",
 )
 MEETING = _words(
     r"\bmeeting\b|\bconference\s+call\b|\bwebinar\b|\btraining\b|\bkick-?off\b",

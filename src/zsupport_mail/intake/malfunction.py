@@ -98,6 +98,8 @@ FAILS = _words(
     r"played|playing|shows?|showed|showing|says?|said|saying|reads?|reading|lands?|landed|landing|"
     r"routes?|routed|routing|comes?|came|coming|sends?|sent|sending)\b[^.!?]{0,60}\binstead\s+of\b",
     r"\b(?:still|keeps?)\s+(?:shows?|plays?|says?|reads?|displays?|uses?|rings?)\b|\bread\s+out\b",
+    r"\b(?:last\s+year['\u2019]?s|outdated|out[- ]of[- ]date)\s+(?:\w+\s+)?(?:greeting|message|"
+    r"recording|menu|hours|music|prompt|announcement)\b",
     r"\b(?:our|the|my)\s+old\s+(?:address|number|name|greeting|music|message|ad|recording|hours|"
     r"menu|logo|extension|location)\b",
     r"\breject\w*|\bbounc\w+|\brefus\w+|\bend(?:s|ed)?\s+up\s+(?:back|in|at|on|with)\b",
