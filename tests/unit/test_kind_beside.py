@@ -238,3 +238,45 @@ def test_a_call_asked_for_beside_meeting_notes_is_still_a_request():
     reading = read("Follow-up", "Can we set up a call Thursday? The meeting notes are attached.")
 
     assert reading.kind == "scheduling_request"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # a network change already made, and calls broken since: a report, not a change asked for
+        (
+            "VLAN",
+            "We added the new voice VLAN as discussed. The phones on the 3rd floor now get no IP"
+            " address.",
+        ),
+        # a question about a version or a platform that tells a fault
+        (
+            "Version question",
+            "Which MXIE version should we be on? After the update on Sunday, presence shows"
+            " everyone as away.",
+        ),
+        (
+            "MXIE on Mac",
+            "Does MXIE support macOS 15? On our new Macs it closes right after login.",
+        ),
+    ],
+)
+def test_a_change_made_or_a_version_question_that_tells_a_fault_is_asked_about(subject, body):
+    reading = read(subject, body)
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("VLAN", "We would like to add a new voice VLAN next Tuesday. Can you join a call?"),
+        (
+            "Firewall",
+            "We replaced the firewall last night as planned. Can we review the rules"
+            " with you on Friday?",
+        ),
+    ],
+)
+def test_a_network_change_without_a_fault_going_on_is_still_scheduled(subject, body):
+    assert read(subject, body).kind == "scheduling_request"

@@ -42,7 +42,7 @@ from zsupport_mail.intake.kind_text import (
 from zsupport_mail.intake.malfunction import AGAIN_FINE, malfunction, planned
 from zsupport_mail.intake.passed_on import passed_on
 from zsupport_mail.intake.relayed import notifies, passes_on, relays
-from zsupport_mail.intake.second_matter import second_matter, told_now
+from zsupport_mail.intake.second_matter import changed_and_broke, second_matter, told_now
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.intake.types import KindReading as KindReading  # the public reading
 from zsupport_mail.intake.unit_received import fault_beside, received_dead, sent_back
@@ -349,7 +349,7 @@ def _without_fault(
             tracking=tuple(tracking_numbers(f"{text.own}\n{text.forwarded}")),
             rma=rma_number(text.all),
         )
-    network = network_change(text.all)
+    network = network_change(text.all) and not changed_and_broke(reported(text))
     # An invitation (a text/calendar part) asks for its day, whatever its words.
     meeting = words.MEETING.search(words.MEETING_PLACE.sub(" ", text.all))
     if meeting or network or msg.event_days:

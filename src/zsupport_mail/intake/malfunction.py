@@ -118,6 +118,10 @@ FAILS = _words(
     # a light or a state that stays when it should not: "stays lit even after we listen"
     r"\b(?:stays?|staying|remains?)\s+(?:lit|red|solid|stuck)\b|\beven\s+after\b",
     r"\b(?:lights?|lamps?|leds?|indicators?)\s+(?:stays?|staying|remains?)\s+on\b",
+    # an app that closes as it opens: "it closes right after login"
+    r"\bclos(?:es|ing)\s+(?:right\s+|immediately\s+|straight\s+)?(?:after|when|as\s+soon\s+as)\b",
+    # a state shown for everyone, whatever it is: "presence shows everyone as away"
+    r"\bshows?\s+(?:everyone|everybody|all\s+(?:of\s+)?(?:us|users|the\s+\w+)|every\s+\w+)\s+as\b",
     # a behaviour that began: "It started doing that Monday"
     r"\b(?:started|began)\s+(?:doing|to\s+do)\s+(?:that|this|it)\b",
     r"\bsiguen?\s+sin\b|\bsin\s+(?:funcionar|servicio|tono|se[ñn]al|audio|sonido)\b",
@@ -246,6 +250,8 @@ REFUSAL = _words(r"\b(?:not|never|none|nobody|no\s+one|nicht|kein\w*)\b|n['\u201
 PRONOUN = re.compile(
     r"\W*(?:it|they|es|sie|er|il|elle|ils|elles|ella|ellos|lo|la)\b", re.IGNORECASE
 )
+# "On our new Macs it closes right after login": the pronoun after a few words of setting.
+_EARLY_IT = re.compile(r"\W*(?:(?:on|in|at|with|for)\s+(?:\w+\s+){1,3})(?:it|they)\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
 # A line break inside a sentence (mail wraps at about 72 characters): the next line goes on
 # in lower case.
@@ -262,7 +268,7 @@ def malfunction(text: str) -> str | None:
     for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
         # "It does not boot": the part may be named elsewhere in the sentence, or before.
         part = SYSTEM_PART.search(sentence) is not None
-        carried = named and PRONOUN.match(sentence) is not None
+        carried = named and (PRONOUN.match(sentence) or _EARLY_IT.match(sentence)) is not None
         named = part
         if words.RESOLVED.search(sentence) or not (part or carried):
             continue

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 
+from zsupport_mail.intake import kind_shape as shape
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.doubt import sentence_doubt
-from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction, planned
+from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, QUESTION, malfunction, planned
 
 
 def _words(*patterns: str) -> re.Pattern[str]:
@@ -104,3 +105,20 @@ def told_now(sentences: list[str]) -> bool:
         if re.search(r"\bstill\b", sentence, re.IGNORECASE) or _PAST.search(sentence) is None:
             return True
     return False
+
+
+def changed_and_broke(text: str) -> bool:
+    """Whether a network change told as done ("We added the new voice VLAN as discussed") is
+    followed by a fault going on now ("The phones on the 3rd floor now get no IP address"):
+    a report (the labelling rules' "a network change that already happened and broke the
+    calls"), not a change to schedule. A change planned or asked for in any sentence is not
+    done; a fault told in the past is none going on."""
+    changes = [
+        s for s in _SENTENCE.split(_WRAPPED.sub(" ", text)) if words.NETWORK_CHANGE.search(s)
+    ]
+    if not changes or not any(shape.CHANGE.search(s) for s in changes):
+        return False
+    if any(planned(s) or shape.REQUEST.search(s) or QUESTION.search(s) for s in changes):
+        return False
+    broken = malfunction(text)
+    return broken is not None and told_now([broken])
