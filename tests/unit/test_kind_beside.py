@@ -7,6 +7,7 @@ import pytest
 
 from tests.helpers import make_mail
 from zsupport_mail.intake.kind import KindReading, read_kind
+from zsupport_mail.intake.malfunction import malfunction
 from zsupport_mail.mail.message import parse_message
 
 CLIENT = "Pat Doe <pat@acmedental.example>"
@@ -280,3 +281,27 @@ def test_a_change_made_or_a_version_question_that_tells_a_fault_is_asked_about(s
 )
 def test_a_network_change_without_a_fault_going_on_is_still_scheduled(subject, body):
     assert read(subject, body).kind == "scheduling_request"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Re: Your RMA request",
+            "Sorry, one more: the replacement handset's speakerphone is very quiet.",
+        ),
+        (
+            "RMA 7001 replacement received",
+            "Replacement received, thank you. It works but the screen is very dim compared to"
+            " the others.",
+        ),
+    ],
+)
+def test_a_replacement_too_quiet_or_too_dim_to_use_is_asked_about(subject, body):
+    reading = read(subject, body)
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+def test_few_calls_are_no_fault():
+    assert malfunction("Call volume has been very low this week.") is None

@@ -122,6 +122,9 @@ FAILS = _words(
     r"\bclos(?:es|ing)\s+(?:right\s+|immediately\s+|straight\s+)?(?:after|when|as\s+soon\s+as)\b",
     # a state shown for everyone, whatever it is: "presence shows everyone as away"
     r"\bshows?\s+(?:everyone|everybody|all\s+(?:of\s+)?(?:us|users|the\s+\w+)|every\s+\w+)\s+as\b",
+    # too weak or too strong to use: "the speakerphone is very quiet", "the screen is very dim"
+    r"\b(?:very|too|extremely|really|super)\s+(?:quiet|faint|dim|soft|loud)\b|\bbarely\s+"
+    r"(?:hear\w*|audible|visible|readable)\b",
     # a behaviour that began: "It started doing that Monday"
     r"\b(?:started|began)\s+(?:doing|to\s+do)\s+(?:that|this|it)\b",
     r"\bsiguen?\s+sin\b|\bsin\s+(?:funcionar|servicio|tono|se[ñn]al|audio|sonido)\b",
