@@ -305,3 +305,42 @@ def test_a_replacement_too_quiet_or_too_dim_to_use_is_asked_about(subject, body)
 
 def test_few_calls_are_no_fault():
     assert malfunction("Call volume has been very low this week.") is None
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # thanks said as a courtesy tell nothing: what the mail says of the phones is read
+        (
+            "voicemail",
+            "Thanks in advance - callers are hearing someone else's greeting when they reach"
+            " Dr. Lee's mailbox.",
+        ),
+        (
+            "ringing",
+            "Every phone in the building rings when someone calls the warehouse line. Thank you",
+        ),
+        ("transfers", "Transfers to the warehouse land back at reception after 3 rings, thanks."),
+        ("Voicemail", "Messages left on ext 210 show up in ext 211's mailbox. Thanks"),
+    ],
+)
+def test_a_statement_about_the_phones_closed_with_thanks_is_asked_about(subject, body):
+    reading = read(subject, body)
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("new phones", "Thank you! The new phones look great."),
+        ("Re: Los teléfonos", "¡Gracias! Ya suenan los dos teléfonos de la recepción."),
+        ("thanks", "Thanks, the one-way audio is fixed. Calls sound great since your change."),
+        (
+            "Minutes",
+            "Minutes from today's review: voicemail greeting issue - fixed 7/28. Thanks all",
+        ),
+    ],
+)
+def test_thanks_for_what_went_well_are_still_no_report(subject, body):
+    assert read(subject, body).kind == "other"

@@ -31,6 +31,7 @@ from zsupport_mail.intake.kind_shape import (
     for_the_record,
     network_change,
     states_about_the_phones,
+    without_courtesy,
 )
 from zsupport_mail.intake.kind_text import (
     SENTENCE,
@@ -362,10 +363,9 @@ def _without_fault(
         if broken is not None and told_now([broken]):
             return KindReading("problem_report", False, f"beside a note, ({broken!r}) goes on: ask")
         return KindReading("other", True, "told for the record, nothing asked")
-    # Something of the phone system that does not do what it should, in words FAULT does not
-    # know: a report we are not sure of. It is weaker evidence than a request the mail makes in
-    # so many words (a contact change, our notice named, a shipment, a meeting or a network
-    # change): those are read first; a sure fault (FAULT) still wins over all of them.
+    # A part that does not do what it should, in words FAULT does not know: a report we are not
+    # sure of, weaker than a request made in so many words (a contact change, our notice, a
+    # shipment, a meeting, a network change: read first); a sure fault still wins over them.
     broken = None if recorded else malfunction(reported(text))
     if broken is not None and not follows_up(text.all, prefix):
         return KindReading(
@@ -388,7 +388,8 @@ def _without_fault(
         return KindReading(
             "problem_report", False, f"may report a problem ({plea!r}): staff decide"
         )
-    if states_about_the_phones(text.all, prefix) and not words.NOT_A_REPORT.search(text.all):
+    polite = without_courtesy(text.all, text.subject)
+    if states_about_the_phones(text.all, prefix) and not words.NOT_A_REPORT.search(polite):
         return KindReading(
             "problem_report", False, "about the phones, no fault recognised: staff decide"
         )

@@ -201,6 +201,14 @@ PHONE_TOPIC = _words(
 )
 
 # Mail that is only thanks, greetings or a question about something other than a fault.
+# Thanks as a courtesy ("Thanks in advance", "Thanks!", "thx"), not for something done: it
+# says nothing about what the mail is.
+COURTESY_THANKS = _words(
+    r"\b(?:thanks|thank\s+you|thx|danke|gracias|merci)\b(?:\s+(?:in\s+advance|vorab|de\s+"
+    r"antemano|d['\u2019]avance))?(?!\s+(?:so\s+much\s+|again\s+|a\s+lot\s+)?(?:for|f[üu]r|por|"
+    r"pour)\b)",
+)
+
 NOT_A_REPORT = _words(
     r"\bthank(?:s|\s+you)\b|\bdanke\b|\bgracias\b|\bmerci\b",
     r"\bhow\s+(?:do|can|would)\s+(?:i|we)\b|\bis\s+there\s+a\s+way\b|\bquick\s+question\b",

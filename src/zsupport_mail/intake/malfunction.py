@@ -125,6 +125,8 @@ FAILS = _words(
     # too weak or too strong to use: "the speakerphone is very quiet", "the screen is very dim"
     r"\b(?:very|too|extremely|really|super)\s+(?:quiet|faint|dim|soft|loud)\b|\bbarely\s+"
     r"(?:hear\w*|audible|visible|readable)\b",
+    # someone else's greeting or mailbox, a transfer that lands back where it started
+    r"\b(?:someone|somebody)\s+else['\u2019]?s\b|\bland(?:s|ing|ed)?\s+back\b",
     # a behaviour that began: "It started doing that Monday"
     r"\b(?:started|began)\s+(?:doing|to\s+do)\s+(?:that|this|it)\b",
     r"\bsiguen?\s+sin\b|\bsin\s+(?:funcionar|servicio|tono|se[ñn]al|audio|sonido)\b",
@@ -268,6 +270,7 @@ def malfunction(text: str) -> str | None:
     """The first clause that says a part of the phone system does not do what it should, in
     the past or present; None when no clause does."""
     named = False  # the sentence before named a part ("The new phone came. It won't start.")
+    thanked_for = AGAIN_FINE.search(text) is not None or words.RESOLVED.search(text) is not None
     for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
         # "It does not boot": the part may be named elsewhere in the sentence, or before.
         part = SYSTEM_PART.search(sentence) is not None
@@ -279,7 +282,9 @@ def malfunction(text: str) -> str | None:
             continue
         asks = QUESTION.search(sentence) is not None and WHY.search(sentence) is None
         for clause in _CLAUSE.split(sentence):
-            if NOT_A_MALFUNCTION.search(clause) or planned(clause) or UNFAMILIAR.search(clause):
+            # ("Thanks in advance - callers hear someone else's greeting": a courtesy, no fix)
+            kept = words.COURTESY_THANKS.sub(" ", clause) if not thanked_for else clause
+            if NOT_A_MALFUNCTION.search(kept) or planned(clause) or UNFAMILIAR.search(clause):
                 continue
             said = words.NOT_A_FAULT.sub(" ", clause)  # "Sunday doesn't work for us"
             if FAILS.search(said) or (not asks and NEGATED.search(said)):
