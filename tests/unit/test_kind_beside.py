@@ -344,3 +344,15 @@ def test_a_statement_about_the_phones_closed_with_thanks_is_asked_about(subject,
 )
 def test_thanks_for_what_went_well_are_still_no_report(subject, body):
     assert read(subject, body).kind == "other"
+
+
+def test_a_trouble_said_unchanged_is_asked_about():
+    reading = read("Re:", "still the same as yesterday, please send someone")
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+def test_plans_that_stay_the_same_are_no_trouble():
+    assert read("Re: quote", "Our plans are still the same, we will sign next week.").kind == (
+        "other"
+    )

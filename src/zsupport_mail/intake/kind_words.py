@@ -176,6 +176,9 @@ PLEA = _words(
     r"\b(?:can|could)\s+(?:you|someone|somebody)\s+(?:fix|look)",
     r"\bfix\s+(?:it|this|that)\b|\btake\s+a\s+(?:look|peek|quick\s+look)\b|\bschauen\s+sie\s+sich\b",
     r"\burgent\b|\bdringend\b|\burgente\b|\basap\b",
+    # a trouble unchanged: "still the same as yesterday, please send someone"
+    r"\bstill\s+(?:happening|broken)\b|\bstill\s+the\s+same\s+(?:as\s+(?:yesterday|before|"
+    r"this\s+morning|last\s+\w+)|problem|issue|thing)\b",
     # A terse cry about a part of the phone system: "phones??", "fax!!"
     r"^\W*(?:the\s+|our\s+)?(?:phones?|lines?|calls?|fax|voicemail|paging|mx|trunks?)\s*[?!]{2,}",
     r"\b(?:ever\s+)?since\s+(?:yesterday|this\s+morning|today|last\s+\w+|the\s+weekend|"
