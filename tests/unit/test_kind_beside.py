@@ -356,3 +356,42 @@ def test_plans_that_stay_the_same_are_no_trouble():
     assert read("Re: quote", "Our plans are still the same, we will sign next week.").kind == (
         "other"
     )
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # asking for a return to begin tells the unit's fault: a hardware fault report
+        (
+            "RMA request - gateway",
+            "The FXS gateway in the server room has a solid red status LED. Please start an RMA"
+            " and send a replacement.",
+        ),
+        (
+            "RMA?",
+            "Do we need an RMA for a phone whose handset cord is frayed and crackles? Shipping"
+            " address is the same.",
+        ),
+        (
+            "Ersatz",
+            "Bitte senden Sie ein Ersatzgerät (RMA), das Display am Empfangstelefon bleibt"
+            " schwarz.",
+        ),
+    ],
+)
+def test_asking_for_an_rma_for_a_faulty_unit_is_a_report_we_ask_about(subject, body):
+    reading = read(subject, body)
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Please send the replacement to our Dallas office, tracking to follow.",
+        "Please start an RMA for the unit on ZS-001234 and send the replacement to Dallas."
+        " Tracking for the old one: 1Z999AA10123456784.",
+    ],
+)
+def test_asking_for_a_replacement_without_a_fault_stays_shipment_details(body):
+    assert read("RMA 5510", body).kind == "rma_shipment"

@@ -341,7 +341,7 @@ def _without_fault(
         # "The replacement came today. Plugged it in, no lights at all": a fault of the unit.
         return KindReading("problem_report", False, f"the unit received is faulty ({dead!r}): ask")
     if shipment and (beside := fault_beside(reported(text))) is not None:
-        return KindReading("problem_report", False, f"beside the RMA, ({beside[:60]!r}): ask")
+        return KindReading("problem_report", False, f"a fault by the RMA ({beside[:60]!r}): ask")
     if shipment:
         return KindReading(
             "rma_shipment",

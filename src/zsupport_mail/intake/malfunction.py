@@ -109,7 +109,7 @@ FAILS = _words(
     r"\b(?:says?|shows?|displays?|tells?\s+(?:me|us))\b[^.?!]{0,40}\bexpired\b|\b(?:is|are)\s+full\b",
     r"\bjust\s+(?:rings?|beeps?|hangs\s+up|clicks?|goes\s+dead)\b",
     r"\b(?:double|half)\s+speed\b|\bsped\s+up\b|\bunderwater\b|\bchipmunks?\b|\brobot(?:ic)?\b",
-    r"\bred\s+(?:x|light|led|icon|cross)\b|\bflicker\w*|\bscreech\w*|\bfliegen\b|\brausgeworfen\b",
+    r"\bred\s+(?:status\s+|alarm\s+|power\s+)?(?:x|light|led|icon|cross)\b|\bflicker\w*|\bscreech\w*|\bfliegen\b|\brausgeworfen\b",
     r"\b(?:plays?|playing|comes?\s+on|kicks?\s+in|rings?|goes|going|go|went|routed|routing|"
     r"land(?:s|ing|ed)?)\b[^.!?]{0,40}\b(?:during\s+(?:the\s+day|"
     r"business\s+hours|office\s+hours|opening\s+hours)|in\s+the\s+middle\s+of\s+the\s+day)\b",
@@ -127,6 +127,8 @@ FAILS = _words(
     r"(?:hear\w*|audible|visible|readable)\b",
     # someone else's greeting or mailbox, a transfer that lands back where it started
     r"\b(?:someone|somebody)\s+else['\u2019]?s\b|\bland(?:s|ing|ed)?\s+back\b",
+    r"\bstays?\s+(?:black|dark|blank)\b|\bbleibt\s+(?:schwarz|dunkel|leer|stumm)\b",
+    r"\bse\s+queda\s+(?:negr|en\s+blanco|colgad)\w*|\breste\s+(?:noir|bloqu|fig)\w*",
     # a behaviour that began: "It started doing that Monday"
     r"\b(?:started|began)\s+(?:doing|to\s+do)\s+(?:that|this|it)\b",
     r"\bsiguen?\s+sin\b|\bsin\s+(?:funcionar|servicio|tono|se[ñn]al|audio|sonido)\b",

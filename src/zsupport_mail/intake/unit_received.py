@@ -16,6 +16,7 @@ from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.doubt import sentence_doubt
 from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction
 from zsupport_mail.intake.second_matter import ANOTHER, told_now
+from zsupport_mail.intake.shipment import tracking_numbers
 
 
 def _words(*patterns: str) -> re.Pattern[str]:
@@ -130,6 +131,36 @@ _ELSEWHERE = _words(
 )
 
 
+# Asking for a return to begin: "Please start an RMA and send a replacement", "Do we need an
+# RMA for ...", "Can you ship a replacement under warranty?".
+_RMA_ASKED = _words(
+    r"\b(?:start|open|issue|create|request|need|get|set\s+up)\s+(?:us\s+)?(?:an?\s+|the\s+)?rma\b",
+    r"\brma\s+(?:request|needed)\b|\b(?:send|ship)\s+(?:us\s+)?(?:an?\s+)?(?:new\s+|replacement\s+)?"
+    r"(?:replacement|ersatzger[äa]t|reemplazo|remplacement)\b|\bunder\s+warranty\b",
+    r"\bbitte\s+senden\s+sie\s+ein\s+ersatz\w*|\bnecesitamos\s+un\s+rma\b",
+)
+
+
+def _asked_for(text: str) -> str | None:
+    """In a mail asking for a return to begin (nothing shipped yet, no tracking number), the
+    fault the unit has: a hardware fault report, not shipment details."""
+    if _RMA_ASKED.search(text) is None or tracking_numbers(text):
+        return None
+    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
+        if sentence_doubt(_ASKED_AFTER_QUESTION.sub("", sentence)) is not None:
+            continue
+        if words.RESOLVED.search(sentence) or AGAIN_FINE.search(sentence) or _FINE.search(sentence):
+            continue
+        fault = words.FAULT.search(words.NOT_A_FAULT.sub(" ", sentence))
+        if fault is not None or malfunction(sentence) is not None:
+            return sentence.strip()
+    return None
+
+
+# "Do we need an RMA for a phone whose cord crackles?": the question is about the return.
+_ASKED_AFTER_QUESTION = re.compile(r"\?\s*$")
+
+
 def fault_beside(text: str) -> str | None:
     """In a mail about an RMA shipment, a clause that tells a fault going on now of something
     other than what is shipped ("Tracking: 1Z4005. The auto attendant plays the night
@@ -137,7 +168,9 @@ def fault_beside(text: str) -> str | None:
     what goes back and why, nor a fault told in the past. The sentence marks the fault as
     another unit's or another matter ("the spare phone", "also", "now", a "since ..." beside
     it), since an unmarked one is most often the returned unit's ("it won't power on"). None
-    when no clause does."""
+    when no clause does. A mail asking for the return to begin tells the unit's fault."""
+    if (asked := _asked_for(text)) is not None:
+        return asked
     for part in text.split("\n", 1):
         for sentence in _SENTENCE.split(_WRAPPED.sub(" ", part)):
             if sentence_doubt(sentence) is not None or _FINE.search(sentence):
