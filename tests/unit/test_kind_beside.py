@@ -395,3 +395,26 @@ def test_asking_for_an_rma_for_a_faulty_unit_is_a_report_we_ask_about(subject, b
 )
 def test_asking_for_a_replacement_without_a_fault_stays_shipment_details(body):
     assert read("RMA 5510", body).kind == "rma_shipment"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "RMA 7272",
+            "UPS delivered the replacement, but when we plug it in the port light blinks amber"
+            " and nothing registers.",
+        ),
+        ("RMA 1190 Envío", "Recibimos el equipo de reemplazo. No enciende."),
+    ],
+)
+def test_a_replacement_whose_lights_or_power_fail_is_asked_about(subject, body):
+    reading = read(subject, body)
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+def test_no_thanks_is_no_fault():
+    assert (
+        malfunction("Did you get the new equipment? No, thanks, we still have the old set.") is None
+    )

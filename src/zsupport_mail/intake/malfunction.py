@@ -39,7 +39,8 @@ SYSTEM_PART = _words(
     r"\bdurchwahl\w*|\bwarteschl\w+|\bansage\w*|\bzentrale\b|\banrufer\w*|\bgespr[äa]ch\w*",
     r"\b\w*nummer\w*|\bn[úu]meros?\b|\bnum[ée]ros?\b|\bfaxe?s?\b",
     r"\bkunden\b|\bmailbox\b|\bbildschirm\b|\bklingel\w*|\bton\b|\bh[öo]rer\b|\b\w*ger[äa]te?s?\b",
-    r"\bgateways?\b|\bbase\s+stations?\b|\bpri\b|\bt1\b",
+    r"\bgateways?\b|\bbase\s+stations?\b|\bpri\b|\bt1\b|\bequipos?\b|\baparatos?\b|\bappareils?\b",
+    r"\b(?:port|status|power|link|alarm)\s+(?:lights?|leds?)\b|\bleds?\b",
     r"\bllamad\w+|\btel[ée]fonos?\b|\bl[íi]neas?\b|\bextensi[óo]n\w*|\bbuz[óo]n\b|\bcentral\w*",
     r"\bpacientes\b|\bclientes\b|\bconmutador\b|\bpantalla\b|\bcontestadora\b|\bgrabaci\w+",
     r"\bappels?\b|\bt[ée]l[ée]phon\w*|\blignes?\b|\bpostes?\b|\bmessagerie\b|\br[ée]pondeur\b",
@@ -127,7 +128,7 @@ FAILS = _words(
     r"(?:hear\w*|audible|visible|readable)\b",
     # someone else's greeting or mailbox, a transfer that lands back where it started
     r"\b(?:someone|somebody)\s+else['\u2019]?s\b|\bland(?:s|ing|ed)?\s+back\b",
-    r"\bstays?\s+(?:black|dark|blank)\b|\bbleibt\s+(?:schwarz|dunkel|leer|stumm)\b",
+    r"\bblink\w*\s+(?:amber|orange|red)\b|\bstays?\s+(?:black|dark|blank)\b|\bbleibt\s+(?:schwarz|dunkel|leer|stumm)\b",
     r"\bse\s+queda\s+(?:negr|en\s+blanco|colgad)\w*|\breste\s+(?:noir|bloqu|fig)\w*",
     # a behaviour that began: "It started doing that Monday"
     r"\b(?:started|began)\s+(?:doing|to\s+do)\s+(?:that|this|it)\b",
@@ -258,7 +259,11 @@ PRONOUN = re.compile(
     r"\W*(?:it|they|es|sie|er|il|elle|ils|elles|ella|ellos|lo|la)\b", re.IGNORECASE
 )
 # "On our new Macs it closes right after login": the pronoun after a few words of setting.
-_EARLY_IT = re.compile(r"\W*(?:(?:on|in|at|with|for)\s+(?:\w+\s+){1,3})(?:it|they)\b", re.I)
+_EARLY_IT = re.compile(
+    # (Spanish drops the pronoun: "Recibimos el equipo. No enciende.")
+    r"\W*(?:(?:on|in|at|with|for)\s+(?:\w+\s+){1,3})(?:it|they)\b|\W*(?:no|tampoco|sigue)\s+\w",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
 # A line break inside a sentence (mail wraps at about 72 characters): the next line goes on
 # in lower case.
