@@ -418,3 +418,23 @@ def test_no_thanks_is_no_fault():
     assert (
         malfunction("Did you get the new equipment? No, thanks, we still have the old set.") is None
     )
+
+
+def test_a_french_fault_since_the_training_is_asked_about():
+    reading = read(
+        "Merci",
+        'Merci pour la formation. Par contre, depuis, le softphone affiche "hors ligne" chez tout'
+        " le monde.",
+    )
+
+    assert (reading.kind, reading.sure) == ("problem_report", False)
+
+
+def test_a_german_since_then_is_no_fault_by_itself():
+    reading = read(
+        "Schulung",
+        "Danke für die Schulung, seitdem nutzen alle die Rufumleitung. Können wir am Freitag"
+        " eine zweite Schulung machen?",
+    )
+
+    assert reading.kind == "scheduling_request"

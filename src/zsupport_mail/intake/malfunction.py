@@ -81,7 +81,7 @@ FAILS = _words(
     r"\b(?:cae|caen|cay[óo]|corta\w*|muert\w*|vac[íi]\w+|falla\w*|ruido|eco|ocupad\w+|"
     r"silencio|reinici\w+|congel\w+|perdid\w+|desaparec\w+|desde|otra\s+vez)\b",
     r"\b(?:coup\w*|tomb\w*|mort\w*|vide|plant\w*|bloqu\w+|gel[ée]\w*|red[ée]marr\w+|bruit|"
-    r"[ée]cho|occup[ée]\w*|silence|perdu\w*|disparu\w*|hors\s+service|depuis|encore)\b",
+    r"[ée]cho|occup[ée]\w*|silence|perdu\w*|disparu\w*|hors\s+(?:service|ligne)|fuera\s+de\s+l[íi]nea|depuis|encore)\b",
     r"\bcannot\b|\bcan\s+not\b|\bunable\s+to\b|\bnot\s+able\s+to\b",
     r"\bstop(?:s|ped)?\s+(?!using\b|paying\b|by\b)\w+ing\b|\b(?:and\s+then|then)\s+stops?\b",
     r"\b(?:by\s+itself|on\s+its\s+own|by\s+themselves|on\s+their\s+own|forever)\b",

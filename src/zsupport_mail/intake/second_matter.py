@@ -35,13 +35,13 @@ ANOTHER = _words(
     r"^\W*(?:and|but)\s+(?:today|now|this\s+morning|since)\b",
     r"\bau[ßs]erdem\b|\bzus[äa]tzlich\b|\b[üu]brigens\b|\bnoch\s+etwas\b|\bandere[sn]?\s+problem\b",
     r"\badem[áa]s\b|\bpor\s+cierto\b|\botra\s+cosa\b|\baparte\b",
-    r"\bpar\s+ailleurs\b|\ben\s+plus\b|\bautre\s+(?:chose|probl[èe]me)\b|\bd'autre\s+part\b",
+    r"\bpar\s+contre\b|\ben\s+revanche\b|\bsin\s+embargo\b|\ballerdings\b|\bpar\s+ailleurs\b|\ben\s+plus\b|\bautre\s+(?:chose|probl[èe]me)\b|\bd'autre\s+part\b",
 )
 
 # The fault is going on today.
 TODAY = _words(
     r"\bsince\s+(?:this\s+(?:morning|afternoon)|today|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?::\d\d)?\s*(?:am|pm)?\b)",
-    r"\b(?:right\s+now|currently|at\s+the\s+moment|as\s+we\s+speak|this\s+morning|today|since\s+then)\b",
+    r"\b(?:right\s+now|currently|at\s+the\s+moment|as\s+we\s+speak|this\s+morning|today|since\s+then|seitdem|desde\s+entonces)\b|\bdepuis(?:\s*,|\s+lors\b)",
     # a time that reaches now: "has been flashing a red light for two days", "for the past hour"
     r"\b(?:has|have|'s|'ve)\s+been\b[^.!?]{0,60}\bfor\s+(?:the\s+(?:past|last)\s+)?(?:\w+\s+)?"
     r"(?:minutes?|hours?|days?|weeks?)\b|\bfor\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:minutes?|"
@@ -51,7 +51,10 @@ TODAY = _words(
 )
 
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n\s*\n")
-_SINCE_THEN = re.compile(r"\bsince\s+then\b", re.IGNORECASE)
+_SINCE_THEN = re.compile(
+    r"\bsince\s+then\b|\bseitdem\b|\bdesde\s+entonces\b|\bdepuis(?:\s*,|\s+lors\b|\s+(?:cela|[çc]a)\b)",
+    re.IGNORECASE,
+)
 # A past before the past, with nothing said to go on: "the unit had been showing a red light".
 _BEFORE_THEN = re.compile(r"\bhad\s+been\b(?![^.!?]*\b(?:still|now)\b)", re.IGNORECASE)
 # A question asked after a statement in one sentence: ", do we need", " - should we".
