@@ -31,6 +31,7 @@ from zsupport_mail.intake.kind_shape import (
     for_the_record,
     network_change,
     states_about_the_phones,
+    without_courtesy,
 )
 from zsupport_mail.intake.kind_text import (
     SENTENCE,
@@ -42,10 +43,10 @@ from zsupport_mail.intake.kind_text import (
 from zsupport_mail.intake.malfunction import AGAIN_FINE, malfunction, planned
 from zsupport_mail.intake.passed_on import passed_on
 from zsupport_mail.intake.relayed import notifies, passes_on, relays
-from zsupport_mail.intake.second_matter import second_matter, told_now
+from zsupport_mail.intake.second_matter import changed_and_broke, second_matter, told_now
 from zsupport_mail.intake.shipment import rma_number, tracking_numbers
 from zsupport_mail.intake.types import KindReading as KindReading  # the public reading
-from zsupport_mail.intake.unit_received import received_dead
+from zsupport_mail.intake.unit_received import fault_beside, received_dead, sent_back
 from zsupport_mail.mail.message import ParsedMessage
 from zsupport_mail.scoring.text import own_text
 
@@ -228,15 +229,14 @@ def _read_words(
             reading = _credit(text, ticket_prefix, f"a credit for a past fault ({fault!r})")
             return _with_period(reading, text, written or _written(msg))
         # The charge needs a sure first report: evidence against it makes us ask instead.
+        sentences, event = [sentence for _, sentence in faults(text)], bool(msg.event_days)
         against = doubt(
-            [sentence for _, sentence in faults(text)],
-            reported(text),
-            prefix=ticket_prefix,
-            event=bool(msg.event_days),
-            subject=text.subject,
+            sentences, reported(text), prefix=ticket_prefix, event=event, subject=text.subject
         )
         if against is None and recorded:
             against = "the mail also says all is well, nothing to do"
+        if against is None and sent_back(sentences, text.all) is not None:
+            against = "it is the fault of the unit an RMA sends back"
         if against is not None:
             return KindReading(
                 "problem_report", False, f"names a fault ({fault!r}) but {against}: ask"
@@ -340,6 +340,8 @@ def _without_fault(
     if shipment and (dead := received_dead(reported(text))) is not None:
         # "The replacement came today. Plugged it in, no lights at all": a fault of the unit.
         return KindReading("problem_report", False, f"the unit received is faulty ({dead!r}): ask")
+    if shipment and (beside := fault_beside(reported(text))) is not None:
+        return KindReading("problem_report", False, f"a fault by the RMA ({beside[:60]!r}): ask")
     if shipment:
         return KindReading(
             "rma_shipment",
@@ -348,7 +350,7 @@ def _without_fault(
             tracking=tuple(tracking_numbers(f"{text.own}\n{text.forwarded}")),
             rma=rma_number(text.all),
         )
-    network = network_change(text.all)
+    network = network_change(text.all) and not changed_and_broke(reported(text))
     # An invitation (a text/calendar part) asks for its day, whatever its words.
     meeting = words.MEETING.search(words.MEETING_PLACE.sub(" ", text.all))
     if meeting or network or msg.event_days:
@@ -361,10 +363,9 @@ def _without_fault(
         if broken is not None and told_now([broken]):
             return KindReading("problem_report", False, f"beside a note, ({broken!r}) goes on: ask")
         return KindReading("other", True, "told for the record, nothing asked")
-    # Something of the phone system that does not do what it should, in words FAULT does not
-    # know: a report we are not sure of. It is weaker evidence than a request the mail makes in
-    # so many words (a contact change, our notice named, a shipment, a meeting or a network
-    # change): those are read first; a sure fault (FAULT) still wins over all of them.
+    # A part that does not do what it should, in words FAULT does not know: a report we are not
+    # sure of, weaker than a request made in so many words (a contact change, our notice, a
+    # shipment, a meeting, a network change: read first); a sure fault still wins over them.
     broken = None if recorded else malfunction(reported(text))
     if broken is not None and not follows_up(text.all, prefix):
         return KindReading(
@@ -387,7 +388,8 @@ def _without_fault(
         return KindReading(
             "problem_report", False, f"may report a problem ({plea!r}): staff decide"
         )
-    if states_about_the_phones(text.all, prefix) and not words.NOT_A_REPORT.search(text.all):
+    polite = without_courtesy(text.all, text.subject)
+    if states_about_the_phones(text.all, prefix) and not words.NOT_A_REPORT.search(polite):
         return KindReading(
             "problem_report", False, "about the phones, no fault recognised: staff decide"
         )

@@ -93,6 +93,25 @@ def for_the_record(text: str) -> bool:
     return NOTHING_ASKED.search(text) is not None and AGAIN_FINE.search(text) is not None
 
 
+_REPLY = re.compile(r"^\s*(?:re|aw|sv|rv|r)\s*:", re.IGNORECASE)
+# Praise: the thanks beside it are for something that went well.
+_PRAISE = _words(
+    r"\b(?:looks?|great|love[sd]?|loving|awesome|perfect|excellent|happy\s+with|nice|wonderful)\b",
+    r"\b(?:super|toll|prima|genial|excelente|perfecto|parfait|g[ée]nial)\b",
+)
+
+
+def without_courtesy(text: str, subject: str) -> str:
+    """The mail's words without thanks said as a courtesy ("Thanks!", "Thanks in advance",
+    "thx"), which tell no more than "Hi"; kept when the mail is a reply, says something is
+    fixed, praises or asks a question, for its thanks are then for that."""
+    if _REPLY.match(subject) or "?" in text:
+        return text
+    if AGAIN_FINE.search(text) or words.RESOLVED.search(text) or _PRAISE.search(text):
+        return text
+    return words.COURTESY_THANKS.sub(" ", text)
+
+
 def states_about_the_phones(text: str, prefix: str) -> bool:
     """Whether a sentence states something about the phone system (not a question, a plan, or
     a follow-up on one of our tickets)."""

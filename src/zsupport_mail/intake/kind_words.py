@@ -176,6 +176,9 @@ PLEA = _words(
     r"\b(?:can|could)\s+(?:you|someone|somebody)\s+(?:fix|look)",
     r"\bfix\s+(?:it|this|that)\b|\btake\s+a\s+(?:look|peek|quick\s+look)\b|\bschauen\s+sie\s+sich\b",
     r"\burgent\b|\bdringend\b|\burgente\b|\basap\b",
+    # a trouble unchanged: "still the same as yesterday, please send someone"
+    r"\bstill\s+(?:happening|broken)\b|\bstill\s+the\s+same\s+(?:as\s+(?:yesterday|before|"
+    r"this\s+morning|last\s+\w+)|problem|issue|thing)\b",
     # A terse cry about a part of the phone system: "phones??", "fax!!"
     r"^\W*(?:the\s+|our\s+)?(?:phones?|lines?|calls?|fax|voicemail|paging|mx|trunks?)\s*[?!]{2,}",
     r"\b(?:ever\s+)?since\s+(?:yesterday|this\s+morning|today|last\s+\w+|the\s+weekend|"
@@ -201,6 +204,14 @@ PHONE_TOPIC = _words(
 )
 
 # Mail that is only thanks, greetings or a question about something other than a fault.
+# Thanks as a courtesy ("Thanks in advance", "Thanks!", "thx"), not for something done: it
+# says nothing about what the mail is.
+COURTESY_THANKS = _words(
+    r"\b(?:thanks|thank\s+you|thx|danke|gracias|merci)\b(?:\s+(?:in\s+advance|vorab|de\s+"
+    r"antemano|d['\u2019]avance))?(?!\s+(?:so\s+much\s+|again\s+|a\s+lot\s+)?(?:for|f[üu]r|por|"
+    r"pour)\b)",
+)
+
 NOT_A_REPORT = _words(
     r"\bthank(?:s|\s+you)\b|\bdanke\b|\bgracias\b|\bmerci\b",
     r"\bhow\s+(?:do|can|would)\s+(?:i|we)\b|\bis\s+there\s+a\s+way\b|\bquick\s+question\b",
@@ -330,6 +341,8 @@ MEETING_PLACE = _words(
     r"\b(?:meeting|conference|training|board)\s+rooms?\b|\bbesprechungs(?:raum|zimmer)\b",
     r"\bschulungsraum\b|\bsala\s+de\s+(?:reuniones|juntas|formaci[óo]n)\b",
     r"\bsalle\s+de\s+(?:r[ée]union|formation|conf[ée]rence)\b",
+    # the record of a meeting held, not one asked for: "Meeting notes 3/10", "training recap"
+    r"\b(?:meeting|call|training)\s+(?:notes|minutes|recap|summary)\b",
 )
 MEETING = _words(
     r"\bmeeting\b|\bconference\s+call\b|\bwebinar\b|\btraining\b|\bkick-?off\b",

@@ -38,7 +38,9 @@ SYSTEM_PART = _words(
     r"\btelefon\w*|\banruf\w*|\bnebenstelle\w*|\bapparat\w*|\bleitung\w*|\banlage\b",
     r"\bdurchwahl\w*|\bwarteschl\w+|\bansage\w*|\bzentrale\b|\banrufer\w*|\bgespr[äa]ch\w*",
     r"\b\w*nummer\w*|\bn[úu]meros?\b|\bnum[ée]ros?\b|\bfaxe?s?\b",
-    r"\bkunden\b|\bmailbox\b|\bbildschirm\b|\bklingel\w*|\bton\b|\bh[öo]rer\b",
+    r"\bkunden\b|\bmailbox\b|\bbildschirm\b|\bklingel\w*|\bton\b|\bh[öo]rer\b|\b\w*ger[äa]te?s?\b",
+    r"\bgateways?\b|\bbase\s+stations?\b|\bpri\b|\bt1\b|\bequipos?\b|\baparatos?\b|\bappareils?\b",
+    r"\b(?:port|status|power|link|alarm)\s+(?:lights?|leds?)\b|\bleds?\b",
     r"\bllamad\w+|\btel[ée]fonos?\b|\bl[íi]neas?\b|\bextensi[óo]n\w*|\bbuz[óo]n\b|\bcentral\w*",
     r"\bpacientes\b|\bclientes\b|\bconmutador\b|\bpantalla\b|\bcontestadora\b|\bgrabaci\w+",
     r"\bappels?\b|\bt[ée]l[ée]phon\w*|\blignes?\b|\bpostes?\b|\bmessagerie\b|\br[ée]pondeur\b",
@@ -79,7 +81,7 @@ FAILS = _words(
     r"\b(?:cae|caen|cay[óo]|corta\w*|muert\w*|vac[íi]\w+|falla\w*|ruido|eco|ocupad\w+|"
     r"silencio|reinici\w+|congel\w+|perdid\w+|desaparec\w+|desde|otra\s+vez)\b",
     r"\b(?:coup\w*|tomb\w*|mort\w*|vide|plant\w*|bloqu\w+|gel[ée]\w*|red[ée]marr\w+|bruit|"
-    r"[ée]cho|occup[ée]\w*|silence|perdu\w*|disparu\w*|hors\s+service|depuis|encore)\b",
+    r"[ée]cho|occup[ée]\w*|silence|perdu\w*|disparu\w*|hors\s+(?:service|ligne)|fuera\s+de\s+l[íi]nea|depuis|encore)\b",
     r"\bcannot\b|\bcan\s+not\b|\bunable\s+to\b|\bnot\s+able\s+to\b",
     r"\bstop(?:s|ped)?\s+(?!using\b|paying\b|by\b)\w+ing\b|\b(?:and\s+then|then)\s+stops?\b",
     r"\b(?:by\s+itself|on\s+its\s+own|by\s+themselves|on\s+their\s+own|forever)\b",
@@ -87,14 +89,18 @@ FAILS = _words(
     r"\bsounds?\s+(?:terrible|awful|bad|horrible|weird|strange|robotic|funny)\b",
     r"\bevery\s+(?:\d+|few|couple\s+of)\s+(?:seconds|minutes|secs?|mins?)\b|\bstarts?\s+over\b",
     r"\b(?:was|were|worked)\s+(?:fine|ok|okay|good|working)\s+(?:until|last|before|yesterday)\b",
-    r"\b(?:plays?|rings?|sends?|shows?|repeats?|hears?|heard|gets?)\b[^.,]{0,40}\btwice\b|\boverlap\w*",
+    r"\b(?:plays?|playing|rings?|ringing|sends?|shows?|repeats?|hears?|heard|gets?)\b[^.,]{0,40}"
+    r"\btwice\b|\boverlap\w*",
     r"\bon\s+top\s+of\s+(?:each\s+)?other\b|\b(?:mutes?|hangs?\s+up)\s+(?:itself|on)\b",
     # something wrong or out of the ordinary
     r"\bonly\s+(?:rings?|shows?|plays?|hears?|gets?|works?)\b",
     # what it does in place of what it should, or still as it was before a change
-    r"\b(?:hears?|heard|gets?|got|goes|go|went|rings?|rang|plays?|played|shows?|showed|says?|"
-    r"said|reads?|lands?|landed|routes?|routed|comes?|came|sends?|sent)\b[^.!?]{0,60}\binstead\s+of\b",
+    r"\b(?:hears?|heard|hearing|gets?|got|getting|goes|go|going(?!\s+with)|went|rings?|rang|ringing|plays?|"
+    r"played|playing|shows?|showed|showing|says?|said|saying|reads?|reading|lands?|landed|landing|"
+    r"routes?|routed|routing|comes?|came|coming|sends?|sent|sending)\b[^.!?]{0,60}\binstead\s+of\b",
     r"\b(?:still|keeps?)\s+(?:shows?|plays?|says?|reads?|displays?|uses?|rings?)\b|\bread\s+out\b",
+    r"\b(?:last\s+year['\u2019]?s|outdated|out[- ]of[- ]date)\s+(?:\w+\s+)?(?:greeting|message|"
+    r"recording|menu|hours|music|prompt|announcement)\b",
     r"\b(?:our|the|my)\s+old\s+(?:address|number|name|greeting|music|message|ad|recording|hours|"
     r"menu|logo|extension|location)\b",
     r"\breject\w*|\bbounc\w+|\brefus\w+|\bend(?:s|ed)?\s+up\s+(?:back|in|at|on|with)\b",
@@ -104,9 +110,29 @@ FAILS = _words(
     r"\b(?:says?|shows?|displays?|tells?\s+(?:me|us))\b[^.?!]{0,40}\bexpired\b|\b(?:is|are)\s+full\b",
     r"\bjust\s+(?:rings?|beeps?|hangs\s+up|clicks?|goes\s+dead)\b",
     r"\b(?:double|half)\s+speed\b|\bsped\s+up\b|\bunderwater\b|\bchipmunks?\b|\brobot(?:ic)?\b",
-    r"\bred\s+(?:x|light|led|icon|cross)\b|\bflicker\w*|\bscreech\w*|\bfliegen\b|\brausgeworfen\b",
-    r"\b(?:plays?|playing|comes?\s+on|kicks?\s+in|rings?)\b[^.!?]{0,40}\b(?:during\s+(?:the\s+day|"
+    r"\bred\s+(?:status\s+|alarm\s+|power\s+)?(?:x|light|led|icon|cross)\b|\bflicker\w*|\bscreech\w*|\bfliegen\b|\brausgeworfen\b",
+    r"\b(?:plays?|playing|comes?\s+on|kicks?\s+in|rings?|goes|going|go|went|routed|routing|"
+    r"land(?:s|ing|ed)?)\b[^.!?]{0,40}\b(?:during\s+(?:the\s+day|"
     r"business\s+hours|office\s+hours|opening\s+hours)|in\s+the\s+middle\s+of\s+the\s+day)\b",
+    # a night or holiday greeting all day: "the auto attendant plays the night greeting all day"
+    r"\b(?:plays|playing|comes\s+on|kicks\s+in)\b[^.!?]{0,40}\ball\s+day\b",
+    # a light or a state that stays when it should not: "stays lit even after we listen"
+    r"\b(?:stays?|staying|remains?)\s+(?:lit|red|solid|stuck)\b|\beven\s+after\b",
+    r"\b(?:lights?|lamps?|leds?|indicators?)\s+(?:stays?|staying|remains?)\s+on\b",
+    # an app that closes as it opens: "it closes right after login"
+    r"\bclos(?:es|ing)\s+(?:right\s+|immediately\s+|straight\s+)?(?:after|when|as\s+soon\s+as)\b",
+    # a state shown for everyone, whatever it is: "presence shows everyone as away"
+    r"\bshows?\s+(?:everyone|everybody|all\s+(?:of\s+)?(?:us|users|the\s+\w+)|every\s+\w+)\s+as\b",
+    # too weak or too strong to use: "the speakerphone is very quiet", "the screen is very dim"
+    r"\b(?:very|too|extremely|really|super)\s+(?:quiet|faint|dim|soft|loud)\b|\bbarely\s+"
+    r"(?:hear\w*|audible|visible|readable)\b",
+    # someone else's greeting or mailbox, a transfer that lands back where it started
+    r"\b(?:someone|somebody)\s+else['\u2019]?s\b|\bland(?:s|ing|ed)?\s+back\b",
+    r"\bblink\w*\s+(?:amber|orange|red)\b|\bstays?\s+(?:black|dark|blank)\b|\bbleibt\s+(?:schwarz|dunkel|leer|stumm)\b",
+    r"\bse\s+queda\s+(?:negr|en\s+blanco|colgad)\w*|\breste\s+(?:noir|bloqu|fig)\w*",
+    # a behaviour that began: "It started doing that Monday"
+    r"\b(?:started|began)\s+(?:doing|to\s+do)\s+(?:that|this|it)\b",
+    r"\bsiguen?\s+sin\b|\bsin\s+(?:funcionar|servicio|tono|se[ñn]al|audio|sonido)\b",
     r"\beven\s+(?:when|though|while)\b|\b(?:just|only)\s+(?:gives?\s+)?(?:a\s+)?(?:click|clicks|beeps?|"
     r"hum|static)\b",
     r"\b(?:wrong|incorrect|weird\w*|strange\w*|odd\w*|funny|garbage|gibberish)\b",
@@ -126,7 +152,7 @@ NOT_A_MALFUNCTION = _words(
     r"\bw[äa]hrend\s+(?:der|des)\s+(?:umstellung|wartung|arbeiten|umzug\w*|migration|tausch\w*)\b",
     r"\bdurante\s+(?:el|la)\s+(?:cambio|migraci[óo]n|mantenimiento|mudanza)\b",
     r"\bpendant\s+(?:la|le|les)\s+(?:migration|maintenance|changement|d[ée]m[ée]nagement|travaux)\b",
-    r"\b(?:until|before|after)\s+(?:we|the\s+(?:cutover|change|move|switch|migration))\b",
+    r"(?<!even\s)\b(?:until|before|after)\s+(?:we|the\s+(?:cutover|change|move|switch|migration))\b",
     r"\bif\b|\bwhether\b|\bso\s+that\b|\bdamit\b|\bpara\s+que\b|\bafin\s+(?:que|de)\b|\bpour\s+que\b|\bin\s+case\b|\bwhen\s+we\s+(?:do|switch|move|change|upgrade)\b",
     r"\b(?:don'?t|do\s+not|doesn'?t|no)\s+(?:need|want|rush|hurry|worry|worries|idea)\b",
     r"\bnot\s+(?:sure|yet|urgent|needed|necessary|a\s+problem|an\s+issue|in\s+the\s+office)\b",
@@ -232,6 +258,12 @@ REFUSAL = _words(r"\b(?:not|never|none|nobody|no\s+one|nicht|kein\w*)\b|n['\u201
 PRONOUN = re.compile(
     r"\W*(?:it|they|es|sie|er|il|elle|ils|elles|ella|ellos|lo|la)\b", re.IGNORECASE
 )
+# "On our new Macs it closes right after login": the pronoun after a few words of setting.
+_EARLY_IT = re.compile(
+    # (Spanish drops the pronoun: "Recibimos el equipo. No enciende.")
+    r"\W*(?:(?:on|in|at|with|for)\s+(?:\w+\s+){1,3})(?:it|they)\b|\W*(?:no|tampoco|sigue)\s+\w",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
 # A line break inside a sentence (mail wraps at about 72 characters): the next line goes on
 # in lower case.
@@ -245,10 +277,11 @@ def malfunction(text: str) -> str | None:
     """The first clause that says a part of the phone system does not do what it should, in
     the past or present; None when no clause does."""
     named = False  # the sentence before named a part ("The new phone came. It won't start.")
+    thanked_for = AGAIN_FINE.search(text) is not None or words.RESOLVED.search(text) is not None
     for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
         # "It does not boot": the part may be named elsewhere in the sentence, or before.
         part = SYSTEM_PART.search(sentence) is not None
-        carried = named and PRONOUN.match(sentence) is not None
+        carried = named and (PRONOUN.match(sentence) or _EARLY_IT.match(sentence)) is not None
         named = part
         if words.RESOLVED.search(sentence) or not (part or carried):
             continue
@@ -256,7 +289,9 @@ def malfunction(text: str) -> str | None:
             continue
         asks = QUESTION.search(sentence) is not None and WHY.search(sentence) is None
         for clause in _CLAUSE.split(sentence):
-            if NOT_A_MALFUNCTION.search(clause) or planned(clause) or UNFAMILIAR.search(clause):
+            # ("Thanks in advance - callers hear someone else's greeting": a courtesy, no fix)
+            kept = words.COURTESY_THANKS.sub(" ", clause) if not thanked_for else clause
+            if NOT_A_MALFUNCTION.search(kept) or planned(clause) or UNFAMILIAR.search(clause):
                 continue
             said = words.NOT_A_FAULT.sub(" ", clause)  # "Sunday doesn't work for us"
             if FAILS.search(said) or (not asks and NEGATED.search(said)):

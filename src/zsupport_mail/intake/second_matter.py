@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 
+from zsupport_mail.intake import kind_shape as shape
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.doubt import sentence_doubt
-from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction, planned
+from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, QUESTION, malfunction, planned
 
 
 def _words(*patterns: str) -> re.Pattern[str]:
@@ -34,18 +35,28 @@ ANOTHER = _words(
     r"^\W*(?:and|but)\s+(?:today|now|this\s+morning|since)\b",
     r"\bau[ßs]erdem\b|\bzus[äa]tzlich\b|\b[üu]brigens\b|\bnoch\s+etwas\b|\bandere[sn]?\s+problem\b",
     r"\badem[áa]s\b|\bpor\s+cierto\b|\botra\s+cosa\b|\baparte\b",
-    r"\bpar\s+ailleurs\b|\ben\s+plus\b|\bautre\s+(?:chose|probl[èe]me)\b|\bd'autre\s+part\b",
+    r"\bpar\s+contre\b|\ben\s+revanche\b|\bsin\s+embargo\b|\ballerdings\b|\bpar\s+ailleurs\b|\ben\s+plus\b|\bautre\s+(?:chose|probl[èe]me)\b|\bd'autre\s+part\b",
 )
 
 # The fault is going on today.
 TODAY = _words(
     r"\bsince\s+(?:this\s+(?:morning|afternoon)|today|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?::\d\d)?\s*(?:am|pm)?\b)",
-    r"\b(?:right\s+now|currently|at\s+the\s+moment|as\s+we\s+speak|this\s+morning|today)\b",
+    r"\b(?:right\s+now|currently|at\s+the\s+moment|as\s+we\s+speak|this\s+morning|today|since\s+then|seitdem|desde\s+entonces)\b|\bdepuis(?:\s*,|\s+lors\b)",
+    # a time that reaches now: "has been flashing a red light for two days", "for the past hour"
+    r"\b(?:has|have|'s|'ve)\s+been\b[^.!?]{0,60}\bfor\s+(?:the\s+(?:past|last)\s+)?(?:\w+\s+)?"
+    r"(?:minutes?|hours?|days?|weeks?)\b|\bfor\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:minutes?|"
+    r"hours?|days?)\b|\bfor\s+(?:\w+\s+)?(?:minutes?|hours?|days?)\s+now\b",
     r"\b(?:seit\s+heute|heute|gerade|momentan|jetzt)\b|\b(?:desde\s+esta\s+ma[ñn]ana|hoy|ahora)\b",
     r"\b(?:depuis\s+ce\s+matin|aujourd'hui|en\s+ce\s+moment|actuellement)\b",
 )
 
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n\s*\n")
+_SINCE_THEN = re.compile(
+    r"\bsince\s+then\b|\bseitdem\b|\bdesde\s+entonces\b|\bdepuis(?:\s*,|\s+lors\b|\s+(?:cela|[çc]a)\b)",
+    re.IGNORECASE,
+)
+# A past before the past, with nothing said to go on: "the unit had been showing a red light".
+_BEFORE_THEN = re.compile(r"\bhad\s+been\b(?![^.!?]*\b(?:still|now)\b)", re.IGNORECASE)
 # A question asked after a statement in one sentence: ", do we need", " - should we".
 _ASKED_AFTER = re.compile(
     r"[,;]\s+(?=(?:do|does|did|should|shall|can|could|would|will|is|are|what|how|why|when)\b)"
@@ -68,11 +79,12 @@ def second_matter(text: str, *, today: bool = True) -> str | None:
             # "Meanwhile the gateway started dropping calls too, do we need another RMA?": the
             # statement before the question is told as it stands.
             sentence = _ASKED_AFTER.split(sentence, maxsplit=1)[0]
-        if sentence_doubt(sentence) is not None:
+        if sentence_doubt(sentence) is not None or _BEFORE_THEN.search(sentence):
             continue
-        blanked = words.NOT_A_FAULT.sub(" ", sentence)
-        fault = words.FAULT.search(blanked)
-        if (fault is not None and not planned(sentence)) or malfunction(sentence) is not None:
+        # ("Since then" marks the time, it is not the fault: "since then the team loves it".)
+        told = _SINCE_THEN.sub(" ", sentence)
+        fault = words.FAULT.search(words.NOT_A_FAULT.sub(" ", told))
+        if (fault is not None and not planned(told)) or malfunction(told) is not None:
             return sentence.strip()
     return None
 
@@ -96,3 +108,20 @@ def told_now(sentences: list[str]) -> bool:
         if re.search(r"\bstill\b", sentence, re.IGNORECASE) or _PAST.search(sentence) is None:
             return True
     return False
+
+
+def changed_and_broke(text: str) -> bool:
+    """Whether a network change told as done ("We added the new voice VLAN as discussed") is
+    followed by a fault going on now ("The phones on the 3rd floor now get no IP address"):
+    a report (the labelling rules' "a network change that already happened and broke the
+    calls"), not a change to schedule. A change planned or asked for in any sentence is not
+    done; a fault told in the past is none going on."""
+    changes = [
+        s for s in _SENTENCE.split(_WRAPPED.sub(" ", text)) if words.NETWORK_CHANGE.search(s)
+    ]
+    if not changes or not any(shape.CHANGE.search(s) for s in changes):
+        return False
+    if any(planned(s) or shape.REQUEST.search(s) or QUESTION.search(s) for s in changes):
+        return False
+    broken = malfunction(text)
+    return broken is not None and told_now([broken])

@@ -15,6 +15,8 @@ import re
 from zsupport_mail.intake import kind_words as words
 from zsupport_mail.intake.doubt import sentence_doubt
 from zsupport_mail.intake.malfunction import _WRAPPED, AGAIN_FINE, malfunction
+from zsupport_mail.intake.second_matter import ANOTHER, told_now
+from zsupport_mail.intake.shipment import tracking_numbers
 
 
 def _words(*patterns: str) -> re.Pattern[str]:
@@ -119,3 +121,99 @@ def received_dead(text: str) -> str | None:
             if found is not None:
                 return sentence.strip() if found == clause.strip() else found
     return None
+
+
+# Something other than the unit that goes back: "the second gateway", "the loaner", "now".
+_ELSEWHERE = _words(
+    r"\b(?:second|other|another|different|remaining|rest\s+of\s+the|loaner|spare|"
+    r"temporary)\b|\bnow\b|\bwhile\s+we\s+wait\b|\bzweite\w*|\bandere\w*|\bjetzt\b",
+    r"\bsegund\w*|\botr[oa]s?\b|\bmientras\s+tanto\b|\bahora\b|\bdeuxi[èe]me\b|\bautre\w*",
+)
+
+
+# Asking for a return to begin: "Please start an RMA and send a replacement", "Do we need an
+# RMA for ...", "Can you ship a replacement under warranty?".
+_RMA_ASKED = _words(
+    r"\b(?:start|open|issue|create|request|need|get|set\s+up)\s+(?:us\s+)?(?:an?\s+|the\s+)?rma\b",
+    r"\brma\s+(?:request|needed)\b|\b(?:send|ship)\s+(?:us\s+)?(?:an?\s+)?(?:new\s+|replacement\s+)?"
+    r"(?:replacement|ersatzger[äa]t|reemplazo|remplacement)\b|\bunder\s+warranty\b",
+    r"\bbitte\s+senden\s+sie\s+ein\s+ersatz\w*|\bnecesitamos\s+un\s+rma\b",
+)
+
+
+def _asked_for(text: str) -> str | None:
+    """In a mail asking for a return to begin (nothing shipped yet, no tracking number), the
+    fault the unit has: a hardware fault report, not shipment details."""
+    if _RMA_ASKED.search(text) is None or tracking_numbers(text):
+        return None
+    for sentence in _SENTENCE.split(_WRAPPED.sub(" ", text)):
+        if sentence_doubt(_ASKED_AFTER_QUESTION.sub("", sentence)) is not None:
+            continue
+        if words.RESOLVED.search(sentence) or AGAIN_FINE.search(sentence) or _FINE.search(sentence):
+            continue
+        fault = words.FAULT.search(words.NOT_A_FAULT.sub(" ", sentence))
+        if fault is not None or malfunction(sentence) is not None:
+            return sentence.strip()
+    return None
+
+
+# "Do we need an RMA for a phone whose cord crackles?": the question is about the return.
+_ASKED_AFTER_QUESTION = re.compile(r"\?\s*$")
+
+
+def fault_beside(text: str) -> str | None:
+    """In a mail about an RMA shipment, a clause that tells a fault going on now of something
+    other than what is shipped ("Tracking: 1Z4005. The auto attendant plays the night
+    greeting all day", "since we took the old unit out, the fax line has been dead"); not
+    what goes back and why, nor a fault told in the past. The sentence marks the fault as
+    another unit's or another matter ("the spare phone", "also", "now", a "since ..." beside
+    it), since an unmarked one is most often the returned unit's ("it won't power on"). None
+    when no clause does. A mail asking for the return to begin tells the unit's fault."""
+    if (asked := _asked_for(text)) is not None:
+        return asked
+    for part in text.split("\n", 1):
+        for sentence in _SENTENCE.split(_WRAPPED.sub(" ", part)):
+            if sentence_doubt(sentence) is not None or _FINE.search(sentence):
+                continue
+            if words.RESOLVED.search(sentence) or AGAIN_FINE.search(sentence):
+                continue
+            returned = _SHIPPED.search(_UNIT_BACK.sub(" ", sentence)) or _OLD_UNIT.search(sentence)
+            for clause in _COMMA_CLAUSE.split(sentence):
+                if _beside(sentence, clause, bool(returned)):
+                    return sentence.strip()
+    return None
+
+
+# Clauses split at commas too: "since we took the old unit out, the fax line has been dead".
+_COMMA_CLAUSE = re.compile(rf"{_CLAUSE.pattern}|,", re.IGNORECASE)
+# The other words of a sentence say since when: a time that reaches now.
+_SINCE = _words(r"\bsince\b|\bseit\b|\bdesde\b|\bdepuis\b")
+# The unit the sentence ships, referred to: "the defective phone, which keeps rebooting, ...".
+_REFERS = _words(r"^\W*(?:it|they|which|that|who)\b|\b(?:which|that)\s+\w+s\b")
+
+
+def _beside(sentence: str, clause: str, returned: bool) -> bool:
+    """Whether the clause tells, marked, a fault going on now of something not shipped."""
+    if _SHIPPED.search(_UNIT_BACK.sub(" ", clause)) or _OLD_UNIT.search(clause):
+        return False
+    if returned and _REFERS.search(clause):
+        return False
+    fault = words.FAULT.search(words.NOT_A_FAULT.sub(" ", clause))
+    told = clause if fault is not None else malfunction(clause)
+    if told is None or not told_now([told]):
+        return False
+    rest = sentence.replace(clause, " ")
+    marks = (_ELSEWHERE, _ALSO, ANOTHER)
+    return any(m.search(sentence) for m in marks) or _SINCE.search(rest) is not None
+
+
+def sent_back(sentences: list[str], text: str) -> str | None:
+    """In a mail about an RMA shipment, the fault its sentences name when every one is the
+    fault of the unit that goes back ("The defective phone, which keeps rebooting, goes back
+    today via UPS"): the reason for the return, never a report to charge. None otherwise."""
+    if not (words.RMA.search(text) and words.SHIPMENT.search(text)) or not sentences:
+        return None
+    for sentence in sentences:
+        if not (_SHIPPED.search(_UNIT_BACK.sub(" ", sentence)) or _OLD_UNIT.search(sentence)):
+            return None
+    return sentences[0].strip()
