@@ -53,12 +53,14 @@ def add_command(
     name: str,
     target: str,
     help_text: str,
+    description: str | None = None,
     *,
     json_flag: bool = False,
     status: bool = False,
 ) -> argparse.ArgumentParser:
-    """One subcommand that runs ``target`` ("module:function" under zsupport_mail.cli)."""
-    parser = sub.add_parser(name, help=help_text, description=help_text)
+    """One subcommand that runs ``target`` ("module:function" under zsupport_mail.cli); its
+    ``--help`` shows ``description`` (default: the one-line help)."""
+    parser = sub.add_parser(name, help=help_text, description=description or help_text)
     parser.set_defaults(func=LazyCommand(target))
     if json_flag:
         parser.add_argument("--json", action="store_true", help="print JSON (a stable interface)")

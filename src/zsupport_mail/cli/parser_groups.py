@@ -1,7 +1,7 @@
 """The argument definitions of the larger command groups, kept apart from their code.
 
 contacts, upgrade, attachments and messages raw, tickets open/export/merge: each command is
-named by :class:`~zsupport_mail.cli.commands.LazyCommand`, so defining the arguments imports
+named by a ``LazyCommand`` (``commands.add_command``), so defining the arguments imports
 nothing heavy (see commands.py for why).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from zsupport_mail.cli.commands import LazyCommand, SubParsers
+from zsupport_mail.cli.commands import SubParsers, add_command
 
 JSON_HELP = "print JSON (a stable interface)"
 
@@ -26,18 +26,6 @@ the ``--critical`` flag (a header the command writes) mark the ticket critical.
 """
 
 
-def _command(
-    sub: SubParsers[argparse.ArgumentParser],
-    name: str,
-    target: str,
-    help_text: str,
-    description: str | None = None,
-) -> argparse.ArgumentParser:
-    parser = sub.add_parser(name, help=help_text, description=description or help_text)
-    parser.set_defaults(func=LazyCommand(target))
-    return parser
-
-
 def add_contacts_commands(sub: SubParsers[argparse.ArgumentParser]) -> None:
     """The ``contacts`` command group."""
     group = sub.add_parser("contacts", help="authorised contacts and their history")
@@ -46,7 +34,7 @@ def add_contacts_commands(sub: SubParsers[argparse.ArgumentParser]) -> None:
         "replace the authorised contacts of every client in a CSV file (client,name,email,"
         "role[,phone]); exit 2 with every problem and nothing changed if a row is invalid"
     )
-    imp = _command(commands, "import", "contacts:cmd_contacts_import", text)
+    imp = add_command(commands, "import", "contacts:cmd_contacts_import", text)
     imp.add_argument(
         "file", metavar="FILE.csv", nargs="?", help="omit with --ticket to apply the notice as read"
     )
@@ -70,7 +58,7 @@ def add_contacts_commands(sub: SubParsers[argparse.ArgumentParser]) -> None:
     )
     imp.add_argument("--json", action="store_true", help=JSON_HELP)
     text = "who is (or was, with --at or --history) an authorised contact"
-    lst = _command(commands, "list", "contacts:cmd_contacts_list", text)
+    lst = add_command(commands, "list", "contacts:cmd_contacts_list", text)
     lst.add_argument("--client", help="only this client")
     lst.add_argument("--at", help="ISO-8601 instant (UTC without an offset); default now")
     lst.add_argument("--history", action="store_true", help="every period, ended ones too")
@@ -81,20 +69,20 @@ def add_upgrade_commands(sub: SubParsers[argparse.ArgumentParser]) -> None:
     """``upgrade announce``, ``upgrade scheduled`` and ``upgrade status``."""
     group = sub.add_parser("upgrade", help="software upgrade notices (30 days to schedule)")
     commands = group.add_subparsers(dest="upgrade", required=True)
-    announce = _command(
+    announce = add_command(
         commands,
         "announce",
         "upgrade:cmd_upgrade_announce",
         "mail every client's authorised contacts about a release (JSON)",
     )
     announce.add_argument("--version", required=True, help="the release, e.g. 17.0.12")
-    scheduled = _command(
+    scheduled = add_command(
         commands, "scheduled", "upgrade:cmd_upgrade_scheduled", "record that a client scheduled it"
     )
     scheduled.add_argument("--client", required=True, help="a client name from the config")
     scheduled.add_argument("--version", required=True, help="the release announced")
     scheduled.add_argument("--note", help="when it is scheduled, e.g. 'Sat 28 Mar 18:00'")
-    status = _command(
+    status = add_command(
         commands, "status", "upgrade:cmd_upgrade_status", "who has scheduled a release (JSON)"
     )
     status.add_argument("--version", required=True, help="the release announced")
@@ -104,7 +92,7 @@ def add_file_commands(
     messages: SubParsers[argparse.ArgumentParser], sub: SubParsers[argparse.ArgumentParser]
 ) -> None:
     """``messages raw`` and the ``attachments`` group."""
-    raw = _command(
+    raw = add_command(
         messages,
         "raw",
         "files:cmd_messages_raw",
@@ -116,7 +104,7 @@ def add_file_commands(
     group = sub.add_parser("attachments", help="attachments on tickets").add_subparsers(
         dest="attachments", required=True
     )
-    listing = _command(
+    listing = add_command(
         group,
         "list",
         "files:cmd_attachments_list",
@@ -125,7 +113,7 @@ def add_file_commands(
     )
     listing.add_argument("ticket")
     listing.add_argument("--json", action="store_true", help=JSON_HELP)
-    get = _command(
+    get = add_command(
         group,
         "get",
         "files:cmd_attachments_get",
@@ -138,7 +126,7 @@ def add_file_commands(
 
 def add_open_command(tickets: SubParsers[argparse.ArgumentParser]) -> None:
     """``tickets open`` and its options."""
-    parser = _command(
+    parser = add_command(
         tickets,
         "open",
         "phone:cmd_tickets_open",
@@ -168,7 +156,7 @@ def add_list_filters(parser: argparse.ArgumentParser) -> None:
 
 def add_queue_commands(tickets: SubParsers[argparse.ArgumentParser]) -> None:
     """``tickets export`` and ``tickets merge``."""
-    export = _command(
+    export = add_command(
         tickets,
         "export",
         "queue:cmd_tickets_export",
@@ -180,7 +168,7 @@ def add_queue_commands(tickets: SubParsers[argparse.ArgumentParser]) -> None:
     kind.add_argument("--csv", action="store_true", help="CSV with a header row")
     export.add_argument("--status", help="only tickets in this status")
     add_list_filters(export)
-    merge = _command(
+    merge = add_command(
         tickets,
         "merge",
         "queue:cmd_tickets_merge",

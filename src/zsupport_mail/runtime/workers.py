@@ -152,9 +152,6 @@ class WorkerProcess:
         self._alive = alive
         self._pool, self._started = started or spawn(role, settings)
 
-    def _new_pool(self) -> Started:
-        return spawn(self.role, self._settings)
-
     def wait_started(self) -> None:
         """Block until the child is up; a child that cannot start fails serve's start."""
         self._started.result()
@@ -166,7 +163,7 @@ class WorkerProcess:
         except BrokenProcessPool as exc:
             log.error("worker_process_died", role=self.role, error=repr(exc))
             self._pool.shutdown(wait=False)
-            self._pool, self._started = self._new_pool()
+            self._pool, self._started = spawn(self.role, self._settings)
             await loop.run_in_executor(None, self.wait_started)
             released = await loop.run_in_executor(
                 None, release_dead_claims, self._sessions, socket.gethostname(), self._alive
